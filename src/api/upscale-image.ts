@@ -1,0 +1,55 @@
+/** Still images: ESPCN on BT.601 Y, bicubic on Cb/Cr (and alpha). */
+import { existsSync } from 'node:fs';
+import { InputError, OutputError, UsageError } from '../errors.js';
+import { readImage } from '../ingest/read-image.js';
+import { upscaleLuma } from '../models/espcn/upscale-frame.js';
+import { rgbToYcbcr, ycbcrToRgb } from '../pipeline/image/color.js';
+import { quantize, resizeBicubic } from '../pipeline/image/resize.js';
+import { writeImage } from '../sink/write-image.js';
+import { loadLumaModel, type ModelChoice } from './load-model.js';
+
+export interface UpscaleImageOptions extends ModelChoice {
+  readonly input: string;
+  readonly output: string;
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Upscales one image file; the output format follows the output's extension.
+ *
+ * @example
+ * await upscaleImage({ input: 'in.png', output: 'out.png', scale: 2 });
+ */
+export const upscaleImage = async (o: UpscaleImageOptions): Promise<{ width: number; height: number }> => {
+  if (![2, 3, 4].includes(o.scale)) throw new UsageError(`unsupported scale ${o.scale}; use 2, 3 or 4`);
+  if (existsSync(o.output) && !o.overwrite) throw new OutputError(`${o.output} already exists; pass -y to overwrite it`);
+  if (!existsSync(o.input)) throw new InputError(`${o.input}: no such file`);
+  const img = await readImage(o.input);
+  const model = await loadLumaModel(o);
+  try {
+    const { width: w, height: h, channels } = img;
+    const s = o.scale;
+    const [W, H] = [w * s, h * s];
+    const planes = rgbToYcbcr(img.data, w * h, channels);
+    const y8 = quantize(planes.y, new Uint8Array(w * h), 255); // the network sees 8-bit luma, as on video
+    const y = await upscaleLuma(model, { width: w, height: h, data: y8 }, 8);
+    const cb = resizeBicubic(planes.cb, w, h, W, H);
+    const cr = resizeBicubic(planes.cr, w, h, W, H);
+    const rgb = ycbcrToRgb({ y, cb, cr });
+    let data = rgb;
+    if (channels === 4) {
+      const alpha = new Float32Array(w * h);
+      for (let i = 0; i < w * h; i++) alpha[i] = img.data[i * 4 + 3] as number;
+      const a = quantize(resizeBicubic(alpha, w, h, W, H), new Uint8Array(W * H), 255);
+      data = new Uint8Array(W * H * 4);
+      for (let i = 0; i < W * H; i++) {
+        data.set(rgb.subarray(i * 3, i * 3 + 3), i * 4);
+        data[i * 4 + 3] = a[i] as number;
+      }
+    }
+    await writeImage(o.output, { width: W, height: H, channels, data });
+    return { width: W, height: H };
+  } finally {
+    await model.dispose();
+  }
+};

@@ -1,0 +1,125 @@
+/** upscaleVideo: the library's main entry, and what `srvid in.mp4 out.mp4` runs. */
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline as pipeStreams } from 'node:stream/promises';
+import { InputError, UsageError } from '../errors.js';
+import { createFrameSource } from '../ingest/create-frame-source.js';
+import { transportPixFmt } from '../ingest/decoder-args.js';
+import { probeVideo } from '../ingest/probe-input.js';
+import { resolveFfmpeg } from '../ingest/resolve-ffmpeg.js';
+import { createFrameUpscaler } from '../models/espcn/upscale-frame.js';
+import type { Progress, VideoInfo } from '../pipeline/ports.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
+import { checkOutputPath, createEncoderSink } from '../sink/create-encoder-sink.js';
+import { muxerForPath } from '../sink/encoder-args.js';
+import { loadLumaModel, type ModelChoice } from './load-model.js';
+
+export interface UpscaleVideoOptions extends ModelChoice {
+  /** A file path, a URL ffmpeg can open, or '-' for stdin (spooled to a temporary file first). */
+  readonly input: string;
+  /** A file path, or '-' for stdout (Matroska unless `format` says otherwise). */
+  readonly output: string;
+  readonly overwrite?: boolean;
+  /** Video encoder (default libx264), CRF (default 18) and preset (default medium). */
+  readonly codec?: string;
+  readonly crf?: number;
+  readonly preset?: string;
+  /** ffmpeg muxer name, when the output's extension does not say it (or for '-'). */
+  readonly format?: string;
+  /** Frames in the model at once (default 2) and frames in flight in all (default 8). */
+  readonly concurrent?: number;
+  readonly maxFramesInFlight?: number;
+  /** Stop at the first decoding error (default true): never report success on half a video. */
+  readonly strict?: boolean;
+  readonly ffmpeg?: string;
+  readonly ffprobe?: string;
+  readonly signal?: AbortSignal;
+  readonly onStart?: (info: VideoInfo, description: string) => void;
+  readonly onProgress?: (p: Progress) => void;
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface UpscaleVideoResult {
+  readonly frames: number;
+  readonly elapsedSec: number;
+  readonly fps: number;
+  readonly info: VideoInfo;
+}
+
+const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
+/**
+ * Upscales a video with ESPCN on luma, keeping audio, subtitles, chapters, metadata, timestamps and colour tags.
+ *
+ * @example
+ * const ac = new AbortController();
+ * await upscaleVideo({ input: 'in.mp4', output: 'out.mp4', scale: 2, signal: ac.signal,
+ *   onProgress: (p) => console.error(`${p.frames}/${p.totalFrames}`) });
+ */
+export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideoResult> => {
+  if (![2, 3, 4].includes(o.scale)) throw new UsageError(`unsupported scale ${o.scale}; use 2, 3 or 4`);
+  if (o.input !== '-' && !isUrl(o.input) && !existsSync(o.input)) throw new InputError(`${o.input}: no such file`);
+  checkOutputPath(o.output, o.overwrite ?? false);
+  const muxer = o.format ?? (o.output === '-' ? 'matroska' : muxerForPath(o.output));
+  if (!muxer) throw new UsageError(`cannot tell the container from "${o.output}"; use .mp4, .mkv, .mov or .webm, or pass --format`);
+  const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
+
+  let spool: string | null = null;
+  try {
+    let input = o.input;
+    if (input === '-') {
+      // Audio and subtitles are read by the encoder in a second pass over the input, so stdin is kept on disk.
+      spool = mkdtempSync(join(tmpdir(), 'srvid-stdin-'));
+      input = join(spool, 'input');
+      await pipeStreams(process.stdin, createWriteStream(input));
+    }
+    const info = await probeVideo(tools.ffprobe, input);
+    const pixFmt = transportPixFmt(info.bitDepth, tools.major);
+    if (info.bitDepth > 8 && pixFmt === 'yuv420p') {
+      o.onWarning?.(`${info.bitDepth}-bit input is processed as 8-bit: ffmpeg ${tools.major} cannot carry 10-bit raw frames; install ffmpeg ≥ 5`);
+    }
+    if (!/^yuvj?420p/.test(info.pixFmt)) o.onWarning?.(`${info.pixFmt} input is converted to ${pixFmt} (4:2:0)`);
+    const model = await loadLumaModel(o);
+    const upscaler = createFrameUpscaler(model);
+    try {
+      o.onStart?.(info, upscaler.description);
+      const inFlight = Math.max(2, o.maxFramesInFlight ?? 8);
+      const source = createFrameSource({
+        ffmpeg: tools.ffmpeg,
+        ffmpegMajor: tools.major,
+        input,
+        videoStreamIndex: info.videoStreamIndex,
+        strict: o.strict ?? true,
+        format: { width: info.width, height: info.height, pixFmt },
+        highWater: inFlight,
+      });
+      const sink = createEncoderSink({
+        ffmpeg: tools.ffmpeg,
+        ffmpegMajor: tools.major,
+        info: { ...info, source: input },
+        format: { width: info.width * o.scale, height: info.height * o.scale, pixFmt },
+        output: o.output,
+        muxer,
+        overwrite: o.overwrite ?? false,
+        settings: { codec: o.codec ?? 'libx264', crf: o.crf ?? 18, preset: o.preset ?? 'medium' },
+        keepStreams: true,
+        ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+      });
+      const result = await runPipeline({
+        source,
+        upscaler,
+        sink,
+        concurrent: Math.min(o.concurrent ?? 2, inFlight),
+        totalFrames: info.frameCount,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      });
+      return { ...result, info };
+    } finally {
+      await upscaler.dispose();
+    }
+  } finally {
+    if (spool) rmSync(spool, { recursive: true, force: true });
+  }
+};

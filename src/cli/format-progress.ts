@@ -1,0 +1,19 @@
+/** The progress line. Pure. */
+import type { Progress } from '../pipeline/ports.js';
+
+const clock = (sec: number): string => {
+  const s = Math.round(sec);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+};
+
+export const formatProgress = (p: Progress): string => {
+  const total = p.totalFrames ? `/${p.totalFrames}` : '';
+  const pct = p.totalFrames ? ` (${Math.min(100, (100 * p.frames) / p.totalFrames).toFixed(0)}%)` : '';
+  const eta = p.etaSec !== null ? `  ETA ${clock(p.etaSec)}` : '';
+  return `frame ${p.frames}${total}${pct}  ${p.fps.toFixed(1)} fps  elapsed ${clock(p.elapsedSec)}${eta}`;
+};
+
+export const formatDuration = clock;

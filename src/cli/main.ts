@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/** The composition root of the `srvid` command: parse, wire, run, report. */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
+import { upscaleImage } from '../api/upscale-image.js';
+import { upscaleVideo } from '../api/upscale-video.js';
+import { AbortedError, SrvidError } from '../errors.js';
+import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
+import type { Progress } from '../pipeline/ports.js';
+import { formatDuration, formatProgress } from './format-progress.js';
+import { renderHelp } from './options.js';
+import { parseCli, type CliOptions } from './parse-cli.js';
+
+const stderr = process.stderr;
+const say = (line: string): void => void stderr.write(`${line}\n`);
+
+const progressPrinter = (quiet: boolean): ((p: Progress) => void) & { done: () => void } => {
+  const tty = stderr.isTTY;
+  let lastPlain = 0;
+  let lastTty = 0;
+  const print = (p: Progress): void => {
+    if (quiet) return;
+    const now = performance.now();
+    if (tty) {
+      if (now - lastTty < 100 && p.frames !== p.totalFrames) return;
+      lastTty = now;
+      stderr.write(`\r\x1b[K${formatProgress(p)}`);
+    } else if (now - lastPlain >= 2000 || p.frames === p.totalFrames) {
+      lastPlain = now;
+      say(formatProgress(p));
+    }
+  };
+  return Object.assign(print, { done: () => void (tty && !quiet && stderr.write('\n')) });
+};
+
+const printEval = (r: EvalResult, dir: string): void => {
+  const head = `${'image'.padEnd(14)} ${'size'.padStart(9)}   bicubic PSNR / SSIM   srvid PSNR / SSIM   gain`;
+  const line = (name: string, size: string, b: { psnr: number; ssim: number }, s: { psnr: number; ssim: number }): string =>
+    `${name.padEnd(14)} ${size.padStart(9)}   ${b.psnr.toFixed(2).padStart(7)} / ${b.ssim.toFixed(4)}    ` +
+    `${s.psnr.toFixed(2).padStart(7)} / ${s.ssim.toFixed(4)}  ${(s.psnr - b.psnr >= 0 ? '+' : '') + (s.psnr - b.psnr).toFixed(2)}`;
+  console.log(`${dir} x${r.scale}, model ${r.model}: PSNR-Y (dB) / SSIM-Y, BT.601 Y, ${r.scale}px border cropped, LR by antialiased bicubic`);
+  console.log(head);
+  for (const row of r.rows) console.log(line(row.image, `${row.width}x${row.height}`, row.bicubic, row.srvid));
+  console.log(line('mean', '', r.mean.bicubic, r.mean.srvid));
+};
+
+const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
+  const cli = parseCli(argv);
+  const o: CliOptions = cli.options;
+  if (cli.command === 'help') return void process.stdout.write(renderHelp());
+  if (cli.command === 'version') {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return void console.log(pkg.version);
+  }
+  const model = { model: o.model, scale: o.scale, threads: o.threads, ...(o.modelFile ? { modelFile: o.modelFile } : {}) };
+  if (cli.command === 'eval') {
+    const dir = cli.positionals[0] as string;
+    const result = await evaluateImages({ ...model, dir });
+    if (o.json) console.log(JSON.stringify(result, null, 2));
+    else printEval(result, dir);
+    return;
+  }
+  const [input, output] = cli.positionals as [string, string];
+  if (IMAGE_EXTENSIONS.has(extname(input).toLowerCase())) {
+    const { width, height } = await upscaleImage({ ...model, input, output, overwrite: o.overwrite });
+    if (!o.quiet) say(`wrote ${output} (${width}x${height})`);
+    return;
+  }
+  const progress = progressPrinter(o.quiet);
+  const result = await upscaleVideo({
+    ...model,
+    input,
+    output,
+    overwrite: o.overwrite,
+    codec: o.codec,
+    crf: o.crf,
+    preset: o.preset,
+    concurrent: o.concurrent,
+    maxFramesInFlight: o.maxFramesInFlight,
+    strict: !o.tolerateErrors,
+    signal,
+    ...(o.format ? { format: o.format } : {}),
+    ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
+    ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
+    onStart: (info, description) => {
+      if (!o.quiet) {
+        say(`${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
+          `${info.frameCount ?? '?'} frames → ${info.width * o.scale}x${info.height * o.scale} with ${description}`);
+      }
+    },
+    onProgress: progress,
+    onWarning: (w) => say(`srvid: warning: ${w}`),
+  });
+  progress.done();
+  if (!o.quiet) say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)`);
+};
+
+const main = async (): Promise<void> => {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143); // a second signal: leave now
+    process.exitCode = sig === 'SIGINT' ? 130 : 143;
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await run(process.argv.slice(2), controller.signal);
+  } catch (err) {
+    if (stderr.isTTY) stderr.write('\r\x1b[K');
+    if (err instanceof AbortedError) {
+      say(`srvid: ${err.message}`);
+      process.exitCode ||= err.exitCode;
+    } else if (err instanceof SrvidError) {
+      say(`srvid: ${err.message}`);
+      process.exitCode = err.exitCode;
+    } else {
+      say(`srvid: unexpected error: ${(err as Error)?.message ?? String(err)}${process.env.SRVID_DEBUG ? `\n${(err as Error)?.stack}` : ' (set SRVID_DEBUG=1 for details)'}`);
+      process.exitCode = 1;
+    }
+  }
+};
+
+await main();

@@ -1,0 +1,77 @@
+/** argv → a command and typed options. Pure; validates everything before any process starts. */
+import { UsageError } from '../errors.js';
+import { OPTIONS, type OptionSpec } from './options.js';
+
+export type Command = 'upscale' | 'eval' | 'help' | 'version';
+
+export interface CliOptions {
+  scale: number;
+  overwrite: boolean;
+  model: string;
+  modelFile?: string;
+  threads: number;
+  codec: string;
+  crf: number;
+  preset: string;
+  format?: string;
+  concurrent: number;
+  maxFramesInFlight: number;
+  tolerateErrors: boolean;
+  ffmpeg?: string;
+  ffprobe?: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+export interface ParsedCli {
+  readonly command: Command;
+  readonly positionals: readonly string[];
+  readonly options: CliOptions;
+}
+
+const byName = new Map<string, OptionSpec>();
+for (const o of OPTIONS) {
+  byName.set(o.flag, o);
+  if (o.short) byName.set(o.short, o);
+}
+
+export const parseCli = (argv: readonly string[]): ParsedCli => {
+  const values: Record<string, string | number | boolean> = {};
+  for (const o of OPTIONS) if (o.default !== undefined) values[o.key] = o.default;
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === '-' || !token.startsWith('-') || /^-\d/.test(token)) {
+      positionals.push(token);
+      continue;
+    }
+    if (token === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    const eq = token.indexOf('=');
+    const name = token.startsWith('--') && eq > 0 ? token.slice(0, eq) : token;
+    const spec = byName.get(name);
+    if (!spec) throw new UsageError(`unknown option ${name}; see srvid --help`);
+    if (!spec.arg) {
+      if (eq > 0) throw new UsageError(`${spec.flag} takes no value`);
+      values[spec.key] = true;
+      continue;
+    }
+    const raw = eq > 0 ? token.slice(eq + 1) : argv[++i];
+    if (raw === undefined) throw new UsageError(`${spec.flag} needs a value (${spec.arg})`);
+    values[spec.key] = spec.parse ? spec.parse(raw, spec.flag) : raw;
+  }
+  const options = values as unknown as CliOptions;
+  if (values.help) return { command: 'help', positionals, options };
+  if (values.version) return { command: 'version', positionals, options };
+  if (positionals[0] === 'eval') {
+    if (positionals.length !== 2) throw new UsageError('eval takes one folder of HR images: srvid eval DIR --scale N');
+    return { command: 'eval', positionals: positionals.slice(1), options };
+  }
+  if (positionals.length === 0) throw new UsageError('no input given; usage: srvid INPUT OUTPUT [--scale N] (see --help)');
+  if (positionals.length === 1) throw new UsageError('no output given; usage: srvid INPUT OUTPUT [--scale N]');
+  if (positionals.length > 2) throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`);
+  if (positionals[0] !== '-' && positionals[0] === positionals[1]) throw new UsageError('the output must differ from the input');
+  return { command: 'upscale', positionals, options };
+};

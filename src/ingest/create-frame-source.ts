@@ -1,0 +1,102 @@
+/**
+ * A FrameSource over the decoder: spawn on subscribe, split Matroska into frames, and hold at most
+ * `highWater` frames in flight by pausing the splitter and the decoder's stdout (the decoder then blocks on
+ * its pipe). Not RxJS `from(stream)` or a Subject fed by 'data': those buffer the whole video.
+ */
+import { Observable } from 'rxjs';
+import { DecodeError, InputError, tailLines } from '../errors.js';
+import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pipeline/frame.js';
+import type { FrameSource } from '../pipeline/ports.js';
+import { decoderArgs, type DecoderArgsOptions } from './decoder-args.js';
+import { spawnDecoder } from './spawn-decoder.js';
+import { MatroskaFrameSplitter } from './split-frames.js';
+
+export interface FrameSourceOptions extends Omit<DecoderArgsOptions, 'pixFmt'> {
+  readonly ffmpeg: string;
+  readonly format: FrameFormat;
+  readonly highWater: number;
+}
+
+export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readonly inFlight: () => number } => {
+  let inFlight = 0;
+  let resume: (() => void) | null = null;
+
+  const frames = (): Observable<Frame> =>
+    new Observable<Frame>((subscriber) => {
+      const child = spawnDecoder(o.ffmpeg, decoderArgs({ ...o, pixFmt: o.format.pixFmt }));
+      const stdout = child.process.stdout!;
+      const splitter = new MatroskaFrameSplitter(frameByteLength(o.format), (bytes, ptsMs) => {
+        inFlight++;
+        if (inFlight >= o.highWater) {
+          splitter.pause();
+          stdout.pause();
+        }
+        subscriber.next(makeFrame(splitter.frames - 1, ptsMs, o.format, bytes));
+      });
+      let exitedOk = false;
+      // Complete only once the decoder is done and the splitter has handed out every frame it kept back.
+      const maybeComplete = (): void => {
+        if (exitedOk && !splitter.isPaused && !subscriber.closed) subscriber.complete();
+      };
+      resume = () => {
+        if (!splitter.isPaused || inFlight >= o.highWater) return;
+        try {
+          splitter.resume();
+        } catch (err) {
+          return fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
+        }
+        if (!splitter.isPaused) stdout.resume();
+        maybeComplete();
+      };
+      let failed = false;
+      const fail = (err: Error): void => {
+        failed = true;
+        subscriber.error(err);
+      };
+      stdout.on('data', (chunk: Buffer) => {
+        try {
+          splitter.push(chunk);
+          if (splitter.isPaused) stdout.pause();
+        } catch (err) {
+          fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
+        }
+      });
+      void child.exited.then((state) => {
+        if (failed || subscriber.closed) return;
+        const decoded = splitter.frames;
+        if (state.kind === 'exited-error') {
+          const why = tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`;
+          if (decoded === 0) fail(new InputError(`${o.input}: cannot decode it as a video (ffmpeg: ${why})`));
+          else fail(new DecodeError(`${o.input}: decoding failed after ${decoded} frames; the file is damaged or truncated (ffmpeg: ${why})`));
+          return;
+        }
+        try {
+          splitter.end();
+        } catch (err) {
+          fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
+          return;
+        }
+        if (decoded === 0) {
+          fail(new InputError(`${o.input}: the decoder produced no frames; is it an empty or audio-only file?`));
+          return;
+        }
+        exitedOk = true;
+        maybeComplete();
+      });
+      return () => {
+        resume = null;
+        void child.stop();
+      };
+    });
+
+  return {
+    format: o.format,
+    highWater: o.highWater,
+    frames,
+    release: () => {
+      inFlight--;
+      resume?.();
+    },
+    inFlight: () => inFlight,
+  };
+};

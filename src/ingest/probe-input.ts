@@ -1,0 +1,109 @@
+/** Turns ffprobe's JSON (`-show_format -show_streams -show_chapters`) into VideoInfo. Pure. */
+import { InputError } from '../errors.js';
+import type { ColorTags, StreamInfo, StreamType, VideoInfo } from '../pipeline/ports.js';
+import { probeArgs } from './decoder-args.js';
+import { runFfprobe } from './spawn-decoder.js';
+
+interface ProbeStream {
+  index?: number;
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  pix_fmt?: string;
+  bits_per_raw_sample?: string;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  nb_frames?: string;
+  duration?: string;
+  color_space?: string;
+  color_range?: string;
+  color_primaries?: string;
+  color_transfer?: string;
+  disposition?: { attached_pic?: number };
+  tags?: Record<string, string>;
+  side_data_list?: { rotation?: number }[];
+}
+
+interface ProbeJson {
+  streams?: ProbeStream[];
+  format?: { format_name?: string; duration?: string };
+  chapters?: unknown[];
+}
+
+const TYPES: Record<string, StreamType> = {
+  video: 'video',
+  audio: 'audio',
+  subtitle: 'subtitle',
+  data: 'data',
+  attachment: 'attachment',
+};
+
+const ratio = (s: string | undefined): number | null => {
+  if (!s) return null;
+  const [n, d] = s.split('/').map(Number);
+  if (n === undefined || !Number.isFinite(n)) return null;
+  const v = d === undefined ? n : n / d;
+  return Number.isFinite(v) && v > 0 ? v : null;
+};
+
+const positive = (s: string | undefined): number | null => {
+  const v = s === undefined ? NaN : Number(s);
+  return Number.isFinite(v) && v > 0 ? v : null;
+};
+
+const known = (v: string | undefined): string | undefined => (v && v !== 'unknown' && v !== 'reserved' ? v : undefined);
+
+const bitDepthOf = (s: ProbeStream): number => {
+  const raw = Number(s.bits_per_raw_sample);
+  if (Number.isFinite(raw) && raw > 0) return raw;
+  const m = /p(\d+)(le|be)$/.exec(s.pix_fmt ?? '');
+  return m ? Number(m[1]) : 8;
+};
+
+export const parseProbe = (json: ProbeJson, source: string): VideoInfo => {
+  const streams = json.streams ?? [];
+  const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
+  if (!video) {
+    throw new InputError(`${source}: no video stream found; give srvid a video file (mp4, mkv, mov, webm, …)`);
+  }
+  const rotationRaw = video.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation ?? Number(video.tags?.rotate ?? 0);
+  const rotation = ((Math.round(rotationRaw) % 360) + 360) % 360;
+  const swap = rotation === 90 || rotation === 270;
+  const frameRate = ratio(video.avg_frame_rate) ?? ratio(video.r_frame_rate);
+  const durationSec = positive(video.duration) ?? positive(json.format?.duration);
+  const nbFrames = positive(video.nb_frames);
+  const color: ColorTags = {
+    matrix: known(video.color_space),
+    range: known(video.color_range),
+    primaries: known(video.color_primaries),
+    transfer: known(video.color_transfer),
+  };
+  return {
+    source,
+    formatName: json.format?.format_name ?? 'unknown',
+    width: swap ? (video.height as number) : (video.width as number),
+    height: swap ? (video.width as number) : (video.height as number),
+    pixFmt: video.pix_fmt ?? 'unknown',
+    bitDepth: bitDepthOf(video),
+    frameRate,
+    durationSec,
+    frameCount: nbFrames ?? (durationSec && frameRate ? Math.round(durationSec * frameRate) : null),
+    rotation,
+    color,
+    videoStreamIndex: video.index ?? 0,
+    streams: streams.map(
+      (s, i): StreamInfo => ({
+        index: s.index ?? i,
+        type: TYPES[s.codec_type ?? ''] ?? 'data',
+        codec: s.codec_name ?? 'unknown',
+        ...(s.tags?.language ? { language: s.tags.language } : {}),
+      }),
+    ),
+    chapterCount: json.chapters?.length ?? 0,
+  };
+};
+
+/** Probes `source` (path or URL) with ffprobe. */
+export const probeVideo = async (ffprobe: string, source: string): Promise<VideoInfo> =>
+  parseProbe((await runFfprobe(ffprobe, probeArgs(source), source)) as ProbeJson, source);

@@ -1,0 +1,27 @@
+/** Still images (png, jpg, webp, …) into interleaved 8-bit RGB(A) with sharp. */
+import { existsSync } from 'node:fs';
+import sharp from 'sharp';
+import { InputError } from '../errors.js';
+
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** 3 (RGB) or 4 (RGBA). */
+  readonly channels: 3 | 4;
+  readonly data: Uint8Array;
+}
+
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']);
+
+export const readImage = async (path: string, { keepAlpha = true } = {}): Promise<RgbImage> => {
+  if (!existsSync(path)) throw new InputError(`${path}: no such file`);
+  try {
+    let img = sharp(path).toColourspace('srgb');
+    const meta = await sharp(path).metadata();
+    if (!keepAlpha || !meta.hasAlpha) img = img.removeAlpha();
+    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3, data: new Uint8Array(data) };
+  } catch (err) {
+    throw new InputError(`${path}: cannot read it as an image (${(err as Error).message})`);
+  }
+};

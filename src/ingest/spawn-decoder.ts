@@ -1,0 +1,34 @@
+/** The ingest side's processes: ffprobe, `ffmpeg -version`, and the decoder. The only ingest module that spawns. */
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { InputError, tailLines } from '../errors.js';
+import { watchChild, type WatchedChild } from '../pipeline/child-state.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Runs ffprobe and returns its parsed JSON; an InputError names what ffprobe said. */
+export const runFfprobe = async (ffprobe: string, args: string[], source: string): Promise<unknown> => {
+  try {
+    const { stdout } = await execFileAsync(ffprobe, args, { maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout) as unknown;
+  } catch (err) {
+    const e = err as { stderr?: string; code?: string | number; message: string };
+    if (e.code === 'ENOENT') throw new InputError(`cannot run ffprobe at ${ffprobe}: not found`);
+    const why = tailLines(e.stderr ?? '', 1) || e.message;
+    throw new InputError(`${source}: cannot read it as a video (ffprobe: ${why})`);
+  }
+};
+
+/** `<binary> -version`'s first line (or all of it with `full`), or null if it does not run. */
+export const readVersionLine = async (binary: string, full = false): Promise<string | null> => {
+  try {
+    const { stdout } = await execFileAsync(binary, ['-version'], { timeout: 15000 });
+    return full ? stdout : (stdout.split('\n')[0] ?? null);
+  } catch {
+    return null;
+  }
+};
+
+/** Starts the decoder; stdout carries the frames, stderr is kept as a tail for messages. */
+export const spawnDecoder = (ffmpeg: string, args: string[]): WatchedChild =>
+  watchChild(spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] }));

@@ -1,0 +1,35 @@
+/** The shipped models (under models/) by name and scale, with the metadata written at training time. */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ModelError, UsageError } from '../errors.js';
+
+/** models/ at the package root, from src/models or dist/models alike. */
+export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+
+export const MODEL_FAMILIES = ['espcn'] as const;
+export const SCALES = [2, 3, 4] as const;
+
+export interface ModelEntry {
+  readonly name: string;
+  readonly scale: number;
+  readonly path: string;
+  readonly meta: Record<string, unknown>;
+}
+
+export const findModel = (family: string, scale: number, dir = MODELS_DIR): ModelEntry => {
+  if (!(MODEL_FAMILIES as readonly string[]).includes(family)) {
+    throw new UsageError(`unknown model "${family}"; available: ${MODEL_FAMILIES.join(', ')}`);
+  }
+  if (!(SCALES as readonly number[]).includes(scale)) {
+    throw new UsageError(`unsupported scale ${scale}; use 2, 3 or 4`);
+  }
+  const name = `${family}-x${scale}`;
+  const path = `${dir}${name}.onnx`;
+  if (!existsSync(path)) throw new ModelError(`model ${name} is not installed (${path} missing); reinstall srvid`);
+  const metaPath = `${dir}${name}.json`;
+  const meta = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>) : {};
+  if (typeof meta.scale === 'number' && meta.scale !== scale) {
+    throw new ModelError(`${metaPath} says scale ${String(meta.scale)}, expected ${scale}`);
+  }
+  return { name, scale, path, meta };
+};

@@ -1,0 +1,134 @@
+/**
+ * Bicubic resampling as MATLAB's `imresize` does it (Keys kernel, a = -0.5; on downscaling the kernel is
+ * widened by the factor, i.e. antialiased; symmetric edges). Pure; shared by the chroma path, the image
+ * path and the quality protocol.
+ */
+
+export interface Contributions {
+  readonly outLength: number;
+  readonly taps: number;
+  /** outLength × taps source indices, already folded into [0, inLength). */
+  readonly indices: Int32Array;
+  /** outLength × taps weights, each row summing to 1. */
+  readonly weights: Float32Array;
+}
+
+const cubic = (x: number): number => {
+  const ax = Math.abs(x);
+  if (ax <= 1) return (1.5 * ax - 2.5) * ax * ax + 1;
+  if (ax < 2) return ((-0.5 * ax + 2.5) * ax - 4) * ax + 2;
+  return 0;
+};
+
+/** Mirrors an index into [0, n) with the edge sample repeated, as MATLAB's 'symmetric' padding. */
+const fold = (i: number, n: number): number => {
+  const period = 2 * n;
+  const m = ((i % period) + period) % period;
+  return m < n ? m : period - 1 - m;
+};
+
+const cache = new Map<string, Contributions>();
+
+/**
+ * Weights for resampling one axis from `inLength` to `outLength` samples. `scale` is out/in, given
+ * separately because a plane may be resized by its parent's factor (4:2:0 chroma of an odd-sized frame).
+ */
+export const contributions = (
+  inLength: number,
+  outLength: number,
+  scale = outLength / inLength,
+  shift = 0,
+): Contributions => {
+  const key = `${inLength}:${outLength}:${scale}:${shift}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const antialias = scale < 1;
+  const kernelScale = antialias ? scale : 1;
+  const halfWidth = 2 / kernelScale;
+  const taps = Math.ceil(2 * halfWidth) + 1;
+  const indices = new Int32Array(outLength * taps);
+  const weights = new Float32Array(outLength * taps);
+  for (let x = 0; x < outLength; x++) {
+    const center = (x + 0.5) / scale - 0.5 + shift;
+    const first = Math.ceil(center - halfWidth);
+    let sum = 0;
+    const row = new Float64Array(taps);
+    for (let t = 0; t < taps; t++) {
+      const w = kernelScale * cubic((center - (first + t)) * kernelScale);
+      row[t] = w;
+      sum += w;
+    }
+    for (let t = 0; t < taps; t++) {
+      indices[x * taps + t] = fold(first + t, inLength);
+      weights[x * taps + t] = (row[t] ?? 0) / sum;
+    }
+  }
+  const result = { outLength, taps, indices, weights };
+  if (cache.size > 64) cache.clear();
+  cache.set(key, result);
+  return result;
+};
+
+export interface ResizeOptions {
+  /** out/in factors when they differ from the size ratio (see `contributions`). */
+  readonly scaleX?: number;
+  readonly scaleY?: number;
+  /**
+   * Horizontal shift of the sampling grid, in input samples. 4:2:0 chroma in MPEG-2/H.264 video is
+   * left-sited (co-sited with even luma columns): pass `leftSitedShift(scale)` to keep it in place.
+   */
+  readonly shiftX?: number;
+}
+
+/** For left-sited chroma, output sample j sits at input j / scale rather than at the centre-aligned spot. */
+export const leftSitedShift = (scale: number): number => 0.5 - 0.5 / scale;
+
+/** Resizes a `width × height` plane to `outWidth × outHeight`; returns floats in the input's units. */
+export const resizeBicubic = (
+  src: ArrayLike<number>,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  options: ResizeOptions = {},
+): Float32Array => {
+  const cx = contributions(width, outWidth, options.scaleX, options.shiftX);
+  const cy = contributions(height, outHeight, options.scaleY);
+  // Horizontal pass into a width-resized, full-height buffer; then vertical.
+  const tmp = new Float32Array(outWidth * height);
+  for (let y = 0; y < height; y++) {
+    const rowIn = y * width;
+    const rowOut = y * outWidth;
+    for (let x = 0; x < outWidth; x++) {
+      let acc = 0;
+      const base = x * cx.taps;
+      for (let t = 0; t < cx.taps; t++) {
+        acc += (cx.weights[base + t] as number) * (src[rowIn + (cx.indices[base + t] as number)] as number);
+      }
+      tmp[rowOut + x] = acc;
+    }
+  }
+  const out = new Float32Array(outWidth * outHeight);
+  const acc = new Float32Array(outWidth);
+  for (let y = 0; y < outHeight; y++) {
+    acc.fill(0);
+    const base = y * cy.taps;
+    for (let t = 0; t < cy.taps; t++) {
+      const w = cy.weights[base + t] as number;
+      if (w === 0) continue;
+      const rowIn = (cy.indices[base + t] as number) * outWidth;
+      for (let x = 0; x < outWidth; x++) acc[x] = (acc[x] as number) + w * (tmp[rowIn + x] as number);
+    }
+    out.set(acc, y * outWidth);
+  }
+  return out;
+};
+
+/** Rounds and clamps floats into integer samples in [0, max]. */
+export const quantize = <T extends Uint8Array | Uint16Array>(src: Float32Array, dst: T, max: number): T => {
+  for (let i = 0; i < src.length; i++) {
+    const v = Math.round(src[i] as number);
+    dst[i] = v < 0 ? 0 : v > max ? max : v;
+  }
+  return dst;
+};

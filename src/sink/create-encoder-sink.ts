@@ -1,0 +1,127 @@
+/**
+ * A FrameSink over the encoder. The output is written to a temporary file beside the target and renamed
+ * only after ffmpeg exits cleanly, so a failed or stopped run leaves nothing behind.
+ */
+import { accessSync, constants, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { OutputError, tailLines } from '../errors.js';
+import type { Frame, FrameFormat } from '../pipeline/frame.js';
+import type { FrameSink, VideoInfo } from '../pipeline/ports.js';
+import { encoderArgs, type EncoderSettings } from './encoder-args.js';
+import { matroskaFrameHeader, matroskaHeader } from './matroska-writer.js';
+import { spawnEncoder } from './spawn-encoder.js';
+
+export interface EncoderSinkOptions {
+  readonly ffmpeg: string;
+  readonly ffmpegMajor: number;
+  readonly info: VideoInfo;
+  readonly format: FrameFormat;
+  /** Output path, or '-' for stdout. */
+  readonly output: string;
+  readonly muxer: string;
+  readonly overwrite: boolean;
+  readonly settings: EncoderSettings;
+  readonly keepStreams: boolean;
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Checks, before any process starts, that `output` can be written. Throws OutputError. */
+export const checkOutputPath = (output: string, overwrite: boolean): void => {
+  if (output === '-') return;
+  const path = resolve(output);
+  if (existsSync(path)) {
+    if (statSync(path).isDirectory()) throw new OutputError(`${output} is a directory; give a file name such as out.mp4`);
+    if (!overwrite) throw new OutputError(`${output} already exists; pass -y to overwrite it`);
+  }
+  const dir = dirname(path);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new OutputError(`cannot write ${output}: ${existsSync(dir) ? 'the folder is not writable' : `folder ${dir} does not exist`}`);
+  }
+};
+
+export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
+  const toStdout = o.output === '-';
+  const final = toStdout ? null : resolve(o.output);
+  const temp = final ? join(dirname(final), `.${basename(final, extname(final))}.srvid-${process.pid}-${Date.now()}.partial${extname(final)}`) : null;
+  const plan = encoderArgs({
+    info: o.info,
+    format: o.format,
+    target: temp ?? 'pipe:1',
+    muxer: o.muxer,
+    settings: o.settings,
+    keepStreams: o.keepStreams,
+    ffmpegMajor: o.ffmpegMajor,
+  });
+  for (const w of plan.warnings) o.onWarning?.(w);
+  const child = spawnEncoder(o.ffmpeg, plan.args, toStdout);
+  const stdin = child.process.stdin!;
+  let pipeError: Error | null = null;
+  stdin.on('error', (err) => {
+    pipeError = err; // EPIPE when ffmpeg exits early; the exit status says why
+  });
+
+  const failure = async (): Promise<OutputError> => {
+    const state = await child.exited;
+    const why =
+      state.kind === 'exited-error'
+        ? tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`
+        : (pipeError?.message ?? 'the encoder stopped reading');
+    return new OutputError(`encoding ${o.output} failed (ffmpeg: ${why})`);
+  };
+
+  const removeTemp = (): void => {
+    if (temp && existsSync(temp)) {
+      try {
+        unlinkSync(temp);
+      } catch (err) {
+        process.emitWarning(`could not remove ${temp}: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  let started = false;
+  const send = async (bytes: Uint8Array): Promise<void> => {
+    if (pipeError || child.state().kind !== 'running') throw await failure();
+    if (stdin.write(bytes)) return;
+    // Wait for the pipe to drain, or for the encoder to die trying.
+    const drained = await Promise.race([
+      new Promise<true>((r) => stdin.once('drain', () => r(true))),
+      child.exited.then(() => false as const),
+    ]);
+    if (!drained) throw await failure();
+  };
+
+  return {
+    write: async (frame: Frame) => {
+      if (!started) {
+        started = true;
+        await send(matroskaHeader(o.format));
+      }
+      await send(matroskaFrameHeader(frame.bytes.byteLength, frame.ptsMs ?? 0));
+      await send(frame.bytes);
+    },
+    finish: async () => {
+      stdin.end();
+      const state = await child.exited;
+      if (state.kind !== 'exited-ok' || pipeError) {
+        removeTemp();
+        throw await failure();
+      }
+      if (temp && final) {
+        try {
+          renameSync(temp, final);
+        } catch (err) {
+          removeTemp();
+          throw new OutputError(`cannot move the finished output to ${o.output}: ${(err as Error).message}`);
+        }
+      }
+    },
+    abort: async () => {
+      stdin.destroy();
+      await child.stop();
+      removeTemp();
+    },
+  };
+};

@@ -1,0 +1,75 @@
+/**
+ * The smallest Matroska stream that carries raw frames with their timestamps to the encoder's stdin:
+ * one V_UNCOMPRESSED track (pixel format by FourCC), one cluster per frame (so any timestamp fits the
+ * block's 16-bit offset), millisecond timestamps. Pure: returns bytes to write before each frame.
+ */
+import type { FrameFormat } from '../pipeline/frame.js';
+
+const FOURCC: Record<FrameFormat['pixFmt'], number[]> = {
+  yuv420p: [0x49, 0x34, 0x32, 0x30], // 'I420'
+  yuv420p10le: [0x59, 0x33, 11, 10], // ffmpeg's raw tag for yuv420p10le
+};
+
+const UNKNOWN_SIZE = [0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+
+const idBytes = (id: number): number[] => {
+  const out: number[] = [];
+  for (let v = id; v > 0; v = Math.floor(v / 256)) out.unshift(v % 256);
+  return out;
+};
+
+/** An 8-byte size vint (0x01 marker + 7 bytes): wasteful but fixed, so sizes are easy to compute. */
+const size8 = (n: number): number[] => {
+  const out = [0x01];
+  for (let i = 6; i >= 0; i--) out.push(Math.floor(n / 256 ** i) % 256);
+  return out;
+};
+
+const uintBytes = (v: number): number[] => {
+  const out: number[] = [];
+  for (let x = Math.max(0, Math.floor(v)); x > 0; x = Math.floor(x / 256)) out.unshift(x % 256);
+  return out.length ? out : [0];
+};
+
+const el = (id: number, payload: number[]): number[] => [...idBytes(id), ...size8(payload.length), ...payload];
+const uintEl = (id: number, v: number): number[] => el(id, uintBytes(v));
+const strEl = (id: number, s: string): number[] => el(id, [...Buffer.from(s, 'ascii')]);
+
+/** EBML header, Segment (unknown size), Info and Tracks. */
+export const matroskaHeader = (format: FrameFormat): Uint8Array => {
+  const ebml = el(0x1a45dfa3, [
+    ...uintEl(0x4286, 1), // EBMLVersion
+    ...uintEl(0x42f7, 1), // EBMLReadVersion
+    ...uintEl(0x42f2, 4), // EBMLMaxIDLength
+    ...uintEl(0x42f3, 8), // EBMLMaxSizeLength
+    ...strEl(0x4282, 'matroska'),
+    ...uintEl(0x4287, 4), // DocTypeVersion
+    ...uintEl(0x4285, 2), // DocTypeReadVersion
+  ]);
+  const info = el(0x1549a966, [...uintEl(0x2ad7b1, 1_000_000), ...strEl(0x4d80, 'srvid'), ...strEl(0x5741, 'srvid')]);
+  const video = el(0xe0, [
+    ...uintEl(0xb0, format.width),
+    ...uintEl(0xba, format.height),
+    ...el(0x2eb524, FOURCC[format.pixFmt]), // ColourSpace
+  ]);
+  const track = el(0xae, [
+    ...uintEl(0xd7, 1), // TrackNumber
+    ...uintEl(0x73c5, 1), // TrackUID
+    ...uintEl(0x83, 1), // TrackType: video
+    ...uintEl(0x9c, 0), // FlagLacing
+    ...strEl(0x86, 'V_UNCOMPRESSED'),
+    ...video,
+  ]);
+  const tracks = el(0x1654ae6b, track);
+  return Uint8Array.from([...ebml, 0x18, 0x53, 0x80, 0x67, ...UNKNOWN_SIZE, ...info, ...tracks]);
+};
+
+/** Cluster + SimpleBlock header for a frame of `frameBytes` bytes at `ptsMs`; write the frame right after. */
+export const matroskaFrameHeader = (frameBytes: number, ptsMs: number): Uint8Array => {
+  const timecode = uintEl(0xe7, Math.max(0, Math.round(ptsMs)));
+  const blockHeader = [0x81, 0x00, 0x00, 0x80]; // track 1, offset 0, keyframe
+  const blockSize = blockHeader.length + frameBytes;
+  const simpleBlockHead = [0xa3, ...size8(blockSize)];
+  const clusterSize = timecode.length + simpleBlockHead.length + blockSize;
+  return Uint8Array.from([0x1f, 0x43, 0xb6, 0x75, ...size8(clusterSize), ...timecode, ...simpleBlockHead, ...blockHeader]);
+};

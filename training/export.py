@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Export an ESPCN checkpoint to ONNX (dynamic batch/height/width) with a metadata JSON beside it.
+
+  /usr/bin/python3 training/export.py runs/x2/ckpt.pt --scale 2 --out models/espcn-x2.onnx
+"""
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
+
+
+def export_onnx(model: ESPCN, path: Path, meta: dict) -> Path:
+    m = copy.deepcopy(model).cpu().eval().set_valid(False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    x = torch.rand(1, 1, 17, 23)
+    torch.onnx.export(m, x, str(path), input_names=["y"], output_names=["y_up"], opset_version=13,
+                      dynamic_axes={"y": {0: "batch", 2: "height", 3: "width"},
+                                    "y_up": {0: "batch", 2: "height_up", 3: "width_up"}})
+    c1, c2 = m.conv1.out_channels, m.conv2.out_channels
+    info = {
+        "name": path.stem, "scale": m.scale, "format": "onnx", "opset": 13,
+        "architecture": {
+            "family": "ESPCN", "layers": [f"conv5x5 1->{c1} tanh", f"conv3x3 {c1}->{c2} tanh",
+                                          f"conv3x3 {c2}->{m.scale ** 2}", "add input (nearest skip)",
+                                          "DepthToSpace CRD"],
+            "channels": [c1, c2], "macsPerLrPixel": m.macs_per_lr_pixel(), "receptiveRadius": RECEPTIVE_RADIUS,
+        },
+        "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",
+        "output": "Y/255 at scale x the input's size; clamp to [0,1]",
+        **meta,
+    }
+    path.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("ckpt", type=Path)
+    p.add_argument("--scale", type=int, required=True)
+    p.add_argument("--channels", type=int, nargs=2, default=[64, 32])
+    p.add_argument("--out", type=Path, required=True)
+    a = p.parse_args()
+    state = torch.load(a.ckpt, map_location="cpu")
+    model = ESPCN(a.scale, *a.channels)
+    model.load_state_dict(state["model"])
+    val = state["val_rows"][-1] if state["val_rows"] else None
+    export_onnx(model, a.out, {"steps": state["step"], "trainingSeconds": round(state["elapsed"]),
+                               "validationPsnrY": val and {"last": val[2:]}})
+    print(f"exported {a.out}")
+
+
+if __name__ == "__main__":
+    main()

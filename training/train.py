@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Train ESPCN on Y for one scale; checkpoint, resume, log curves, export ONNX.
+
+  /usr/bin/python3 training/train.py --scale 2 --steps 60000 --out runs/x2
+  /usr/bin/python3 training/train.py --scale 2 --out runs/x2 --resume      # continue after a stop
+Writes runs/x2/{args.json, ckpt.pt, train.csv, val.csv, curves.png} and, at the end, the ONNX
+model and its metadata (see export.py) under --models.
+"""
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import PatchSampler, list_images, load_eval_set, psnr_y  # noqa: E402
+from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
+from export import export_onnx  # noqa: E402
+from plot import plot_curves  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent.parent / "shared" / "data"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", type=int, required=True, choices=[2, 3, 4])
+    p.add_argument("--train", type=Path, nargs="+", default=[SHARED / "train"], help="folders of HR training images")
+    p.add_argument("--val", type=Path, nargs="+", default=[SHARED / "val" / "Set5", SHARED / "val" / "Set14"])
+    p.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, curves, args")
+    p.add_argument("--models", type=Path, default=HERE.parent / "models", help="where the ONNX model is written")
+    p.add_argument("--name", default=None, help="model name (default espcn-x<scale>)")
+    p.add_argument("--channels", type=int, nargs=2, default=[64, 32], metavar=("C1", "C2"))
+    p.add_argument("--steps", type=int, default=60000)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--patch", type=int, default=24, help="LR patch size (the loss region)")
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (cosine decay to 1%% of it)")
+    p.add_argument("--warmup", type=int, default=500)
+    p.add_argument("--extra-scales", type=float, nargs="*", default=[0.9, 0.8, 0.7, 0.6])
+    p.add_argument("--val-every", type=int, default=2000)
+    p.add_argument("--ckpt-every", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.pt")
+    p.add_argument("--no-export", action="store_true")
+    return p.parse_args(argv)
+
+
+def lr_at(step, args):
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    t = (step - args.warmup) / max(1, args.steps - args.warmup)
+    return args.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+@torch.no_grad()
+def validate(model, sets, scale, device):
+    model.eval().set_valid(False)
+    scores = {}
+    for name, images in sets.items():
+        vals = []
+        for _, lr, hr in images:
+            x = torch.from_numpy(lr)[None, None].to(device)
+            sr = model(x)[0, 0].clamp(0, 1).mul(255).round().cpu().numpy()
+            vals.append(psnr_y(sr, hr, scale))
+        scores[name] = float(np.mean(vals))
+    model.train().set_valid(True)
+    return scores
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = args.out / "ckpt.pt"
+    if args.resume and not ckpt_path.exists():
+        sys.exit(f"train.py: --resume given but {ckpt_path} does not exist")
+
+    torch.manual_seed(args.seed)
+    model = ESPCN(args.scale, *args.channels).to(device).set_valid(True)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    step, train_rows, val_rows, elapsed0 = 0, [], [], 0.0
+    sampler_seed = args.seed
+    if args.resume:
+        state = torch.load(ckpt_path, map_location=device)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, train_rows, val_rows = state["step"], state["train_rows"], state["val_rows"]
+        elapsed0 = state["elapsed"]
+        sampler_seed = args.seed + step  # a fresh, still reproducible stream of patches after a resume
+        print(f"resumed at step {step}", flush=True)
+    (args.out / "args.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                    for k, v in vars(args).items()}, indent=2, default=str))
+
+    paths = [p for folder in args.train for p in list_images(folder)]
+    sampler = PatchSampler(paths, args.scale, args.patch, RECEPTIVE_RADIUS, tuple(args.extra_scales), sampler_seed)
+    sets = {folder.name: load_eval_set(folder, args.scale) for folder in args.val}
+    print(f"x{args.scale}: {len(paths)} images -> {len(sampler.pairs)} HR/LR pairs; "
+          f"{model.macs_per_lr_pixel()} MACs per LR pixel; device {device}, {torch.get_num_threads()} threads",
+          flush=True)
+
+    def save():
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                    "train_rows": train_rows, "val_rows": val_rows, "elapsed": elapsed}, ckpt_path.with_suffix(".tmp"))
+        ckpt_path.with_suffix(".tmp").replace(ckpt_path)
+        write_csv(args.out / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
+        write_csv(args.out / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
+        plot_curves(train_rows, val_rows, list(sets.keys()), args.out / "curves.png", f"ESPCN x{args.scale}")
+
+    t0 = time.time()
+    elapsed = elapsed0
+    loss_acc, n_acc = 0.0, 0
+    while step < args.steps:
+        lr_np, hr_np = sampler.batch(args.batch)
+        x, y = torch.from_numpy(lr_np).to(device), torch.from_numpy(hr_np).to(device)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args)
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        loss_acc, n_acc = loss_acc + loss.item(), n_acc + 1
+        elapsed = elapsed0 + time.time() - t0
+        if step % 100 == 0:
+            train_rows.append([step, loss_acc / n_acc, lr_at(step - 1, args), round(elapsed, 1)])
+            loss_acc, n_acc = 0.0, 0
+        if step % args.val_every == 0 or step == args.steps:
+            scores = validate(model, sets, args.scale, device)
+            val_rows.append([step, round(elapsed, 1), *(round(s, 3) for s in scores.values())])
+            rate = step / max(elapsed, 1e-9) if not args.resume else float("nan")
+            print(f"step {step}/{args.steps}  loss {train_rows[-1][1] if train_rows else float('nan'):.6f}  "
+                  f"lr {lr_at(step - 1, args):.2e}  {elapsed / 60:.1f} min  "
+                  + "  ".join(f"{k} {v:.3f} dB" for k, v in scores.items())
+                  + (f"  ({rate:.1f} steps/s)" if rate == rate else ""), flush=True)
+        if step % args.ckpt_every == 0 or step == args.steps:
+            save()
+
+    if not args.no_export:
+        final = val_rows[-1]
+        meta = {
+            "trainingData": [str(p.name) for p in args.train], "steps": step, "batch": args.batch,
+            "patch": args.patch, "seed": args.seed, "trainingSeconds": round(elapsed),
+            "device": device, "threads": torch.get_num_threads(),
+            "validationPsnrY": dict(zip(sets.keys(), final[2:])),
+        }
+        name = args.name or f"espcn-x{args.scale}"
+        onnx_path = export_onnx(model, args.models / f"{name}.onnx", meta)
+        print(f"exported {onnx_path}", flush=True)
+
+
+def write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+if __name__ == "__main__":
+    main()
