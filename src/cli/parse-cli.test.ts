@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { UsageError } from '../errors.js';
+import { renderHelp } from './options.js';
+import { parseCli } from './parse-cli.js';
+
+describe('parseCli', () => {
+  it('parses the main command with defaults', () => {
+    const p = parseCli(['in.mp4', 'out.mp4']);
+    assert.equal(p.command, 'upscale');
+    assert.deepEqual(p.positionals, ['in.mp4', 'out.mp4']);
+    assert.equal(p.options.scale, 2);
+    assert.equal(p.options.crf, 18);
+    assert.equal(p.options.overwrite, false);
+  });
+
+  it('parses short, long and --flag=value forms, and - for stdin/stdout', () => {
+    const p = parseCli(['-', '-', '-s', '3', '-y', '--crf=23', '--codec', 'libx265', '-f', 'matroska']);
+    assert.deepEqual(p.positionals, ['-', '-']);
+    assert.deepEqual([p.options.scale, p.options.overwrite, p.options.crf, p.options.codec, p.options.format], [3, true, 23, 'libx265', 'matroska']);
+  });
+
+  it('eval takes one folder', () => {
+    const p = parseCli(['eval', 'Set5', '--scale', '4', '--json']);
+    assert.equal(p.command, 'eval');
+    assert.deepEqual(p.positionals, ['Set5']);
+    assert.equal(p.options.json, true);
+  });
+
+  it('rejects bad input with a message that says what to do', () => {
+    const cases: [string[], RegExp][] = [
+      [['a.mp4', 'b.mp4', '--scale', '5'], /unsupported scale "5".*2, 3 or 4/],
+      [['a.mp4', 'b.mp4', '--scale'], /needs a value/],
+      [['a.mp4', 'b.mp4', '--bogus'], /unknown option --bogus/],
+      [['a.mp4'], /no output given/],
+      [[], /no input given/],
+      [['a.mp4', 'a.mp4'], /must differ/],
+      [['a.mp4', 'b.mp4', '--crf', 'x'], /--crf takes a whole number/],
+      [['eval'], /eval takes one folder/],
+    ];
+    for (const [argv, re] of cases) {
+      assert.throws(() => parseCli(argv), (e: unknown) => e instanceof UsageError && re.test(e.message), argv.join(' '));
+    }
+  });
+
+  it('help wins over missing arguments', () => {
+    assert.equal(parseCli(['--help']).command, 'help');
+  });
+});
+
+describe('docs/cli.md', () => {
+  it('shows the current --help text', () => {
+    const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8');
+    assert.ok(doc.includes(renderHelp().trimEnd()), 'docs/cli.md is stale: run npm run docs');
+  });
+});

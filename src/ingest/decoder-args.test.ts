@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decoderArgs, transportPixFmt } from './decoder-args.js';
+import { parseFfmpegMajor } from './resolve-ffmpeg.js';
+
+describe('decoderArgs', () => {
+  const base = { input: 'in.mp4', videoStreamIndex: 2, pixFmt: 'yuv420p' as const, strict: true };
+  it('maps the chosen stream to raw frames in Matroska on stdout, timestamps passed through', () => {
+    const args = decoderArgs({ ...base, ffmpegMajor: 5 });
+    assert.deepEqual(args.slice(args.indexOf('-i'), args.indexOf('-i') + 4), ['-i', 'in.mp4', '-map', '0:2']);
+    assert.ok(args.includes('-xerror') && args.includes('-copyts'));
+    assert.deepEqual(args.slice(-5), ['-allow_raw_vfw', '1', '-f', 'matroska', 'pipe:1']);
+    assert.equal(args[args.indexOf('-fps_mode') + 1], 'passthrough');
+  });
+  it('speaks ffmpeg 4 (-vsync, no -allow_raw_vfw) and can tolerate errors', () => {
+    const args = decoderArgs({ ...base, ffmpegMajor: 4, strict: false });
+    assert.ok(args.includes('-vsync') && !args.includes('-fps_mode') && !args.includes('-allow_raw_vfw'));
+    assert.ok(!args.includes('-xerror'));
+  });
+  it('keeps 10-bit only where ffmpeg can carry it', () => {
+    assert.equal(transportPixFmt(10, 5), 'yuv420p10le');
+    assert.equal(transportPixFmt(10, 4), 'yuv420p');
+    assert.equal(transportPixFmt(8, 6), 'yuv420p');
+  });
+});
+
+describe('parseFfmpegMajor', () => {
+  it('reads release versions and git builds (by libavutil)', () => {
+    assert.equal(parseFfmpegMajor('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026'), 5);
+    assert.equal(parseFfmpegMajor('ffmpeg version n6.1.1 Copyright'), 6);
+    assert.equal(
+      parseFfmpegMajor('ffmpeg version N-47683-g0e8eb07980-static https://johnvansickle.com/ffmpeg/\nlibavutil      56. 22.100 / 56. 22.100'),
+      4,
+    );
+    assert.equal(parseFfmpegMajor('something else'), null);
+  });
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { contributions, leftSitedShift, quantize, resizeBicubic } from './resize.js';
+
+const ramp = (w: number, h: number, f: (x: number, y: number) => number): Float32Array => {
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = f(x, y);
+  return out;
+};
+
+describe('resizeBicubic', () => {
+  it('weights of every output sample sum to 1, up and down', () => {
+    for (const [n, m] of [
+      [10, 20],
+      [10, 30],
+      [40, 10],
+      [7, 3],
+    ] as const) {
+      const c = contributions(n, m);
+      for (let x = 0; x < m; x++) {
+        let sum = 0;
+        for (let t = 0; t < c.taps; t++) sum += c.weights[x * c.taps + t] as number;
+        assert.ok(Math.abs(sum - 1) < 1e-6, `${n}->${m} row ${x} sums to ${sum}`);
+      }
+    }
+  });
+
+  it('keeps a constant plane constant', () => {
+    const out = resizeBicubic(new Float32Array(12 * 8).fill(77), 12, 8, 36, 24);
+    for (const v of out) assert.ok(Math.abs(v - 77) < 1e-3);
+  });
+
+  it('reproduces a linear ramp exactly away from the borders (Keys cubic is exact on linears)', () => {
+    const src = ramp(16, 16, (x, y) => 3 * x + 2 * y);
+    const out = resizeBicubic(src, 16, 16, 32, 32);
+    // output sample (X, Y) sits at input ((X + 0.5) / 2 - 0.5, …)
+    for (let Y = 6; Y < 26; Y++) {
+      for (let X = 6; X < 26; X++) {
+        const expected = 3 * ((X + 0.5) / 2 - 0.5) + 2 * ((Y + 0.5) / 2 - 0.5);
+        assert.ok(Math.abs((out[Y * 32 + X] as number) - expected) < 1e-3, `(${X},${Y})`);
+      }
+    }
+  });
+
+  it('antialiases when downscaling: a checkerboard averages to grey', () => {
+    const src = ramp(32, 32, (x, y) => ((x + y) % 2 ? 255 : 0));
+    const out = resizeBicubic(src, 32, 32, 8, 8);
+    for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) assert.ok(Math.abs((out[y * 8 + x] as number) - 127.5) < 1);
+  });
+
+  it('left-sited chroma: output sample j samples input j / scale', () => {
+    const src = ramp(16, 1, (x) => 10 * x);
+    const out = resizeBicubic(src, 16, 1, 32, 1, { shiftX: leftSitedShift(2) });
+    for (let j = 4; j < 26; j++) assert.ok(Math.abs((out[j] as number) - 10 * (j / 2)) < 1e-3, `sample ${j}`);
+  });
+
+  it('quantize rounds and clamps', () => {
+    const q = quantize(Float32Array.from([-3, 0.4, 0.6, 254.5, 300]), new Uint8Array(5), 255);
+    assert.deepEqual([...q], [0, 0, 1, 255, 255]);
+    const q10 = quantize(Float32Array.from([1022.6, 2000]), new Uint16Array(2), 1023);
+    assert.deepEqual([...q10], [1023, 1023]);
+  });
+});

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Observable } from 'rxjs';
+import { AbortedError } from '../errors.js';
+import { allocateFrame, type Frame } from './frame.js';
+import type { FrameSink, FrameSource, Upscaler } from './ports.js';
+import { runPipeline } from './run-pipeline.js';
+
+const format = { width: 4, height: 2, pixFmt: 'yuv420p' as const };
+
+/** A source with the real one's contract: at most `highWater` frames out and not yet released. */
+const creditSource = (count: number, highWater: number) => {
+  let next = 0;
+  let outstanding = 0;
+  let peak = 0;
+  let unsubscribed = false;
+  let pump: () => void = () => {};
+  const source: FrameSource = {
+    format,
+    highWater,
+    frames: () =>
+      new Observable<Frame>((sub) => {
+        pump = () => {
+          while (outstanding < highWater && next < count && !sub.closed) {
+            outstanding++;
+            peak = Math.max(peak, outstanding);
+            sub.next(allocateFrame(next, next * 40, format));
+            next++;
+          }
+          if (next === count && !sub.closed) sub.complete();
+        };
+        queueMicrotask(pump);
+        return () => {
+          unsubscribed = true;
+        };
+      }),
+    release: () => {
+      outstanding--;
+      queueMicrotask(pump);
+    },
+  };
+  return { source, stats: () => ({ peak, outstanding, unsubscribed, emitted: next }) };
+};
+
+const jitterUpscaler = (fail?: number): Upscaler => ({
+  scale: 2,
+  description: 'fake',
+  upscale: async (f) => {
+    await sleep((f.index * 7) % 5); // later frames often finish first
+    if (f.index === fail) throw new Error(`model failed on frame ${f.index}`);
+    return allocateFrame(f.index, f.ptsMs, { ...format, width: 8, height: 4 });
+  },
+  dispose: async () => {},
+});
+
+const recordingSink = (writeDelay = 0) => {
+  const written: number[] = [];
+  const calls = { finish: 0, abort: 0 };
+  const sink: FrameSink = {
+    write: async (f) => {
+      await sleep(writeDelay);
+      written.push(f.index);
+    },
+    finish: async () => void calls.finish++,
+    abort: async () => void calls.abort++,
+  };
+  return { sink, written, calls };
+};
+
+describe('runPipeline', () => {
+  it('writes every frame once, in order, and never holds more than the source bound', async () => {
+    const { source, stats } = creditSource(40, 5);
+    const { sink, written, calls } = recordingSink(1);
+    const progress: number[] = [];
+    const result = await runPipeline({ source, upscaler: jitterUpscaler(), sink, concurrent: 3, onProgress: (p) => progress.push(p.frames) });
+    assert.deepEqual(written, [...Array(40).keys()]);
+    assert.equal(result.frames, 40);
+    assert.deepEqual(calls, { finish: 1, abort: 0 });
+    assert.equal(stats().peak, 5);
+    assert.equal(stats().outstanding, 0);
+    assert.deepEqual(progress, [...Array(40).keys()].map((i) => i + 1));
+  });
+
+  it('an abort stops the source, removes the output, and rejects with AbortedError', async () => {
+    const { source, stats } = creditSource(1000, 4);
+    const { sink, written, calls } = recordingSink(2);
+    const ac = new AbortController();
+    const run = runPipeline({ source, upscaler: jitterUpscaler(), sink, concurrent: 2, signal: ac.signal });
+    await sleep(30);
+    ac.abort();
+    await assert.rejects(run, AbortedError);
+    assert.ok(stats().unsubscribed);
+    assert.deepEqual(calls, { finish: 0, abort: 1 });
+    assert.ok(written.length < 1000 && stats().emitted < 1000);
+  });
+
+  it("a stage's error ends the run with that error and no output", async () => {
+    const { source, stats } = creditSource(50, 4);
+    const { sink, calls } = recordingSink();
+    await assert.rejects(runPipeline({ source, upscaler: jitterUpscaler(7), sink, concurrent: 2 }), /model failed on frame 7/);
+    assert.ok(stats().unsubscribed);
+    assert.deepEqual(calls, { finish: 0, abort: 1 });
+  });
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { VideoInfo } from '../pipeline/ports.js';
+import { encoderArgs, muxerForPath, streamDisposition } from './encoder-args.js';
+
+const info: VideoInfo = {
+  source: 'in.mkv',
+  formatName: 'matroska,webm',
+  width: 320,
+  height: 240,
+  pixFmt: 'yuv420p',
+  bitDepth: 8,
+  frameRate: 25,
+  durationSec: 2,
+  frameCount: 50,
+  rotation: 0,
+  color: { matrix: 'bt709', range: 'tv', primaries: 'bt709', transfer: 'bt709' },
+  videoStreamIndex: 0,
+  streams: [
+    { index: 0, type: 'video', codec: 'h264' },
+    { index: 1, type: 'audio', codec: 'aac', language: 'eng' },
+    { index: 2, type: 'audio', codec: 'pcm_s16le', language: 'fra' },
+    { index: 3, type: 'subtitle', codec: 'subrip' },
+    { index: 4, type: 'subtitle', codec: 'hdmv_pgs_subtitle' },
+    { index: 5, type: 'attachment', codec: 'ttf' },
+  ],
+  chapterCount: 1,
+};
+
+const plan = (muxer: string, width = 640) =>
+  encoderArgs({
+    info,
+    format: { width, height: 480, pixFmt: 'yuv420p' },
+    target: '/tmp/x.partial.out',
+    muxer,
+    settings: { codec: 'libx264', crf: 18, preset: 'medium' },
+    keepStreams: true,
+    ffmpegMajor: 5,
+  });
+
+const pairs = (args: string[], flag: string): string[] => args.flatMap((a, i) => (a === flag ? [args[i + 1] as string] : []));
+
+describe('encoderArgs', () => {
+  it('Matroska keeps every stream, chapters and metadata, and the colour tags', () => {
+    const { args, warnings } = plan('matroska');
+    assert.deepEqual(pairs(args, '-map'), ['0:v:0', '1:1', '1:2', '1:3', '1:4', '1:5']);
+    assert.deepEqual(warnings, []);
+    assert.equal(args[args.indexOf('-map_chapters') + 1], '1');
+    assert.equal(args[args.indexOf('-map_metadata') + 1], '1');
+    assert.deepEqual(
+      ['-colorspace', '-color_primaries', '-color_trc', '-color_range'].map((f) => args[args.indexOf(f) + 1]),
+      ['bt709', 'bt709', 'bt709', 'tv'],
+    );
+    assert.deepEqual(args.slice(-3), ['-f', 'matroska', '/tmp/x.partial.out']);
+  });
+
+  it('MP4 converts text subtitles, re-encodes PCM, and says what it dropped', () => {
+    const { args, warnings } = plan('mp4');
+    assert.deepEqual(pairs(args, '-map'), ['0:v:0', '1:1', '1:2', '1:3']);
+    assert.equal(args[args.indexOf('-c:a:0') + 1], 'copy');
+    assert.equal(args[args.indexOf('-c:a:1') + 1], 'aac');
+    assert.equal(args[args.indexOf('-c:s:0') + 1], 'mov_text');
+    assert.equal(warnings.length, 4);
+    assert.ok(warnings.some((w) => /hdmv_pgs_subtitle.*dropped/.test(w)));
+    assert.ok(warnings.some((w) => /attachment.*dropped/.test(w)));
+    assert.ok(args.includes('+faststart'));
+  });
+
+  it('crops an odd upscaled size to even for 4:2:0', () => {
+    const { args, warnings } = plan('matroska', 321);
+    assert.match(args[args.indexOf('-vf') + 1] ?? '', /^crop=/);
+    assert.ok(warnings.some((w) => /even/.test(w)));
+  });
+
+  it('muxers by extension', () => {
+    assert.equal(muxerForPath('a/b.MP4'), 'mp4');
+    assert.equal(muxerForPath('x.mkv'), 'matroska');
+    assert.equal(muxerForPath('x.unknown'), null);
+    assert.equal(streamDisposition({ index: 1, type: 'audio', codec: 'flac' }, 'webm').action, 'encode');
+  });
+});

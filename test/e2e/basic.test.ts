@@ -1,0 +1,82 @@
+/** The main path: an mp4 with audio, upscaled x2 by the real CLI. */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { killLeftovers, lines, partialFiles, runCli, type CliResult } from '../helpers/cli.js';
+import { makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { countVideoFrames, probe, streamsOf, videoOf, type Probed } from '../helpers/probe.js';
+
+const W = 96;
+const H = 64;
+const FRAMES = 25;
+const RATE = 25;
+
+describe('srvid IN.mp4 OUT.mp4 --scale 2 (h264 + aac)', () => {
+  let tmp: TempDir;
+  let input: string;
+  let output: string;
+  let result: CliResult;
+  let inProbe: Probed;
+  let outProbe: Probed;
+
+  before(async () => {
+    tmp = makeTempDir('basic');
+    input = await makeClip(tmp.file('in.mp4'), { width: W, height: H, frames: FRAMES, rate: RATE, audio: true });
+    output = tmp.file('out.mp4');
+    result = await runCli([input, output, '--scale', '2']);
+    inProbe = await probe(input);
+    if (existsSync(output)) outProbe = await probe(output);
+  });
+
+  after(() => {
+    killLeftovers(tmp.path);
+    tmp.remove();
+  });
+
+  it('exits 0 and writes the output', () => {
+    assert.equal(result.code, 0, `stderr:\n${result.stderr}`);
+    assert.ok(existsSync(output), 'output file missing');
+    assert.deepEqual(partialFiles(tmp.path), []);
+  });
+
+  it('doubles width and height', () => {
+    const v = videoOf(outProbe);
+    assert.equal(v.codec_name, 'h264');
+    assert.equal(v.width, 2 * W);
+    assert.equal(v.height, 2 * H);
+  });
+
+  it('keeps every frame', async () => {
+    const inFrames = await countVideoFrames(input);
+    assert.equal(inFrames, FRAMES);
+    assert.equal(await countVideoFrames(output), inFrames);
+  });
+
+  it('keeps the video duration within one frame', () => {
+    const dIn = Number(videoOf(inProbe).duration);
+    const dOut = Number(videoOf(outProbe).duration);
+    assert.ok(Number.isFinite(dIn) && Number.isFinite(dOut), `durations ${dIn} / ${dOut}`);
+    assert.ok(Math.abs(dOut - dIn) <= 1 / RATE + 1e-6, `video duration ${dOut}s vs input ${dIn}s`);
+  });
+
+  it('keeps the audio stream: same codec, same duration', () => {
+    const aIn = streamsOf(inProbe, 'audio');
+    const aOut = streamsOf(outProbe, 'audio');
+    assert.equal(aIn.length, 1);
+    assert.equal(aOut.length, 1, 'audio stream missing in the output');
+    assert.equal(aOut[0]!.codec_name, aIn[0]!.codec_name);
+    const dIn = Number(aIn[0]!.duration);
+    const dOut = Number(aOut[0]!.duration);
+    assert.ok(Math.abs(dOut - dIn) < 0.001, `audio duration ${dOut}s vs input ${dIn}s`);
+    assert.ok(Math.abs(Number(outProbe.format.duration) - Number(inProbe.format.duration)) <= 1 / RATE + 1e-6);
+  });
+
+  it('prints progress and the summary on stderr, nothing on stdout', () => {
+    assert.equal(result.stdout, '');
+    const err = lines(result.stderr);
+    assert.ok(err.some((l) => l.startsWith(`${input}: ${W}x${H}`)), `no start line in:\n${result.stderr}`);
+    assert.ok(err.some((l) => /^frame \d+/.test(l)), `no progress line in:\n${result.stderr}`);
+    assert.ok(err.some((l) => l.startsWith(`wrote ${output}: ${FRAMES} frames`)), `no summary line in:\n${result.stderr}`);
+    assert.ok(!err.some((l) => l.startsWith('srvid:')), `unexpected warning or error:\n${result.stderr}`);
+  });
+});

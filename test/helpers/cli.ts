@@ -1,0 +1,127 @@
+/** Runs the built `srvid` binary (dist/cli/main.js) and finds processes a test left behind. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunningCli {
+  readonly child: ChildProcess;
+  /** Everything written to stderr so far. */
+  readonly stderr: () => string;
+  /** Resolves when stderr matches `pattern` (rejects if the CLI exits first or after `timeoutMs`). */
+  readonly waitForStderr: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  readonly done: Promise<CliResult>;
+}
+
+const assertBuilt = (): void => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` before the end-to-end tests`);
+};
+
+/** Starts `node dist/cli/main.js ...args` with stdin closed; non-TTY, so progress lines are plain. */
+export const startCli = (args: readonly string[], { cwd, env }: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli => {
+  assertBuilt();
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (t: string) => (out += t));
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => {
+    err += t;
+    for (const w of waiters) w();
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }));
+  });
+  const waitForStderr = (pattern: RegExp, timeoutMs = 30_000): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (pattern.test(err)) finish(null);
+      };
+      const finish = (e: Error | null): void => {
+        waiters.delete(check);
+        clearTimeout(timer);
+        if (e) reject(e);
+        else resolve();
+      };
+      const timer = setTimeout(() => finish(new Error(`stderr did not match ${pattern} within ${timeoutMs} ms; it was:\n${err}`)), timeoutMs);
+      waiters.add(check);
+      void done.then((r) => finish(pattern.test(r.stderr) ? null : new Error(`srvid exited (code ${r.code}) before stderr matched ${pattern}:\n${r.stderr}`)));
+      check();
+    });
+  return { child, stderr: () => err, waitForStderr, done };
+};
+
+/** Runs the CLI to the end; kills it after `timeoutMs` so a hung run fails the test instead of blocking it. */
+export const runCli = async (args: readonly string[], o: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> => {
+  const run = startCli(args, o);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+  try {
+    return await run.done;
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/** Non-empty lines of a text. */
+export const lines = (text: string): string[] => text.split(/\r?\n/).filter((l) => l.trim() !== '');
+
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly args: string;
+}
+
+/** Live processes (not zombies) whose command line contains `needle`, read from /proc. */
+export const processesMentioning = (needle: string): ProcessInfo[] => {
+  const found: ProcessInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (!args.includes(needle)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state === 'Z' || state === 'X') continue;
+      found.push({ pid: Number(name), args });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found.filter((p) => p.pid !== process.pid);
+};
+
+/** Polls until no process mentions `needle`, or `timeoutMs` passes; returns those still there. */
+export const waitUntilGone = async (needle: string, timeoutMs = 5000): Promise<ProcessInfo[]> => {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const left = processesMentioning(needle);
+    if (left.length === 0 || Date.now() >= until) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** Kills (SIGKILL) the processes this test started that still mention its temp folder; for `after` hooks. */
+export const killLeftovers = (needle: string): void => {
+  for (const p of processesMentioning(needle)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+};
+
+/** Names in `dir` that look like srvid's temporary output (`*.partial*`). */
+export const partialFiles = (dir: string): string[] => readdirSync(dir).filter((n) => n.includes('.partial'));

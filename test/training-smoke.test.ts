@@ -1,0 +1,68 @@
+// One tiny training run of training/train.py with Debian's PyTorch: trains, validates, checkpoints,
+// resumes, writes the curves and exports an ONNX model that onnxruntime then loads.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
+
+const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
+const TRAIN = new URL('../training/train.py', import.meta.url).pathname;
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib'], { stdio: 'ignore' }).status === 0;
+
+describe('training smoke test', { skip: !hasTorch && `needs ${PYTHON} with torch, PIL and matplotlib (apt-get install python3-torch python3-pil python3-matplotlib)` }, () => {
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'srvid-train-'));
+    for (const sub of ['train', 'val']) mkdirSync(join(dir, sub));
+    for (let i = 0; i < 3; i++) {
+      const n = 64;
+      const px = Buffer.alloc(n * n * 3);
+      for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) px.fill((x * (i + 3) + y * 5) % 256, (y * n + x) * 3, (y * n + x) * 3 + 3);
+      await sharp(px, { raw: { width: n, height: n, channels: 3 } }).png().toFile(join(dir, i < 2 ? 'train' : 'val', `img${i}.png`));
+    }
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const train = (steps: number, extra: string[] = []) =>
+    spawnSync(
+      PYTHON,
+      [TRAIN, '--scale', '2', '--train', join(dir, 'train'), '--val', join(dir, 'val'), '--out', join(dir, 'run'),
+        '--models', join(dir, 'models'), '--steps', String(steps), '--batch', '4', '--patch', '8', '--val-every', '1',
+        '--ckpt-every', '1', '--extra-scales', '--threads', '1', '--seed', '3', ...extra],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+
+  it('trains, checkpoints, resumes and exports a model onnxruntime runs', async () => {
+    const first = train(1, ['--no-export']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /step 1\/1 .*val \d+\.\d+ dB/);
+    for (const f of ['ckpt.pt', 'train.csv', 'val.csv', 'curves.png', 'args.json']) assert.ok(existsSync(join(dir, 'run', f)), f);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args.json'), 'utf8')).seed, 3);
+
+    const second = train(2, ['--resume']);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, /resumed at step 1/);
+    const val = readFileSync(join(dir, 'run', 'val.csv'), 'utf8').trim().split('\n');
+    assert.deepEqual(val.map((l) => l.split(',')[0]), ['step', '1', '2']);
+
+    const meta = JSON.parse(readFileSync(join(dir, 'models', 'espcn-x2.json'), 'utf8'));
+    assert.equal(meta.scale, 2);
+    assert.equal(meta.architecture.macsPerLrPixel, 21184);
+    assert.equal(meta.steps, 2);
+    const model = await loadOnnxLuma({ path: join(dir, 'models', 'espcn-x2.onnx'), name: 'smoke', scale: 2, threads: 1 });
+    const out = await model.run(new Float32Array(9 * 7).fill(0.3), 9, 7);
+    assert.equal(out.length, 18 * 14);
+    assert.ok(out.every(Number.isFinite));
+    await model.dispose();
+  });
+
+  it('refuses --resume without a checkpoint', () => {
+    const r = spawnSync(PYTHON, [TRAIN, '--scale', '2', '--out', join(dir, 'nothing'), '--resume'], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /does not exist/);
+  });
+});
