@@ -61,7 +61,8 @@ const bitDepthOf = (s: ProbeStream): number => {
   return m ? Number(m[1]) : 8;
 };
 
-export const parseProbe = (json: ProbeJson, source: string): VideoInfo => {
+export const parseProbe = (raw: unknown, source: string): VideoInfo => {
+  const json = (raw ?? {}) as ProbeJson;
   const streams = json.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
   if (!video) {
@@ -106,4 +107,4 @@ export const parseProbe = (json: ProbeJson, source: string): VideoInfo => {
 
 /** Probes `source` (path or URL) with ffprobe. */
 export const probeVideo = async (ffprobe: string, source: string): Promise<VideoInfo> =>
-  parseProbe((await runFfprobe(ffprobe, probeArgs(source), source)) as ProbeJson, source);
+  parseProbe(await runFfprobe(ffprobe, probeArgs(source), source), source);
