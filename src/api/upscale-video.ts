@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { InputError, UsageError } from '../errors.js';
 import { createFrameSource } from '../ingest/create-frame-source.js';
-import { transportPixFmt } from '../ingest/decoder-args.js';
+import { isFullRange, transportPixFmt } from '../ingest/decoder-args.js';
 import { probeVideo } from '../ingest/probe-input.js';
 import { resolveFfmpeg } from '../ingest/resolve-ffmpeg.js';
 import { createFrameUpscaler } from '../models/espcn/upscale-frame.js';
 import type { Progress, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { checkOutputPath, createEncoderSink } from '../sink/create-encoder-sink.js';
-import { muxerForPath } from '../sink/encoder-args.js';
+import { defaultCodec, muxerForPath } from '../sink/encoder-args.js';
 import { loadLumaModel, type ModelChoice } from './load-model.js';
 
 export interface UpscaleVideoOptions extends ModelChoice {
@@ -21,7 +21,7 @@ export interface UpscaleVideoOptions extends ModelChoice {
   /** A file path, or '-' for stdout (Matroska unless `format` says otherwise). */
   readonly output: string;
   readonly overwrite?: boolean;
-  /** Video encoder (default libx264), CRF (default 18) and preset (default medium). */
+  /** Video encoder (default libx264, libvpx-vp9 for WebM), CRF (default 18) and x264/x265 preset (default medium). */
   readonly codec?: string;
   readonly crf?: number;
   readonly preset?: string;
@@ -91,6 +91,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         input,
         videoStreamIndex: info.videoStreamIndex,
         strict: o.strict ?? true,
+        fullRange: isFullRange(info.pixFmt, info.color.range),
         format: { width: info.width, height: info.height, pixFmt },
         highWater: inFlight,
       });
@@ -102,7 +103,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         output: o.output,
         muxer,
         overwrite: o.overwrite ?? false,
-        settings: { codec: o.codec ?? 'libx264', crf: o.crf ?? 18, preset: o.preset ?? 'medium' },
+        settings: { codec: o.codec ?? defaultCodec(muxer), crf: o.crf ?? 18, preset: o.preset ?? 'medium' },
         keepStreams: true,
         ...(o.onWarning ? { onWarning: o.onWarning } : {}),
       });

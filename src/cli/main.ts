@@ -17,21 +17,26 @@ const say = (line: string): void => void stderr.write(`${line}\n`);
 
 const progressPrinter = (quiet: boolean): ((p: Progress) => void) & { done: () => void } => {
   const tty = stderr.isTTY;
-  let lastPlain = 0;
-  let lastTty = 0;
+  let lastPrinted = -Infinity;
+  let pending: Progress | null = null;
   const print = (p: Progress): void => {
     if (quiet) return;
     const now = performance.now();
-    if (tty) {
-      if (now - lastTty < 100 && p.frames !== p.totalFrames) return;
-      lastTty = now;
-      stderr.write(`\r\x1b[K${formatProgress(p)}`);
-    } else if (now - lastPlain >= 2000 || p.frames === p.totalFrames) {
-      lastPlain = now;
-      say(formatProgress(p));
-    }
+    pending = p;
+    if (now - lastPrinted < (tty ? 100 : 2000)) return;
+    lastPrinted = now;
+    pending = null;
+    if (tty) stderr.write(`\r\x1b[K${formatProgress(p)}`);
+    else say(formatProgress(p));
   };
-  return Object.assign(print, { done: () => void (tty && !quiet && stderr.write('\n')) });
+  // The last update is always shown: the container's frame count can be an estimate that is never reached.
+  const done = (): void => {
+    if (quiet) return;
+    if (pending && tty) stderr.write(`\r\x1b[K${formatProgress(pending)}\n`);
+    else if (pending) say(formatProgress(pending));
+    else if (tty) stderr.write('\n');
+  };
+  return Object.assign(print, { done });
 };
 
 const printEval = (r: EvalResult, dir: string): void => {
@@ -73,7 +78,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     input,
     output,
     overwrite: o.overwrite,
-    codec: o.codec,
+    ...(o.codec ? { codec: o.codec } : {}),
     crf: o.crf,
     preset: o.preset,
     concurrent: o.concurrent,

@@ -39,7 +39,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'model', flag: '--model', arg: 'NAME', description: 'shipped model family', default: 'espcn', parse: oneOf('espcn') },
   { key: 'modelFile', flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
   { key: 'threads', flag: '--threads', arg: 'N', description: 'onnxruntime threads (0 = one per core)', default: 0, parse: int(0, 256) },
-  { key: 'codec', flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (libx264, libx265, libvpx-vp9, …)', default: 'libx264' },
+  { key: 'codec', flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
   { key: 'crf', flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: 18, parse: int(0, 63) },
   { key: 'preset', flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: 'medium' },
   { key: 'format', flag: '--format', short: '-f', arg: 'NAME', description: 'output container as an ffmpeg muxer name (default: from the extension; matroska for -)' },

@@ -10,7 +10,7 @@ export interface CliOptions {
   model: string;
   modelFile?: string;
   threads: number;
-  codec: string;
+  codec?: string;
   crf: number;
   preset: string;
   format?: string;

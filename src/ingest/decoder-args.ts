@@ -9,6 +9,8 @@ export interface DecoderArgsOptions {
   readonly ffmpegMajor: number;
   /** Stop on the first decoding error instead of skipping damaged frames. */
   readonly strict: boolean;
+  /** Full-range (yuvj*, `color_range=pc`) input: keep 0–255 levels rather than squeezing them to 16–235. */
+  readonly fullRange?: boolean;
 }
 
 export const decoderArgs = (o: DecoderArgsOptions): string[] => [
@@ -24,8 +26,12 @@ export const decoderArgs = (o: DecoderArgsOptions): string[] => [
   '-map',
   `0:${o.videoStreamIndex}`,
   ...(o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
+  ...(o.fullRange ? ['-vf', 'scale=in_range=full:out_range=full'] : []),
   '-c:v',
   'rawvideo',
+  // The encoder's time base defaults to 1/frame-rate even in passthrough, which would round VFR timestamps.
+  '-enc_time_base',
+  '1/1000',
   '-pix_fmt',
   o.pixFmt,
   ...(o.ffmpegMajor >= 5 ? ['-allow_raw_vfw', '1'] : []),
@@ -48,3 +54,6 @@ export const probeArgs = (input: string): string[] => [
   '-show_chapters',
   input,
 ];
+
+/** Whether the probed input is full range (JPEG levels). */
+export const isFullRange = (pixFmt: string, range: string | undefined): boolean => range === 'pc' || pixFmt.startsWith('yuvj');

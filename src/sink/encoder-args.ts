@@ -48,6 +48,9 @@ const EXTENSION_MUXERS: Record<string, string> = {
   y4m: 'yuv4mpegpipe',
 };
 
+/** The video encoder used when none is given: the container's natural one. */
+export const defaultCodec = (muxer: string): string => (muxer === 'webm' ? 'libvpx-vp9' : 'libx264');
+
 /** ffmpeg muxer for an output file name, or null for an extension srvid does not know. */
 export const muxerForPath = (path: string): string | null => {
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
@@ -121,8 +124,10 @@ export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
     }
     maps.push('-map_metadata', '1', '-map_chapters', '1');
   }
-  const video = ['-pix_fmt', format.pixFmt, '-crf', String(settings.crf), '-preset', settings.preset];
-  if (!/x26[45]/.test(settings.codec)) video.splice(video.indexOf('-preset'), 2); // only x264/x265 take these presets
+  // Millisecond time base, as on the pipe: the default (1/frame-rate) would round VFR timestamps.
+  const video = ['-pix_fmt', format.pixFmt, '-crf', String(settings.crf), '-enc_time_base', '1/1000'];
+  if (/x26[45]/.test(settings.codec)) video.push('-preset', settings.preset); // only x264/x265 take these presets
+  if (settings.codec === 'libvpx-vp9') video.push('-b:v', '0'); // constant-quality mode: CRF alone is capped by a bitrate
   for (const [key, flag] of COLOR_FLAGS) {
     const value = info.color[key];
     if (value) video.push(flag, value);

@@ -74,9 +74,43 @@ describe('srvid IN.mp4 OUT.mp4 --scale 2 (h264 + aac)', () => {
   it('prints progress and the summary on stderr, nothing on stdout', () => {
     assert.equal(result.stdout, '');
     const err = lines(result.stderr);
-    assert.ok(err.some((l) => l.startsWith(`${input}: ${W}x${H}`)), `no start line in:\n${result.stderr}`);
-    assert.ok(err.some((l) => /^frame \d+/.test(l)), `no progress line in:\n${result.stderr}`);
-    assert.ok(err.some((l) => l.startsWith(`wrote ${output}: ${FRAMES} frames`)), `no summary line in:\n${result.stderr}`);
+    assert.ok(
+      err.some((l) => l.startsWith(`${input}: ${W}x${H}`)),
+      `no start line in:\n${result.stderr}`,
+    );
+    assert.ok(
+      err.some((l) => /^frame \d+/.test(l)),
+      `no progress line in:\n${result.stderr}`,
+    );
+    assert.ok(
+      err.some((l) => l.startsWith(`wrote ${output}: ${FRAMES} frames`)),
+      `no summary line in:\n${result.stderr}`,
+    );
     assert.ok(!err.some((l) => l.startsWith('srvid:')), `unexpected warning or error:\n${result.stderr}`);
+  });
+});
+
+describe('srvid IN.mp4 OUT.webm (container named by the extension, default codec)', () => {
+  let tmp: TempDir;
+  before(() => {
+    tmp = makeTempDir('basic-webm');
+  });
+  after(() => {
+    killLeftovers(tmp.path);
+    tmp.remove();
+  });
+
+  it('writes a WebM with a WebM video codec (the help offers .webm; libx264 cannot go in it)', async () => {
+    const input = await makeClip(tmp.file('in.mp4'), { frames: 10, audio: true });
+    const output = tmp.file('out.webm');
+    const r = await runCli([input, output, '--scale', '2', '-q']);
+    assert.equal(r.code, 0, `stderr:\n${r.stderr}`);
+    const out = await probe(output);
+    assert.ok(['vp8', 'vp9', 'av1'].includes(videoOf(out).codec_name), `video codec ${videoOf(out).codec_name}`);
+    assert.deepEqual(
+      streamsOf(out, 'audio').map((s) => s.codec_name),
+      ['opus'],
+    );
+    assert.deepEqual(partialFiles(tmp.path), []);
   });
 });

@@ -41,16 +41,56 @@ describe('streams, chapters and metadata', () => {
     const meta = tmp.write('meta.txt', FFMETADATA);
     input = tmp.file('in.mkv');
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=1',
-      '-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000:duration=1',
-      '-i', srt,
-      '-f', 'ffmetadata', '-i', meta,
-      '-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s',
-      '-map_metadata', '4', '-map_chapters', '4',
-      '-frames:v', '25', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
-      '-c:a:0', 'aac', '-c:a:1', 'ac3', '-c:s', 'srt',
-      '-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fra', '-metadata:s:s:0', 'language=deu',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=96x64:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=44100:duration=1',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=660:sample_rate=48000:duration=1',
+      '-i',
+      srt,
+      '-f',
+      'ffmetadata',
+      '-i',
+      meta,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-map',
+      '2:a',
+      '-map',
+      '3:s',
+      '-map_metadata',
+      '4',
+      '-map_chapters',
+      '4',
+      '-frames:v',
+      '25',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a:0',
+      'aac',
+      '-c:a:1',
+      'ac3',
+      '-c:s',
+      'srt',
+      '-metadata:s:a:0',
+      'language=eng',
+      '-metadata:s:a:1',
+      'language=fra',
+      '-metadata:s:s:0',
+      'language=deu',
       input,
     ]);
     inProbe = await probe(input);
@@ -62,8 +102,17 @@ describe('streams, chapters and metadata', () => {
   });
 
   it('the fixture has 2 audio tracks, 1 subtitle, 2 chapters and a title', () => {
-    assert.deepEqual(streamsOf(inProbe, 'audio').map((s) => [s.codec_name, s.tags?.language]), [['aac', 'eng'], ['ac3', 'fra']]);
-    assert.deepEqual(streamsOf(inProbe, 'subtitle').map((s) => [s.codec_name, s.tags?.language]), [['subrip', 'deu']]);
+    assert.deepEqual(
+      streamsOf(inProbe, 'audio').map((s) => [s.codec_name, s.tags?.language]),
+      [
+        ['aac', 'eng'],
+        ['ac3', 'fra'],
+      ],
+    );
+    assert.deepEqual(
+      streamsOf(inProbe, 'subtitle').map((s) => [s.codec_name, s.tags?.language]),
+      [['subrip', 'deu']],
+    );
     assert.equal(inProbe.chapters.length, 2);
     assert.equal(inProbe.format.tags?.title, 'Streams test clip');
   });
@@ -80,17 +129,29 @@ describe('streams, chapters and metadata', () => {
     });
 
     it('keeps both audio tracks, in order, with codecs and languages', () => {
-      assert.deepEqual(streamsOf(out, 'audio').map((s) => [s.codec_name, s.tags?.language]), [['aac', 'eng'], ['ac3', 'fra']]);
+      assert.deepEqual(
+        streamsOf(out, 'audio').map((s) => [s.codec_name, s.tags?.language]),
+        [
+          ['aac', 'eng'],
+          ['ac3', 'fra'],
+        ],
+      );
     });
 
     it('keeps the subtitle as SubRip with its language', () => {
-      assert.deepEqual(streamsOf(out, 'subtitle').map((s) => [s.codec_name, s.tags?.language]), [['subrip', 'deu']]);
+      assert.deepEqual(
+        streamsOf(out, 'subtitle').map((s) => [s.codec_name, s.tags?.language]),
+        [['subrip', 'deu']],
+      );
     });
 
     it('keeps the chapters and the title', () => {
       assert.deepEqual(
         out.chapters.map((c) => [Number(c.start_time), Number(c.end_time), c.tags?.title]),
-        [[0, 0.4, 'Opening'], [0.4, 1, 'Rest']],
+        [
+          [0, 0.4, 'Opening'],
+          [0.4, 1, 'Rest'],
+        ],
       );
       assert.equal(out.format.tags?.title, 'Streams test clip');
     });
@@ -114,11 +175,20 @@ describe('streams, chapters and metadata', () => {
     });
 
     it('keeps both audio tracks with their languages', () => {
-      assert.deepEqual(streamsOf(out, 'audio').map((s) => [s.codec_name, s.tags?.language]), [['aac', 'eng'], ['ac3', 'fra']]);
+      assert.deepEqual(
+        streamsOf(out, 'audio').map((s) => [s.codec_name, s.tags?.language]),
+        [
+          ['aac', 'eng'],
+          ['ac3', 'fra'],
+        ],
+      );
     });
 
     it('converts the subtitle to mov_text', () => {
-      assert.deepEqual(streamsOf(out, 'subtitle').map((s) => [s.codec_name, s.tags?.language]), [['mov_text', 'deu']]);
+      assert.deepEqual(
+        streamsOf(out, 'subtitle').map((s) => [s.codec_name, s.tags?.language]),
+        [['mov_text', 'deu']],
+      );
     });
 
     it('says so in a warning on stderr', () => {
@@ -128,7 +198,10 @@ describe('streams, chapters and metadata', () => {
     });
 
     it('keeps the chapters and the title', () => {
-      assert.deepEqual(out.chapters.map((c) => c.tags?.title), ['Opening', 'Rest']);
+      assert.deepEqual(
+        out.chapters.map((c) => c.tags?.title),
+        ['Opening', 'Rest'],
+      );
       assert.equal(out.format.tags?.title, 'Streams test clip');
     });
   });
@@ -136,16 +209,40 @@ describe('streams, chapters and metadata', () => {
   it('upscales the video when it is not the first stream (audio first), keeping the audio', async () => {
     const audioFirst = tmp.file('audio-first.mkv');
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.6',
-      '-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25',
-      '-map', '0:a', '-map', '1:v', '-frames:v', '15',
-      '-c:a', 'aac', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=0.6',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=96x64:rate=25:duration=0.6',
+      '-map',
+      '0:a',
+      '-map',
+      '1:v',
+      '-frames:v',
+      '15',
+      '-c:a',
+      'aac',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
       audioFirst,
     ]);
     const output = tmp.file('audio-first-out.mp4');
     const r = await runCli([audioFirst, output, '--scale', '2', '-q']);
     assert.equal(r.code, 0, r.stderr);
     const out = await probe(output);
-    assert.deepEqual(out.streams.map((s) => [s.codec_type, s.width ?? null]), [['video', 192], ['audio', null]]);
+    assert.deepEqual(
+      out.streams.map((s) => [s.codec_type, s.width ?? null]),
+      [
+        ['video', 192],
+        ['audio', null],
+      ],
+    );
   });
 });

@@ -26,12 +26,17 @@ const assertBuilt = (): void => {
 };
 
 /** Starts `node dist/cli/main.js ...args` with stdin closed; non-TTY, so progress lines are plain. */
-export const startCli = (args: readonly string[], { cwd, env }: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli => {
+export const startCli = (
+  args: readonly string[],
+  { cwd, env, detached = false }: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+): RunningCli => {
   assertBuilt();
+  // `detached` gives the CLI its own process group, so a test can signal it and its ffmpeg children together.
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   let out = '';
   let err = '';
@@ -56,9 +61,14 @@ export const startCli = (args: readonly string[], { cwd, env }: { cwd?: string; 
         if (e) reject(e);
         else resolve();
       };
-      const timer = setTimeout(() => finish(new Error(`stderr did not match ${pattern} within ${timeoutMs} ms; it was:\n${err}`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`stderr did not match ${pattern} within ${timeoutMs} ms; it was:\n${err}`)),
+        timeoutMs,
+      );
       waiters.add(check);
-      void done.then((r) => finish(pattern.test(r.stderr) ? null : new Error(`srvid exited (code ${r.code}) before stderr matched ${pattern}:\n${r.stderr}`)));
+      void done.then((r) =>
+        finish(pattern.test(r.stderr) ? null : new Error(`srvid exited (code ${r.code}) before stderr matched ${pattern}:\n${r.stderr}`)),
+      );
       check();
     });
   return { child, stderr: () => err, waitForStderr, done };

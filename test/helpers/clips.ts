@@ -32,10 +32,14 @@ export const makeTempDir = (label: string): TempDir => {
   };
 };
 
-/** Runs ffmpeg (quiet, overwrite) and rejects with its stderr if it fails. */
-export const ffmpeg = async (args: readonly string[]): Promise<void> => {
+/** Runs ffmpeg (quiet, overwrite) and rejects with its stderr if it fails or runs past `timeoutMs`. */
+export const ffmpeg = async (args: readonly string[], timeoutMs = 60_000): Promise<void> => {
   try {
-    await execFileAsync(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { maxBuffer: 64 * 1024 * 1024 });
+    await execFileAsync(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`ffmpeg ${args.join(' ')} failed: ${e.stderr || e.message}`);
@@ -47,6 +51,8 @@ export const ffmpegStdout = async (args: readonly string[]): Promise<Buffer> => 
   const { stdout } = await execFileAsync(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], {
     encoding: 'buffer',
     maxBuffer: 512 * 1024 * 1024,
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
   });
   return stdout;
 };

@@ -18,7 +18,16 @@ export const decodePlanes = async (
   height: number,
   { tenBit = false, vf }: { tenBit?: boolean; vf?: string } = {},
 ): Promise<DecodedPlanes> => {
-  const raw = await ffmpegStdout(['-i', path, ...(vf ? ['-vf', vf] : []), '-f', 'rawvideo', '-pix_fmt', tenBit ? 'yuv420p10le' : 'yuv420p', '-']);
+  const raw = await ffmpegStdout([
+    '-i',
+    path,
+    ...(vf ? ['-vf', vf] : []),
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    tenBit ? 'yuv420p10le' : 'yuv420p',
+    '-',
+  ]);
   const bps = tenBit ? 2 : 1;
   const cw = Math.ceil(width / 2);
   const ch = Math.ceil(height / 2);
@@ -49,4 +58,39 @@ export const decodeGray = async (path: string, width: number, height: number, vf
   const frames: Uint8Array[] = [];
   for (let off = 0; off < raw.length; off += n) frames.push(new Uint8Array(raw.subarray(off, off + n)));
   return frames;
+};
+
+/**
+ * The luma samples exactly as stored (`extractplanes=y`, no range or matrix conversion), after an optional `vf`;
+ * 16-bit samples for a 10-bit source with `tenBit`.
+ */
+export const decodeLumaAsStored = async (
+  path: string,
+  width: number,
+  height: number,
+  { tenBit = false, vf }: { tenBit?: boolean; vf?: string } = {},
+): Promise<(Uint8Array | Uint16Array)[]> => {
+  const chain = [vf, 'extractplanes=y'].filter(Boolean).join(',');
+  const raw = await ffmpegStdout(['-i', path, '-vf', chain, '-f', 'rawvideo', '-pix_fmt', tenBit ? 'gray10le' : 'gray', '-']);
+  const bps = tenBit ? 2 : 1;
+  const n = width * height;
+  if (raw.length % (n * bps) !== 0) throw new Error(`${path}: ${raw.length} bytes is not a whole number of ${width}x${height} planes`);
+  const bytes = new Uint8Array(raw.length);
+  bytes.set(raw);
+  const frames: (Uint8Array | Uint16Array)[] = [];
+  for (let off = 0; off < bytes.length; off += n * bps) {
+    frames.push(tenBit ? new Uint16Array(bytes.buffer, off, n) : bytes.subarray(off, off + n));
+  }
+  return frames;
+};
+
+/** Mean of all samples of all frames. */
+export const meanSample = (frames: readonly ArrayLike<number>[]): number => {
+  let sum = 0;
+  let count = 0;
+  for (const f of frames) {
+    for (let i = 0; i < f.length; i++) sum += f[i] as number;
+    count += f.length;
+  }
+  return sum / count;
 };

@@ -29,7 +29,11 @@ export interface Probed {
 }
 
 const ffprobeJson = async <T>(args: readonly string[]): Promise<T> => {
-  const { stdout } = await execFileAsync(FFPROBE, ['-v', 'error', '-of', 'json', ...args], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await execFileAsync(FFPROBE, ['-v', 'error', '-of', 'json', ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
   return JSON.parse(stdout) as T;
 };
 

@@ -1,0 +1,132 @@
+/**
+ * Failures end cleanly: exit code ≠ 0, one "srvid: …" line on stderr without a stack trace, and nothing left
+ * in the output folder (neither the output nor a `*.partial*` temporary).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { killLeftovers, lines, partialFiles, runCli, type CliResult } from '../helpers/cli.js';
+import { makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { probe, videoOf } from '../helpers/probe.js';
+
+/** The shared expectations; `allowed` matches stderr lines that may come before the error (start, progress). */
+const assertCleanFailure = (r: CliResult, outDir: string, output: string, allowed?: RegExp): string => {
+  assert.notEqual(r.code, 0, `exit code 0; stderr:\n${r.stderr}`);
+  assert.equal(r.signal, null, `killed by ${r.signal}`);
+  assert.ok(!r.stderr.includes('    at '), `stack trace on stderr:\n${r.stderr}`);
+  const err = lines(r.stderr);
+  const errorLines = err.filter((l) => l.startsWith('srvid:'));
+  assert.equal(errorLines.length, 1, `expected one "srvid:" line:\n${r.stderr}`);
+  const other = err.filter((l) => !l.startsWith('srvid:'));
+  if (allowed) {
+    assert.deepEqual(
+      other.filter((l) => !allowed.test(l)),
+      [],
+      `unexpected stderr lines:\n${r.stderr}`,
+    );
+    assert.equal(err.at(-1), errorLines[0], 'the error is not the last line');
+  } else {
+    assert.deepEqual(other, [], `expected exactly one line on stderr:\n${r.stderr}`);
+  }
+  assert.ok(errorLines[0]!.length > 'srvid: '.length + 5, 'empty error message');
+  assert.equal(r.stdout, '', 'stdout not empty');
+  assert.ok(!existsSync(output), `${output} was created`);
+  assert.deepEqual(partialFiles(outDir), [], 'partial file left behind');
+  return errorLines[0]!;
+};
+
+describe('errors', () => {
+  let tmp: TempDir;
+  let good: string;
+
+  before(async () => {
+    tmp = makeTempDir('errors');
+    good = await makeClip(tmp.file('good.mp4'), { frames: 10 });
+  });
+
+  after(() => {
+    killLeftovers(tmp.path);
+    tmp.remove();
+  });
+
+  it('missing input file', async () => {
+    const out = tmp.file('o-missing.mp4');
+    const r = await runCli([tmp.file('does-not-exist.mp4'), out]);
+    const line = assertCleanFailure(r, tmp.path, out);
+    assert.match(line, /no such file/);
+  });
+
+  it('a text file renamed .mp4', async () => {
+    const fake = tmp.write('text.mp4', 'this is not a video\n'.repeat(20));
+    const out = tmp.file('o-text.mp4');
+    const r = await runCli([fake, out]);
+    const line = assertCleanFailure(r, tmp.path, out);
+    assert.match(line, /text\.mp4/);
+  });
+
+  describe('a truncated faststart mp4 (60 frames, cut to half its bytes)', () => {
+    let truncated: string;
+    before(async () => {
+      truncated = await makeClip(tmp.file('truncated.mp4'), { frames: 60, extra: ['-movflags', '+faststart'] });
+      truncateSync(truncated, Math.floor(statSync(truncated).size / 2));
+    });
+
+    it('fails with -q: exactly one line', async () => {
+      const out = tmp.file('o-trunc-q.mp4');
+      const r = await runCli([truncated, out, '-q']);
+      // -q drops the progress line but not the start line, which is not an error.
+      const line = assertCleanFailure(r, tmp.path, out, /^\S+truncated\.mp4: 96x64 /);
+      assert.match(line, /truncated|damaged/);
+    });
+
+    it('fails without -q: the error is the one "srvid:" line, after the start/progress lines', async () => {
+      const out = tmp.file('o-trunc.mp4');
+      const r = await runCli([truncated, out]);
+      assertCleanFailure(r, tmp.path, out, /^(\S+truncated\.mp4: 96x64 |frame \d+)/);
+    });
+  });
+
+  it('unsupported scale (--scale 5)', async () => {
+    const out = tmp.file('o-scale.mp4');
+    const r = await runCli([good, out, '--scale', '5']);
+    const line = assertCleanFailure(r, tmp.path, out);
+    assert.match(line, /scale/);
+    assert.equal(r.code, 2);
+  });
+
+  it('output in a folder that does not exist', async () => {
+    const missingDir = tmp.file('no-such-folder');
+    const out = `${missingDir}/o.mp4`;
+    const r = await runCli([good, out]);
+    const line = assertCleanFailure(r, tmp.path, out);
+    assert.match(line, /does not exist/);
+    assert.ok(!existsSync(missingDir), 'the folder was created');
+  });
+
+  it('output exists without -y: refused and untouched; with -y: overwritten', async () => {
+    const out = tmp.file('exists.mp4');
+    writeFileSync(out, 'precious');
+    const before = readdirSync(tmp.path).sort();
+    const r = await runCli([good, out]);
+    assert.notEqual(r.code, 0);
+    assert.equal(lines(r.stderr).length, 1, r.stderr);
+    assert.match(r.stderr, /^srvid: .*exists/);
+    assert.ok(!r.stderr.includes('    at '));
+    assert.equal(readFileSync(out, 'utf8'), 'precious');
+    assert.deepEqual(readdirSync(tmp.path).sort(), before, 'files appeared in the folder');
+
+    const again = await runCli([good, out, '-y', '-q']);
+    assert.equal(again.code, 0, again.stderr);
+    const v = videoOf(await probe(out));
+    assert.deepEqual([v.width, v.height], [192, 128]);
+    assert.deepEqual(partialFiles(tmp.path), []);
+  });
+
+  it('unknown option', async () => {
+    const out = tmp.file('o-unknown.mp4');
+    const r = await runCli([good, out, '--no-such-option']);
+    const line = assertCleanFailure(r, tmp.path, out);
+    assert.match(line, /unknown option --no-such-option/);
+    assert.equal(r.code, 2);
+  });
+});
