@@ -37,7 +37,7 @@ const endToEnd = (input: string, scale: number, preset: string) => {
   const t0 = performance.now();
   // /proc/self/status VmHWM of the srvid process: printed by a tiny wrapper around the CLI.
   const r = spawnSync(process.execPath, ['-e', `
-    process.argv.splice(1, 1);
+    process.argv.splice(1, 0, 'srvid');
     process.on('exit', () => { const hwm = /VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8')); process.stderr.write('\\nPEAK_RSS_KB ' + hwm[1] + '\\n'); });
     import(${JSON.stringify(CLI)});`, '--', input, out, '--scale', String(scale), '--preset', preset, '-y', '-q'], { encoding: 'utf8' });
   const sec = (performance.now() - t0) / 1000;

@@ -7,6 +7,13 @@ export interface PlaneMetricOptions {
   readonly peak?: number;
 }
 
+/** Throws unless both planes hold `width × height` samples. */
+export const checkSameSize = (a: ArrayLike<number>, b: ArrayLike<number>, width: number, height: number): void => {
+  if (a.length !== width * height || b.length !== width * height) {
+    throw new RangeError(`planes must both be ${width}x${height}; got ${a.length} and ${b.length} samples`);
+  }
+};
+
 export const meanSquaredError = (
   a: ArrayLike<number>,
   b: ArrayLike<number>,
@@ -14,9 +21,7 @@ export const meanSquaredError = (
   height: number,
   crop = 0,
 ): number => {
-  if (a.length !== width * height || b.length !== width * height) {
-    throw new RangeError(`planes must both be ${width}x${height}; got ${a.length} and ${b.length} samples`);
-  }
+  checkSameSize(a, b, width, height);
   if (width - 2 * crop <= 0 || height - 2 * crop <= 0) {
     throw new RangeError(`crop ${crop} leaves nothing of a ${width}x${height} plane`);
   }

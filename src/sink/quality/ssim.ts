@@ -2,7 +2,7 @@
  * SSIM (Wang et al. 2004) as the SR literature computes it: 11×11 Gaussian window, σ = 1.5, K1 = 0.01,
  * K2 = 0.03, 'valid' filtering, mean of the SSIM map, after cropping `crop` samples at each border.
  */
-import type { PlaneMetricOptions } from './psnr.js';
+import { checkSameSize, type PlaneMetricOptions } from './psnr.js';
 
 const WINDOW = 11;
 const SIGMA = 1.5;
@@ -49,9 +49,7 @@ export const ssim = (
   height: number,
   { crop = 0, peak = 255 }: PlaneMetricOptions = {},
 ): number => {
-  if (a.length !== width * height || b.length !== width * height) {
-    throw new RangeError(`planes must both be ${width}x${height}; got ${a.length} and ${b.length} samples`);
-  }
+  checkSameSize(a, b, width, height);
   const w = width - 2 * crop;
   const h = height - 2 * crop;
   if (w < WINDOW || h < WINDOW) throw new RangeError(`SSIM needs at least ${WINDOW}x${WINDOW} after cropping`);
