@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LumaModel } from '../src/pipeline/ports.js';
 import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
+import { loadTfjs, loadTfjsLuma, type TfjsFlavour } from '../src/models/backends/tfjs.js';
 import { findModel } from '../src/models/registry.js';
 
 const VTEST = new URL('../../shared/data/video/vtest.avi', import.meta.url).pathname;
@@ -18,12 +20,13 @@ const makeClip = (path: string, w: number, h: number, frames: number): void => {
   if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
 };
 
-const modelOnly = async (w: number, h: number, scale: number, threads: number) => {
+const modelOnly = async (w: number, h: number, scale: number, threads: number, tfjs?: TfjsFlavour) => {
   const entry = findModel('espcn', scale);
-  const model = await loadOnnxLuma({ path: entry.path, name: entry.name, scale, threads });
+  const m = { path: entry.path, name: entry.name, scale };
+  const model: LumaModel = tfjs ? await loadTfjsLuma({ ...m, runtime: await loadTfjs(tfjs) }) : await loadOnnxLuma({ ...m, threads });
   const input = new Float32Array(w * h).map((_, i) => ((i * 2654435761) % 256) / 255);
   for (let i = 0; i < 2; i++) await model.run(input, w, h);
-  const n = 10;
+  const n = tfjs ? 3 : 10;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await model.run(input, w, h);
   const ms = (performance.now() - t0) / n;
@@ -55,6 +58,14 @@ try {
   for (const threads of [1, 2]) {
     const m = await modelOnly(640, 360, 2, threads);
     rows.push([`model only, ESPCN x2 640x360, ${threads} thread(s)`, `${m.fps.toFixed(1)} fps`, `${m.ms.toFixed(1)} ms/frame`, `${m.gflops.toFixed(0)} GFLOP/s`]);
+  }
+  for (const flavour of ['tfjs-node-gpu', 'tfjs-node', 'tfjs-wasm'] as const) {
+    try {
+      const m = await modelOnly(640, 360, 2, 0, flavour);
+      rows.push([`model only, ESPCN x2 640x360, ${flavour}`, `${m.fps.toFixed(1)} fps`, `${m.ms.toFixed(1)} ms/frame`, `${m.gflops.toFixed(0)} GFLOP/s`]);
+    } catch (err) {
+      rows.push([`model only, ESPCN x2 640x360, ${flavour}`, 'unavailable', ((err as Error).message.split('\n')[0] ?? '').slice(0, 60), '']);
+    }
   }
   const model2 = await modelOnly(640, 360, 2, 0);
   const e2e = endToEnd(clip, 2, 'veryfast');

@@ -1,5 +1,7 @@
-import { loadOnnxLuma } from '../models/backends/onnxruntime.js';
+import { existsSync } from 'node:fs';
+import { ModelError } from '../errors.js';
 import { findModel } from '../models/registry.js';
+import { selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 import type { LumaModel } from '../pipeline/ports.js';
 
 export interface ModelChoice {
@@ -8,11 +10,15 @@ export interface ModelChoice {
   /** A specific .onnx file instead of a shipped model. */
   readonly modelFile?: string;
   readonly scale: number;
-  /** onnxruntime intra-op threads; 0 = one per core. */
+  /** Intra-op threads for onnxruntime; 0 = one per core. */
   readonly threads?: number;
+  /** Runtime (default auto: the fastest that loads) and device (default auto: a GPU when one works). */
+  readonly backend?: BackendChoice;
+  readonly device?: DeviceChoice;
 }
 
-export const loadLumaModel = async ({ model = 'espcn', modelFile, scale, threads = 0 }: ModelChoice): Promise<LumaModel> => {
+export const loadLumaModel = async ({ model = 'espcn', modelFile, scale, threads = 0, backend = 'auto', device = 'auto' }: ModelChoice): Promise<LumaModel> => {
+  if (modelFile && !existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);
   const entry = modelFile ? { name: modelFile, path: modelFile, scale } : findModel(model, scale);
-  return loadOnnxLuma({ path: entry.path, name: entry.name, scale, threads });
+  return selectBackend({ path: entry.path, name: entry.name, scale, threads, backend, device });
 };

@@ -2,6 +2,7 @@
 /** The composition root of the `srvid` command: parse, wire, run, report. */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { diagnose } from '../api/doctor.js';
 import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
 import { upscaleVideo } from '../api/upscale-video.js';
@@ -10,15 +11,19 @@ import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
 import type { Progress } from '../pipeline/ports.js';
 import { formatDuration, formatProgress } from './format-progress.js';
 import { renderHelp } from './options.js';
+import { formatDoctor } from './print-doctor.js';
 import { parseCli, type CliOptions } from './parse-cli.js';
 
 const stderr = process.stderr;
+const version = (): string =>
+  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const say = (line: string): void => void stderr.write(`${line}\n`);
 
-const progressPrinter = (quiet: boolean): ((p: Progress) => void) & { done: () => void } => {
+const progressPrinter = (quiet: boolean): ((p: Progress) => void) & { done: () => void; label: (s: string) => void } => {
   const tty = stderr.isTTY;
   let lastPrinted = -Infinity;
   let pending: Progress | null = null;
+  let suffix = '';
   const print = (p: Progress): void => {
     if (quiet) return;
     const now = performance.now();
@@ -26,17 +31,17 @@ const progressPrinter = (quiet: boolean): ((p: Progress) => void) & { done: () =
     if (now - lastPrinted < (tty ? 100 : 2000)) return;
     lastPrinted = now;
     pending = null;
-    if (tty) stderr.write(`\r\x1b[K${formatProgress(p)}`);
-    else say(formatProgress(p));
+    if (tty) stderr.write(`\r\x1b[K${formatProgress(p)}${suffix}`);
+    else say(formatProgress(p) + suffix);
   };
   // The last update is always shown: the container's frame count can be an estimate that is never reached.
   const done = (): void => {
     if (quiet) return;
-    if (pending && tty) stderr.write(`\r\x1b[K${formatProgress(pending)}\n`);
-    else if (pending) say(formatProgress(pending));
+    if (pending && tty) stderr.write(`\r\x1b[K${formatProgress(pending)}${suffix}\n`);
+    else if (pending) say(formatProgress(pending) + suffix);
     else if (tty) stderr.write('\n');
   };
-  return Object.assign(print, { done });
+  return Object.assign(print, { done, label: (s: string) => void (suffix = `  [${s}]`) });
 };
 
 const printEval = (r: EvalResult, dir: string): void => {
@@ -54,11 +59,21 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
   const cli = parseCli(argv);
   const o: CliOptions = cli.options;
   if (cli.command === 'help') return void process.stdout.write(renderHelp());
-  if (cli.command === 'version') {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return void console.log(pkg.version);
+  if (cli.command === 'version') return void console.log(version());
+  if (cli.command === 'doctor') {
+    const report = await diagnose({ ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}), ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}) });
+    if (o.json) console.log(JSON.stringify(report, null, 2));
+    else process.stdout.write(formatDoctor(report, `srvid ${version()}, node ${process.version}, ${process.platform} ${process.arch}`));
+    return;
   }
-  const model = { model: o.model, scale: o.scale, threads: o.threads, ...(o.modelFile ? { modelFile: o.modelFile } : {}) };
+  const model = {
+    model: o.model,
+    scale: o.scale,
+    threads: o.threads,
+    backend: o.backend,
+    device: o.device,
+    ...(o.modelFile ? { modelFile: o.modelFile } : {}),
+  };
   if (cli.command === 'eval') {
     const dir = cli.positionals[0] as string;
     const result = await evaluateImages({ ...model, dir });
@@ -89,6 +104,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
     ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
     onStart: (info, description) => {
+      progress.label(description.replace(/^.*\((.*)\)$/, '$1')); // the backend
       if (!o.quiet) {
         say(`${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
           `${info.frameCount ?? '?'} frames → ${info.width * o.scale}x${info.height * o.scale} with ${description}`);

@@ -38,6 +38,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'overwrite', flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: false },
   { key: 'model', flag: '--model', arg: 'NAME', description: 'shipped model family', default: 'espcn', parse: oneOf('espcn') },
   { key: 'modelFile', flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
+  { key: 'backend', flag: '--backend', arg: 'NAME', description: 'network runtime: auto, onnx (onnxruntime) or tfjs (TensorFlow.js)', default: 'auto', parse: oneOf('auto', 'onnx', 'tfjs') },
+  { key: 'device', flag: '--device', arg: 'NAME', description: 'auto (a GPU when one works, else CPU), cpu or gpu', default: 'auto', parse: oneOf('auto', 'cpu', 'gpu') },
   { key: 'threads', flag: '--threads', arg: 'N', description: 'onnxruntime threads (0 = one per core)', default: 0, parse: int(0, 256) },
   { key: 'codec', flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
   { key: 'crf', flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: 18, parse: int(0, 63) },
@@ -59,6 +61,7 @@ const USAGE = `srvid — video super-resolution with ESPCN, streamed through ffm
 Usage:
   srvid INPUT OUTPUT [options]      upscale a video (or an image: png, jpg, webp)
   srvid eval DIR [options]          PSNR-Y/SSIM-Y of srvid and bicubic on a folder of HR images
+  srvid doctor                      which ffmpeg, ffprobe and backends srvid finds, and why one fails
 
 INPUT is a file, a URL ffmpeg can open, or - for stdin; OUTPUT is a file or - for stdout.
 Audio, subtitles, chapters, metadata, timestamps and colour tags are kept; the output is
@@ -69,7 +72,8 @@ const EXAMPLES = `Examples:
   srvid in.mkv out.mkv -s 3 --codec libx265 --crf 20 -y
   cat in.mp4 | srvid - - --format matroska > out.mkv
   srvid photo.png photo-x4.png --scale 4
-  srvid eval ../shared/data/val/Set5 --scale 3`;
+  srvid eval ../shared/data/val/Set5 --scale 3
+  srvid doctor`;
 
 export const renderHelp = (): string => {
   const rows = OPTIONS.map((o) => {

@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { OPTIONS, type OptionSpec } from './options.js';
 
-export type Command = 'upscale' | 'eval' | 'help' | 'version';
+export type Command = 'upscale' | 'eval' | 'doctor' | 'help' | 'version';
 
 export interface CliOptions {
   scale: number;
@@ -10,6 +10,8 @@ export interface CliOptions {
   model: string;
   modelFile?: string;
   threads: number;
+  backend: 'auto' | 'onnx' | 'tfjs';
+  device: 'auto' | 'cpu' | 'gpu';
   codec?: string;
   crf: number;
   preset: string;
@@ -65,6 +67,10 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
   const options = values as unknown as CliOptions;
   if (values.help) return { command: 'help', positionals, options };
   if (values.version) return { command: 'version', positionals, options };
+  if (positionals[0] === 'doctor') {
+    if (positionals.length !== 1) throw new UsageError('doctor takes no arguments');
+    return { command: 'doctor', positionals: [], options };
+  }
   if (positionals[0] === 'eval') {
     if (positionals.length !== 2) throw new UsageError('eval takes one folder of HR images: srvid eval DIR --scale N');
     return { command: 'eval', positionals: positionals.slice(1), options };

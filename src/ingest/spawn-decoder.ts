@@ -19,14 +19,20 @@ export const runFfprobe = async (ffprobe: string, args: string[], source: string
   }
 };
 
-/** `<binary> -version`'s first line (or all of it with `full`), or null if it does not run. */
-export const readVersionLine = async (binary: string, full = false): Promise<string | null> => {
+/** A short informational run (`-version`, `-protocols`, `-encoders`): its stdout, or null if it does not run. */
+export const readToolOutput = async (binary: string, args: string[]): Promise<string | null> => {
   try {
-    const { stdout } = await execFileAsync(binary, ['-version'], { timeout: 15000 });
-    return full ? stdout : (stdout.split('\n')[0] ?? null);
+    const { stdout } = await execFileAsync(binary, ['-hide_banner', ...args], { timeout: 15000, maxBuffer: 8 * 1024 * 1024 });
+    return stdout;
   } catch {
     return null;
   }
+};
+
+/** `<binary> -version`'s first line (or all of it with `full`), or null if it does not run. */
+export const readVersionLine = async (binary: string, full = false): Promise<string | null> => {
+  const stdout = await readToolOutput(binary, ['-version']);
+  return stdout === null ? null : full ? stdout : (stdout.split('\n')[0] ?? null);
 };
 
 /** Starts the decoder; stdout carries the frames, stderr is kept as a tail for messages. */

@@ -4,15 +4,29 @@ import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors.js';
 import type { LumaModel } from '../../pipeline/ports.js';
 
+/** onnxruntime execution providers srvid can ask for. */
+export type OnnxProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
+
 export interface OnnxOptions {
   readonly path: string;
   readonly name: string;
   readonly scale: number;
   /** Intra-op threads; 0 lets onnxruntime choose (one per core). */
   readonly threads: number;
+  readonly provider?: OnnxProvider;
 }
 
-export const loadOnnxLuma = async ({ path, name, scale, threads }: OnnxOptions): Promise<LumaModel> => {
+const HOW_TO_GET: Record<OnnxProvider, string> = {
+  cpu: 'reinstall srvid',
+  cuda: 'install onnxruntime-node with its CUDA libraries: npm install onnxruntime-node --onnxruntime-node-install=cuda12 (needs CUDA 12 and cuDNN 9)',
+  tensorrt: 'install onnxruntime-node with --onnxruntime-node-install=cuda12 and TensorRT 10 on the library path',
+  webgpu: 'needs a GPU with a Vulkan driver (libvulkan1 and the vendor ICD)',
+};
+
+// onnxruntime logs failed provider loads on stderr itself; srvid reports them in its own words.
+ort.env.logLevel = 'fatal';
+
+export const loadOnnxLuma = async ({ path, name, scale, threads, provider = 'cpu' }: OnnxOptions): Promise<LumaModel> => {
   if (!existsSync(path)) throw new ModelError(`model file ${path} is missing; reinstall srvid or pass --model-file`);
   let session: ort.InferenceSession;
   try {
@@ -20,10 +34,14 @@ export const loadOnnxLuma = async ({ path, name, scale, threads }: OnnxOptions):
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
-      executionProviders: ['cpu'],
+      executionProviders: [provider],
+      logSeverityLevel: 4,
     });
   } catch (err) {
-    throw new ModelError(`cannot load ${path} with onnxruntime: ${(err as Error).message}`);
+    // onnxruntime's messages start with a source location and an assertion; keep the human part.
+    const why = ((err as Error).message.split('\n')[0] ?? '').replace(/^.*\] /, '').replace(/^.* was false\. /, '');
+    if (provider === 'cpu') throw new ModelError(`cannot load ${path} with onnxruntime: ${why}`);
+    throw new ModelError(`onnxruntime ${provider} provider unavailable (${why}); ${HOW_TO_GET[provider]}`);
   }
   const [input] = session.inputNames;
   const [output] = session.outputNames;
@@ -31,7 +49,7 @@ export const loadOnnxLuma = async ({ path, name, scale, threads }: OnnxOptions):
   return {
     scale,
     name,
-    backend: 'onnxruntime-cpu',
+    backend: `onnxruntime-${provider}`,
     run: async (luma, width, height) => {
       const tensor = new ort.Tensor('float32', luma, [1, 1, height, width]);
       const result = await session.run({ [input]: tensor });
