@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, basename } from 'node:path';
-import { InputError } from '../errors.js';
+import { AbortedError, InputError } from '../errors.js';
 import { IMAGE_EXTENSIONS, readImage } from '../ingest/read-image.js';
 import { upscaleLuma } from '../models/espcn/upscale-frame.js';
 import { rgbToY } from '../pipeline/image/color.js';
@@ -61,6 +61,7 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 export interface EvaluateOptions extends ModelChoice {
   readonly dir: string;
   readonly onRow?: (row: EvalRow) => void;
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -83,6 +84,7 @@ export const evaluateImages = async (o: EvaluateOptions): Promise<EvalResult> =>
   const rows: EvalRow[] = [];
   try {
     for (const f of files) {
+      if (o.signal?.aborted) throw new AbortedError('stopped before the end');
       const img = await readImage(join(o.dir, f), { keepAlpha: false });
       const y = rgbToY(img.data, img.width * img.height, img.channels);
       const row = { image: basename(f, extname(f)), ...(await evaluateLuma(y, img.width, img.height, o.scale, model)) };

@@ -1,6 +1,6 @@
 /** Still images: ESPCN on BT.601 Y, bicubic on Cb/Cr (and alpha). */
 import { existsSync } from 'node:fs';
-import { InputError, OutputError, UsageError } from '../errors.js';
+import { AbortedError, InputError, OutputError, UsageError } from '../errors.js';
 import { readImage } from '../ingest/read-image.js';
 import { upscaleLuma } from '../models/espcn/upscale-frame.js';
 import { rgbToYcbcr, ycbcrToRgb } from '../pipeline/image/color.js';
@@ -12,6 +12,7 @@ export interface UpscaleImageOptions extends ModelChoice {
   readonly input: string;
   readonly output: string;
   readonly overwrite?: boolean;
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -47,6 +48,7 @@ export const upscaleImage = async (o: UpscaleImageOptions): Promise<{ width: num
         data[i * 4 + 3] = a[i] as number;
       }
     }
+    if (o.signal?.aborted) throw new AbortedError();
     await writeImage(o.output, { width: W, height: H, channels, data });
     return { width: W, height: H };
   } finally {

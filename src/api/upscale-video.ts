@@ -72,7 +72,9 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       // Audio and subtitles are read by the encoder in a second pass over the input, so stdin is kept on disk.
       spool = mkdtempSync(join(tmpdir(), 'srvid-stdin-'));
       input = join(spool, 'input');
-      await pipeStreams(process.stdin, createWriteStream(input));
+      const dir = spool;
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // also after a forced exit
+      await pipeStreams(process.stdin, createWriteStream(input), ...(o.signal ? [{ signal: o.signal }] : []));
     }
     const info = await probeVideo(tools.ffprobe, input);
     const pixFmt = transportPixFmt(info.bitDepth, tools.major);

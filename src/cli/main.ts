@@ -6,7 +6,7 @@ import { diagnose } from '../api/doctor.js';
 import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
 import { upscaleVideo } from '../api/upscale-video.js';
-import { AbortedError, SrvidError } from '../errors.js';
+import { AbortedError, SrvidError, UsageError } from '../errors.js';
 import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
 import type { Progress } from '../pipeline/ports.js';
 import { formatDuration, formatProgress } from './format-progress.js';
@@ -76,14 +76,18 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
   };
   if (cli.command === 'eval') {
     const dir = cli.positionals[0] as string;
-    const result = await evaluateImages({ ...model, dir });
+    const result = await evaluateImages({ ...model, dir, signal });
     if (o.json) console.log(JSON.stringify(result, null, 2));
     else printEval(result, dir);
     return;
   }
   const [input, output] = cli.positionals as [string, string];
-  if (IMAGE_EXTENSIONS.has(extname(input).toLowerCase())) {
-    const { width, height } = await upscaleImage({ ...model, input, output, overwrite: o.overwrite });
+  const isImage = (p: string): boolean => IMAGE_EXTENSIONS.has(extname(p).toLowerCase());
+  if (isImage(input) || isImage(output)) {
+    if (input === '-' || output === '-') throw new UsageError('images are read from and written to files; - (stdin/stdout) is for video');
+    if (!isImage(input)) throw new UsageError(`${output} is an image, but ${input} is not: upscale videos to a video file (.mp4, .mkv, …)`);
+    if (!isImage(output)) throw new UsageError(`${input} is an image: give an image output (.png, .jpg, .webp), not ${output}`);
+    const { width, height } = await upscaleImage({ ...model, input, output, overwrite: o.overwrite, signal });
     if (!o.quiet) say(`wrote ${output} (${width}x${height})`);
     return;
   }

@@ -34,9 +34,16 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         subscriber.next(makeFrame(splitter.frames - 1, ptsMs, o.format, bytes));
       });
       let exitedOk = false;
-      // Complete only once the decoder is done and the splitter has handed out every frame it kept back.
+      // Complete only once the decoder is done and the splitter has handed out every frame it kept back;
+      // only then can a stream cut inside a frame be told from one still being read.
       const maybeComplete = (): void => {
-        if (exitedOk && !splitter.isPaused && !subscriber.closed) subscriber.complete();
+        if (!exitedOk || splitter.isPaused || subscriber.closed) return;
+        try {
+          splitter.end();
+        } catch (err) {
+          return fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
+        }
+        subscriber.complete();
       };
       resume = () => {
         if (!splitter.isPaused || inFlight >= o.highWater) return;
@@ -70,12 +77,6 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
           else fail(new DecodeError(`${o.input}: decoding failed after ${decoded} frames; the file is damaged or truncated (ffmpeg: ${why})`));
           return;
         }
-        try {
-          splitter.end();
-        } catch (err) {
-          fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
-          return;
-        }
         if (decoded === 0) {
           fail(new InputError(`${o.input}: the decoder produced no frames; is it an empty or audio-only file?`));
           return;
@@ -85,6 +86,10 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
       });
       return () => {
         resume = null;
+        // Closing our end first: a decoder blocked on the full pipe gets EPIPE and exits at once, and a
+        // paused stdout no longer keeps the child's 'close' from firing.
+        stdout.removeAllListeners('data');
+        stdout.destroy();
         void child.stop();
       };
     });

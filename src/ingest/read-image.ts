@@ -11,7 +11,8 @@ export interface RgbImage {
   readonly data: Uint8Array;
 }
 
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']);
+/** Still-image files (GIF is left to ffmpeg: it is often an animation). */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp', '.avif']);
 
 export const readImage = async (path: string, { keepAlpha = true } = {}): Promise<RgbImage> => {
   if (!existsSync(path)) throw new InputError(`${path}: no such file`);

@@ -95,6 +95,27 @@ describe('runPipeline', () => {
     assert.ok(written.length < 1000 && stats().emitted < 1000);
   });
 
+  it('an abort while the encoder is finishing still removes the output', async () => {
+    const { source } = creditSource(5, 4);
+    const calls = { finish: 0, abort: 0 };
+    let finishing: () => void = () => {};
+    const sink: FrameSink = {
+      write: async () => {},
+      finish: () => {
+        calls.finish++;
+        return new Promise<void>((resolve) => (finishing = resolve)); // the encoder flushing its last frames
+      },
+      abort: async () => void calls.abort++,
+    };
+    const ac = new AbortController();
+    const run = runPipeline({ source, upscaler: jitterUpscaler(), sink, concurrent: 2, signal: ac.signal });
+    while (!calls.finish) await sleep(1);
+    ac.abort();
+    finishing();
+    await assert.rejects(run, AbortedError);
+    assert.deepEqual(calls, { finish: 1, abort: 1 });
+  });
+
   it("a stage's error ends the run with that error and no output", async () => {
     const { source, stats } = creditSource(50, 4);
     const { sink, calls } = recordingSink();

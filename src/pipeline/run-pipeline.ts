@@ -3,7 +3,7 @@
  * `concurrent` at once) → ensureOrder → sink (encoder) → released back to the source, which may then
  * read another. Abort or any stage's error tears everything down and removes partial output.
  */
-import { tap } from 'rxjs';
+import { tap, type Subscription } from 'rxjs';
 import { AbortedError } from '../errors.js';
 import type { FrameSink, FrameSource, Progress, Upscaler } from './ports.js';
 import { ensureOrder } from './operators/ensure-order.js';
@@ -41,23 +41,31 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
       o.onProgress?.(last);
     }),
   );
+  // One rejection for the whole run, frames and the encoder's final flush alike.
+  let subscription: Subscription | null = null;
+  let onAbort = (): void => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      subscription?.unsubscribe(); // stops the decoder
+      reject(new AbortedError());
+    };
+  });
+  aborted.catch(() => {}); // observed through Promise.race below
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await new Promise<void>((resolve, reject) => {
-      if (o.signal?.aborted) return reject(new AbortedError());
-      const subscription = frames$.subscribe({ complete: resolve, error: reject });
-      o.signal?.addEventListener(
-        'abort',
-        () => {
-          subscription.unsubscribe(); // stops the decoder
-          reject(new AbortedError());
-        },
-        { once: true },
-      );
-    });
-    await o.sink.finish();
+    if (o.signal?.aborted) throw new AbortedError();
+    await Promise.race([
+      aborted,
+      new Promise<void>((resolve, reject) => {
+        subscription = frames$.subscribe({ complete: resolve, error: reject });
+      }),
+    ]);
+    await Promise.race([aborted, o.sink.finish()]);
   } catch (err) {
     await o.sink.abort();
     throw err;
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
   }
   const p = last as Progress | null;
   return { frames: p?.frames ?? 0, elapsedSec: p?.elapsedSec ?? 0, fps: p?.fps ?? 0 };

@@ -81,6 +81,14 @@ export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
     }
   };
 
+  // If the process exits without finish/abort (a second Ctrl-C calls process.exit), kill the encoder before
+  // it turns the closed stdin into a finished partial file, and remove that file. Synchronous, as 'exit' needs.
+  const onExit = (): void => {
+    if (child.state().kind === 'running') child.process.kill('SIGKILL');
+    removeTemp();
+  };
+  process.on('exit', onExit);
+
   let started = false;
   const send = async (bytes: Uint8Array): Promise<void> => {
     if (pipeError || child.state().kind !== 'running') throw await failure();
@@ -97,7 +105,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
     write: async (frame: Frame) => {
       if (!started) {
         started = true;
-        await send(matroskaHeader(o.format));
+        await send(matroskaHeader(o.format, o.info.color));
       }
       await send(matroskaFrameHeader(frame.bytes.byteLength, frame.ptsMs ?? 0));
       await send(frame.bytes);
@@ -105,6 +113,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
     finish: async () => {
       stdin.end();
       const state = await child.exited;
+      process.off('exit', onExit);
       if (state.kind !== 'exited-ok' || pipeError) {
         removeTemp();
         throw await failure();
@@ -122,6 +131,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
       stdin.destroy();
       await child.stop();
       removeTemp();
+      process.off('exit', onExit);
     },
   };
 };

@@ -72,6 +72,16 @@ describe('encoderArgs', () => {
     assert.ok(warnings.some((w) => /even/.test(w)));
   });
 
+  it('Matroska converts mov_text to SubRip and drops subtitles it has no codec ID for', () => {
+    assert.deepEqual(streamDisposition({ index: 3, type: 'subtitle', codec: 'mov_text' }, 'matroska'), {
+      action: 'encode',
+      codec: 'srt',
+      note: 'subtitle stream #3 (mov_text) converted to SubRip for Matroska',
+    });
+    assert.equal(streamDisposition({ index: 4, type: 'subtitle', codec: 'dvb_teletext' }, 'matroska').action, 'drop');
+    assert.equal(streamDisposition({ index: 5, type: 'subtitle', codec: 'hdmv_pgs_subtitle' }, 'matroska').action, 'copy');
+  });
+
   it('muxers by extension', () => {
     assert.equal(muxerForPath('a/b.MP4'), 'mp4');
     assert.equal(muxerForPath('x.mkv'), 'matroska');

@@ -34,6 +34,8 @@ const MP4_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac', 'opus', 'flac', 
 const MOV_AUDIO = new Set([...MP4_AUDIO, 'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_f32le']);
 const WEBM_AUDIO = new Set(['opus', 'vorbis']);
 const TEXT_SUBS = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
+/** Subtitle codecs ffmpeg's Matroska muxer has a codec ID for. */
+const MATROSKA_SUBS = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'text', 'dvd_subtitle', 'hdmv_pgs_subtitle', 'dvb_subtitle', 'arib_caption']);
 
 const EXTENSION_MUXERS: Record<string, string> = {
   mp4: 'mp4',
@@ -74,7 +76,10 @@ export const streamDisposition = (s: StreamInfo, muxer: string): Disposition => 
   }
   if (s.type === 'subtitle') {
     const text = TEXT_SUBS.has(s.codec);
-    if (muxer === 'matroska') return { action: 'copy' };
+    if (muxer === 'matroska') {
+      if (MATROSKA_SUBS.has(s.codec)) return { action: 'copy' };
+      if (s.codec === 'mov_text') return { action: 'encode', codec: 'srt', note: `${what} converted to SubRip for Matroska` };
+    }
     if (mp4ish) {
       if (s.codec === 'mov_text') return { action: 'copy' };
       if (text) return { action: 'encode', codec: 'mov_text', note: `${what} converted to mov_text, the only subtitle format of ${muxer}` };

@@ -4,6 +4,16 @@
  * block's 16-bit offset), millisecond timestamps. Pure: returns bytes to write before each frame.
  */
 import type { FrameFormat } from '../pipeline/frame.js';
+import type { ColorTags } from '../pipeline/ports.js';
+
+// ffmpeg's colour names → the ISO/IEC 23091-4 codes Matroska's Colour element stores.
+const MATRIX: Record<string, number> = { gbr: 0, bt709: 1, fcc: 4, bt470bg: 5, smpte170m: 6, smpte240m: 7, ycgco: 8, bt2020nc: 9, bt2020c: 10 };
+const TRANSFER: Record<string, number> = {
+  bt709: 1, gamma22: 4, gamma28: 5, smpte170m: 6, smpte240m: 7, linear: 8, 'iec61966-2-4': 11, bt1361e: 12,
+  'iec61966-2-1': 13, 'bt2020-10': 14, 'bt2020-12': 15, smpte2084: 16, 'arib-std-b67': 18,
+};
+const PRIMARIES: Record<string, number> = { bt709: 1, bt470m: 4, bt470bg: 5, smpte170m: 6, smpte240m: 7, film: 8, bt2020: 9, smpte428: 10, smpte431: 11, smpte432: 12 };
+const RANGE: Record<string, number> = { tv: 1, pc: 2 };
 
 const FOURCC: Record<FrameFormat['pixFmt'], number[]> = {
   yuv420p: [0x49, 0x34, 0x32, 0x30], // 'I420'
@@ -35,8 +45,20 @@ const el = (id: number, payload: number[]): number[] => [...idBytes(id), ...size
 const uintEl = (id: number, v: number): number[] => el(id, uintBytes(v));
 const strEl = (id: number, s: string): number[] => el(id, [...Buffer.from(s, 'ascii')]);
 
+/** The Colour element for the tags ffmpeg knows a code for (so the encoder sees the frames as tagged). */
+const colourElement = (c: ColorTags): number[] => {
+  const fields: [number, number | undefined][] = [
+    [0x55b1, c.matrix === undefined ? undefined : MATRIX[c.matrix]],
+    [0x55b9, c.range === undefined ? undefined : RANGE[c.range]],
+    [0x55ba, c.transfer === undefined ? undefined : TRANSFER[c.transfer]],
+    [0x55bb, c.primaries === undefined ? undefined : PRIMARIES[c.primaries]],
+  ];
+  const payload = fields.flatMap(([id, v]) => (v === undefined ? [] : uintEl(id, v)));
+  return payload.length ? el(0x55b0, payload) : [];
+};
+
 /** EBML header, Segment (unknown size), Info and Tracks. */
-export const matroskaHeader = (format: FrameFormat): Uint8Array => {
+export const matroskaHeader = (format: FrameFormat, color: ColorTags = {}): Uint8Array => {
   const ebml = el(0x1a45dfa3, [
     ...uintEl(0x4286, 1), // EBMLVersion
     ...uintEl(0x42f7, 1), // EBMLReadVersion
@@ -51,6 +73,7 @@ export const matroskaHeader = (format: FrameFormat): Uint8Array => {
     ...uintEl(0xb0, format.width),
     ...uintEl(0xba, format.height),
     ...el(0x2eb524, FOURCC[format.pixFmt]), // ColourSpace
+    ...colourElement(color),
   ]);
   const track = el(0xae, [
     ...uintEl(0xd7, 1), // TrackNumber

@@ -69,6 +69,24 @@ describe('image upscaling', () => {
     }
   });
 
+  it('refuses image/video mixes and stdin/stdout for images, before doing anything', async () => {
+    const src = tmp.file('mix.png');
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(src);
+    const cases: [string[], RegExp][] = [
+      [[src, '-'], /^srvid: images are read from and written to files/],
+      [['-', tmp.file('o.png')], /^srvid: images are read from and written to files/],
+      [[src, tmp.file('o.mp4')], /^srvid: .*mix\.png is an image: give an image output/],
+      [[tmp.file('in.mp4'), tmp.file('o.png')], /^srvid: .*o\.png is an image, but .*in\.mp4 is not/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(lines(r.stderr).length, 1, r.stderr);
+      assert.match(r.stderr, re);
+      assert.equal(r.stdout, '');
+    }
+  });
+
   it('refuses to overwrite without -y, and says when the input is not an image', async () => {
     const src = tmp.file('small.png');
     await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(src);

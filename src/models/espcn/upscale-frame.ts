@@ -33,7 +33,9 @@ export const createFrameUpscaler = (model: LumaModel): Upscaler => {
       });
       const [y, u, v] = frame.planes;
       const [oy, ou, ov] = out.planes;
-      const luma = upscaleLuma(model, y, depth); // runs off the main thread while chroma is resized here
+      // onnxruntime-node runs the session synchronously (in a setImmediate): luma and chroma do not overlap
+      // on this thread yet; moving inference to a worker is the throughput issue's job.
+      const luma = upscaleLuma(model, y, depth);
       for (const [src, dst] of [
         [u, ou],
         [v, ov],

@@ -48,10 +48,15 @@ describe('resizeBicubic', () => {
     for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) assert.ok(Math.abs((out[y * 8 + x] as number) - 127.5) < 1);
   });
 
-  it('left-sited chroma: output sample j samples input j / scale', () => {
-    const src = ramp(16, 1, (x) => 10 * x);
+  it('left-sited chroma stays co-sited with even luma columns of a centre-aligned luma upscale', () => {
+    // Chroma sample m sits on luma column 2m; after a x2 luma upscale, luma column c sits at input column
+    // (c + 0.5)/2 - 0.5, so output chroma k (on output luma column 2k) must read input chroma ((2k + 0.5)/2 - 0.5)/2.
+    const src = ramp(16, 1, (x) => 10 * x); // value = 10 × chroma index
     const out = resizeBicubic(src, 16, 1, 32, 1, { shiftX: leftSitedShift(2) });
-    for (let j = 4; j < 26; j++) assert.ok(Math.abs((out[j] as number) - 10 * (j / 2)) < 1e-3, `sample ${j}`);
+    for (let k = 4; k < 26; k++) {
+      const expected = 10 * (((2 * k + 0.5) / 2 - 0.5) / 2);
+      assert.ok(Math.abs((out[k] as number) - expected) < 1e-3, `sample ${k}: ${out[k]} vs ${expected}`);
+    }
   });
 
   it('quantize rounds and clamps', () => {

@@ -80,8 +80,12 @@ export interface ResizeOptions {
   readonly shiftX?: number;
 }
 
-/** For left-sited chroma, output sample j sits at input j / scale rather than at the centre-aligned spot. */
-export const leftSitedShift = (scale: number): number => 0.5 - 0.5 / scale;
+/**
+ * Left-sited chroma under a centre-aligned luma upscale (pixel shuffle, or any resize): output chroma sample
+ * k is co-sited with output luma column 2k, at input luma position (2k + 0.5)/s - 0.5 (pixel centres), i.e.
+ * input chroma position (k + 0.25)/s - 0.25; the centre-aligned grid would read (k + 0.5)/s - 0.5.
+ */
+export const leftSitedShift = (scale: number): number => 0.25 - 0.25 / scale;
 
 /** Resizes a `width × height` plane to `outWidth × outHeight`; returns floats in the input's units. */
 export const resizeBicubic = (
