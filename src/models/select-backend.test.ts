@@ -21,7 +21,7 @@ describe('selectBackend', () => {
     );
     assert.deepEqual(
       candidatesFor('onnx', 'gpu').map((c) => c.id),
-      ['onnxruntime-cuda', 'onnxruntime-webgpu'],
+      ['onnxruntime-cuda', 'onnxruntime-tensorrt', 'onnxruntime-webgpu'],
     );
   });
 

@@ -17,13 +17,16 @@ export interface Candidate {
   readonly id: string;
   readonly backend: 'onnx' | 'tfjs';
   readonly device: 'cpu' | 'gpu';
+  /** Only when asked for by name (--backend onnx --device gpu), never by `auto`. */
+  readonly explicitOnly?: boolean;
   readonly load: (m: { path: string; name: string; scale: number; threads: number }) => Promise<LumaModel>;
 }
 
-const onnx = (provider: OnnxProvider, device: 'cpu' | 'gpu'): Candidate => ({
+const onnx = (provider: OnnxProvider, device: 'cpu' | 'gpu', explicitOnly = false): Candidate => ({
   id: `onnxruntime-${provider}`,
   backend: 'onnx',
   device,
+  explicitOnly,
   load: (m) => loadOnnxLuma({ ...m, provider }),
 });
 
@@ -47,10 +50,12 @@ const tfjs = (flavour: TfjsFlavour, device: 'cpu' | 'gpu'): Candidate => ({
 
 /**
  * All runtimes, fastest first (measured on CPU: onnxruntime ~15× tfjs-wasm; GPUs ahead of both). TensorRT
- * is left out: its engine build takes minutes on first use, which `auto` should not impose.
+ * is tried only for `--backend onnx --device gpu`: its engine build takes minutes on first use, which
+ * `auto` should not impose.
  */
 export const CANDIDATES: readonly Candidate[] = [
   onnx('cuda', 'gpu'),
+  onnx('tensorrt', 'gpu', true),
   onnx('webgpu', 'gpu'),
   tfjs('tfjs-node-gpu', 'gpu'),
   onnx('cpu', 'cpu'),
@@ -59,7 +64,12 @@ export const CANDIDATES: readonly Candidate[] = [
 ];
 
 export const candidatesFor = (backend: BackendChoice, device: DeviceChoice): Candidate[] =>
-  CANDIDATES.filter((c) => (backend === 'auto' || c.backend === backend) && (device === 'auto' || c.device === device));
+  CANDIDATES.filter(
+    (c) =>
+      (backend === 'auto' || c.backend === backend) &&
+      (device === 'auto' || c.device === device) &&
+      (!c.explicitOnly || (backend === c.backend && device === c.device)),
+  );
 
 const GPU_DEVICE_NODES = ['/dev/nvidia0', '/dev/dxg', '/dev/kfd'];
 

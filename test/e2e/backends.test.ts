@@ -25,12 +25,12 @@ describe('backends and srvid doctor', () => {
     assert.match(r.stdout, /protocols: .*srt (yes|no)/);
     assert.match(r.stdout, /^ +onnxruntime-cpu +cpu +ok +\d+\.\d ms$/m);
     assert.match(r.stdout, /^ +tfjs-wasm +cpu +ok +\d+\.\d ms$/m);
-    for (const id of ['onnxruntime-cuda', 'onnxruntime-webgpu', 'tfjs-node-gpu', 'tfjs-node']) {
+    for (const id of ['onnxruntime-cuda', 'onnxruntime-tensorrt', 'onnxruntime-webgpu', 'tfjs-node-gpu', 'tfjs-node']) {
       assert.match(r.stdout, new RegExp(`^ +${id} +(cpu|gpu) +(ok +\\d|no +\\S)`, 'm'), id);
     }
     assert.match(r.stdout, /--backend auto --device auto uses: \S+/);
     const json = JSON.parse((await runCli(['doctor', '--json'])).stdout);
-    assert.equal(json.backends.length, 6);
+    assert.equal(json.backends.length, 7);
   });
 
   it('--backend tfjs upscales with TensorFlow.js and says so in the progress line', async () => {
