@@ -46,6 +46,8 @@ describe('training smoke test', { skip: !hasTorch && `needs ${PYTHON} with torch
     const second = train(2, ['--resume']);
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, /resumed at step 1/);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args-resume-1.json'), 'utf8')).steps, 2);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args.json'), 'utf8')).steps, 1);
     const val = readFileSync(join(dir, 'run', 'val.csv'), 'utf8').trim().split('\n');
     assert.deepEqual(val.map((l) => l.split(',')[0]), ['step', '1', '2']);
 

@@ -97,8 +97,10 @@ def main(argv=None):
         elapsed0 = state["elapsed"]
         sampler_seed = args.seed + step  # a fresh, still reproducible stream of patches after a resume
         print(f"resumed at step {step}", flush=True)
-    (args.out / "args.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
-                                                    for k, v in vars(args).items()}, indent=2, default=str))
+    # args.json records a fresh run; each resume adds args-resume-<step>.json, so the whole history is kept.
+    args_file = args.out / (f"args-resume-{step}.json" if args.resume else "args.json")
+    args_file.write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                     for k, v in vars(args).items()}, indent=2, default=str))
 
     paths = [p for folder in args.train for p in list_images(folder)]
     sampler = PatchSampler(paths, args.scale, args.patch, RECEPTIVE_RADIUS, tuple(args.extra_scales), sampler_seed)
