@@ -26,9 +26,9 @@ def export_onnx(model: ESPCN, path: Path, meta: dict) -> Path:
     info = {
         "name": path.stem, "scale": m.scale, "format": "onnx", "opset": 13,
         "architecture": {
-            "family": "ESPCN", "layers": [f"conv5x5 1->{c1} tanh", f"conv3x3 {c1}->{c2} tanh",
-                                          f"conv3x3 {c2}->{m.scale ** 2}", "add input (nearest skip)",
-                                          "DepthToSpace CRD"],
+            "family": "ESPCN", "layers": [f"pad {RECEPTIVE_RADIUS} edge", f"conv5x5 1->{c1} tanh",
+                                          f"conv3x3 {c1}->{c2} tanh", f"conv3x3 {c2}->{m.scale ** 2}",
+                                          "add input (nearest skip)", "DepthToSpace CRD"],
             "channels": [c1, c2], "macsPerLrPixel": m.macs_per_lr_pixel(), "receptiveRadius": RECEPTIVE_RADIUS,
         },
         "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",

@@ -23,7 +23,11 @@ export interface TfjsRuntime {
 }
 
 const require = createRequire(import.meta.url);
-const ESPCN_OPS = ['Conv', 'Tanh', 'Conv', 'Tanh', 'Conv', 'Add', 'DepthToSpace'];
+/** The compute ops of srvid's ESPCN export, in order (shape plumbing such as Constant/Slice/Reshape aside). */
+const ESPCN_OPS = ['Pad', 'Conv', 'Tanh', 'Conv', 'Tanh', 'Conv', 'Add', 'DepthToSpace'];
+const COMPUTE_OPS = new Set(ESPCN_OPS);
+/** Edge padding before the unpadded convolutions: 2 + 1 + 1 pixels for the 5×5, 3×3, 3×3 kernels. */
+const RADIUS = 4;
 
 const loaded = new Map<TfjsFlavour, Promise<TfjsRuntime>>();
 
@@ -88,6 +92,16 @@ export const oihwToHwio = (t: OnnxTensor): Float32Array => {
   return out;
 };
 
+/** ONNX Pad mode 'edge' (PyTorch 'replicate') on H and W of an NHWC tensor; tfjs has only constant and mirror pads. */
+export const padEdge = (tf: Tf, x: Tensor4D, r: number): Tensor4D => {
+  const [, h, w] = x.shape;
+  const rows = tf.concat([tf.tile(tf.slice(x, [0, 0, 0, 0], [-1, 1, -1, -1]), [1, r, 1, 1]), x, tf.tile(tf.slice(x, [0, h - 1, 0, 0], [-1, 1, -1, -1]), [1, r, 1, 1])], 1);
+  return tf.concat(
+    [tf.tile(tf.slice(rows, [0, 0, 0, 0], [-1, -1, 1, -1]), [1, 1, r, 1]), rows, tf.tile(tf.slice(rows, [0, 0, w - 1, 0], [-1, -1, 1, -1]), [1, 1, r, 1])],
+    2,
+  );
+};
+
 export interface TfjsOptions {
   readonly path: string;
   readonly name: string;
@@ -103,8 +117,9 @@ export const loadTfjsLuma = async ({ path, name, scale, runtime }: TfjsOptions):
   } catch (err) {
     throw new ModelError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  if (graph.ops.join(',') !== ESPCN_OPS.join(',')) {
-    throw new ModelError(`${path} is not the ESPCN graph the tfjs backend runs (ops ${graph.ops.join(', ')}); use --backend onnx`);
+  const ops = graph.ops.filter((op) => COMPUTE_OPS.has(op));
+  if (ops.join(',') !== ESPCN_OPS.join(',')) {
+    throw new ModelError(`${path} is not the ESPCN graph the tfjs backend runs (ops ${ops.join(', ') || 'none'}); use --backend onnx`);
   }
   const w = graph.weights;
   const c1 = w.get('conv1.weight')?.dims[0] ?? 0;
@@ -130,9 +145,10 @@ export const loadTfjsLuma = async ({ path, name, scale, runtime }: TfjsOptions):
       const out = tf.tidy(() => {
         const x = tf.tensor4d(luma, [1, height, width, 1]);
         const [l1, l2, l3] = layers;
-        const h1 = tf.tanh<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(x, l1.weight, 1, 'same'), l1.bias));
-        const h2 = tf.tanh<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(h1, l2.weight, 1, 'same'), l2.bias));
-        const h3 = tf.add<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(h2, l3.weight, 1, 'same'), l3.bias), x); // the skip broadcasts over r²
+        const padded = padEdge(tf, x, RADIUS);
+        const h1 = tf.tanh<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(padded, l1.weight, 1, 'valid'), l1.bias));
+        const h2 = tf.tanh<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(h1, l2.weight, 1, 'valid'), l2.bias));
+        const h3 = tf.add<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(h2, l3.weight, 1, 'valid'), l3.bias), x); // the skip broadcasts over r²
         return tf.depthToSpace(h3, scale, 'NHWC');
       });
       try {
