@@ -41,6 +41,7 @@ describe('parseProbe', () => {
     assert.deepEqual([info.width, info.height], [1080, 1920]);
     assert.ok(Math.abs((info.frameRate ?? 0) - 29.97) < 0.001);
     assert.equal(info.frameCount, 300);
+    assert.equal(info.timeBase, '1/90000');
     assert.deepEqual(info.color, { matrix: 'bt709', range: 'tv', primaries: 'bt709', transfer: 'bt709' });
     assert.deepEqual(
       info.streams.map((s) => [s.index, s.type, s.codec, s.language]),

@@ -14,6 +14,7 @@ interface ProbeStream {
   bits_per_raw_sample?: string;
   avg_frame_rate?: string;
   r_frame_rate?: string;
+  time_base?: string;
   nb_frames?: string;
   duration?: string;
   color_space?: string;
@@ -88,6 +89,7 @@ export const parseProbe = (raw: unknown, source: string): VideoInfo => {
     pixFmt: video.pix_fmt ?? 'unknown',
     bitDepth: bitDepthOf(video),
     frameRate,
+    timeBase: video.time_base ?? null,
     durationSec,
     frameCount: nbFrames ?? (durationSec && frameRate ? Math.round(durationSec * frameRate) : null),
     rotation,

@@ -32,6 +32,8 @@ export interface VideoInfo {
   readonly bitDepth: number;
   /** Average frame rate in frames per second, or null when unknown. */
   readonly frameRate: number | null;
+  /** The video stream's time base as ffprobe gives it (e.g. "1/15360"); timestamps travel in milliseconds. */
+  readonly timeBase: string | null;
   readonly durationSec: number | null;
   /** Frame count from the container, or an estimate from duration × rate, or null. */
   readonly frameCount: number | null;

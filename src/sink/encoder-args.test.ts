@@ -11,6 +11,7 @@ const info: VideoInfo = {
   pixFmt: 'yuv420p',
   bitDepth: 8,
   frameRate: 25,
+  timeBase: '1/1000',
   durationSec: 2,
   frameCount: 50,
   rotation: 0,
