@@ -9,6 +9,8 @@ import { evaluateImages } from '../src/api/evaluate-images.js';
 const SET5 = new URL('../../shared/data/val/Set5/', import.meta.url).pathname;
 // Published bicubic PSNR-Y on Set5 (SRCNN/ESPCN/FSRCNN papers).
 const PUBLISHED_BICUBIC: Record<number, number> = { 2: 33.66, 3: 30.39, 4: 28.42 };
+// Regression floors for the shipped weights, 0.15 dB under what they measure (36.46 / 32.47 / 30.27).
+const SHIPPED_FLOOR: Record<number, number> = { 2: 36.3, 3: 32.3, 4: 30.1 };
 
 describe('srvid eval protocol', () => {
   let dir = '';
@@ -38,14 +40,15 @@ describe('srvid eval protocol', () => {
     assert.ok(checker.bicubic.ssim < 0.1);
   });
 
-  it('reproduces the published bicubic PSNR on Set5 within 0.1 dB, and srvid beats it', { skip: !existsSync(SET5) && 'needs ../shared/data/val/Set5' }, async () => {
+  it('reproduces the published bicubic PSNR on Set5 within 0.1 dB, and the shipped models hold their level', { skip: !existsSync(SET5) && 'needs ../shared/data/val/Set5' }, async (t) => {
     for (const scale of [2, 3, 4]) {
       const r = await evaluateImages({ dir: SET5, scale });
       assert.equal(r.rows.length, 5);
       const published = PUBLISHED_BICUBIC[scale] as number;
       assert.ok(Math.abs(r.mean.bicubic.psnr - published) < 0.1, `x${scale}: bicubic ${r.mean.bicubic.psnr.toFixed(3)} vs published ${published}`);
-      // ESPCN's published gains over bicubic are 2.1–2.8 dB; any trained model clears +1 dB.
-      assert.ok(r.mean.srvid.psnr > r.mean.bicubic.psnr + 1, `x${scale}: srvid ${r.mean.srvid.psnr.toFixed(3)} dB`);
+      t.diagnostic(`x${scale}: bicubic ${r.mean.bicubic.psnr.toFixed(3)} dB, srvid ${r.mean.srvid.psnr.toFixed(3)} dB`);
+      const floor = SHIPPED_FLOOR[scale] as number;
+      assert.ok(r.mean.srvid.psnr >= floor, `x${scale}: srvid ${r.mean.srvid.psnr.toFixed(3)} dB, below the shipped level ${floor}`);
       assert.ok(r.mean.srvid.ssim > r.mean.bicubic.ssim);
     }
   });

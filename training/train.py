@@ -149,7 +149,7 @@ def main(argv=None):
     if not args.no_export:
         final = val_rows[-1]
         meta = {
-            "trainingData": [str(p.name) for p in args.train], "steps": step, "batch": args.batch,
+            "trainingData": training_data_summary(args.train, args.extra_scales), "steps": step, "batch": args.batch,
             "patch": args.patch, "seed": args.seed, "trainingSeconds": round(elapsed),
             "device": device, "threads": torch.get_num_threads(),
             "validationPsnrY": dict(zip(sets.keys(), final[2:])),
@@ -157,6 +157,16 @@ def main(argv=None):
         name = args.name or f"espcn-x{args.scale}"
         onnx_path = export_onnx(model, args.models / f"{name}.onnx", meta)
         print(f"exported {onnx_path}", flush=True)
+
+
+def training_data_summary(folders, extra_scales):
+    """E.g. "T91 (91 images) + BSD200 (200 images), with copies downscaled by 0.9, 0.8, 0.7, 0.6"."""
+    parts = []
+    for folder in folders:
+        subs = sorted({p.parent for p in list_images(folder)})
+        parts += [f"{d.name} ({len(list_images(d))} images)" for d in subs]
+    copies = f", with copies downscaled by {', '.join(str(f) for f in extra_scales)}" if extra_scales else ""
+    return " + ".join(parts) + copies
 
 
 def write_csv(path, header, rows):
