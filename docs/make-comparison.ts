@@ -8,25 +8,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { upscaleImage } from '../src/api/upscale-image.js';
 import { readImage } from '../src/ingest/read-image.js';
-import { quantize, resizeBicubic } from '../src/pipeline/image/resize.js';
+import { resizeInterleaved as resizeRgb } from '../src/pipeline/image/resize.js';
 
 const SAMPLE = new URL('../samples/street-360p.mp4', import.meta.url).pathname;
 const OUT = new URL('./comparison.png', import.meta.url).pathname;
 const SCALE = 2;
 const CROP = { left: 150, top: 60, width: 160, height: 120 }; // pedestrians and the shop front
 const ZOOM = 3;
-
-/** Resizes interleaved RGB channel by channel with the protocol's bicubic. */
-const resizeRgb = (data: Uint8Array, w: number, h: number, ow: number, oh: number): Uint8Array => {
-  const out = new Uint8Array(ow * oh * 3);
-  for (let c = 0; c < 3; c++) {
-    const plane = new Float32Array(w * h);
-    for (let i = 0; i < w * h; i++) plane[i] = data[i * 3 + c] as number;
-    const r = quantize(resizeBicubic(plane, w, h, ow, oh), new Uint8Array(ow * oh), 255);
-    for (let i = 0; i < ow * oh; i++) out[i * 3 + c] = r[i] as number;
-  }
-  return out;
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'srvid-cmp-'));
 try {

@@ -5,21 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { rgbToY } from '../../src/pipeline/image/color.js';
-import { quantize, resizeBicubic } from '../../src/pipeline/image/resize.js';
+import { resizeInterleaved as rgbResize } from '../../src/pipeline/image/resize.js';
 import { psnr } from '../../src/sink/quality/psnr.js';
 import { lines, runCli } from '../helpers/cli.js';
 import { makeTempDir, type TempDir } from '../helpers/clips.js';
 
 const BUTTERFLY = fileURLToPath(new URL('../../../shared/data/val/Set5/butterfly.png', import.meta.url));
-
-const rgbResize = (data: Uint8Array, w: number, h: number, ow: number, oh: number): Uint8Array => {
-  const out = new Uint8Array(ow * oh * 3);
-  for (let c = 0; c < 3; c++) {
-    const plane = Float32Array.from({ length: w * h }, (_, i) => data[i * 3 + c] as number);
-    quantize(resizeBicubic(plane, w, h, ow, oh), new Uint8Array(ow * oh), 255).forEach((v, i) => (out[i * 3 + c] = v));
-  }
-  return out;
-};
 
 const readRgb = async (path: string) => {
   const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contributions, leftSitedShift, quantize, resizeBicubic } from './resize.js';
+import { contributions, leftSitedShift, quantize, resizeBicubic, resizeInterleaved } from './resize.js';
 
 const ramp = (w: number, h: number, f: (x: number, y: number) => number): Float32Array => {
   const out = new Float32Array(w * h);
@@ -57,6 +57,14 @@ describe('resizeBicubic', () => {
       const expected = 10 * (((2 * k + 0.5) / 2 - 0.5) / 2);
       assert.ok(Math.abs((out[k] as number) - expected) < 1e-3, `sample ${k}: ${out[k]} vs ${expected}`);
     }
+  });
+
+  it('resizes interleaved channels independently', () => {
+    const px = new Uint8Array(6 * 4 * 4);
+    for (let i = 0; i < 24; i++) px.set([10, 200, 90, 255], i * 4);
+    const out = resizeInterleaved(px, 6, 4, 12, 8, 4);
+    assert.equal(out.length, 12 * 8 * 4);
+    for (let i = 0; i < 96; i++) assert.deepEqual([...out.subarray(i * 4, i * 4 + 4)], [10, 200, 90, 255]);
   });
 
   it('quantize rounds and clamps', () => {

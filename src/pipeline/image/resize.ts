@@ -136,3 +136,16 @@ export const quantize = <T extends Uint8Array | Uint16Array>(src: Float32Array, 
   }
   return dst;
 };
+
+/** Resizes interleaved 8-bit samples (RGB, RGBA, …) channel by channel. */
+export const resizeInterleaved = (data: Uint8Array, width: number, height: number, outWidth: number, outHeight: number, channels = 3): Uint8Array => {
+  const out = new Uint8Array(outWidth * outHeight * channels);
+  const plane = new Float32Array(width * height);
+  const resized = new Uint8Array(outWidth * outHeight);
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < width * height; i++) plane[i] = data[i * channels + c] as number;
+    quantize(resizeBicubic(plane, width, height, outWidth, outHeight), resized, 255);
+    for (let i = 0; i < outWidth * outHeight; i++) out[i * channels + c] = resized[i] as number;
+  }
+  return out;
+};
