@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { killLeftovers, runCli } from '../helpers/cli.js';
-import { ffmpeg, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { ffmpeg, makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { framePtsSeconds } from '../helpers/probe.js';
 
 const TOLERANCE_S = 0.001 + 1e-9;
@@ -89,23 +89,7 @@ describe('timestamps', () => {
 
   it('a start time off the frame grid (1.5 s at 25 fps) is kept', async () => {
     const shifted = tmp.file('shifted.mkv');
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=96x64:rate=25',
-      '-frames:v',
-      '12',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-output_ts_offset',
-      '1.5',
-      shifted,
-    ]);
+    await makeClip(shifted, { frames: 12, extra: ['-output_ts_offset', '1.5'] });
     const pin = await framePtsSeconds(shifted);
     assert.ok(Math.abs((pin[0] ?? NaN) - 1.5) < 1e-6, `fixture starts at ${pin[0]}`);
     const out = tmp.file('shifted-out.mkv');
