@@ -13,4 +13,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // The dashboard page: plain browser JavaScript, with uPlot loaded by a script tag.
+    files: ['src/sink/monitor/page/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', window: 'readonly', location: 'readonly', WebSocket: 'readonly', requestAnimationFrame: 'readonly', uPlot: 'readonly' },
+    },
+  },
 );

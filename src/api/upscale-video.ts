@@ -9,10 +9,13 @@ import { isFullRange, transportPixFmt } from '../ingest/decoder-args.js';
 import { probeVideo } from '../ingest/probe-input.js';
 import { resolveFfmpeg } from '../ingest/resolve-ffmpeg.js';
 import { createFrameUpscaler } from '../models/espcn/upscale-frame.js';
-import type { Progress, VideoInfo } from '../pipeline/ports.js';
+import type { FrameReport, FrameSource, Progress, QualityMode, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { checkOutputPath, createEncoderSink } from '../sink/create-encoder-sink.js';
 import { defaultCodec, muxerForPath } from '../sink/encoder-args.js';
+import type { RunDescription } from '../sink/monitor/messages.js';
+import { createReferenceAligner } from '../sink/quality/align-reference.js';
+import { createQualityProbe } from '../sink/quality/create-quality-probe.js';
 import { loadLumaModel, type ModelChoice } from './load-model.js';
 
 export interface UpscaleVideoOptions extends ModelChoice {
@@ -34,9 +37,18 @@ export interface UpscaleVideoOptions extends ModelChoice {
   readonly strict?: boolean;
   readonly ffmpeg?: string;
   readonly ffprobe?: string;
+  /**
+   * Per-frame quality: 'self' (the input is the ground truth: it is downscaled, upscaled and compared; the
+   * output is then the reconstruction), a high-resolution video at the output's size, or, with `measure`
+   * alone, consistency (the output downscaled back, compared with the input).
+   */
+  readonly reference?: string;
+  readonly measure?: boolean;
   readonly signal?: AbortSignal;
-  readonly onStart?: (info: VideoInfo, description: string) => void;
+  /** After probing and loading, before the first frame; may return a promise the run waits for. */
+  readonly onStart?: (info: VideoInfo, description: string, run: RunDescription) => void | Promise<void>;
   readonly onProgress?: (p: Progress) => void;
+  readonly onFrame?: (r: FrameReport) => void;
   readonly onWarning?: (message: string) => void;
 }
 
@@ -82,11 +94,66 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       o.onWarning?.(`${info.bitDepth}-bit input is processed as 8-bit: ffmpeg ${tools.major} cannot carry 10-bit raw frames; install ffmpeg ≥ 5`);
     }
     if (!/^yuvj?420p/.test(info.pixFmt)) o.onWarning?.(`${info.pixFmt} input is converted to ${pixFmt} (4:2:0)`);
+    const mode: QualityMode | null = o.reference === 'self' ? 'self' : o.reference !== undefined ? 'reference' : o.measure ? 'consistency' : null;
+    if (mode === 'self' && (info.width < 8 * o.scale || info.height < 8 * o.scale)) {
+      throw new UsageError(`--reference self downscales the input by ${o.scale}: ${info.width}x${info.height} is too small for that`);
+    }
+    const modelSize = mode === 'self'
+      ? { width: Math.floor(info.width / o.scale), height: Math.floor(info.height / o.scale) }
+      : { width: info.width, height: info.height };
+    const outSize = { width: modelSize.width * o.scale, height: modelSize.height * o.scale };
+    const inFlight = Math.max(2, o.maxFramesInFlight ?? 8);
+    let reference: { source: FrameSource; label: string } | null = null;
+    if (mode === 'reference') {
+      const refInput = o.reference as string;
+      if (!isUrl(refInput) && !existsSync(refInput)) throw new InputError(`reference ${refInput}: no such file`);
+      const ref = await probeVideo(tools.ffprobe, refInput);
+      if (ref.width !== outSize.width || ref.height !== outSize.height) {
+        throw new UsageError(`reference ${refInput} is ${ref.width}x${ref.height} but the output is ${outSize.width}x${outSize.height}: give a reference at the output's size`);
+      }
+      reference = {
+        label: `${refInput} (${ref.width}x${ref.height}), frames paired by timestamp`,
+        source: createFrameSource({
+          ffmpeg: tools.ffmpeg,
+          ffmpegMajor: tools.major,
+          input: refInput,
+          videoStreamIndex: ref.videoStreamIndex,
+          strict: true,
+          fullRange: isFullRange(ref.pixFmt, ref.color.range),
+          format: { ...outSize, pixFmt },
+          highWater: 4,
+        }),
+      };
+    }
     const model = await loadLumaModel(o);
     const upscaler = createFrameUpscaler(model);
+    const aligner = reference ? createReferenceAligner(reference.source) : null;
+    const probe = mode
+      ? createQualityProbe({
+          mode,
+          scale: o.scale,
+          ...(aligner ? { reference: (f) => aligner.frameFor(f), close: () => aligner.close() } : {}),
+        })
+      : undefined;
     try {
-      o.onStart?.(info, upscaler.description);
-      const inFlight = Math.max(2, o.maxFramesInFlight ?? 8);
+      await o.onStart?.(info, upscaler.description, {
+        input: o.input,
+        output: o.output,
+        inputSize: { width: info.width, height: info.height },
+        modelInputSize: modelSize,
+        outputSize: outSize,
+        scale: o.scale,
+        model: model.name,
+        backend: model.backend,
+        mode,
+        reference:
+          mode === 'self' ? `the input itself, downscaled by ${o.scale} (antialiased bicubic) for the model; ${o.scale}px border cropped`
+          : mode === 'consistency' ? 'consistency: the output downscaled back to the input size (antialiased bicubic), against the input'
+          : (reference?.label ?? null),
+        crop: probe?.crop ?? 0,
+        frameRate: info.frameRate,
+        totalFrames: info.frameCount,
+      });
       const source = createFrameSource({
         ffmpeg: tools.ffmpeg,
         ffmpegMajor: tools.major,
@@ -101,7 +168,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         ffmpeg: tools.ffmpeg,
         ffmpegMajor: tools.major,
         info: { ...info, source: input },
-        format: { width: info.width * o.scale, height: info.height * o.scale, pixFmt },
+        format: { ...outSize, pixFmt },
         output: o.output,
         muxer,
         overwrite: o.overwrite ?? false,
@@ -115,11 +182,14 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         sink,
         concurrent: Math.min(o.concurrent ?? 2, inFlight),
         totalFrames: info.frameCount,
+        ...(probe ? { probe } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+        ...(o.onFrame ? { onFrame: o.onFrame } : {}),
       });
       return { ...result, info };
     } finally {
+      await aligner?.close();
       await upscaler.dispose();
     }
   } finally {

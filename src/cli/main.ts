@@ -5,6 +5,7 @@ import { extname } from 'node:path';
 import { diagnose } from '../api/doctor.js';
 import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
+import { observeRun, parseMonitorAddress } from '../api/observe-run.js';
 import { upscaleVideo } from '../api/upscale-video.js';
 import { AbortedError, SrvidError, UsageError } from '../errors.js';
 import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
@@ -87,12 +88,27 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     if (input === '-' || output === '-') throw new UsageError('images are read from and written to files; - (stdin/stdout) is for video');
     if (!isImage(input)) throw new UsageError(`${output} is an image, but ${input} is not: upscale videos to a video file (.mp4, .mkv, …)`);
     if (!isImage(output)) throw new UsageError(`${input} is an image: give an image output (.png, .jpg, .webp), not ${output}`);
+    if (o.monitor || o.reference || o.report) throw new UsageError('--monitor, --reference and --report are for videos; for images use srvid eval');
     const { width, height } = await upscaleImage({ ...model, input, output, overwrite: o.overwrite, signal });
     if (!o.quiet) say(`wrote ${output} (${width}x${height})`);
     return;
   }
   const progress = progressPrinter(o.quiet);
-  const result = await upscaleVideo({
+  const observer = o.monitor || o.report || o.reference !== undefined
+    ? await observeRun({
+        ...(o.monitor ? { monitor: { ...parseMonitorAddress(o.monitor), ...(o.monitorToken !== undefined ? { token: o.monitorToken } : {}), wait: o.monitorWait } } : {}),
+        ...(o.report ? { report: o.report } : {}),
+        overwrite: o.overwrite,
+        previewEvery: o.previewEvery,
+        signal,
+        onListening: (url) => say(`monitor: ${url}`),
+        onWaiting: () => say('monitor: waiting for a dashboard or WebSocket client to connect…'),
+      })
+    : null;
+  const started = performance.now();
+  let result: Awaited<ReturnType<typeof upscaleVideo>>;
+  try {
+    result = await upscaleVideo({
     ...model,
     input,
     output,
@@ -107,17 +123,33 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     ...(o.format ? { format: o.format } : {}),
     ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
     ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
-    onStart: (info, description) => {
+    ...(o.reference !== undefined ? { reference: o.reference } : {}),
+    measure: observer !== null,
+    onStart: async (info, description, runInfo) => {
       progress.label(description.replace(/^.*\((.*)\)$/, '$1')); // the backend
       if (!o.quiet) {
         say(`${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
-          `${info.frameCount ?? '?'} frames → ${info.width * o.scale}x${info.height * o.scale} with ${description}`);
+          `${info.frameCount ?? '?'} frames → ${runInfo.outputSize.width}x${runInfo.outputSize.height} with ${description}` +
+          (runInfo.reference ? `; quality against ${runInfo.reference}` : ''));
       }
+      await observer?.onStart(info, description, runInfo);
     },
     onProgress: progress,
+    ...(observer ? { onFrame: observer.onFrame } : {}),
     onWarning: (w) => say(`srvid: warning: ${w}`),
   });
+  } catch (err) {
+    progress.done();
+    await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message });
+    throw err;
+  }
   progress.done();
+  const summary = await observer?.finish({ elapsedSec: result.elapsedSec, fps: result.fps });
+  const [sp, bp] = [summary?.srvid.psnr.mean, summary?.bicubic.psnr.mean];
+  if (!o.quiet && summary && sp != null && bp != null) {
+    say(`quality (${summary.measured} frames): PSNR-Y ${sp.toFixed(2)} dB, bicubic ${bp.toFixed(2)} dB (${sp - bp >= 0 ? '+' : ''}${(sp - bp).toFixed(2)}); ` +
+      `SSIM-Y ${summary.srvid.ssim.mean?.toFixed(4)}, bicubic ${summary.bicubic.ssim.mean?.toFixed(4)}`);
+  }
   if (!o.quiet) say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)`);
 };
 

@@ -33,6 +33,13 @@ const scale = (v: string, flag: string): number => {
   return n;
 };
 
+const monitorAddress = (v: string, flag: string): string => {
+  if (!/^(?:(?:\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?\d{1,5}$/.test(v) || Number(v.split(':').pop()) > 65535) {
+    throw new UsageError(`${flag} takes [host:]port (such as 8080 or 0.0.0.0:8080), not "${v}"`);
+  }
+  return v;
+};
+
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'scale', flag: '--scale', short: '-s', arg: 'N', description: 'upscaling factor: 2, 3 or 4', default: 2, parse: scale },
   { key: 'overwrite', flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: false },
@@ -48,6 +55,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'concurrent', flag: '--concurrent', arg: 'N', description: 'frames in the model at once', default: 2, parse: int(1, 64) },
   { key: 'maxFramesInFlight', flag: '--max-frames', arg: 'N', description: 'frames held in memory in all (the decoder waits beyond)', default: 8, parse: int(2, 1024) },
   { key: 'tolerateErrors', flag: '--tolerate-errors', description: 'skip damaged frames instead of stopping at the first decoding error', default: false },
+  { key: 'monitor', flag: '--monitor', arg: '[HOST:]PORT', description: 'serve the live dashboard and per-frame quality over a WebSocket (host 127.0.0.1 unless given; port 0: any free one)', parse: monitorAddress },
+  { key: 'monitorToken', flag: '--monitor-token', arg: 'TOKEN', description: 'dashboard and WebSocket clients must give ?token=TOKEN' },
+  { key: 'monitorWait', flag: '--monitor-wait', description: 'start upscaling only once a dashboard or WebSocket client has connected', default: false },
+  { key: 'reference', flag: '--reference', arg: 'SRC', description: 'quality ground truth: self (downscale the input, upscale, compare) or a video at the output size; otherwise consistency' },
+  { key: 'report', flag: '--report', arg: 'PATH', description: 'write the per-frame quality and the summary as JSON (also without --monitor)' },
+  { key: 'previewEvery', flag: '--preview-every', arg: 'N', description: 'dashboard before/after preview every N frames', default: 30, parse: int(1, 1_000_000) },
   { key: 'ffmpeg', flag: '--ffmpeg', arg: 'PATH', description: 'ffmpeg to run (else $SRVID_FFMPEG, a system ffmpeg ≥ 5, the bundled one)' },
   { key: 'ffprobe', flag: '--ffprobe', arg: 'PATH', description: 'ffprobe to run (else $SRVID_FFPROBE, beside ffmpeg, on PATH, bundled)' },
   { key: 'json', flag: '--json', description: 'eval: print the result as JSON', default: false },
@@ -71,6 +84,8 @@ const EXAMPLES = `Examples:
   srvid samples/street-360p.mp4 out.mp4 --scale 2
   srvid in.mkv out.mkv -s 3 --codec libx265 --crf 20 -y
   cat in.mp4 | srvid - - --format matroska > out.mkv
+  srvid in.mp4 out.mp4 --monitor 8080 --report quality.json
+  srvid hr.mp4 recon.mp4 --reference self --report quality.json
   srvid photo.png photo-x4.png --scale 4
   srvid eval ../shared/data/val/Set5 --scale 3
   srvid doctor`;

@@ -19,6 +19,12 @@ export interface CliOptions {
   concurrent: number;
   maxFramesInFlight: number;
   tolerateErrors: boolean;
+  monitor?: string;
+  monitorToken?: string;
+  monitorWait: boolean;
+  reference?: string;
+  report?: string;
+  previewEvery: number;
   ffmpeg?: string;
   ffprobe?: string;
   json: boolean;
@@ -67,6 +73,14 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
   const options = values as unknown as CliOptions;
   if (values.help) return { command: 'help', positionals, options };
   if (values.version) return { command: 'version', positionals, options };
+  const videoOnly = (['monitor', 'monitorToken', 'monitorWait', 'reference', 'report'] as const).find((k) => values[k] !== undefined && values[k] !== false);
+  if (videoOnly && (positionals[0] === 'eval' || positionals[0] === 'doctor')) {
+    throw new UsageError(`${OPTIONS.find((o) => o.key === videoOnly)?.flag} is for video runs, not ${positionals[0]}`);
+  }
+  if ((values.monitorToken !== undefined || values.monitorWait) && values.monitor === undefined) {
+    throw new UsageError(`${values.monitorToken !== undefined ? '--monitor-token' : '--monitor-wait'} needs --monitor [HOST:]PORT`);
+  }
+  if (values.monitorToken === '') throw new UsageError('--monitor-token must not be empty');
   if (positionals[0] === 'doctor') {
     if (positionals.length !== 1) throw new UsageError('doctor takes no arguments');
     return { command: 'doctor', positionals: [], options };

@@ -93,3 +93,52 @@ export interface Progress {
   readonly elapsedSec: number;
   readonly etaSec: number | null;
 }
+
+/** Where the ground truth of the per-frame quality comes from (DESIGN.md, decision 6). */
+export type QualityMode = 'reference' | 'self' | 'consistency';
+
+export interface MetricPair {
+  /** PSNR-Y in dB (Infinity for identical planes). */
+  readonly psnr: number;
+  /** SSIM-Y, 8×8 blocks as ffmpeg's `ssim` filter computes it. */
+  readonly ssim: number;
+}
+
+/** One frame's quality against the stated reference, for srvid and for plain bicubic on the same frame. */
+export interface FrameQuality {
+  readonly srvid: MetricPair;
+  readonly bicubic: MetricPair;
+  /** Milliseconds this frame cost per step: bicubic upscale, resizing for the comparison, PSNR, SSIM. */
+  readonly costMs: { readonly bicubic: number; readonly resize: number; readonly psnr: number; readonly ssim: number };
+}
+
+/** Measures each upscaled frame; in `self` mode it also makes the low-resolution frame the model sees. */
+export interface QualityProbe {
+  readonly mode: QualityMode;
+  /** Samples excluded at each border before measuring. */
+  readonly crop: number;
+  /** The frame given to the upscaler: the input itself, or (`self`) the input downscaled by the scale. */
+  prepare(frame: Frame): Frame;
+  /** Null when there is no ground truth for this frame (a reference video without a frame at its time). */
+  measure(source: Frame, modelInput: Frame, output: Frame): Promise<FrameQuality | null>;
+  close(): Promise<void>;
+}
+
+/** What the run knows about one frame once it is written: for monitors and reports. */
+export interface FrameReport {
+  readonly index: number;
+  readonly ptsMs: number | null;
+  readonly quality: FrameQuality | null;
+  /** Frames per second over the run so far. */
+  readonly fps: number;
+  /** From the decoder handing the frame over to the encoder taking it. */
+  readonly latencyMs: number;
+  /** Frames decoded and not yet written, this one included. */
+  readonly queueDepth: number;
+  /** Frames dropped or passed through bicubic so far (a file run does neither; live runs may). */
+  readonly dropped: number;
+  readonly fallback: number;
+  /** The frame the model saw and what it made of it (never reused by the pipeline, so they may be kept). */
+  readonly modelInput: Frame;
+  readonly output: Frame;
+}

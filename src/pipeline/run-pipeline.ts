@@ -1,12 +1,15 @@
 /**
- * The one place that composes the stages. A frame goes: source (decoder, bounded) → upscaler (up to
- * `concurrent` at once) → ensureOrder → sink (encoder) → released back to the source, which may then
- * read another. Abort or any stage's error tears everything down and removes partial output.
+ * The one place that composes the stages. A frame goes: source (decoder, bounded) → probe.prepare (the
+ * frame the model sees) → upscaler (up to `concurrent` at once) → ensureOrder → measureFrames (quality, when
+ * a probe is given) → sink (encoder) → released back to the source, which may then read another. Abort or
+ * any stage's error tears everything down and removes partial output.
  */
-import { tap, type Subscription } from 'rxjs';
+import { map, tap, type Subscription } from 'rxjs';
 import { AbortedError } from '../errors.js';
-import type { FrameSink, FrameSource, Progress, Upscaler } from './ports.js';
+import type { Frame } from './frame.js';
+import type { FrameReport, FrameSink, FrameSource, Progress, QualityProbe, Upscaler } from './ports.js';
 import { ensureOrder } from './operators/ensure-order.js';
+import { measureFrames } from './operators/measure-frames.js';
 import { upscaleFrames } from './operators/upscale-frames.js';
 import { writeFrames } from './operators/write-frames.js';
 import { createProgressMeter } from './progress.js';
@@ -17,9 +20,13 @@ export interface PipelineOptions {
   readonly sink: FrameSink;
   /** Frames in the model at once. */
   readonly concurrent: number;
+  /** Per-frame quality; without it no metric is computed. */
+  readonly probe?: QualityProbe;
   readonly totalFrames?: number | null;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /** Called once per written frame, in order. */
+  readonly onFrame?: (r: FrameReport) => void;
 }
 
 export interface PipelineResult {
@@ -28,17 +35,49 @@ export interface PipelineResult {
   readonly fps: number;
 }
 
+/** A decoded frame on its way through: what the model was given, and when the decoder handed it over. */
+interface InFlight {
+  readonly source: Frame;
+  readonly modelInput: Frame;
+  readonly decodedAt: number;
+}
+
 export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> => {
   const meter = createProgressMeter(o.totalFrames ?? null);
   let last: Progress | null = null;
+  // Keyed by frame index; bounded by the source's high-water mark, since each entry leaves on release.
+  const inFlight = new Map<number, InFlight>();
+  const entry = (output: Frame): InFlight => inFlight.get(output.index) as InFlight;
   const frames$ = o.source.frames().pipe(
+    map((source) => {
+      const modelInput = o.probe ? o.probe.prepare(source) : source;
+      inFlight.set(source.index, { source, modelInput, decodedAt: performance.now() });
+      return modelInput;
+    }),
     upscaleFrames(o.upscaler, o.concurrent),
     ensureOrder((f) => f.index),
-    writeFrames(o.sink),
-    tap((frame) => {
-      o.source.release(frame);
+    measureFrames(o.probe, (output) => entry(output)),
+    map(({ output, quality }) => ({ frame: output, quality })),
+    writeFrames(o.sink, (item) => item.frame),
+    tap(({ frame: output, quality }) => {
+      const job = entry(output);
+      const queueDepth = inFlight.size;
+      inFlight.delete(output.index);
+      o.source.release(job.source);
       last = meter();
       o.onProgress?.(last);
+      o.onFrame?.({
+        index: output.index,
+        ptsMs: output.ptsMs,
+        quality,
+        fps: last.fps,
+        latencyMs: performance.now() - job.decodedAt,
+        queueDepth,
+        dropped: 0,
+        fallback: 0,
+        modelInput: job.modelInput,
+        output,
+      });
     }),
   );
   // One rejection for the whole run, frames and the encoder's final flush alike.
@@ -66,6 +105,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
     throw err;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
+    await o.probe?.close();
   }
   const p = last as Progress | null;
   return { frames: p?.frames ?? 0, elapsedSec: p?.elapsedSec ?? 0, fps: p?.fps ?? 0 };
