@@ -112,7 +112,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         throw new UsageError(`reference ${refInput} is ${ref.width}x${ref.height} but the output is ${outSize.width}x${outSize.height}: give a reference at the output's size`);
       }
       reference = {
-        label: `${refInput} (${ref.width}x${ref.height}), frames paired by timestamp`,
+        label: `against ${refInput} (${ref.width}x${ref.height}), frames paired by timestamp`,
         source: createFrameSource({
           ffmpeg: tools.ffmpeg,
           ffmpegMajor: tools.major,
@@ -147,8 +147,8 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         backend: model.backend,
         mode,
         reference:
-          mode === 'self' ? `the input itself, downscaled by ${o.scale} (antialiased bicubic) for the model; ${o.scale}px border cropped`
-          : mode === 'consistency' ? 'consistency: the output downscaled back to the input size (antialiased bicubic), against the input'
+          mode === 'self' ? `against the input itself, which the model sees downscaled by ${o.scale} (antialiased bicubic); ${o.scale} px border cropped`
+          : mode === 'consistency' ? 'the output downscaled back to the input size (antialiased bicubic), against the input: faithfulness to the input, not detail'
           : (reference?.label ?? null),
         crop: probe?.crop ?? 0,
         frameRate: info.frameRate,

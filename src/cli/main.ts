@@ -130,7 +130,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
       if (!o.quiet) {
         say(`${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
           `${info.frameCount ?? '?'} frames → ${runInfo.outputSize.width}x${runInfo.outputSize.height} with ${description}` +
-          (runInfo.reference ? `; quality against ${runInfo.reference}` : ''));
+          (runInfo.reference ? `; quality (${runInfo.mode}): ${runInfo.reference}` : ''));
       }
       await observer?.onStart(info, description, runInfo);
     },

@@ -25,6 +25,16 @@ describe('ClientQueue', () => {
     assert.deepEqual(sent, ['m0', 'dropped 6', 'm7', 'm8', 'm9']);
   });
 
+  it('also bounds the characters waiting: big messages push out the oldest', () => {
+    const sent: string[] = [];
+    const q = new ClientQueue((d) => void sent.push(d), 100, notice, 10);
+    q.push('first'); // in the socket, never completes
+    for (const m of ['aaaa', 'bbbb', 'cccc', 'dddddddd']) q.push(m);
+    // cccc pushes out aaaa (12 > 10); dddddddd needs bbbb and cccc gone (16, then 12 > 10).
+    assert.equal(q.dropped, 3);
+    assert.equal(q.pending, 2); // 'first' in the socket, 'dddddddd' waiting
+  });
+
   it('stops at a send error and takes no more', () => {
     const sent: string[] = [];
     const q = new ClientQueue((d, done) => (sent.push(d), done(new Error('reset'))), 3, notice);

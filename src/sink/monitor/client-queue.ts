@@ -1,5 +1,6 @@
 /**
- * One WebSocket client's outgoing messages: at most `capacity` waiting, one being written at a time. When
+ * One WebSocket client's outgoing messages: at most `capacity` messages and `maxBytes` characters waiting,
+ * one being written at a time. When
  * the client cannot keep up (its socket's writes stop completing), the oldest waiting message is dropped
  * and counted; the client is told how many it missed before its next message. The pipeline never waits.
  */
@@ -10,6 +11,7 @@ export class ClientQueue {
   private busy = false;
   private noticeDue = false;
   private closed = false;
+  private bytes = 0;
   /** Messages dropped for this client in all. */
   dropped = 0;
 
@@ -17,16 +19,18 @@ export class ClientQueue {
     private readonly send: SendFn,
     private readonly capacity: number,
     private readonly droppedNotice: (count: number) => string,
+    private readonly maxBytes = Infinity,
   ) {}
 
   push(data: string): void {
     if (this.closed) return;
-    if (this.waiting.length >= this.capacity) {
-      this.waiting.shift();
+    while (this.waiting.length && (this.waiting.length >= this.capacity || this.bytes + data.length > this.maxBytes)) {
+      this.bytes -= (this.waiting.shift() as string).length;
       this.dropped++;
       this.noticeDue = true;
     }
     this.waiting.push(data);
+    this.bytes += data.length;
     this.pump();
   }
 
@@ -37,6 +41,7 @@ export class ClientQueue {
   close(): void {
     this.closed = true;
     this.waiting.length = 0;
+    this.bytes = 0;
   }
 
   private pump(): void {
@@ -47,6 +52,7 @@ export class ClientQueue {
       data = this.droppedNotice(this.dropped);
     } else {
       data = this.waiting.shift() as string;
+      this.bytes -= data.length;
     }
     this.busy = true;
     this.send(data, (err) => {

@@ -20,8 +20,9 @@ export interface MonitorOptions {
   readonly token?: string;
   /** Frame messages kept for clients that join late (default 1000). */
   readonly history?: number;
-  /** Messages waiting per client before the oldest is dropped (default history + 16). */
+  /** Messages, and characters, waiting per client before the oldest is dropped (default history + 16, 4 MB). */
   readonly clientBuffer?: number;
+  readonly clientBufferBytes?: number;
   /** A client asked for a preview of the next frame. */
   readonly onPreviewRequest?: () => void;
 }
@@ -70,7 +71,9 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
     const asset = ASSETS[url.pathname];
     if (req.method !== 'GET' || !asset) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     if (url.pathname === '/' && !tokenMatches(o.token, url)) {
-      return void res.writeHead(401, { 'content-type': 'text/plain' }).end('this monitor needs ?token=… (the one given with --monitor-token)\n');
+      return void res
+        .writeHead(401, { 'content-type': 'text/plain' })
+        .end('this monitor needs ?token=… (the one given with --monitor-token)\n');
     }
     res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-store' }).end(readFileSync(asset.file));
   };
@@ -84,7 +87,7 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
   });
 
   const join = (ws: WebSocket): void => {
-    const queue = new ClientQueue((data, done) => ws.send(data, done), capacity, dropNotice);
+    const queue = new ClientQueue((data, done) => ws.send(data, done), capacity, dropNotice, o.clientBufferBytes ?? 4 * 1024 * 1024);
     queues.set(ws, queue);
     ws.on('close', () => (queue.close(), queues.delete(ws)));
     ws.on('error', () => ws.terminate());
@@ -111,6 +114,7 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
   const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${hostPart}:${port}/${o.token !== undefined ? `?token=${encodeURIComponent(o.token)}` : ''}`;
 
+  let closing: Promise<void> | null = null;
   const broadcast = (data: string): void => {
     for (const q of queues.values()) q.push(data);
   };
@@ -144,18 +148,18 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
         joinWaiters.add(done);
         signal?.addEventListener('abort', onAbort, { once: true });
       }),
-    close: async (graceMs = 2000) => {
-      const deadline = performance.now() + graceMs;
-      while (performance.now() < deadline && [...queues.values()].some((q) => q.pending > 0)) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      for (const ws of queues.keys()) ws.close(1001, 'run over');
-      await new Promise((r) => setTimeout(r, 50)); // let close frames go out
-      for (const ws of wss.clients) ws.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
+    close: (graceMs = 2000) => (closing ??= shutDown(graceMs)),
   };
+  async function shutDown(graceMs: number): Promise<void> {
+    const deadline = performance.now() + graceMs;
+    while (performance.now() < deadline && [...queues.values()].some((q) => q.pending > 0)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const ws of queues.keys()) ws.close(1001, 'run over');
+    await new Promise((r) => setTimeout(r, 50)); // let close frames go out
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  }
 };
-

@@ -38,7 +38,7 @@
     state.hello = m;
     $('run').textContent = `${m.input} (${m.inputSize.width}x${m.inputSize.height}) → ${m.output} (${m.outputSize.width}x${m.outputSize.height}), ` +
       `x${m.scale}, ${m.model} on ${m.backend}${m.totalFrames ? `, ${m.totalFrames} frames` : ''}`;
-    $('reference').textContent = m.mode ? `mode ${m.mode}: metrics against ${m.reference}. ${m.metrics.psnr}; ${m.metrics.ssim}.` : 'no quality metrics in this run';
+    $('reference').textContent = m.mode ? `${m.mode}: ${m.reference}. ${m.metrics.psnr}; ${m.metrics.ssim}.` : 'no quality metrics in this run';
   };
   const onFrame = (m) => {
     state.frames++;
