@@ -8,6 +8,7 @@ import type { LumaModel } from '../src/pipeline/ports.js';
 import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
 import { loadTfjs, loadTfjsLuma, type TfjsFlavour } from '../src/models/backends/tfjs.js';
 import { findModel } from '../src/models/registry.js';
+import { qualityCosts } from './quality-costs.js';
 
 const VTEST = new URL('../../shared/data/video/vtest.avi', import.meta.url).pathname;
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -35,14 +36,14 @@ const modelOnly = async (w: number, h: number, scale: number, threads: number, t
   return { ms, fps: 1000 / ms, gflops: (2 * macs * w * h) / (ms * 1e6) };
 };
 
-const endToEnd = (input: string, scale: number, preset: string) => {
+const endToEnd = (input: string, scale: number, preset: string, extra: string[] = []) => {
   const out = input.replace(/\.mp4$/, `-x${scale}.mp4`);
   const t0 = performance.now();
   // /proc/self/status VmHWM of the srvid process: printed by a tiny wrapper around the CLI.
   const r = spawnSync(process.execPath, ['-e', `
     process.argv.splice(1, 0, 'srvid');
     process.on('exit', () => { const hwm = /VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8')); process.stderr.write('\\nPEAK_RSS_KB ' + hwm[1] + '\\n'); });
-    import(${JSON.stringify(CLI)});`, '--', input, out, '--scale', String(scale), '--preset', preset, '-y', '-q'], { encoding: 'utf8' });
+    import(${JSON.stringify(CLI)});`, '--', input, out, '--scale', String(scale), '--preset', preset, '-y', '-q', ...extra], { encoding: 'utf8' });
   const sec = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`srvid failed: ${r.stderr}`);
   const rss = Number(/PEAK_RSS_KB (\d+)/.exec(r.stderr)?.[1] ?? NaN) / 1024;
@@ -71,6 +72,9 @@ try {
   const e2e = endToEnd(clip, 2, 'veryfast');
   rows.push([`end to end 360p→720p x2 (libx264 veryfast)`, `${e2e.fps.toFixed(1)} fps`, `${e2e.sec.toFixed(1)} s`, `peak RSS ${e2e.rssMB.toFixed(0)} MB`]);
   rows.push(['end-to-end / model-only (same run)', `${((100 * e2e.fps) / model2.fps).toFixed(0)} %`, '', '']);
+  const measured = endToEnd(clip, 2, 'veryfast', ['--report', join(dir, 'report.json')]);
+  rows.push(['same, with per-frame quality (--report, consistency)', `${measured.fps.toFixed(1)} fps`, `${measured.sec.toFixed(1)} s`, `${((100 * measured.fps) / e2e.fps).toFixed(0)} % of plain`]);
+  rows.push(...(await qualityCosts(clip)));
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  '));
 } finally {

@@ -44,6 +44,27 @@ describe('parseCli', () => {
     }
   });
 
+  it('takes the monitor and quality options for video runs', () => {
+    const p = parseCli(['in.mp4', 'out.mp4', '--monitor', '0.0.0.0:8080', '--monitor-token', 't', '--monitor-wait', '--reference', 'self', '--report', 'q.json', '--preview-every', '5']);
+    assert.deepEqual(
+      [p.options.monitor, p.options.monitorToken, p.options.monitorWait, p.options.reference, p.options.report, p.options.previewEvery],
+      ['0.0.0.0:8080', 't', true, 'self', 'q.json', 5],
+    );
+    assert.equal(parseCli(['a.mp4', 'b.mp4', '--monitor', '[::1]:0']).options.monitor, '[::1]:0');
+    const cases: [string[], RegExp][] = [
+      [['a.mp4', 'b.mp4', '--monitor', 'localhost'], /--monitor takes \[host:\]port/],
+      [['a.mp4', 'b.mp4', '--monitor', '70000'], /--monitor takes \[host:\]port/],
+      [['a.mp4', 'b.mp4', '--monitor-token', 'x'], /--monitor-token needs --monitor/],
+      [['a.mp4', 'b.mp4', '--monitor-wait'], /--monitor-wait needs --monitor/],
+      [['a.mp4', 'b.mp4', '--monitor', '1', '--monitor-token', ''], /must not be empty/],
+      [['eval', 'Set5', '--report', 'r.json'], /--report is for video runs, not eval/],
+      [['a.mp4', 'b.mp4', '--preview-every', '0'], /--preview-every takes a whole number/],
+    ];
+    for (const [argv, re] of cases) {
+      assert.throws(() => parseCli(argv), (e: unknown) => e instanceof UsageError && re.test(e.message), argv.join(' '));
+    }
+  });
+
   it('help wins over missing arguments', () => {
     assert.equal(parseCli(['--help']).command, 'help');
   });

@@ -44,13 +44,14 @@ export const blockSsim = (a: ArrayLike<number>, b: ArrayLike<number>, width: num
   const c2 = Math.floor(0.03 * 0.03 * peak * peak * 64 * 63 + 0.5);
   let total = 0;
   for (let by = 0; by < bh - 1; by++) {
-    for (let bx = 0; bx < bw - 1; bx++) {
-      const k = by * bw + bx;
-      const sum = (s: Float64Array): number => (s[k] as number) + (s[k + 1] as number) + (s[k + bw] as number) + (s[k + bw + 1] as number);
-      const f1 = sum(s1);
-      const f2 = sum(s2);
-      const vars = sum(ss) * 64 - f1 * f1 - f2 * f2;
-      const covar = sum(s12) * 64 - f1 * f2;
+    for (let k = by * bw, end = k + bw - 1; k < end; k++) {
+      const d = k + bw; // the block below
+      const f1 = (s1[k] as number) + (s1[k + 1] as number) + (s1[d] as number) + (s1[d + 1] as number);
+      const f2 = (s2[k] as number) + (s2[k + 1] as number) + (s2[d] as number) + (s2[d + 1] as number);
+      const fss = (ss[k] as number) + (ss[k + 1] as number) + (ss[d] as number) + (ss[d + 1] as number);
+      const f12 = (s12[k] as number) + (s12[k + 1] as number) + (s12[d] as number) + (s12[d + 1] as number);
+      const vars = fss * 64 - f1 * f1 - f2 * f2;
+      const covar = f12 * 64 - f1 * f2;
       total += ((2 * f1 * f2 + c1) * (2 * covar + c2)) / ((f1 * f1 + f2 * f2 + c1) * (vars + c2));
     }
   }
