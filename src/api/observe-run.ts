@@ -3,7 +3,7 @@
  * before/after previews and the summary, and the report file (written only when the run succeeds).
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { OutputError, UsageError } from '../errors.js';
+import { AbortedError, OutputError, UsageError } from '../errors.js';
 import type { FrameReport, VideoInfo } from '../pipeline/ports.js';
 import { checkOutputPath } from '../sink/create-encoder-sink.js';
 import { makePreview } from '../sink/monitor/make-preview.js';
@@ -63,7 +63,9 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
       server?.publish(helloMessage(r));
       if (server && o.monitor?.wait) {
         o.onWaiting?.();
-        await server.waitForClient(o.signal);
+        await server.waitForClient(o.signal).catch(() => {
+          throw new AbortedError();
+        });
       }
     },
     onFrame: (r) => {
