@@ -89,7 +89,10 @@
     else if (m.type === 'dropped') { state.missed = m.count; $('t-missed').textContent = String(m.count); }
   };
   $('preview-now').onclick = () => socket.readyState === 1 && socket.send(JSON.stringify({ type: 'preview-request' }));
-  $('slider').oninput = (e) => { $('img-after').style.clipPath = `inset(0 0 0 ${e.target.value}%)`; };
+  $('slider').oninput = (e) => {
+    $('img-after').style.clipPath = `inset(0 0 0 ${e.target.value}%)`;
+    $('divider').style.left = `${e.target.value}%`;
+  };
   window.addEventListener('resize', () => {
     psnrChart.setSize({ width: width('chart-psnr'), height: 260 });
     speedChart.setSize({ width: width('chart-speed'), height: 260 });
