@@ -56,10 +56,9 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
     }),
     upscaleFrames(o.upscaler, o.concurrent),
     ensureOrder((f) => f.index),
-    measureFrames(o.probe, (output) => entry(output)),
-    map(({ output, quality }) => ({ frame: output, quality })),
-    writeFrames(o.sink, (item) => item.frame),
-    tap(({ frame: output, quality }) => {
+    measureFrames(o.probe, entry),
+    writeFrames(o.sink, (item) => item.output),
+    tap(({ output, quality }) => {
       const job = entry(output);
       const queueDepth = inFlight.size;
       inFlight.delete(output.index);

@@ -43,10 +43,11 @@ export const makePreview = async (modelInput: Frame, output: Frame, matrix: stri
   const shown = Math.min(width, maxWidth);
   const shownHeight = Math.round((height * shown) / width);
   const raw = (f: Frame) => ({ raw: { width: f.format.width, height: f.format.height, channels: 3 as const } });
+  // Straight to the shown size: the same as bicubic to the output size when it is at most maxWidth wide.
   const before = await sharp(frameToRgb(modelInput, m), raw(modelInput))
-    .resize(width, height, { kernel: 'cubic', fit: 'fill' })
-    .toBuffer({ resolveWithObject: false })
-    .then((b) => sharp(b, { raw: { width, height, channels: 3 } }).resize(shown, shownHeight).jpeg({ quality: 85 }).toBuffer());
+    .resize(shown, shownHeight, { kernel: 'cubic', fit: 'fill' })
+    .jpeg({ quality: 85 })
+    .toBuffer();
   const after = await sharp(frameToRgb(output, m), raw(output)).resize(shown, shownHeight).jpeg({ quality: 85 }).toBuffer();
   const url = (b: Buffer): string => `data:image/jpeg;base64,${b.toString('base64')}`;
   return { type: 'preview', v: SCHEMA_VERSION, index: output.index, width: shown, height: shownHeight, before: url(before), after: url(after) };

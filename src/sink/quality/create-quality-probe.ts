@@ -81,19 +81,17 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
         const [y] = truth.planes;
         pair = time(costs, 'resize', () => [y, resizePlane(out, y.width, y.height, 1 / s, max), resizePlane(bicubic, y.width, y.height, 1 / s, max)]);
       } else {
-        const y = cropPlane(truth.planes[0], out.width, out.height);
-        if (y.width !== out.width || y.height !== out.height) throw new RangeError(`reference frame is ${truth.format.width}x${truth.format.height}, output ${out.width}x${out.height}`);
-        pair = [y, out, bicubic];
+        if (truth.format.width < out.width || truth.format.height < out.height) {
+          throw new RangeError(`reference frame is ${truth.format.width}x${truth.format.height}, output ${out.width}x${out.height}`);
+        }
+        pair = [cropPlane(truth.planes[0], out.width, out.height), out, bicubic];
       }
-      const [g, sr, bc] = pair;
-      const metric = (p: Plane): MetricPair => {
-        const inner = (q: Plane): Plane => (crop ? cropBorder(q, crop) : q);
-        const [a, b] = [inner(g), inner(p)];
-        return {
-          psnr: time(costs, 'psnr', () => psnr(a.data, b.data, a.width, a.height, { peak: max })),
-          ssim: time(costs, 'ssim', () => blockSsim(a.data, b.data, a.width, a.height, max)),
-        };
-      };
+      const inner = (q: Plane): Plane => (crop ? cropBorder(q, crop) : q);
+      const [g, sr, bc] = pair.map(inner) as [Plane, Plane, Plane];
+      const metric = (p: Plane): MetricPair => ({
+        psnr: time(costs, 'psnr', () => psnr(g.data, p.data, g.width, g.height, { peak: max })),
+        ssim: time(costs, 'ssim', () => blockSsim(g.data, p.data, g.width, g.height, max)),
+      });
       const srvid = metric(sr);
       const base = metric(bc);
       return {
