@@ -45,12 +45,13 @@ export const contributions = (
   const antialias = scale < 1;
   const kernelScale = antialias ? scale : 1;
   const halfWidth = 2 / kernelScale;
-  const taps = Math.ceil(2 * halfWidth) + 1;
+  // Upscaling: the kernel's support (-2, 2) covers exactly four samples, floor(center) - 1 … + 2.
+  const taps = antialias ? Math.ceil(2 * halfWidth) + 1 : 4;
   const indices = new Int32Array(outLength * taps);
   const weights = new Float32Array(outLength * taps);
   for (let x = 0; x < outLength; x++) {
     const center = (x + 0.5) / scale - 0.5 + shift;
-    const first = Math.ceil(center - halfWidth);
+    const first = antialias ? Math.ceil(center - halfWidth) : Math.floor(center) - 1;
     let sum = 0;
     const row = new Float64Array(taps);
     for (let t = 0; t < taps; t++) {
@@ -67,6 +68,13 @@ export const contributions = (
   if (cache.size > 64) cache.clear();
   cache.set(key, result);
   return result;
+};
+
+/** A copy as floats; an explicit loop (the typed-array constructor is several times slower in V8). */
+const toFloat32 = (src: ArrayLike<number>): Float32Array => {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < out.length; i++) out[i] = src[i] as number;
+  return out;
 };
 
 export interface ResizeOptions {
@@ -98,32 +106,59 @@ export const resizeBicubic = (
 ): Float32Array => {
   const cx = contributions(width, outWidth, options.scaleX, options.shiftX);
   const cy = contributions(height, outHeight, options.scaleY);
+  // One monomorphic element type for the inner loops (a Uint8Array here and a Float32Array elsewhere would make
+  // every access below polymorphic, about 3x slower).
+  const plane = src instanceof Float32Array ? src : toFloat32(src);
   // Horizontal pass into a width-resized, full-height buffer; then vertical.
   const tmp = new Float32Array(outWidth * height);
+  const { taps, indices, weights } = cx;
   for (let y = 0; y < height; y++) {
     const rowIn = y * width;
     const rowOut = y * outWidth;
+    if (taps === 4) {
+      // Every upscale (the chroma path, the bicubic baseline) has four taps: unrolled.
+      for (let x = 0, k = 0; x < outWidth; x++, k += 4) {
+        tmp[rowOut + x] =
+          (weights[k] as number) * (plane[rowIn + (indices[k] as number)] as number) +
+          (weights[k + 1] as number) * (plane[rowIn + (indices[k + 1] as number)] as number) +
+          (weights[k + 2] as number) * (plane[rowIn + (indices[k + 2] as number)] as number) +
+          (weights[k + 3] as number) * (plane[rowIn + (indices[k + 3] as number)] as number);
+      }
+      continue;
+    }
     for (let x = 0; x < outWidth; x++) {
       let acc = 0;
-      const base = x * cx.taps;
-      for (let t = 0; t < cx.taps; t++) {
-        acc += (cx.weights[base + t] as number) * (src[rowIn + (cx.indices[base + t] as number)] as number);
-      }
+      const base = x * taps;
+      for (let t = 0; t < taps; t++) acc += (weights[base + t] as number) * (plane[rowIn + (indices[base + t] as number)] as number);
       tmp[rowOut + x] = acc;
     }
   }
   const out = new Float32Array(outWidth * outHeight);
-  const acc = new Float32Array(outWidth);
+  const cyTaps = cy.taps;
   for (let y = 0; y < outHeight; y++) {
-    acc.fill(0);
-    const base = y * cy.taps;
-    for (let t = 0; t < cy.taps; t++) {
+    const base = y * cyTaps;
+    const rowOut = y * outWidth;
+    if (cyTaps === 4) {
+      const w0 = cy.weights[base] as number;
+      const w1 = cy.weights[base + 1] as number;
+      const w2 = cy.weights[base + 2] as number;
+      const w3 = cy.weights[base + 3] as number;
+      const r0 = (cy.indices[base] as number) * outWidth;
+      const r1 = (cy.indices[base + 1] as number) * outWidth;
+      const r2 = (cy.indices[base + 2] as number) * outWidth;
+      const r3 = (cy.indices[base + 3] as number) * outWidth;
+      for (let x = 0; x < outWidth; x++) {
+        out[rowOut + x] =
+          w0 * (tmp[r0 + x] as number) + w1 * (tmp[r1 + x] as number) + w2 * (tmp[r2 + x] as number) + w3 * (tmp[r3 + x] as number);
+      }
+      continue;
+    }
+    for (let t = 0; t < cyTaps; t++) {
       const w = cy.weights[base + t] as number;
       if (w === 0) continue;
       const rowIn = (cy.indices[base + t] as number) * outWidth;
-      for (let x = 0; x < outWidth; x++) acc[x] = (acc[x] as number) + w * (tmp[rowIn + x] as number);
+      for (let x = 0; x < outWidth; x++) out[rowOut + x] = (out[rowOut + x] as number) + w * (tmp[rowIn + x] as number);
     }
-    out.set(acc, y * outWidth);
   }
   return out;
 };
