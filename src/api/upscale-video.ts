@@ -8,17 +8,16 @@ import { createFrameSource } from '../ingest/create-frame-source.js';
 import { isFullRange, transportPixFmt } from '../ingest/decoder-args.js';
 import { probeVideo } from '../ingest/probe-input.js';
 import { resolveFfmpeg } from '../ingest/resolve-ffmpeg.js';
-import { createFrameUpscaler } from '../models/espcn/upscale-frame.js';
-import type { FrameReport, FrameSource, Progress, QualityMode, VideoInfo } from '../pipeline/ports.js';
+import type { FrameReport, FrameSource, Progress, QualityMode, StageTimes, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { checkOutputPath, createEncoderSink } from '../sink/create-encoder-sink.js';
 import { defaultCodec, muxerForPath } from '../sink/encoder-args.js';
 import type { RunDescription } from '../sink/monitor/messages.js';
 import { createReferenceAligner } from '../sink/quality/align-reference.js';
 import { createQualityProbe } from '../sink/quality/create-quality-probe.js';
-import { loadLumaModel, type ModelChoice } from './load-model.js';
+import { loadVideoUpscaler, type VideoModelChoice } from './load-model.js';
 
-export interface UpscaleVideoOptions extends ModelChoice {
+export interface UpscaleVideoOptions extends VideoModelChoice {
   /** A file path, a URL ffmpeg can open, or '-' for stdin (spooled to a temporary file first). */
   readonly input: string;
   /** A file path, or '-' for stdout (Matroska unless `format` says otherwise). */
@@ -30,7 +29,7 @@ export interface UpscaleVideoOptions extends ModelChoice {
   readonly preset?: string;
   /** ffmpeg muxer name, when the output's extension does not say it (or for '-'). */
   readonly format?: string;
-  /** Frames in the model at once (default 2) and frames in flight in all (default 8). */
+  /** Frames in the upscaler at once (default 0: two per worker) and frames in flight in all (default 8). */
   readonly concurrent?: number;
   readonly maxFramesInFlight?: number;
   /** Stop at the first decoding error (default true): never report success on half a video. */
@@ -56,6 +55,8 @@ export interface UpscaleVideoResult {
   readonly frames: number;
   readonly elapsedSec: number;
   readonly fps: number;
+  /** Mean milliseconds per frame in each stage. */
+  readonly stages: StageTimes;
   readonly info: VideoInfo;
 }
 
@@ -125,8 +126,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         }),
       };
     }
-    const model = await loadLumaModel(o);
-    const upscaler = createFrameUpscaler(model);
+    const { upscaler, model, backend } = await loadVideoUpscaler(o);
     const aligner = reference ? createReferenceAligner(reference.source) : null;
     const probe = mode
       ? createQualityProbe({
@@ -143,8 +143,8 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         modelInputSize: modelSize,
         outputSize: outSize,
         scale: o.scale,
-        model: model.name,
-        backend: model.backend,
+        model,
+        backend,
         mode,
         reference:
           mode === 'self' ? `against the input itself, which the model sees downscaled by ${o.scale} (antialiased bicubic); ${o.scale} px border cropped`
@@ -180,7 +180,8 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         source,
         upscaler,
         sink,
-        concurrent: Math.min(o.concurrent ?? 2, inFlight),
+        // Two frames per worker keep each one fed while the other's result travels back.
+        concurrent: Math.min(o.concurrent || 2 * upscaler.parallelism, inFlight),
         totalFrames: info.frameCount,
         ...(probe ? { probe } : {}),
         ...(o.signal ? { signal: o.signal } : {}),

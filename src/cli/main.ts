@@ -9,7 +9,7 @@ import { observeRun, parseMonitorAddress } from '../api/observe-run.js';
 import { upscaleVideo } from '../api/upscale-video.js';
 import { AbortedError, SrvidError, UsageError } from '../errors.js';
 import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
-import type { Progress } from '../pipeline/ports.js';
+import type { Progress, StageTimes } from '../pipeline/ports.js';
 import { formatDuration, formatProgress } from './format-progress.js';
 import { renderHelp } from './options.js';
 import { formatDoctor } from './print-doctor.js';
@@ -71,6 +71,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     model: o.model,
     scale: o.scale,
     threads: o.threads,
+    tilePixels: o.tilePixels,
     backend: o.backend,
     device: o.device,
     ...(o.modelFile ? { modelFile: o.modelFile } : {}),
@@ -116,6 +117,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     ...(o.codec ? { codec: o.codec } : {}),
     crf: o.crf,
     preset: o.preset,
+    workers: o.workers,
     concurrent: o.concurrent,
     maxFramesInFlight: o.maxFramesInFlight,
     strict: !o.tolerateErrors,
@@ -151,7 +153,13 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
       `SSIM-Y ${summary.srvid.ssim.mean?.toFixed(4)}, bicubic ${summary.bicubic.ssim.mean?.toFixed(4)}`);
   }
   if (!o.quiet) say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)`);
+  if (o.stats) say(formatStages(result.stages));
 };
+
+/** `--stats`: one line, mean ms per frame and stage. Stages overlap, so they do not add up to the frame time. */
+const formatStages = (s: StageTimes): string =>
+  `stages (mean ms per frame, overlapping): decode wait ${s.decodeWaitMs.toFixed(2)}, convert ${s.convertMs.toFixed(2)}, ` +
+  `inference ${s.inferenceMs.toFixed(2)}, chroma ${s.chromaMs.toFixed(2)}, quality ${s.qualityMs.toFixed(2)}, encode wait ${s.encodeWaitMs.toFixed(2)}`;
 
 const main = async (): Promise<void> => {
   const controller = new AbortController();

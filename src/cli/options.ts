@@ -1,5 +1,6 @@
 /** Every option, declared once: flag, argument, description, default and validation. Feeds --help and docs/cli.md. */
 import { UsageError } from '../errors.js';
+import { MODEL_FAMILIES } from '../models/registry.js';
 
 export interface OptionSpec {
   readonly key: string;
@@ -43,16 +44,18 @@ const monitorAddress = (v: string, flag: string): string => {
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'scale', flag: '--scale', short: '-s', arg: 'N', description: 'upscaling factor: 2, 3 or 4', default: 2, parse: scale },
   { key: 'overwrite', flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: false },
-  { key: 'model', flag: '--model', arg: 'NAME', description: 'shipped model family', default: 'espcn', parse: oneOf('espcn') },
+  { key: 'model', flag: '--model', arg: 'NAME', description: 'shipped model: espcn (best quality) or espcn-light (x2 only, for real time; see README)', default: 'espcn', parse: oneOf(...MODEL_FAMILIES) },
   { key: 'modelFile', flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
   { key: 'backend', flag: '--backend', arg: 'NAME', description: 'network runtime: auto, onnx (onnxruntime) or tfjs (TensorFlow.js)', default: 'auto', parse: oneOf('auto', 'onnx', 'tfjs') },
   { key: 'device', flag: '--device', arg: 'NAME', description: 'auto (a GPU when one works, else CPU), cpu or gpu', default: 'auto', parse: oneOf('auto', 'cpu', 'gpu') },
-  { key: 'threads', flag: '--threads', arg: 'N', description: 'onnxruntime threads (0 = one per core)', default: 0, parse: int(0, 256) },
+  { key: 'workers', flag: '--workers', arg: 'N', description: 'video: worker threads upscaling frames side by side (0 = one per core)', default: 0, parse: int(0, 64) },
+  { key: 'threads', flag: '--threads', arg: 'N', description: 'onnxruntime threads, per worker for videos (0 = the cores shared among the workers)', default: 0, parse: int(0, 256) },
+  { key: 'tilePixels', flag: '--tile', arg: 'PIXELS', description: 'largest input area the network sees at once; larger frames go in overlapping strips (same result, less memory)', default: 262144, parse: int(4096, 1 << 30) },
   { key: 'codec', flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
   { key: 'crf', flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: 18, parse: int(0, 63) },
   { key: 'preset', flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: 'medium' },
   { key: 'format', flag: '--format', short: '-f', arg: 'NAME', description: 'output container as an ffmpeg muxer name (default: from the extension; matroska for -)' },
-  { key: 'concurrent', flag: '--concurrent', arg: 'N', description: 'frames in the model at once', default: 2, parse: int(1, 64) },
+  { key: 'concurrent', flag: '--concurrent', arg: 'N', description: 'frames in the upscaler at once (0 = two per worker)', default: 0, parse: int(0, 64) },
   { key: 'maxFramesInFlight', flag: '--max-frames', arg: 'N', description: 'frames held in memory in all (the decoder waits beyond)', default: 8, parse: int(2, 1024) },
   { key: 'tolerateErrors', flag: '--tolerate-errors', description: 'skip damaged frames instead of stopping at the first decoding error', default: false },
   { key: 'monitor', flag: '--monitor', arg: '[HOST:]PORT', description: 'serve the live dashboard and per-frame quality over a WebSocket (host 127.0.0.1 unless given; port 0: any free one)', parse: monitorAddress },
@@ -64,6 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'ffmpeg', flag: '--ffmpeg', arg: 'PATH', description: 'ffmpeg to run (else $SRVID_FFMPEG, a system ffmpeg ≥ 5, the bundled one)' },
   { key: 'ffprobe', flag: '--ffprobe', arg: 'PATH', description: 'ffprobe to run (else $SRVID_FFPROBE, beside ffmpeg, on PATH, bundled)' },
   { key: 'json', flag: '--json', description: 'eval: print the result as JSON', default: false },
+  { key: 'stats', flag: '--stats', description: 'video: print where the time went, per frame and stage, at the end', default: false },
   { key: 'quiet', flag: '--quiet', short: '-q', description: 'no progress line', default: false },
   { key: 'help', flag: '--help', short: '-h', description: 'show this help', default: false },
   { key: 'version', flag: '--version', description: 'print the version', default: false },

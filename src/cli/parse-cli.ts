@@ -10,6 +10,8 @@ export interface CliOptions {
   model: string;
   modelFile?: string;
   threads: number;
+  workers: number;
+  tilePixels: number;
   backend: 'auto' | 'onnx' | 'tfjs';
   device: 'auto' | 'cpu' | 'gpu';
   codec?: string;
@@ -28,6 +30,7 @@ export interface CliOptions {
   ffmpeg?: string;
   ffprobe?: string;
   json: boolean;
+  stats: boolean;
   quiet: boolean;
 }
 
@@ -73,7 +76,7 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
   const options = values as unknown as CliOptions;
   if (values.help) return { command: 'help', positionals, options };
   if (values.version) return { command: 'version', positionals, options };
-  const videoOnly = (['monitor', 'monitorToken', 'monitorWait', 'reference', 'report'] as const).find((k) => values[k] !== undefined && values[k] !== false);
+  const videoOnly = (['monitor', 'monitorToken', 'monitorWait', 'reference', 'report', 'stats'] as const).find((k) => values[k] !== undefined && values[k] !== false);
   if (videoOnly && (positionals[0] === 'eval' || positionals[0] === 'doctor')) {
     throw new UsageError(`${OPTIONS.find((o) => o.key === videoOnly)?.flag} is for video runs, not ${positionals[0]}`);
   }

@@ -6,8 +6,11 @@ import { ModelError, UsageError } from '../errors.js';
 /** models/ at the package root, from src/models or dist/models alike. */
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
-export const MODEL_FAMILIES = ['espcn'] as const;
+export const MODEL_FAMILIES = ['espcn', 'espcn-light'] as const;
 export const SCALES = [2, 3, 4] as const;
+
+/** Scales each family is trained for. */
+const FAMILY_SCALES: Record<(typeof MODEL_FAMILIES)[number], readonly number[]> = { espcn: SCALES, 'espcn-light': [2] };
 
 export interface ModelEntry {
   readonly name: string;
@@ -22,6 +25,10 @@ export const findModel = (family: string, scale: number, dir = MODELS_DIR): Mode
   }
   if (!(SCALES as readonly number[]).includes(scale)) {
     throw new UsageError(`unsupported scale ${scale}; use 2, 3 or 4`);
+  }
+  const trained = FAMILY_SCALES[family as (typeof MODEL_FAMILIES)[number]];
+  if (!trained.includes(scale)) {
+    throw new UsageError(`${family} is trained for x${trained.join(', x')} only; use --model espcn for x${scale}`);
   }
   const name = `${family}-x${scale}`;
   const path = `${dir}${name}.onnx`;

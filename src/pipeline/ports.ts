@@ -57,12 +57,29 @@ export interface FrameSource {
   release(frame: Frame): void;
 }
 
+/** Where an upscaler spent one frame's time, in milliseconds of its own thread. */
+export interface UpscaleTimes {
+  /** Samples to the model's floats and back (rounding, clamping). */
+  readonly convertMs: number;
+  /** The network on Y (all tiles). */
+  readonly inferenceMs: number;
+  /** Conventional resampling of U and V. */
+  readonly chromaMs: number;
+}
+
+export interface Upscaled {
+  readonly frame: Frame;
+  readonly times: UpscaleTimes;
+}
+
 /** Upscales whole frames (luma by the model, chroma conventionally). */
 export interface Upscaler {
   readonly scale: number;
   /** Model name and backend, for progress and reports. */
   readonly description: string;
-  upscale(frame: Frame): Promise<Frame>;
+  /** Frames it can work on at the same time (worker threads); the pipeline keeps at least this many queued. */
+  readonly parallelism: number;
+  upscale(frame: Frame): Promise<Upscaled>;
   dispose(): Promise<void>;
 }
 
@@ -124,6 +141,19 @@ export interface QualityProbe {
   close(): Promise<void>;
 }
 
+/**
+ * One frame's time per stage, in milliseconds. The stages overlap (worker threads, ffmpeg processes), so these
+ * do not add up to the frame's latency: they say which stage is busy and which one waits.
+ */
+export interface StageTimes extends UpscaleTimes {
+  /** How long a free model slot waited for the decoder to deliver this frame (0: the frame was queued first). */
+  readonly decodeWaitMs: number;
+  /** Quality metrics (0 without a probe). */
+  readonly qualityMs: number;
+  /** How long handing the frame to the encoder waited for its pipe to drain. */
+  readonly encodeWaitMs: number;
+}
+
 /** What the run knows about one frame once it is written: for monitors and reports. */
 export interface FrameReport {
   readonly index: number;
@@ -138,6 +168,8 @@ export interface FrameReport {
   /** Frames dropped or passed through bicubic so far (a file run does neither; live runs may). */
   readonly dropped: number;
   readonly fallback: number;
+  /** Where this frame's time went (see StageTimes). */
+  readonly times: StageTimes;
   /** The frame the model saw and what it made of it (never reused by the pipeline, so they may be kept). */
   readonly modelInput: Frame;
   readonly output: Frame;

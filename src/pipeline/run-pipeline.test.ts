@@ -46,10 +46,11 @@ const creditSource = (count: number, highWater: number) => {
 const jitterUpscaler = (fail?: number): Upscaler => ({
   scale: 2,
   description: 'fake',
+  parallelism: 1,
   upscale: async (f) => {
     await sleep((f.index * 7) % 5); // later frames often finish first
     if (f.index === fail) throw new Error(`model failed on frame ${f.index}`);
-    return allocateFrame(f.index, f.ptsMs, { ...format, width: 8, height: 4 });
+    return { frame: allocateFrame(f.index, f.ptsMs, { ...format, width: 8, height: 4 }), times: { convertMs: 1, inferenceMs: 2, chromaMs: 3 } };
   },
   dispose: async () => {},
 });
@@ -80,6 +81,9 @@ describe('runPipeline', () => {
     assert.equal(stats().peak, 5);
     assert.equal(stats().outstanding, 0);
     assert.deepEqual(progress, [...Array(40).keys()].map((i) => i + 1));
+    // The upscaler's own times (1, 2, 3 ms a frame) come through as the run's means; the waits are measured.
+    assert.deepEqual([result.stages.convertMs, result.stages.inferenceMs, result.stages.chromaMs, result.stages.qualityMs], [1, 2, 3, 0]);
+    assert.ok(result.stages.encodeWaitMs >= 0.5 && result.stages.decodeWaitMs >= 0);
   });
 
   it('an abort stops the source, removes the output, and rejects with AbortedError', async () => {

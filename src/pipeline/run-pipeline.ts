@@ -2,12 +2,13 @@
  * The one place that composes the stages. A frame goes: source (decoder, bounded) → probe.prepare (the
  * frame the model sees) → upscaler (up to `concurrent` at once) → ensureOrder → measureFrames (quality, when
  * a probe is given) → sink (encoder) → released back to the source, which may then read another. Abort or
- * any stage's error tears everything down and removes partial output.
+ * any stage's error tears everything down and removes partial output. Each frame's time per stage is
+ * reported with it and averaged over the run.
  */
 import { map, tap, type Subscription } from 'rxjs';
 import { AbortedError } from '../errors.js';
 import type { Frame } from './frame.js';
-import type { FrameReport, FrameSink, FrameSource, Progress, QualityProbe, Upscaler } from './ports.js';
+import type { FrameReport, FrameSink, FrameSource, Progress, QualityProbe, StageTimes, Upscaler } from './ports.js';
 import { ensureOrder } from './operators/ensure-order.js';
 import { measureFrames } from './operators/measure-frames.js';
 import { upscaleFrames } from './operators/upscale-frames.js';
@@ -33,7 +34,12 @@ export interface PipelineResult {
   readonly frames: number;
   readonly elapsedSec: number;
   readonly fps: number;
+  /** Mean milliseconds per frame in each stage (they overlap; see StageTimes). */
+  readonly stages: StageTimes;
 }
+
+/** The stages in pipeline order. */
+export const STAGES = ['decodeWaitMs', 'convertMs', 'inferenceMs', 'chromaMs', 'qualityMs', 'encodeWaitMs'] as const satisfies readonly (keyof StageTimes)[];
 
 /** A decoded frame on its way through: what the model was given, and when the decoder handed it over. */
 interface InFlight {
@@ -47,6 +53,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
   let last: Progress | null = null;
   // Keyed by frame index; bounded by the source's high-water mark, since each entry leaves on release.
   const inFlight = new Map<number, InFlight>();
+  const totals: Record<keyof StageTimes, number> = Object.fromEntries(STAGES.map((k) => [k, 0])) as Record<keyof StageTimes, number>;
   const entry = (output: Frame): InFlight => inFlight.get(output.index) as InFlight;
   const frames$ = o.source.frames().pipe(
     map((source) => {
@@ -55,14 +62,16 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
       return modelInput;
     }),
     upscaleFrames(o.upscaler, o.concurrent),
-    ensureOrder((f) => f.index),
+    ensureOrder((u) => u.frame.index),
     measureFrames(o.probe, entry),
-    writeFrames(o.sink, (item) => item.output),
-    tap(({ output, quality }) => {
+    writeFrames(o.sink, (item) => item.frame),
+    tap(({ frame: output, quality, times, decodeWaitMs, qualityMs, encodeWaitMs }) => {
       const job = entry(output);
       const queueDepth = inFlight.size;
       inFlight.delete(output.index);
       o.source.release(job.source);
+      const stages: StageTimes = { decodeWaitMs, ...times, qualityMs, encodeWaitMs };
+      for (const k of STAGES) totals[k] += stages[k];
       last = meter();
       o.onProgress?.(last);
       o.onFrame?.({
@@ -74,6 +83,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
         queueDepth,
         dropped: 0,
         fallback: 0,
+        times: stages,
         modelInput: job.modelInput,
         output,
       });
@@ -107,5 +117,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
     await o.probe?.close();
   }
   const p = last as Progress | null;
-  return { frames: p?.frames ?? 0, elapsedSec: p?.elapsedSec ?? 0, fps: p?.fps ?? 0 };
+  const frames = p?.frames ?? 0;
+  const stages = Object.fromEntries(STAGES.map((k) => [k, frames ? totals[k] / frames : 0])) as unknown as StageTimes;
+  return { frames, elapsedSec: p?.elapsedSec ?? 0, fps: p?.fps ?? 0, stages };
 };

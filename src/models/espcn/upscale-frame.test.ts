@@ -26,7 +26,7 @@ describe('createFrameUpscaler', () => {
     frame.planes[0].data.fill(100);
     frame.planes[1].data.fill(90);
     frame.planes[2].data.fill(160);
-    const out = await up.upscale(frame);
+    const { frame: out } = await up.upscale(frame);
     assert.deepEqual([out.index, out.ptsMs, out.format.width, out.format.height], [7, 280, 15, 9]);
     assert.deepEqual(
       out.planes.map((p) => [p.width, p.height]),
@@ -47,7 +47,7 @@ describe('createFrameUpscaler', () => {
     const up = createFrameUpscaler(nearest(2, fed));
     const frame = allocateFrame(0, 0, { width: 2, height: 2, pixFmt: 'yuv420p10le' });
     frame.planes[0].data.set([64, 940, 1023, 512]);
-    const out = await up.upscale(frame);
+    const { frame: out } = await up.upscale(frame);
     assert.equal(lumaPeak(10), 1020);
     assert.deepEqual(fed[0]?.map((v) => Math.round(v * 255 * 1000) / 1000), [16, 235, 255.75, 128]);
     assert.equal(out.format.pixFmt, 'yuv420p10le');

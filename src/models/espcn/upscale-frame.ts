@@ -1,7 +1,7 @@
-/** A frame upscaler: the luma model on Y, bicubic on the 4:2:0 chroma planes. */
+/** A frame upscaler: the luma model on Y (in tiles when the frame is large), bicubic on the 4:2:0 chroma planes. */
 import { allocateFrame, bitDepth, type Frame, type Plane } from '../../pipeline/frame.js';
 import { leftSitedShift, quantize, resizeBicubic } from '../../pipeline/image/resize.js';
-import type { LumaModel, Upscaler } from '../../pipeline/ports.js';
+import type { LumaModel, Upscaled, Upscaler } from '../../pipeline/ports.js';
 
 /**
  * The network was trained on 8-bit Y/255. A 10-bit plane is fed as Y/1020 (= 4 × 255), so studio-range
@@ -9,21 +9,100 @@ import type { LumaModel, Upscaler } from '../../pipeline/ports.js';
  */
 export const lumaPeak = (depth: number): number => 255 * (1 << (depth - 8));
 
-export const upscaleLuma = async (model: LumaModel, plane: Plane, depth: number): Promise<Float32Array> => {
-  const peak = lumaPeak(depth);
-  const input = new Float32Array(plane.data.length);
-  for (let i = 0; i < input.length; i++) input[i] = (plane.data[i] as number) / peak;
-  const out = await model.run(input, plane.width, plane.height);
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * peak;
-  return out;
+/**
+ * How a large plane is cut for the network: strips of full rows holding at most `maxPixels` input samples,
+ * each read with `overlap` extra rows of real context above and below. With `overlap` at least the network's
+ * receptive radius, every kept output row saw exactly the input the whole plane would have given it, so the
+ * result equals the untiled one; it bounds the network's activation memory (about 100 floats per pixel).
+ */
+export interface Tiling {
+  readonly maxPixels: number;
+  readonly overlap: number;
+}
+
+/** ESPCN's receptive radius (5×5 and two 3×3 convolutions); used when a model's metadata does not say. */
+export const DEFAULT_OVERLAP = 4;
+/** 256 Ki input samples a tile: 640×360 runs whole, 960×540 in three strips. */
+export const DEFAULT_TILE_PIXELS = 256 * 1024;
+
+export interface Strip {
+  /** Input rows [inStart, inEnd) are fed; rows [keepStart, keepEnd) of the plane are kept from the result. */
+  readonly inStart: number;
+  readonly inEnd: number;
+  readonly keepStart: number;
+  readonly keepEnd: number;
+}
+
+/** Cuts `height` rows of `width` samples into strips (one strip when the plane fits the budget). */
+export const stripsFor = (width: number, height: number, tiling: Tiling): Strip[] => {
+  if (width * height <= tiling.maxPixels) return [{ inStart: 0, inEnd: height, keepStart: 0, keepEnd: height }];
+  // At least 16 kept rows a strip, so a tiny budget costs overlap but never stalls.
+  const rows = Math.max(16, Math.floor(tiling.maxPixels / width) - 2 * tiling.overlap);
+  const strips: Strip[] = [];
+  for (let keepStart = 0; keepStart < height; keepStart += rows) {
+    const keepEnd = Math.min(height, keepStart + rows);
+    strips.push({ keepStart, keepEnd, inStart: Math.max(0, keepStart - tiling.overlap), inEnd: Math.min(height, keepEnd + tiling.overlap) });
+  }
+  return strips;
 };
 
-export const createFrameUpscaler = (model: LumaModel): Upscaler => {
+interface LumaResult {
+  /** In the plane's sample units, not yet rounded. */
+  readonly out: Float32Array;
+  readonly convertMs: number;
+  readonly inferenceMs: number;
+}
+
+const runLuma = async (model: LumaModel, plane: Plane, depth: number, tiling: Tiling): Promise<LumaResult> => {
+  const s = model.scale;
+  const { width: w, height: h } = plane;
+  let t = performance.now();
+  const peak = lumaPeak(depth);
+  const input = new Float32Array(w * h);
+  for (let i = 0; i < input.length; i++) input[i] = (plane.data[i] as number) / peak;
+  let convertMs = performance.now() - t;
+  let inferenceMs = 0;
+  const strips = stripsFor(w, h, tiling);
+  let out: Float32Array;
+  if (strips.length === 1) {
+    t = performance.now();
+    out = await model.run(input, w, h);
+    inferenceMs += performance.now() - t;
+  } else {
+    out = new Float32Array(w * h * s * s);
+    const rowOut = w * s;
+    for (const strip of strips) {
+      t = performance.now();
+      const part = await model.run(input.slice(strip.inStart * w, strip.inEnd * w), w, strip.inEnd - strip.inStart);
+      inferenceMs += performance.now() - t;
+      const from = (strip.keepStart - strip.inStart) * s * rowOut;
+      out.set(part.subarray(from, from + (strip.keepEnd - strip.keepStart) * s * rowOut), strip.keepStart * s * rowOut);
+    }
+  }
+  t = performance.now();
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * peak;
+  convertMs += performance.now() - t;
+  return { out, convertMs, inferenceMs };
+};
+
+/** Y through the model, in the plane's sample units (not yet rounded). */
+export const upscaleLuma = async (
+  model: LumaModel,
+  plane: Plane,
+  depth: number,
+  tiling: Tiling = { maxPixels: DEFAULT_TILE_PIXELS, overlap: DEFAULT_OVERLAP },
+): Promise<Float32Array> => (await runLuma(model, plane, depth, tiling)).out;
+
+export const createFrameUpscaler = (
+  model: LumaModel,
+  tiling: Tiling = { maxPixels: DEFAULT_TILE_PIXELS, overlap: DEFAULT_OVERLAP },
+): Upscaler => {
   const s = model.scale;
   return {
     scale: s,
     description: `${model.name} (${model.backend})`,
-    upscale: async (frame: Frame): Promise<Frame> => {
+    parallelism: 1,
+    upscale: async (frame: Frame): Promise<Upscaled> => {
       const depth = bitDepth(frame.format.pixFmt);
       const max = (1 << depth) - 1;
       const out = allocateFrame(frame.index, frame.ptsMs, {
@@ -33,17 +112,19 @@ export const createFrameUpscaler = (model: LumaModel): Upscaler => {
       });
       const [y, u, v] = frame.planes;
       const [oy, ou, ov] = out.planes;
-      // onnxruntime-node runs the session synchronously (in a setImmediate): luma and chroma do not overlap
-      // on this thread yet; moving inference to a worker is the throughput issue's job.
-      const luma = upscaleLuma(model, y, depth);
+      let t = performance.now();
       for (const [src, dst] of [
         [u, ou],
         [v, ov],
       ] as const) {
         quantize(resizeBicubic(src.data, src.width, src.height, dst.width, dst.height, { scaleX: s, scaleY: s, shiftX: leftSitedShift(s) }), dst.data, max);
       }
-      quantize(await luma, oy.data, max);
-      return out;
+      const chromaMs = performance.now() - t;
+      const luma = await runLuma(model, y, depth, tiling);
+      t = performance.now();
+      quantize(luma.out, oy.data, max);
+      const convertMs = luma.convertMs + performance.now() - t;
+      return { frame: out, times: { convertMs, inferenceMs: luma.inferenceMs, chromaMs } };
     },
     dispose: () => model.dispose(),
   };

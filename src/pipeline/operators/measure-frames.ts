@@ -5,13 +5,19 @@ import type { FrameQuality, QualityProbe } from '../ports.js';
 /**
  * Measures upscaled frames one at a time, in order (a reference video is read in order too). Without a
  * probe it passes frames on with `quality: null`. `inputsOf` finds the decoded frame and the model's input.
+ * `qualityMs` is the metrics' compute time (waiting for a reference frame is not counted).
  */
-export const measureFrames = (
+export const measureFrames = <T extends { readonly frame: Frame }>(
   probe: QualityProbe | undefined,
   inputsOf: (output: Frame) => { readonly source: Frame; readonly modelInput: Frame },
-): OperatorFunction<Frame, { output: Frame; quality: FrameQuality | null }> =>
-  concatMap((output) => {
-    if (!probe) return of({ output, quality: null });
-    const { source, modelInput } = inputsOf(output);
-    return from(probe.measure(source, modelInput, output)).pipe(map((quality) => ({ output, quality })));
+): OperatorFunction<T, T & { quality: FrameQuality | null; qualityMs: number }> =>
+  concatMap((item) => {
+    if (!probe) return of({ ...item, quality: null, qualityMs: 0 });
+    const { source, modelInput } = inputsOf(item.frame);
+    return from(probe.measure(source, modelInput, item.frame)).pipe(
+      map((quality) => {
+        const c = quality?.costMs;
+        return { ...item, quality, qualityMs: c ? c.bicubic + c.resize + c.psnr + c.ssim : 0 };
+      }),
+    );
   });

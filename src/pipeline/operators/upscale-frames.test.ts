@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { delay, lastValueFrom, of, tap, toArray } from 'rxjs';
+import { delay, lastValueFrom, map, of, tap, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { allocateFrame, type Frame } from '../frame.js';
 import type { Upscaler } from '../ports.js';
@@ -15,13 +15,16 @@ const [a, b, c, d] = frames as [Frame, Frame, Frame, Frame];
  * A fake upscaler taking `ticks[i]` of virtual time for frame i. The port returns a Promise; mergeMap takes
  * any ObservableInput, so returning an Observable here lets the marble scheduler drive the real operator.
  */
+const NO_TIMES = { convertMs: 0, inferenceMs: 0, chromaMs: 0 };
+
 const timedUpscaler = (ticks: number[], counters: { active: number; peak: number }): Upscaler => ({
   scale: 1,
   description: 'fake',
+  parallelism: 1,
   upscale: ((f: Frame) => {
     counters.active++;
     counters.peak = Math.max(counters.peak, counters.active);
-    return of(f).pipe(
+    return of({ frame: f, times: NO_TIMES }).pipe(
       delay(ticks[f.index] as number),
       tap(() => counters.active--),
     );
@@ -34,7 +37,7 @@ describe('upscaleFrames (marbles)', () => {
     const counters = { active: 0, peak: 0 };
     new TestScheduler((x, y) => assert.deepEqual(x, y)).run(({ cold, expectObservable }) => {
       // Concurrency 2: frame 0 (5 ticks) and 1 (1 tick) start at 0; 2 starts at 1, 3 at 2; 0 ends at 5.
-      const out = cold('(abcd|)', { a, b, c, d }).pipe(upscaleFrames(timedUpscaler([5, 1, 1, 1], counters), 2));
+      const out = cold('(abcd|)', { a, b, c, d }).pipe(upscaleFrames(timedUpscaler([5, 1, 1, 1], counters), 2), map((u) => u.frame));
       expectObservable(out).toBe('-bcd-(a|)', { a, b, c, d });
     });
     assert.equal(counters.peak, 2);
@@ -45,10 +48,24 @@ describe('upscaleFrames (marbles)', () => {
       const counters = { active: 0, peak: 0 };
       const out = cold('(abcd|)', { a, b, c, d }).pipe(
         upscaleFrames(timedUpscaler([3, 1, 8, 1], counters), 3),
+        map((u) => u.frame),
         ensureOrder((f) => f.index),
       );
       // 0 ends at 3, 1 at 1, 2 at 8, 3 starts at 1 and ends at 2: released as 0,1 at 3 then 2,3 at 8.
       expectObservable(out).toBe('---(ab)-(cd|)', { a, b, c, d });
+    });
+  });
+
+  it('gives each frame the time its model slot waited for the decoder', () => {
+    const scheduler = new TestScheduler((x, y) => assert.deepEqual(x, y));
+    scheduler.run(({ cold, expectObservable }) => {
+      const counters = { active: 0, peak: 0 };
+      // One slot, 2 ticks a frame: a arrives at 0 (slot free since 0), b at 2 (slot freed at 2), c at 7 (freed at 4).
+      const out = cold('a-b----c|', { a, b, c }).pipe(
+        upscaleFrames(timedUpscaler([2, 2, 2, 2], counters), 1, () => scheduler.now()),
+        map((u) => u.decodeWaitMs),
+      );
+      expectObservable(out).toBe('--x-y----(z|)', { x: 0, y: 0, z: 3 });
     });
   });
 
@@ -57,16 +74,17 @@ describe('upscaleFrames (marbles)', () => {
     const upscaler: Upscaler = {
       scale: 2,
       description: 'fake',
+      parallelism: 1,
       upscale: async (f) => {
         seen.push(f.index);
-        return allocateFrame(f.index, f.ptsMs, { ...format, width: 4, height: 4 });
+        return { frame: allocateFrame(f.index, f.ptsMs, { ...format, width: 4, height: 4 }), times: NO_TIMES };
       },
       dispose: async () => {},
     };
     const out = await lastValueFrom(of(a, b, c).pipe(upscaleFrames(upscaler, 2), toArray()));
     assert.deepEqual(seen, [0, 1, 2]);
     assert.deepEqual(
-      out.map((f) => f.format.width),
+      out.map((u) => u.frame.format.width),
       [4, 4, 4],
     );
   });

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadOnnxLuma } from '../backends/onnxruntime.js';
+import { findModel } from '../registry.js';
+import { DEFAULT_OVERLAP, stripsFor, upscaleLuma } from './upscale-frame.js';
+
+/** A textured 8-bit plane: two gratings and deterministic noise, so every strip border cuts through detail. */
+const texture = (w: number, h: number): Uint8Array => {
+  const out = new Uint8Array(w * h);
+  let seed = 12345;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const v = 128 + 60 * Math.sin(x * 0.7 + y * 0.3) + 30 * Math.cos(y * 1.3) + ((seed >>> 24) % 21) - 10;
+      out[y * w + x] = Math.max(0, Math.min(255, Math.round(v)));
+    }
+  }
+  return out;
+};
+
+describe('stripsFor', () => {
+  it('keeps every row exactly once, each strip reading `overlap` real rows beyond what it keeps', () => {
+    for (const [w, h, budget] of [[64, 100, 64 * 30], [640, 360, 640 * 120], [7, 5, 1000], [50, 41, 50 * 9]] as const) {
+      const strips = stripsFor(w, h, { maxPixels: budget, overlap: 4 });
+      let next = 0;
+      for (const s of strips) {
+        assert.equal(s.keepStart, next);
+        assert.ok(s.keepEnd > s.keepStart);
+        assert.equal(s.inStart, Math.max(0, s.keepStart - 4));
+        assert.equal(s.inEnd, Math.min(h, s.keepEnd + 4));
+        next = s.keepEnd;
+      }
+      assert.equal(next, h);
+      if (w * h <= budget) assert.equal(strips.length, 1);
+      else assert.ok(strips.length > 1 && strips.every((s) => (s.inEnd - s.inStart) * w <= Math.max(budget, w * (16 + 8))));
+    }
+  });
+});
+
+describe('tiled inference', () => {
+  for (const scale of [2, 3, 4]) {
+    it(`equals the untiled output within 1e-4 (x${scale}, shipped model, strips with ${DEFAULT_OVERLAP}-row overlap)`, async () => {
+      const entry = findModel('espcn', scale);
+      const model = await loadOnnxLuma({ path: entry.path, name: entry.name, scale, threads: 1 });
+      try {
+        const [w, h] = [96, 77];
+        const plane = { width: w, height: h, data: texture(w, h) };
+        const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap: DEFAULT_OVERLAP });
+        const budget = w * 24; // 16 kept rows + 2 × 4 overlap: five strips
+        assert.ok(stripsFor(w, h, { maxPixels: budget, overlap: DEFAULT_OVERLAP }).length >= 4);
+        const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap: DEFAULT_OVERLAP });
+        let worst = 0;
+        for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs((whole[i] as number) - (tiled[i] as number)) / 255);
+        assert.ok(worst <= 1e-4, `largest difference ${worst}`);
+        // And the overlap matters: without it the strip borders differ visibly.
+        const naive = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap: 0 });
+        let naiveWorst = 0;
+        for (let i = 0; i < whole.length; i++) naiveWorst = Math.max(naiveWorst, Math.abs((whole[i] as number) - (naive[i] as number)) / 255);
+        assert.ok(naiveWorst > 1e-3, `without overlap the difference is only ${naiveWorst}`);
+      } finally {
+        await model.dispose();
+      }
+    });
+  }
+});

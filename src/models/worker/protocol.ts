@@ -1,0 +1,28 @@
+/** Messages between the main thread and the upscale workers. */
+import type { FrameFormat } from '../../pipeline/frame.js';
+import type { UpscaleTimes } from '../../pipeline/ports.js';
+import type { Tiling } from '../espcn/upscale-frame.js';
+
+export interface WorkerConfig {
+  readonly path: string;
+  readonly name: string;
+  readonly scale: number;
+  /** onnxruntime intra-op threads of this worker's session. */
+  readonly threads: number;
+  readonly tiling: Tiling;
+}
+
+/** A frame to upscale; `bytes` is a copy the worker owns (transferred). */
+export interface ToWorker {
+  readonly id: number;
+  readonly index: number;
+  readonly ptsMs: number | null;
+  readonly format: FrameFormat;
+  readonly bytes: Uint8Array;
+}
+
+export type FromWorker =
+  | { readonly kind: 'ready'; readonly backend: string }
+  | { readonly kind: 'broken'; readonly message: string }
+  | { readonly kind: 'done'; readonly id: number; readonly bytes: Uint8Array; readonly times: UpscaleTimes }
+  | { readonly kind: 'failed'; readonly id: number; readonly message: string };
