@@ -25,8 +25,10 @@ const upscaled = (f: Frame): Frame => {
 export const qualityCosts = async (clip: string): Promise<string[][]> => {
   const frames = decodeFrames(clip, 12);
   const rows: string[][] = [];
+  // Reference mode compares with a video at the output size: stand-ins made up front, outside the timing.
+  const references = new Map(frames.map((f) => [f.index, upscaled(f)]));
   for (const mode of ['consistency', 'self', 'reference'] as const) {
-    const probe = createQualityProbe({ mode, scale: 2, ...(mode === 'reference' ? { reference: async (o: Frame) => o } : {}) });
+    const probe = createQualityProbe({ mode, scale: 2, ...(mode === 'reference' ? { reference: async (f: Frame) => references.get(f.index) ?? null } : {}) });
     const sums = { bicubic: 0, resize: 0, psnr: 0, ssim: 0, total: 0 };
     let n = 0;
     for (const [i, f] of frames.entries()) {

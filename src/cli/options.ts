@@ -1,5 +1,6 @@
 /** Every option, declared once: flag, argument, description, default and validation. Feeds --help and docs/cli.md. */
 import { UsageError } from '../errors.js';
+import { DEFAULT_TILE_PIXELS } from '../models/espcn/upscale-frame.js';
 import { MODEL_FAMILIES } from '../models/registry.js';
 
 export interface OptionSpec {
@@ -50,7 +51,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'device', flag: '--device', arg: 'NAME', description: 'auto (a GPU when one works, else CPU), cpu or gpu', default: 'auto', parse: oneOf('auto', 'cpu', 'gpu') },
   { key: 'workers', flag: '--workers', arg: 'N', description: 'video: worker threads upscaling frames side by side (0 = one per core)', default: 0, parse: int(0, 64) },
   { key: 'threads', flag: '--threads', arg: 'N', description: 'onnxruntime threads, per worker for videos (0 = the cores shared among the workers)', default: 0, parse: int(0, 256) },
-  { key: 'tilePixels', flag: '--tile', arg: 'PIXELS', description: 'largest input area the network sees at once; larger frames go in overlapping strips (same result, less memory)', default: 262144, parse: int(4096, 1 << 30) },
+  { key: 'tilePixels', flag: '--tile', arg: 'PIXELS', description: 'largest input area the network sees at once; larger frames go in overlapping strips (same result, less memory)', default: DEFAULT_TILE_PIXELS, parse: int(4096, 1 << 30) },
   { key: 'codec', flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
   { key: 'crf', flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: 18, parse: int(0, 63) },
   { key: 'preset', flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: 'medium' },
