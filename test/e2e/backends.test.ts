@@ -44,7 +44,7 @@ describe('backends and srvid doctor', () => {
   it('--backend onnx --device cpu says onnxruntime-cpu', async () => {
     const r = await runCli([clip, tmp.file('onnx.mp4'), '--backend', 'onnx', '--device', 'cpu']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /\[onnxruntime-cpu\]/);
+    assert.match(r.stderr, /\[onnxruntime-cpu, \d+ workers? × \d+ threads?\]/);
   });
 
   it('a bad --backend value is a one-line usage error', async () => {

@@ -12,7 +12,7 @@ export interface WorkerConfig {
   readonly tiling: Tiling;
 }
 
-/** A frame to upscale; `bytes` is a copy the worker owns (transferred). */
+/** A frame to upscale; `bytes` is a copy the worker owns (transferred). The string 'close' asks it to stop. */
 export interface ToWorker {
   readonly id: number;
   readonly index: number;

@@ -17,12 +17,40 @@ const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.p
 try {
   const model = await loadOnnxLuma({ path: config.path, name: config.name, scale: config.scale, threads: config.threads });
   const upscaler = createFrameUpscaler(model, config.tiling);
-  port.on('message', (job: ToWorker) => {
-    const frame = makeFrame(job.index, job.ptsMs, job.format, job.bytes);
-    upscaler.upscale(frame).then(
-      ({ frame: out, times }) => send({ kind: 'done', id: job.id, bytes: out.bytes, times }, [out.bytes.buffer as ArrayBuffer]),
-      (err: unknown) => send({ kind: 'failed', id: job.id, message: (err as Error).message }),
-    );
+  // One frame at a time from a queue the worker owns, so that `close` can drop what has not started. The
+  // worker is never terminated mid-inference: onnxruntime-node aborts the whole process when its result
+  // cannot be delivered to a terminating thread.
+  const queue: ToWorker[] = [];
+  let busy = false;
+  let closing = false;
+  const finish = async (): Promise<void> => {
+    await upscaler.dispose();
+    port.close();
+  };
+  const pump = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    for (let job = queue.shift(); job && !closing; job = queue.shift()) {
+      const { id } = job;
+      try {
+        const { frame: out, times } = await upscaler.upscale(makeFrame(job.index, job.ptsMs, job.format, job.bytes));
+        send({ kind: 'done', id, bytes: out.bytes, times }, [out.bytes.buffer as ArrayBuffer]);
+      } catch (err) {
+        send({ kind: 'failed', id, message: (err as Error).message });
+      }
+    }
+    busy = false;
+    if (closing) await finish();
+  };
+  port.on('message', (m: ToWorker | 'close') => {
+    if (m === 'close') {
+      closing = true;
+      queue.length = 0;
+      if (!busy) void finish();
+      return;
+    }
+    queue.push(m);
+    void pump();
   });
   send({ kind: 'ready', backend: model.backend });
 } catch (err) {

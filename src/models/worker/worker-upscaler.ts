@@ -16,6 +16,9 @@ export interface WorkerUpscalerOptions extends Omit<WorkerConfig, 'threads'> {
   readonly threadsPerWorker: number;
 }
 
+/** How long a worker may take to finish its current frame once asked to stop. */
+const CLOSE_TIMEOUT_MS = 30_000;
+
 interface Job {
   readonly frame: Frame;
   readonly resolve: (u: Upscaled) => void;
@@ -111,7 +114,22 @@ export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Up
       }),
     dispose: async () => {
       disposed = true;
-      await Promise.all(slots.map((s) => s.worker.terminate()));
+      // Asked to stop, a worker finishes the frame it is on (terminating it mid-inference would abort the
+      // process, see upscale-worker.ts), drops the rest and exits; terminate is the last resort.
+      await Promise.all(
+        slots.map(({ worker, jobs }) => {
+          for (const job of jobs.values()) job.reject(new ModelError('the upscaler was closed'));
+          jobs.clear();
+          return new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void worker.terminate().then(() => resolve()), CLOSE_TIMEOUT_MS);
+            worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            worker.postMessage('close');
+          });
+        }),
+      );
     },
   };
 };
