@@ -50,8 +50,9 @@ export const stripsFor = (width: number, height: number, tiling: Tiling): Strip[
 };
 
 interface LumaResult {
-  /** In the plane's sample units, not yet rounded. */
+  /** The network's output, Y/peak. */
   readonly out: Float32Array;
+  readonly peak: number;
   readonly convertMs: number;
   readonly inferenceMs: number;
 }
@@ -62,8 +63,9 @@ const runLuma = async (model: LumaModel, plane: Plane, depth: number, tiling: Ti
   let t = performance.now();
   const peak = lumaPeak(depth);
   const input = new Float32Array(w * h);
-  for (let i = 0; i < input.length; i++) input[i] = (plane.data[i] as number) / peak;
-  let convertMs = performance.now() - t;
+  const inv = 1 / peak;
+  for (let i = 0; i < input.length; i++) input[i] = (plane.data[i] as number) * inv;
+  const convertMs = performance.now() - t;
   let inferenceMs = 0;
   const strips = stripsFor(w, h, tiling);
   let out: Float32Array;
@@ -82,10 +84,7 @@ const runLuma = async (model: LumaModel, plane: Plane, depth: number, tiling: Ti
       out.set(part.subarray(from, from + (strip.keepEnd - strip.keepStart) * s * rowOut), strip.keepStart * s * rowOut);
     }
   }
-  t = performance.now();
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * peak;
-  convertMs += performance.now() - t;
-  return { out, convertMs, inferenceMs };
+  return { out, peak, convertMs, inferenceMs };
 };
 
 /** Y through the model, in the plane's sample units (not yet rounded). */
@@ -94,7 +93,11 @@ export const upscaleLuma = async (
   plane: Plane,
   depth: number,
   tiling: Tiling = { maxPixels: DEFAULT_TILE_PIXELS, overlap: DEFAULT_OVERLAP },
-): Promise<Float32Array> => (await runLuma(model, plane, depth, tiling)).out;
+): Promise<Float32Array> => {
+  const { out, peak } = await runLuma(model, plane, depth, tiling);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * peak;
+  return out;
+};
 
 export const createFrameUpscaler = (
   model: LumaModel,
@@ -125,7 +128,7 @@ export const createFrameUpscaler = (
       const chromaMs = performance.now() - t;
       const luma = await runLuma(model, y, depth, tiling);
       t = performance.now();
-      quantize(luma.out, oy.data, max);
+      quantize(luma.out, oy.data, max, luma.peak);
       const convertMs = luma.convertMs + performance.now() - t;
       return { frame: out, times: { convertMs, inferenceMs: luma.inferenceMs, chromaMs } };
     },

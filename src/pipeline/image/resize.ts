@@ -163,10 +163,10 @@ export const resizeBicubic = (
   return out;
 };
 
-/** Rounds and clamps floats into integer samples in [0, max]. */
-export const quantize = <T extends Uint8Array | Uint16Array>(src: Float32Array, dst: T, max: number): T => {
+/** Rounds and clamps floats (times `gain`) into integer samples in [0, max]. */
+export const quantize = <T extends Uint8Array | Uint16Array>(src: Float32Array, dst: T, max: number, gain = 1): T => {
   for (let i = 0; i < src.length; i++) {
-    const v = Math.round(src[i] as number);
+    const v = Math.round((src[i] as number) * gain);
     dst[i] = v < 0 ? 0 : v > max ? max : v;
   }
   return dst;
