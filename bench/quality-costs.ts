@@ -15,9 +15,9 @@ const decodeFrames = (clip: string, n: number): Frame[] => {
     makeFrame(i, i * 40, { width: W, height: H, pixFmt: 'yuv420p' }, new Uint8Array(r.stdout.subarray(i * size, (i + 1) * size))));
 };
 
-/** An x2 output frame made by bicubic (the metric's cost does not depend on the pixels). */
+/** An x2 output of any frame, made by bicubic (the metric's cost does not depend on the pixels). */
 const upscaled = (f: Frame): Frame => {
-  const out = allocateFrame(f.index, f.ptsMs, { ...f.format, width: W * 2, height: H * 2 });
+  const out = allocateFrame(f.index, f.ptsMs, { ...f.format, width: f.format.width * 2, height: f.format.height * 2 });
   out.planes.forEach((p, i) => p.data.set(resizePlane(f.planes[i]!, p.width, p.height, 2, 255).data));
   return out;
 };

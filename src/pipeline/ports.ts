@@ -88,8 +88,11 @@ export interface LumaModel {
   readonly scale: number;
   readonly name: string;
   readonly backend: string;
-  /** `width × height` floats in, `scale² × width × height` out (row-major). */
-  run(luma: Float32Array, width: number, height: number): Promise<Float32Array>;
+  /**
+   * `width × height` floats in, `scale² × width × height` out (row-major). With `into` (of that output length)
+   * a backend may write the result there instead of allocating; use the returned array either way.
+   */
+  run(luma: Float32Array, width: number, height: number, into?: Float32Array): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 

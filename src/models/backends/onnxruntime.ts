@@ -53,15 +53,17 @@ export const loadOnnxLuma = async ({ path, name, scale, threads, provider = 'cpu
     scale,
     name,
     backend: `onnxruntime-${provider}`,
-    run: async (luma, width, height) => {
+    run: async (luma, width, height, into) => {
       const tensor = new ort.Tensor('float32', luma, [1, 1, height, width]);
-      const result = await session.run({ [input]: tensor });
+      // A caller's buffer as the output saves allocating (and later collecting) one per frame.
+      const fetches = into ? { [output]: new ort.Tensor('float32', into, [1, 1, height * scale, width * scale]) } : undefined;
+      const result = fetches ? await session.run({ [input]: tensor }, fetches) : await session.run({ [input]: tensor });
       const out = result[output];
       if (!out || out.dims[2] !== height * scale || out.dims[3] !== width * scale) {
         throw new ModelError(`${name}: unexpected output shape ${out?.dims.join('x')} for a ${width}x${height} input`);
       }
       // The CPU provider's output data is a plain JS-owned Float32Array; nothing native to free.
-      return out.data as Float32Array;
+      return into ?? (out.data as Float32Array);
     },
     dispose: () => session.release(),
   };

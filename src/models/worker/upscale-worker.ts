@@ -16,7 +16,7 @@ const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.p
 
 try {
   const model = await loadOnnxLuma({ path: config.path, name: config.name, scale: config.scale, threads: config.threads });
-  const upscaler = createFrameUpscaler(model, config.tiling);
+  const upscaler = createFrameUpscaler(model, config.tiling, { reuseBuffers: true }); // one frame at a time, see pump
   // One frame at a time from a queue the worker owns, so that `close` can drop what has not started. The
   // worker is never terminated mid-inference: onnxruntime-node aborts the whole process when its result
   // cannot be delivered to a terminating thread.

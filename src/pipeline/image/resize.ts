@@ -70,10 +70,20 @@ export const contributions = (
   return result;
 };
 
+/**
+ * Scratch for one call at a time: resizeBicubic is synchronous, so a module-level buffer is never shared by
+ * two calls, and a video's thousands of frames do not each allocate (and leave to the collector) their own.
+ */
+const scratch = { input: new Float32Array(0), rows: new Float32Array(0) };
+const grow = (key: keyof typeof scratch, n: number): Float32Array => {
+  if (scratch[key].length < n) scratch[key] = new Float32Array(n);
+  return scratch[key].subarray(0, n);
+};
+
 /** A copy as floats; an explicit loop (the typed-array constructor is several times slower in V8). */
-const toFloat32 = (src: ArrayLike<number>): Float32Array => {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < out.length; i++) out[i] = src[i] as number;
+const toFloat32 = (src: ArrayLike<number>, n: number): Float32Array => {
+  const out = grow('input', n);
+  for (let i = 0; i < n; i++) out[i] = src[i] as number;
   return out;
 };
 
@@ -81,6 +91,8 @@ export interface ResizeOptions {
   /** out/in factors when they differ from the size ratio (see `contributions`). */
   readonly scaleX?: number;
   readonly scaleY?: number;
+  /** Where to write the result (outWidth × outHeight); a fresh array otherwise. */
+  readonly into?: Float32Array;
   /**
    * Horizontal shift of the sampling grid, in input samples. 4:2:0 chroma in MPEG-2/H.264 video is
    * left-sited (co-sited with even luma columns): pass `leftSitedShift(scale)` to keep it in place.
@@ -108,9 +120,9 @@ export const resizeBicubic = (
   const cy = contributions(height, outHeight, options.scaleY);
   // One monomorphic element type for the inner loops (a Uint8Array here and a Float32Array elsewhere would make
   // every access below polymorphic, about 3x slower).
-  const plane = src instanceof Float32Array ? src : toFloat32(src);
+  const plane = src instanceof Float32Array ? src : toFloat32(src, width * height);
   // Horizontal pass into a width-resized, full-height buffer; then vertical.
-  const tmp = new Float32Array(outWidth * height);
+  const tmp = grow('rows', outWidth * height);
   const { taps, indices, weights } = cx;
   for (let y = 0; y < height; y++) {
     const rowIn = y * width;
@@ -133,7 +145,9 @@ export const resizeBicubic = (
       tmp[rowOut + x] = acc;
     }
   }
-  const out = new Float32Array(outWidth * outHeight);
+  const out = options.into ?? new Float32Array(outWidth * outHeight);
+  if (out.length !== outWidth * outHeight) throw new RangeError(`resizeBicubic: into has ${out.length} samples, expected ${outWidth * outHeight}`);
+  if (cy.taps !== 4) out.fill(0);
   const cyTaps = cy.taps;
   for (let y = 0; y < outHeight; y++) {
     const base = y * cyTaps;
