@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
+import { resizeBicubic } from '../src/pipeline/image/resize.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAIN = new URL('../training/train.py', import.meta.url).pathname;
@@ -60,6 +61,22 @@ describe('training smoke test', { skip: !hasTorch && `needs ${PYTHON} with torch
     assert.equal(out.length, 18 * 14);
     assert.ok(out.every(Number.isFinite));
     await model.dispose();
+  });
+
+  it('degrades HR to LR exactly as srvid eval does (so training validation equals srvid eval)', () => {
+    // A 23x17 plane with edges and texture, downscaled x3 by training/data.py and by resize.ts.
+    const w = 23, h = 17;
+    const plane = Array.from({ length: w * h }, (_, i) => ((i * 37) % 220) + 16 + ((i % w) > 11 ? 10 : 0));
+    const code = `import sys, json, numpy as np; sys.path.insert(0, ${JSON.stringify(new URL('../training', import.meta.url).pathname)})
+from data import imresize
+y = np.array(json.loads(sys.stdin.read()), dtype=np.float64).reshape(${h}, ${w})
+print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
+    const r = spawnSync(PYTHON, ['-c', code], { input: JSON.stringify(plane), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const fromPython = JSON.parse(r.stdout) as number[];
+    const fromSrvid = resizeBicubic(Uint8Array.from(plane), w, h, 7, 5);
+    assert.equal(fromPython.length, 35);
+    fromPython.forEach((v, i) => assert.ok(Math.abs(v - (fromSrvid[i] as number)) < 1e-3, `sample ${i}: ${v} vs ${fromSrvid[i]}`));
   });
 
   it('refuses --resume without a checkpoint', () => {
