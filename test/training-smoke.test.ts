@@ -12,6 +12,7 @@ import { resizeBicubic } from '../src/pipeline/image/resize.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAIN = new URL('../training/train.py', import.meta.url).pathname;
+const QAT = new URL('../training/qat.py', import.meta.url).pathname;
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib'], { stdio: 'ignore' }).status === 0;
 
 describe('training smoke test', { skip: !hasTorch && `needs ${PYTHON} with torch, PIL and matplotlib (apt-get install python3-torch python3-pil python3-matplotlib)` }, () => {
@@ -77,6 +78,37 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
     const fromSrvid = resizeBicubic(Uint8Array.from(plane), w, h, 7, 5);
     assert.equal(fromPython.length, 35);
     fromPython.forEach((v, i) => assert.ok(Math.abs(v - (fromSrvid[i] as number)) < 1e-3, `sample ${i}: ${v} vs ${fromSrvid[i]}`));
+  });
+
+  it('quantises a model to int8 (calibrated, then quantisation-aware steps) that onnxruntime runs close to the float one', async () => {
+    const hasOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+    assert.ok(hasOnnx, `needs ${PYTHON} with onnx (apt-get install python3-onnx)`);
+    const float = new URL('../models/espcn-light-x2.onnx', import.meta.url).pathname;
+    const out = join(dir, 'q', 'light-int8-x2.onnx');
+    const r = spawnSync(PYTHON, [QAT, float, '--out', out, '--log', join(dir, 'q'), '--train', join(dir, 'train'), '--val', join(dir, 'val'),
+      '--steps', '2', '--batch', '4', '--patch', '8', '--calibration-patches', '32', '--val-every', '1', '--threads', '1'], { encoding: 'utf8', timeout: 300_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /step 2\/2 .*val \d+\.\d+ dB/);
+    const meta = JSON.parse(readFileSync(out.replace(/\.onnx$/, '.json'), 'utf8'));
+    assert.equal(meta.scale, 2);
+    assert.equal(meta.quantization.ranges.a1.length, 32);
+    assert.equal(meta.quantization.ranges.z2.length, 16);
+    // The same frame through both: a smooth ramp with an edge, 40x30.
+    const [w, h] = [40, 30];
+    const luma = Float32Array.from({ length: w * h }, (_, i) => (16 + ((i % w) * 4 + Math.floor(i / w) * 2) + (i % w > 20 ? 40 : 0)) / 255);
+    const models = await Promise.all([float, out].map((path) => loadOnnxLuma({ path, name: path, scale: 2, threads: 1 })));
+    const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
+    await Promise.all(models.map((m) => m.dispose()));
+    let sq = 0;
+    let worst = 0;
+    for (let i = 0; i < a!.length; i++) {
+      const d = ((a![i] as number) - (b![i] as number)) * 255;
+      sq += d * d;
+      worst = Math.max(worst, Math.abs(d));
+    }
+    // 8-bit activations move a sample by a level or two, not more; a wrong scale or zero point moves it by tens.
+    assert.ok(Math.sqrt(sq / a!.length) < 1, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
+    assert.ok(worst < 4, `largest difference ${worst} levels`);
   });
 
   it('refuses --resume without a checkpoint', () => {

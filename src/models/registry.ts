@@ -6,11 +6,11 @@ import { ModelError, UsageError } from '../errors.js';
 /** models/ at the package root, from src/models or dist/models alike. */
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
-export const MODEL_FAMILIES = ['espcn', 'espcn-light'] as const;
+export const MODEL_FAMILIES = ['espcn', 'espcn-int8', 'espcn-light'] as const;
 export const SCALES = [2, 3, 4] as const;
 
 /** Scales each family is trained for. */
-const FAMILY_SCALES: Record<(typeof MODEL_FAMILIES)[number], readonly number[]> = { espcn: SCALES, 'espcn-light': [2] };
+const FAMILY_SCALES: Record<(typeof MODEL_FAMILIES)[number], readonly number[]> = { espcn: SCALES, 'espcn-int8': [2], 'espcn-light': [2] };
 
 export interface ModelEntry {
   readonly name: string;
