@@ -112,28 +112,35 @@ interface EndToEnd {
   /** RSS samples (MB) over the run, about once a second. */
   rssTrace: number[];
   stages: Stages;
+  /** User + system CPU time per frame of srvid and its ffmpeg processes together. */
+  cpuMsPerFrame: number;
 }
 
 /** Runs the built CLI as its own process, sampling its resident memory from /proc while it runs. */
 const endToEnd = async (input: string, frames: number, args: string[]): Promise<EndToEnd> => {
   const out = input.replace(/\.mp4$/, '-out.mp4');
+  const timesFile = `${out}.times`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, input, out, '-y', '--stats', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Through bash for its `times`: the CPU time of srvid and of the ffmpeg processes it waited for.
+  const child = spawn('bash', ['-c', 'TIMES="$1"; shift; "$@"; s=$?; times > "$TIMES"; exit $s', 'bench', timesFile, process.execPath, CLI, input, out, '-y', '--stats', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const rssTrace: number[] = [];
   let peak = 0;
   const sample = (): void => {
     try {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const node = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0];
+      const status = readFileSync(`/proc/${node}/status`, 'utf8');
       rssTrace.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
       peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
     } catch {
-      // the process has just ended
+      // the process has not started yet or has just ended
     }
   };
   const timer = setInterval(sample, 1000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => (sample(), resolve(c))));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   clearInterval(timer);
   const sec = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`srvid ${args.join(' ')} failed: ${stderr.slice(-500)}`);
@@ -142,8 +149,23 @@ const endToEnd = async (input: string, frames: number, args: string[]): Promise<
   const m = /decode wait ([\d.]+), convert ([\d.]+), inference ([\d.]+), chroma ([\d.]+), quality ([\d.]+), encode wait ([\d.]+)/.exec(stderr);
   if (!m) throw new Error(`no --stats line in: ${stderr.slice(-300)}`);
   const [decodeWait, convert, inference, chroma, quality, encodeWait] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  // `times` prints the shell's own user/sys, then its children's: "1m2.345s 0m1.234s".
+  const seconds = (t: string): number => Number(/(\d+)m/.exec(t)?.[1] ?? 0) * 60 + Number(/([\d.]+)s/.exec(t)?.[1] ?? 0);
+  const [user = '', sys = ''] = (readFileSync(timesFile, 'utf8').trim().split('\n')[1] ?? '').split(' ');
   rmSync(out, { force: true });
-  return { sec, fps: frames / sec, steadyFps, rssMB: peak, rssTrace, stages: { decodeWait, convert, inference, chroma, quality, encodeWait } };
+  rmSync(timesFile, { force: true });
+  return {
+    sec, fps: frames / sec, steadyFps, rssMB: peak, rssTrace, stages: { decodeWait, convert, inference, chroma, quality, encodeWait },
+    cpuMsPerFrame: (1000 * (seconds(user) + seconds(sys))) / frames,
+  };
+};
+
+/** CPU ms per frame of one ffmpeg command alone (its own -benchmark figures: user + system time). */
+const ffmpegCpu = (args: string[], frames: number): number => {
+  const r = spawnSync('ffmpeg', ['-v', 'info', '-nostats', '-benchmark', '-y', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const m = /utime=([\d.]+)s stime=([\d.]+)s/.exec(`${r.stdout}${r.stderr}`);
+  if (r.status !== 0 || !m) throw new Error(`ffmpeg ${args.join(' ')}: ${r.stderr}`);
+  return (1000 * (Number(m[1]) + Number(m[2]))) / frames;
 };
 
 /** What the pipeline costs without the network: ffmpeg alone decodes, scales (bicubic) and encodes the same way. */
@@ -172,6 +194,7 @@ try {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}; ${FRAMES} frames per clip; figures in one run`);
   const full = findModel('espcn', 2);
   const light = available('espcn-light', 2);
+  const int8 = available('espcn-int8', 2);
   const fullFlops = flopsPerFrame(full, 640, 360);
   const clips = { p360: join(dir, 'in-640x360.mp4'), p540: join(dir, 'in-960x540.mp4'), p240: join(dir, 'in-426x240.mp4') };
   makeClip(clips.p360, 640, 360, FRAMES);
@@ -186,6 +209,10 @@ try {
     ['espcn x2, onnxruntime, batch 2 × 1 thread', () => modelOnly(full, 640, 360, 1, undefined, 2)],
     [`espcn x2, onnxruntime, ${CORES} worker sessions × 1 thread`, () => modelOnlyWorkers(full, 640, 360, CORES)],
   ];
+  if (int8) {
+    modelRows.push(['espcn-int8 x2, onnxruntime, 1 session × 1 thread', () => modelOnly(int8, 640, 360, 1)]);
+    modelRows.push([`espcn-int8 x2, onnxruntime, ${CORES} worker sessions × 1 thread`, () => modelOnlyWorkers(int8, 640, 360, CORES)]);
+  }
   if (light) {
     modelRows.push(['espcn-light x2, onnxruntime, 1 session × 2 threads', () => modelOnly(light, 640, 360, 2)]);
     modelRows.push([`espcn-light x2, onnxruntime, ${CORES} worker sessions × 1 thread`, () => modelOnlyWorkers(light, 640, 360, CORES)]);
@@ -207,6 +234,7 @@ try {
   print();
   const bestFull = modelFps[`espcn x2, onnxruntime, ${CORES} worker sessions × 1 thread`] ?? 0;
   const bestLight = modelFps[`espcn-light x2, onnxruntime, ${CORES} worker sessions × 1 thread`] ?? 0;
+  const bestInt8 = modelFps[`espcn-int8 x2, onnxruntime, ${CORES} worker sessions × 1 thread`] ?? 0;
 
   console.log('\n# end to end: srvid file → file, libx264 crf 18; stages are mean ms per frame (they overlap)');
   const runs: [string, string, number, number, number, string[]][] = [
@@ -215,31 +243,64 @@ try {
     ['360p→720p x2 espcn, veryfast, --report (per-frame metrics)', clips.p360, 1280, 720, fullFlops, ['--scale', '2', '--preset', 'veryfast', '--report', join(dir, 'report.json')]],
     ['540p→1080p x2 espcn, veryfast', clips.p540, 1920, 1080, flopsPerFrame(full, 960, 540), ['--scale', '2', '--preset', 'veryfast']],
     ['240p→720p x3 espcn, veryfast', clips.p240, 1278, 720, flopsPerFrame(findModel('espcn', 3), 426, 240), ['--scale', '3', '--preset', 'veryfast']],
+    ...(int8 ? [['360p→720p x2 espcn-int8, veryfast', clips.p360, 1280, 720, fullFlops, ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-int8']] as [string, string, number, number, number, string[]]] : []),
     ...(light ? [['360p→720p x2 espcn-light, veryfast', clips.p360, 1280, 720, flopsPerFrame(light, 640, 360), ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-light']] as [string, string, number, number, number, string[]]] : []),
   ];
   const e2eFps: Record<string, number> = {};
+  const e2eCpu: Record<string, number> = {};
   const stageRows: string[][] = [];
   for (const [label, clip, w, h, flops, args] of runs) {
     const e = await endToEnd(clip, FRAMES, args);
     e2eFps[label] = e.steadyFps;
+    e2eCpu[label] = e.cpuMsPerFrame;
     const workers = args.includes('--workers') ? 1 : CORES;
     // Per-call inference rate × concurrent workers: the network's speed inside the pipeline.
     const inPipeline = (workers * flops) / (e.stages.inference * 1e6);
     row(label, `${e.steadyFps.toFixed(1)} fps (${e.fps.toFixed(1)} with start-up)`, `peak RSS ${e.rssMB.toFixed(0)} MB`, `inference ${inPipeline.toFixed(0)} GFLOP/s in pipeline`);
     stageRows.push([`  stages, ${label}`, stageCells(e.stages)]);
     const base = ffmpegBaseline(clip, FRAMES, w, h, 'veryfast');
-    if (!args.some((a) => ['--workers', '--report', 'espcn-light'].includes(a))) row(`  ffmpeg alone: decode → bicubic → encode, same size`, `${base.fps.toFixed(1)} fps (with start-up)`, `srvid at ${((100 * e.fps) / base.fps).toFixed(0)} % of it`);
+    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8'].includes(a))) row(`  ffmpeg alone: decode → bicubic → encode, same size`, `${base.fps.toFixed(1)} fps (with start-up)`, `srvid at ${((100 * e.fps) / base.fps).toFixed(0)} % of it`);
   }
   print();
   for (const r of stageRows) console.log(r.join('  '));
 
+  console.log('\n# where the CPU goes, 360p→720p x2 veryfast: user + system ms per frame, all processes');
+  // ffmpeg's share measured alone: the decoder as srvid runs it, and x264 on raw 720p frames from a file.
+  const decodeCpu = ffmpegCpu(['-i', clips.p360, '-pix_fmt', 'yuv420p', '-f', 'null', '-'], FRAMES);
+  const raw720 = join(dir, 'p720.yuv');
+  ffmpegCpu(['-i', clips.p360, '-vf', 'scale=1280:720:flags=bicubic', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', raw720], FRAMES);
+  const encodeCpu = ffmpegCpu(['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', '1280x720', '-r', '25', '-i', raw720, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', join(dir, 'enc.mp4')], FRAMES);
+  rmSync(raw720, { force: true });
+  row('ffmpeg decoding 360p, alone', `${decodeCpu.toFixed(1)} ms`);
+  row('x264 veryfast encoding 720p, alone', `${encodeCpu.toFixed(1)} ms`);
+  const budget: [string, string, number][] = [['espcn', '360p→720p x2 espcn, veryfast', bestFull]];
+  if (int8) budget.push(['espcn-int8', '360p→720p x2 espcn-int8, veryfast', bestInt8]);
+  if (light) budget.push(['espcn-light', '360p→720p x2 espcn-light, veryfast', bestLight]);
+  const ceilings: Record<string, number> = {};
+  for (const [name, label, modelFps] of budget) {
+    const network = (CORES * 1000) / modelFps; // CPU ms per frame with every core on the network
+    const total = e2eCpu[label] ?? NaN;
+    ceilings[name] = network / (network + decodeCpu + encodeCpu);
+    row(`srvid ${name}, end to end`, `${total.toFixed(1)} ms`, `network ${network.toFixed(1)} (model only) + ffmpeg ${(decodeCpu + encodeCpu).toFixed(1)} (alone) + the rest ${(total - network - decodeCpu - encodeCpu).toFixed(1)}`,
+      `(pipes, chroma, conversions, GC, contention)`);
+  }
+  print();
+
   console.log('\n# ratios (same run)');
   const main = e2eFps['360p→720p x2 espcn, veryfast'] ?? 0;
-  row('end to end / model only, espcn 360p→720p x2 veryfast', `${((100 * main) / bestFull).toFixed(0)} %`, `${main.toFixed(1)} / ${bestFull.toFixed(1)} fps`);
+  row('end to end / model only, espcn 360p→720p x2 veryfast', `${((100 * main) / bestFull).toFixed(0)} %`, `${main.toFixed(1)} / ${bestFull.toFixed(1)} fps`,
+    `ceiling ${(100 * (ceilings.espcn ?? NaN)).toFixed(0)} % (ffmpeg's own CPU on the same ${CORES} cores, nothing else)`);
   row('2 workers × 1 thread / 1 worker × 2 threads, end to end', `${(main / (e2eFps['360p→720p x2 espcn, veryfast, 1 worker × 2 threads'] ?? NaN)).toFixed(2)}×`);
+  if (int8) {
+    const q = e2eFps['360p→720p x2 espcn-int8, veryfast'] ?? 0;
+    row('end to end / model only, espcn-int8 360p→720p x2 veryfast', `${((100 * q) / bestInt8).toFixed(0)} %`, `${q.toFixed(1)} / ${bestInt8.toFixed(1)} fps`,
+      `ceiling ${(100 * (ceilings['espcn-int8'] ?? NaN)).toFixed(0)} %`);
+    row('espcn-int8 / espcn, end to end', `${(q / main).toFixed(2)}×`);
+  }
   if (light) {
     const l = e2eFps['360p→720p x2 espcn-light, veryfast'] ?? 0;
-    row('end to end / model only, espcn-light 360p→720p x2 veryfast', `${((100 * l) / bestLight).toFixed(0)} %`, `${l.toFixed(1)} / ${bestLight.toFixed(1)} fps`);
+    row('end to end / model only, espcn-light 360p→720p x2 veryfast', `${((100 * l) / bestLight).toFixed(0)} %`, `${l.toFixed(1)} / ${bestLight.toFixed(1)} fps`,
+      `ceiling ${(100 * (ceilings['espcn-light'] ?? NaN)).toFixed(0)} %`);
   }
   print();
 
