@@ -12,16 +12,19 @@ const PUBLISHED: Record<string, Record<(typeof SETS)[number], (number | null)[]>
   'FSRCNN (published)': { Set5: [37.0, 33.16, 30.71], Set14: [32.63, 29.43, 27.59] },
 };
 
-// The x2-only models: the int8 ESPCN (faster on CPU) and the light one (for real time).
-const X2_ONLY = { 'srvid ESPCN-int8 (srvid eval; x2 only)': 'espcn-int8', 'srvid ESPCN-light (srvid eval; x2 only)': 'espcn-light' };
-const cells: Record<string, string[]> = { 'bicubic (srvid eval)': [], 'srvid ESPCN (srvid eval)': [], ...Object.fromEntries(Object.keys(X2_ONLY).map((k) => [k, []])) };
+// The other shipped models, with the scales each exists at: the int8 ESPCN (faster on CPU), the light one (real time).
+const OTHERS: Record<string, [string, readonly number[]]> = {
+  'srvid ESPCN-int8 (srvid eval)': ['espcn-int8', SCALES],
+  'srvid ESPCN-light (srvid eval; x2 only)': ['espcn-light', [2]],
+};
+const cells: Record<string, string[]> = { 'bicubic (srvid eval)': [], 'srvid ESPCN (srvid eval)': [], ...Object.fromEntries(Object.keys(OTHERS).map((k) => [k, []])) };
 for (const set of SETS) {
   for (const scale of SCALES) {
     const r = await evaluateImages({ dir: `${VAL}${set}`, scale, backend: 'onnx', device: 'cpu' });
     cells['bicubic (srvid eval)']!.push(`${r.mean.bicubic.psnr.toFixed(2)} / ${r.mean.bicubic.ssim.toFixed(4)}`);
     cells['srvid ESPCN (srvid eval)']!.push(`**${r.mean.srvid.psnr.toFixed(2)}** / ${r.mean.srvid.ssim.toFixed(4)}`);
-    for (const [row, model] of Object.entries(X2_ONLY)) {
-      const m = scale === 2 ? await evaluateImages({ dir: `${VAL}${set}`, scale, model, backend: 'onnx', device: 'cpu' }) : null;
+    for (const [row, [model, scales]] of Object.entries(OTHERS)) {
+      const m = scales.includes(scale) ? await evaluateImages({ dir: `${VAL}${set}`, scale, model, backend: 'onnx', device: 'cpu' }) : null;
       cells[row]!.push(m ? `${m.mean.srvid.psnr.toFixed(2)} / ${m.mean.srvid.ssim.toFixed(4)}` : '–');
     }
   }
@@ -29,6 +32,6 @@ for (const set of SETS) {
 for (const [name, bySet] of Object.entries(PUBLISHED)) cells[name] = SETS.flatMap((s) => bySet[s].map((v) => (v === null ? '–' : v.toFixed(2))));
 console.log('| PSNR-Y (dB) / SSIM-Y | Set5 x2 | Set5 x3 | Set5 x4 | Set14 x2 | Set14 x3 | Set14 x4 |');
 console.log('|---|---|---|---|---|---|---|');
-for (const name of ['bicubic (srvid eval)', 'bicubic (published)', 'srvid ESPCN (srvid eval)', ...Object.keys(X2_ONLY), 'ESPCN (published)', 'FSRCNN (published)']) {
+for (const name of ['bicubic (srvid eval)', 'bicubic (published)', 'srvid ESPCN (srvid eval)', ...Object.keys(OTHERS), 'ESPCN (published)', 'FSRCNN (published)']) {
   console.log(`| ${name} | ${cells[name]!.join(' | ')} |`);
 }

@@ -45,7 +45,7 @@ const monitorAddress = (v: string, flag: string): string => {
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'scale', flag: '--scale', short: '-s', arg: 'N', description: 'upscaling factor: 2, 3 or 4', default: 2, parse: scale },
   { key: 'overwrite', flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: false },
-  { key: 'model', flag: '--model', arg: 'NAME', description: 'shipped model: espcn (best quality), espcn-int8 (x2 only: espcn quantised to 8 bits, faster on CPU) or espcn-light (x2 only, for real time); see README', default: 'espcn', parse: oneOf(...MODEL_FAMILIES) },
+  { key: 'model', flag: '--model', arg: 'NAME', description: 'shipped model: espcn (best quality), espcn-int8 (espcn with 8-bit integer arithmetic, faster on CPU) or espcn-light (x2 only, for real time); see README', default: 'espcn', parse: oneOf(...MODEL_FAMILIES) },
   { key: 'modelFile', flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
   { key: 'backend', flag: '--backend', arg: 'NAME', description: 'network runtime: auto, onnx (onnxruntime) or tfjs (TensorFlow.js)', default: 'auto', parse: oneOf('auto', 'onnx', 'tfjs') },
   { key: 'device', flag: '--device', arg: 'NAME', description: 'auto (a GPU when one works, else CPU), cpu or gpu', default: 'auto', parse: oneOf('auto', 'cpu', 'gpu') },

@@ -10,7 +10,7 @@ export const MODEL_FAMILIES = ['espcn', 'espcn-int8', 'espcn-light'] as const;
 export const SCALES = [2, 3, 4] as const;
 
 /** Scales each family is trained for. */
-const FAMILY_SCALES: Record<(typeof MODEL_FAMILIES)[number], readonly number[]> = { espcn: SCALES, 'espcn-int8': [2], 'espcn-light': [2] };
+const FAMILY_SCALES: Record<(typeof MODEL_FAMILIES)[number], readonly number[]> = { espcn: SCALES, 'espcn-int8': SCALES, 'espcn-light': [2] };
 
 export interface ModelEntry {
   readonly name: string;
