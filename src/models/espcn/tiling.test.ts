@@ -38,9 +38,9 @@ describe('stripsFor', () => {
 });
 
 describe('tiled inference', () => {
-  for (const scale of [2, 3, 4]) {
-    it(`equals the untiled output within 1e-4 (x${scale}, shipped model, strips with ${DEFAULT_OVERLAP}-row overlap)`, async () => {
-      const entry = findModel('espcn', scale);
+  for (const [family, scale] of [['espcn', 2], ['espcn', 3], ['espcn', 4], ['espcn-int8', 2]] as const) {
+    it(`equals the untiled output within 1e-4 (${family} x${scale}, shipped model, strips with ${DEFAULT_OVERLAP}-row overlap)`, async () => {
+      const entry = findModel(family, scale);
       const model = await loadOnnxLuma({ path: entry.path, name: entry.name, scale, threads: 1 });
       try {
         const [w, h] = [96, 77];
