@@ -9,8 +9,8 @@ interface (Y/255 in, Y/255 at x scale out) and its edge padding, so srvid runs i
 
   conv1 float, tanh, QuantizeLinear (uint8, one scale per channel), QLinearConv 3x3 (int8 weights per output
   channel, uint8 output), DequantizeLinear (one scale per channel), tanh, conv3 float, skip, pixel shuffle.
-conv2 is 87% of ESPCN's multiply-adds (77% of espcn-light's) and runs about 5x faster in int8 here (profiled:
-61 -> 12 ms at 640x360, one thread). Quantising conv1 (one input channel) or conv3 (r^2 outputs) as well made
+conv2 is 87% of ESPCN's multiply-adds (77% of espcn-light's) and runs 3.8x faster in int8 here (profiled:
+38 -> 10 ms at 640x360, one thread). Quantising conv1 (one input channel) or conv3 (r^2 outputs) as well made
 them slower, not faster, in onnxruntime 1.30 (QLinearConv 19 ms vs 14 ms float; 15-18 ms vs 14 ms).
 Needs Debian's python3-onnx and python3-torch.
 """
