@@ -277,6 +277,7 @@ try {
   rmSync(raw720, { force: true });
   row('ffmpeg decoding 360p, alone', `${decodeCpu.toFixed(1)} ms`);
   row('x264 veryfast encoding 720p, alone', `${encodeCpu.toFixed(1)} ms`);
+  // [model, its 360p→720p run, its model-only fps]
   const budget: [string, string, number][] = [['espcn', '360p→720p x2 espcn, veryfast', bestFull]];
   if (int8) budget.push(['espcn-int8', '360p→720p x2 espcn-int8, veryfast', bestInt8]);
   if (light) budget.push(['espcn-light', '360p→720p x2 espcn-light, veryfast', bestLight]);
@@ -291,21 +292,14 @@ try {
   print();
 
   console.log('\n# ratios (same run)');
+  for (const [name, label, modelFps] of budget) {
+    const fps = e2eFps[label] ?? 0;
+    row(`end to end / model only, ${name} 360p→720p x2 veryfast`, `${((100 * fps) / modelFps).toFixed(0)} %`, `${fps.toFixed(1)} / ${modelFps.toFixed(1)} fps`,
+      `ceiling ${(100 * (ceilings[name] ?? NaN)).toFixed(0)} % (ffmpeg's own CPU on the same ${CORES} cores, nothing else)`);
+  }
   const main = e2eFps['360p→720p x2 espcn, veryfast'] ?? 0;
-  row('end to end / model only, espcn 360p→720p x2 veryfast', `${((100 * main) / bestFull).toFixed(0)} %`, `${main.toFixed(1)} / ${bestFull.toFixed(1)} fps`,
-    `ceiling ${(100 * (ceilings.espcn ?? NaN)).toFixed(0)} % (ffmpeg's own CPU on the same ${CORES} cores, nothing else)`);
   row('2 workers × 1 thread / 1 worker × 2 threads, end to end', `${(main / (e2eFps['360p→720p x2 espcn, veryfast, 1 worker × 2 threads'] ?? NaN)).toFixed(2)}×`);
-  if (int8) {
-    const q = e2eFps['360p→720p x2 espcn-int8, veryfast'] ?? 0;
-    row('end to end / model only, espcn-int8 360p→720p x2 veryfast', `${((100 * q) / bestInt8).toFixed(0)} %`, `${q.toFixed(1)} / ${bestInt8.toFixed(1)} fps`,
-      `ceiling ${(100 * (ceilings['espcn-int8'] ?? NaN)).toFixed(0)} %`);
-    row('espcn-int8 / espcn, end to end', `${(q / main).toFixed(2)}×`);
-  }
-  if (light) {
-    const l = e2eFps['360p→720p x2 espcn-light, veryfast'] ?? 0;
-    row('end to end / model only, espcn-light 360p→720p x2 veryfast', `${((100 * l) / bestLight).toFixed(0)} %`, `${l.toFixed(1)} / ${bestLight.toFixed(1)} fps`,
-      `ceiling ${(100 * (ceilings['espcn-light'] ?? NaN)).toFixed(0)} %`);
-  }
+  if (int8) row('espcn-int8 / espcn, end to end', `${((e2eFps['360p→720p x2 espcn-int8, veryfast'] ?? 0) / main).toFixed(2)}×`);
   print();
 
   if (LONG > 0) {
