@@ -64,6 +64,19 @@ describe('training smoke test', { skip: !hasTorch && `needs ${PYTHON} with torch
     await model.dispose();
   });
 
+  it('starts a new schedule from trained weights with --init, and counts the earlier steps in the metadata', () => {
+    // With a learning rate of 0 the weights stay the --init ones, so the new run's validation must equal the
+    // last one of the run it started from; random weights would not.
+    const r = train(1, ['--out', join(dir, 'run2'), '--models', join(dir, 'models2'), '--init', join(dir, 'run', 'ckpt.pt'), '--lr', '0']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /initialised from .*ckpt\.pt \(trained 2 steps\)/);
+    const lastVal = (run: string) => readFileSync(join(dir, run, 'val.csv'), 'utf8').trim().split('\n').at(-1)!.split(',').at(-1);
+    assert.equal(lastVal('run2'), lastVal('run'));
+    const meta = JSON.parse(readFileSync(join(dir, 'models2', 'espcn-x2.json'), 'utf8'));
+    assert.equal(meta.steps, 3);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'run2', 'args.json'), 'utf8')).init, join(dir, 'run', 'ckpt.pt'));
+  });
+
   it('degrades HR to LR exactly as srvid eval does (so training validation equals srvid eval)', () => {
     // A 23x17 plane with edges and texture, downscaled x3 by training/data.py and by resize.ts.
     const w = 23, h = 17;

@@ -3,6 +3,8 @@
 
   /usr/bin/python3 training/train.py --scale 2 --steps 60000 --out runs/x2
   /usr/bin/python3 training/train.py --scale 2 --out runs/x2 --resume      # continue after a stop
+  /usr/bin/python3 training/train.py --scale 2 --out runs/x2b --init runs/x2/ckpt.pt --lr 5e-4 --steps 40000
+                                                                            # a new schedule from trained weights
 Writes runs/x2/{args.json, ckpt.pt, train.csv, val.csv, curves.png} and, at the end, the ONNX
 model and its metadata (see export.py) under --models.
 """
@@ -48,6 +50,8 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     p.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.pt")
+    p.add_argument("--init", type=Path, default=None,
+                   help="start from the weights in this checkpoint, with a fresh optimiser and schedule (warm restart)")
     p.add_argument("--no-export", action="store_true")
     return p.parse_args(argv)
 
@@ -83,18 +87,28 @@ def main(argv=None):
     ckpt_path = args.out / "ckpt.pt"
     if args.resume and not ckpt_path.exists():
         sys.exit(f"train.py: --resume given but {ckpt_path} does not exist")
+    if args.init and not args.init.exists():
+        sys.exit(f"train.py: --init {args.init} does not exist")
 
     torch.manual_seed(args.seed)
     model = ESPCN(args.scale, *args.channels).to(device).set_valid(True)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, train_rows, val_rows, elapsed0 = 0, [], [], 0.0
     sampler_seed = args.seed
+    prior_steps, prior_seconds = 0, 0.0  # what the --init weights had already cost, for the metadata
+    if args.init:
+        state = torch.load(args.init, map_location=device)
+        model.load_state_dict(state["model"])
+        prior_steps = state.get("prior_steps", 0) + state["step"]
+        prior_seconds = state.get("prior_seconds", 0.0) + state["elapsed"]
+        print(f"initialised from {args.init} (trained {prior_steps} steps)", flush=True)
     if args.resume:
         state = torch.load(ckpt_path, map_location=device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step, train_rows, val_rows = state["step"], state["train_rows"], state["val_rows"]
         elapsed0 = state["elapsed"]
+        prior_steps, prior_seconds = state.get("prior_steps", 0), state.get("prior_seconds", 0.0)
         sampler_seed = args.seed + step  # a fresh, still reproducible stream of patches after a resume
         print(f"resumed at step {step}", flush=True)
     # args.json records a fresh run; each resume adds args-resume-<step>.json, so the whole history is kept.
@@ -111,7 +125,8 @@ def main(argv=None):
 
     def save():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "train_rows": train_rows, "val_rows": val_rows, "elapsed": elapsed}, ckpt_path.with_suffix(".tmp"))
+                    "train_rows": train_rows, "val_rows": val_rows, "elapsed": elapsed,
+                    "prior_steps": prior_steps, "prior_seconds": prior_seconds}, ckpt_path.with_suffix(".tmp"))
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)
         write_csv(args.out / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
         write_csv(args.out / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
@@ -149,8 +164,8 @@ def main(argv=None):
     if not args.no_export:
         final = val_rows[-1]
         meta = {
-            "trainingData": training_data_summary(args.train, args.extra_scales), "steps": step, "batch": args.batch,
-            "patch": args.patch, "seed": args.seed, "trainingSeconds": round(elapsed),
+            "trainingData": training_data_summary(args.train, args.extra_scales), "steps": prior_steps + step,
+            "batch": args.batch, "patch": args.patch, "seed": args.seed, "trainingSeconds": round(prior_seconds + elapsed),
             "device": device, "threads": torch.get_num_threads(),
             "validationPsnrY": dict(zip(sets.keys(), final[2:])),
         }
