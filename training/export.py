@@ -50,7 +50,9 @@ def main():
     model = ESPCN(a.scale, *a.channels)
     model.load_state_dict(state["model"])
     val = state["val_rows"][-1] if state["val_rows"] else None
-    export_onnx(model, a.out, {"steps": state["step"], "trainingSeconds": round(state["elapsed"]),
+    # prior_*: what the --init weights of a warm restart had cost (train.py --init)
+    export_onnx(model, a.out, {"steps": state.get("prior_steps", 0) + state["step"],
+                               "trainingSeconds": round(state.get("prior_seconds", 0.0) + state["elapsed"]),
                                "validationPsnrY": val and {"last": val[2:]}})
     print(f"exported {a.out}")
 
