@@ -13,7 +13,6 @@ training did. For the shipped weights, 12,000 steps brought the loss to 0.03 dB 
 train.csv and val.csv under --log.
 """
 import argparse
-import csv
 import json
 import math
 import sys
@@ -28,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import PatchSampler, list_images, load_eval_set  # noqa: E402
 from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
 from quantize import UNIT, calibrate, float_weights, write_model  # noqa: E402
-from train import SHARED, validate  # noqa: E402
+from train import SHARED, validate, write_csv  # noqa: E402
 
 
 def fake_quant(x: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
@@ -116,10 +115,8 @@ def main():
             val_rows.append([step, round(time.time() - t0, 1), *(round(v, 3) for v in scores.values())])
             print(f"step {step}/{a.steps}  loss {loss.item():.6f}  {(time.time() - t0) / 60:.1f} min  "
                   + "  ".join(f"{k} {v:.3f} dB" for k, v in scores.items()), flush=True)
-    for name, header, rows in (("train.csv", ["step", "loss", "lr", "seconds"], train_rows),
-                               ("val.csv", ["step", "seconds", *sets.keys()], val_rows)):
-        with open(a.log / name, "w", newline="") as f:
-            csv.writer(f).writerows([header, *rows])
+    write_csv(a.log / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
+    write_csv(a.log / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
     trained = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
     write_model(trained, scale, ranges, a.out, meta, {
         "from": a.model.name,

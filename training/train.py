@@ -96,7 +96,7 @@ def main(argv=None):
     step, train_rows, val_rows, elapsed0 = 0, [], [], 0.0
     sampler_seed = args.seed
     prior_steps, prior_seconds = 0, 0.0  # what the --init weights had already cost, for the metadata
-    if args.init:
+    if args.init and not args.resume:  # a resumed run's checkpoint already holds the --init weights' history
         state = torch.load(args.init, map_location=device)
         model.load_state_dict(state["model"])
         prior_steps = state.get("prior_steps", 0) + state["step"]
