@@ -73,4 +73,34 @@ describe('resizeBicubic', () => {
     const q10 = quantize(Float32Array.from([1022.6, 2000]), new Uint16Array(2), 1023);
     assert.deepEqual([...q10], [1023, 1023]);
   });
+
+  it('quantize gives exactly what Math.round and a clamp give, ties and edges included', () => {
+    // Network-like values (Y/255 from about -0.1 to 1.1), exact ties at every integer, values hugging the
+    // ties and the clamps, tiny and huge magnitudes, and the non-finite ones.
+    const values: number[] = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 3e38, -3e38];
+    for (let k = -3; k <= 1030; k++) values.push(k + 0.5, k - 0.5, Math.fround(k + 0.5 - 2 ** -12), Math.fround(k + 0.5 + 2 ** -12), k);
+    let seed = 12345;
+    for (let i = 0; i < 200_000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      values.push((seed / 2 ** 32) * 1.2 - 0.1);
+    }
+    const src = Float32Array.from(values);
+    for (const [gain, max, Out] of [
+      [1, 255, Uint8Array],
+      [255, 255, Uint8Array],
+      [1, 1023, Uint16Array],
+      [1020, 1023, Uint16Array],
+    ] as const) {
+      const got = quantize(src, new Out(src.length), max, gain);
+      // The reference, stored the same way (a typed array turns NaN into 0).
+      const want = new Out(src.length);
+      for (let i = 0; i < src.length; i++) {
+        const v = Math.round((src[i] as number) * gain);
+        want[i] = v < 0 ? 0 : v > max ? max : v;
+      }
+      for (let i = 0; i < src.length; i++) {
+        if (got[i] !== want[i]) assert.fail(`gain ${gain}: ${src[i]} gave ${got[i]}, Math.round gives ${want[i]}`);
+      }
+    }
+  });
 });

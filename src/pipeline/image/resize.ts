@@ -177,11 +177,21 @@ export const resizeBicubic = (
   return out;
 };
 
-/** Rounds and clamps floats (times `gain`) into integer samples in [0, max]. */
+/**
+ * Rounds (half up, as Math.round) and clamps floats (times `gain`) into integer samples in [0, max].
+ *
+ * Written as floor(x + 0.5) with the clamps first and a truncation last, not as Math.round: V8's Math.round
+ * branches on each value's fraction, which real pictures make unpredictable (6.9 ms for a 1280×720 plane of
+ * network output here, against 2.0 ms on a regular test pattern); this form has only the clamps' branches,
+ * almost always not taken (1.4 ms). It gives Math.round's results: a float32 times a gain of at most 12 bits
+ * plus 0.5 is exact in a double, and NaN still becomes 0. Uint8ClampedArray would be faster still but rounds
+ * ties to even.
+ */
 export const quantize = <T extends Uint8Array | Uint16Array>(src: Float32Array, dst: T, max: number, gain = 1): T => {
+  const top = max + 1;
   for (let i = 0; i < src.length; i++) {
-    const v = Math.round((src[i] as number) * gain);
-    dst[i] = v < 0 ? 0 : v > max ? max : v;
+    const f = (src[i] as number) * gain + 0.5;
+    dst[i] = f >= top ? max : f < 1 ? 0 : f | 0;
   }
   return dst;
 };
