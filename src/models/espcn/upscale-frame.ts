@@ -50,13 +50,15 @@ export const stripsFor = (width: number, height: number, tiling: Tiling): Strip[
   return strips;
 };
 
-interface LumaResult {
-  /** The network's output, Y/peak. */
-  readonly out: Float32Array;
-  readonly peak: number;
+interface LumaTimes {
   readonly convertMs: number;
   readonly inferenceMs: number;
+  /** Spent in `keep`. */
+  readonly keepMs: number;
 }
+
+/** Receives the output rows a strip keeps (Y/peak, `rows.length / (width × scale)` rows), `outRow` the first. */
+type KeepRows = (rows: Float32Array, outRow: number) => void;
 
 /** Float buffers by purpose, reused from frame to frame (only where one frame is upscaled at a time). */
 type Buffers = (purpose: string, length: number) => Float32Array;
@@ -71,34 +73,33 @@ const pooled = (): Buffers => {
   };
 };
 
-const runLuma = async (model: LumaModel, plane: Plane, depth: number, tiling: Tiling, buffers: Buffers = fresh): Promise<LumaResult> => {
+/**
+ * Y through the model strip by strip, each strip's kept rows handed to `keep` as soon as they exist, so the
+ * caller rounds (or scales) them straight from the network's output without assembling a float plane first.
+ */
+const runLuma = async (model: LumaModel, plane: Plane, peak: number, tiling: Tiling, buffers: Buffers, keep: KeepRows): Promise<LumaTimes> => {
   const s = model.scale;
   const { width: w, height: h } = plane;
   let t = performance.now();
-  const peak = lumaPeak(depth);
   const input = buffers('luma-in', w * h);
   const inv = 1 / peak;
   for (let i = 0; i < input.length; i++) input[i] = (plane.data[i] as number) * inv;
   const convertMs = performance.now() - t;
   let inferenceMs = 0;
-  const strips = stripsFor(w, h, tiling);
-  const out = buffers('luma-out', w * h * s * s);
-  t = performance.now();
-  if (strips.length === 1) {
-    const result = await model.run(input, w, h, out);
-    inferenceMs += performance.now() - t;
-    return { out: result, peak, convertMs, inferenceMs };
-  }
+  let keepMs = 0;
   const rowOut = w * s;
-  for (const strip of strips) {
+  for (const strip of stripsFor(w, h, tiling)) {
     const rows = strip.inEnd - strip.inStart;
+    const whole = rows === h;
     t = performance.now();
-    const part = await model.run(input.subarray(strip.inStart * w, strip.inEnd * w), w, rows, buffers('strip-out', rows * s * rowOut));
+    const part = await model.run(input.subarray(strip.inStart * w, strip.inEnd * w), w, rows, buffers(whole ? 'luma-out' : 'strip-out', rows * s * rowOut));
     inferenceMs += performance.now() - t;
+    t = performance.now();
     const from = (strip.keepStart - strip.inStart) * s * rowOut;
-    out.set(part.subarray(from, from + (strip.keepEnd - strip.keepStart) * s * rowOut), strip.keepStart * s * rowOut);
+    keep(part.subarray(from, from + (strip.keepEnd - strip.keepStart) * s * rowOut), strip.keepStart * s);
+    keepMs += performance.now() - t;
   }
-  return { out, peak, convertMs, inferenceMs };
+  return { convertMs, inferenceMs, keepMs };
 };
 
 /** Y through the model, in the plane's sample units (not yet rounded). */
@@ -108,8 +109,13 @@ export const upscaleLuma = async (
   depth: number,
   tiling: Tiling = { maxPixels: DEFAULT_TILE_PIXELS, overlap: DEFAULT_OVERLAP },
 ): Promise<Float32Array> => {
-  const { out, peak } = await runLuma(model, plane, depth, tiling);
-  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) * peak;
+  const peak = lumaPeak(depth);
+  const rowOut = plane.width * model.scale;
+  const out = new Float32Array(rowOut * plane.height * model.scale);
+  await runLuma(model, plane, peak, tiling, fresh, (rows, outRow) => {
+    const at = outRow * rowOut;
+    for (let i = 0; i < rows.length; i++) out[at + i] = (rows[i] as number) * peak;
+  });
   return out;
 };
 
@@ -149,11 +155,12 @@ export const createFrameUpscaler = (
         quantize(resizeBicubic(src.data, src.width, src.height, dst.width, dst.height, { scaleX: s, scaleY: s, shiftX: leftSitedShift(s), into }), dst.data, max);
       }
       const chromaMs = performance.now() - t;
-      const luma = await runLuma(model, y, depth, tiling, buffers);
-      t = performance.now();
-      quantize(luma.out, oy.data, max, luma.peak);
-      const convertMs = luma.convertMs + performance.now() - t;
-      return { frame: out, times: { convertMs, inferenceMs: luma.inferenceMs, chromaMs } };
+      const peak = lumaPeak(depth);
+      const rowOut = oy.width;
+      const luma = await runLuma(model, y, peak, tiling, buffers, (rows, outRow) =>
+        quantize(rows, oy.data.subarray(outRow * rowOut, outRow * rowOut + rows.length), max, peak),
+      );
+      return { frame: out, times: { convertMs: luma.convertMs + luma.keepMs, inferenceMs: luma.inferenceMs, chromaMs } };
     },
     dispose: () => model.dispose(),
   };
