@@ -23,11 +23,14 @@ export interface Tiling {
 /** ESPCN's receptive radius (5×5 and two 3×3 convolutions); used when a model's metadata does not say. */
 export const DEFAULT_OVERLAP = 4;
 /**
- * 64 Ki input samples a tile: 640×360 runs in four strips (7 % more rows), 960×540 in nine. Measured on 150
- * frames 360p→720p with two workers: peak RSS 346 MB at 64 Ki, 435 MB at 128 Ki, 497 MB at 256 Ki, and fps
- * within 3 % (14.5 / 15.0 / 14.8): onnxruntime's arena keeps the largest activations each session has seen.
+ * 80 Ki input samples a tile: 640×360 runs in three strips (4 % more rows than the frame), 960×540 in eight.
+ * Measured on the EPYC machine with two workers (CPU per frame in the steady state, bench/thread-cpu.ts):
+ * against 64 Ki (four strips at 360p, 7 % more rows) the workers took 1.1 ms less a frame at 360p and 5 ms
+ * less at 540p, for 2 MB more peak RSS at 360p (333 MB) and 8 MB at 540p (343 MB). Larger tiles cost more
+ * memory than they save time: onnxruntime's arena keeps the largest activations each session has seen (peak
+ * RSS 440 MB at 128 Ki and 495 MB untiled at 360p, for 2–4 % more fps).
  */
-export const DEFAULT_TILE_PIXELS = 64 * 1024;
+export const DEFAULT_TILE_PIXELS = 80 * 1024;
 
 export interface Strip {
   /** Input rows [inStart, inEnd) are fed; rows [keepStart, keepEnd) of the plane are kept from the result. */
