@@ -149,7 +149,7 @@ export const createFrameUpscaler = (
       });
       const [y, u, v] = frame.planes;
       const [oy, ou, ov] = out.planes;
-      let t = performance.now();
+      const t = performance.now();
       for (const [src, dst] of [
         [u, ou],
         [v, ov],
