@@ -48,6 +48,43 @@ describe('resizeBicubic', () => {
     for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) assert.ok(Math.abs((out[y * 8 + x] as number) - 127.5) < 1);
   });
 
+  it('halves (eight taps, unrolled) and thirds (the general path) as a direct sum of the kernel does', () => {
+    // The reference: MATLAB's imresize written out, each output sample a normalised sum over the widened
+    // Keys kernel, with symmetric edges; any slip in the unrolled taps (index, weight, stride) shows here.
+    const cubic = (x: number): number => {
+      const a = Math.abs(x);
+      return a <= 1 ? (1.5 * a - 2.5) * a * a + 1 : a < 2 ? ((-0.5 * a + 2.5) * a - 4) * a + 2 : 0;
+    };
+    const fold = (i: number, n: number): number => (i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i);
+    const weightsFor = (n: number, m: number): number[][] =>
+      Array.from({ length: m }, (_, o) => {
+        const k = m / n;
+        const center = (o + 0.5) / k - 0.5;
+        const w = new Array<number>(n).fill(0);
+        for (let i = Math.floor(center - 2 / k) - 1; i <= Math.ceil(center + 2 / k) + 1; i++) w[fold(i, n)] = (w[fold(i, n)] as number) + k * cubic((center - i) * k);
+        const sum = w.reduce((a, b) => a + b, 0);
+        return w.map((v) => v / sum);
+      });
+    let seed = 7;
+    const src = ramp(48, 30, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    for (const [ow, oh] of [
+      [24, 15],
+      [16, 10],
+    ] as const) {
+      const out = resizeBicubic(src, 48, 30, ow, oh);
+      const wx = weightsFor(48, ow);
+      const wy = weightsFor(30, oh);
+      for (let Y = 0; Y < oh; Y++) {
+        for (let X = 0; X < ow; X++) {
+          let v = 0;
+          for (let y = 0; y < 30; y++) for (let x = 0; x < 48; x++) v += (wy[Y]![y] as number) * (wx[X]![x] as number) * (src[y * 48 + x] as number);
+          assert.ok(Math.abs((out[Y * ow + X] as number) - v) < 1e-3, `${ow}x${oh} (${X},${Y}): ${out[Y * ow + X]} vs ${v}`);
+        }
+      }
+    }
+    assert.equal(contributions(48, 24).taps, 8, 'halving drops the all-zero ninth tap');
+  });
+
   it('left-sited chroma stays co-sited with even luma columns of a centre-aligned luma upscale', () => {
     // Chroma sample m sits on luma column 2m; after a x2 luma upscale, luma column c sits at input column
     // (c + 0.5)/2 - 0.5, so output chroma k (on output luma column 2k) must read input chroma ((2k + 0.5)/2 - 0.5)/2.

@@ -29,6 +29,16 @@ const fold = (i: number, n: number): number => {
 
 const cache = new Map<string, Contributions>();
 
+const trimTaps = (outLength: number, taps: number, used: number, indices: Int32Array, weights: Float32Array): Contributions => {
+  const i2 = new Int32Array(outLength * used);
+  const w2 = new Float32Array(outLength * used);
+  for (let x = 0; x < outLength; x++) {
+    i2.set(indices.subarray(x * taps, x * taps + used), x * used);
+    w2.set(weights.subarray(x * taps, x * taps + used), x * used);
+  }
+  return { outLength, taps: used, indices: i2, weights: w2 };
+};
+
 /**
  * Weights for resampling one axis from `inLength` to `outLength` samples. `scale` is out/in, given
  * separately because a plane may be resized by its parent's factor (4:2:0 chroma of an odd-sized frame).
@@ -64,7 +74,11 @@ export const contributions = (
       weights[x * taps + t] = (row[t] ?? 0) / sum;
     }
   }
-  const result = { outLength, taps, indices, weights };
+  // The antialiased kernel's support is open: when a tap column is zero for every output (the last one at
+  // factor 1/2), drop it. Adding zero changes no sum, and eight taps run unrolled below.
+  let used = taps;
+  while (used > 1 && weights.every((w, k) => k % taps !== used - 1 || w === 0)) used--;
+  const result = used === taps ? { outLength, taps, indices, weights } : trimTaps(outLength, taps, used, indices, weights);
   if (cache.size > 64) cache.clear();
   cache.set(key, result);
   return result;
@@ -135,6 +149,21 @@ export const resizeBicubic = (
           (weights[k + 1] as number) * (plane[rowIn + (indices[k + 1] as number)] as number) +
           (weights[k + 2] as number) * (plane[rowIn + (indices[k + 2] as number)] as number) +
           (weights[k + 3] as number) * (plane[rowIn + (indices[k + 3] as number)] as number);
+      }
+      continue;
+    }
+    if (taps === 8) {
+      // Antialiased halving (the quality probe's downscales): unrolled like the four-tap case.
+      for (let x = 0, k = 0; x < outWidth; x++, k += 8) {
+        tmp[rowOut + x] =
+          (weights[k] as number) * (plane[rowIn + (indices[k] as number)] as number) +
+          (weights[k + 1] as number) * (plane[rowIn + (indices[k + 1] as number)] as number) +
+          (weights[k + 2] as number) * (plane[rowIn + (indices[k + 2] as number)] as number) +
+          (weights[k + 3] as number) * (plane[rowIn + (indices[k + 3] as number)] as number) +
+          (weights[k + 4] as number) * (plane[rowIn + (indices[k + 4] as number)] as number) +
+          (weights[k + 5] as number) * (plane[rowIn + (indices[k + 5] as number)] as number) +
+          (weights[k + 6] as number) * (plane[rowIn + (indices[k + 6] as number)] as number) +
+          (weights[k + 7] as number) * (plane[rowIn + (indices[k + 7] as number)] as number);
       }
       continue;
     }
