@@ -231,7 +231,7 @@ try {
       `network ${network.toFixed(1)} (model only) + ffmpeg ${(decodeCpu + encodeCpu).toFixed(1)} (alone) + the rest ${(total - network - decodeCpu - encodeCpu).toFixed(1)}`,
       `(pipes, chroma, conversions, GC, contention)`);
     if (t) {
-      row(`  by thread (/proc, steady state)`, `workers ${t.workers.toFixed(1)}`, `= network ${network.toFixed(1)} + ${(t.workers - network).toFixed(1)} (tiles' extra rows, the JS steps, sharing the cores)`,
+      row(`  by thread (/proc, steady state)`, `workers ${t.workers.toFixed(1)}`, `= network ${network.toFixed(1)} ${t.workers >= network ? '+' : '−'} ${Math.abs(t.workers - network).toFixed(1)} (tiles' extra rows, the JS steps, sharing the cores)`,
         `main ${t.main.toFixed(1)} · other srvid threads ${t.helpers.toFixed(1)} · ffmpeg decoding ${t.decoder.toFixed(1)}, encoding ${t.encoder.toFixed(1)}`);
     }
   }
