@@ -224,7 +224,8 @@ try {
   for (const [name, label, modelFps] of budget) {
     const network = (CORES * 1000) / modelFps; // CPU ms per frame with every core on the network
     const t = e2eThreads[label];
-    // The steady state (first frame written to the last) when /proc could be sampled; else the whole process.
+    // The steady state (first frame written to the process's end, the encoder's flush included) when /proc
+    // could be sampled; else the whole process.
     const total = t?.total ?? e2eCpu[label] ?? NaN;
     ceilings[name] = network / (network + decodeCpu + encodeCpu);
     row(`srvid ${name}, end to end${t ? '' : ' (start-up included)'}`, `${total.toFixed(1)} ms`,

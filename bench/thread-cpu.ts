@@ -41,7 +41,8 @@ const copy = (r: Readings): Readings => ({ node: r.node, threads: new Map(r.thre
 /**
  * Samples `pid` (a node process running srvid) and its ffmpeg children every `everyMs`, keeping each one's
  * last reading; `mark(frames)` notes where the steady state starts (after start-up: loading models,
- * probing), `stop(frames, workers)` ends it. What a thread or process ran in its last `everyMs` goes uncounted.
+ * probing), `stop(frames, workers)` ends it once the process has exited (so the encoder's flush and the
+ * teardown are in). What a thread or process ran in its last `everyMs` goes uncounted.
  */
 export const sampleThreadCpu = (pid: number, everyMs = 50) => {
   const now: Readings = { node: 0, threads: new Map(), children: new Map() };
