@@ -30,6 +30,8 @@ export interface EndToEnd {
   cpuMsPerFrame: number;
   /** The same, thread by thread (null when /proc could not be read). */
   byThread: ThreadCpu | null;
+  /** Upscale workers the run used (`--workers`, else one per core). */
+  workers: number;
 }
 
 /** Runs the built CLI as its own process, sampling its resident memory from /proc while it runs. */
@@ -94,6 +96,7 @@ export const endToEnd = async (input: string, frames: number, args: string[]): P
     sec, fps: frames / sec, steadyFps, rssMB: peak, rssTrace, stages: { decodeWait, convert, inference, chroma, quality, encodeWait },
     cpuMsPerFrame: (1000 * (seconds(user) + seconds(sys))) / frames,
     byThread,
+    workers,
   };
 };
 

@@ -196,9 +196,8 @@ try {
     e2eFps[label] = e.steadyFps;
     e2eCpu[label] = e.cpuMsPerFrame;
     e2eThreads[label] = e.byThread;
-    const workers = args.includes('--workers') ? 1 : CORES;
     // Per-call inference rate × concurrent workers: the network's speed inside the pipeline.
-    const inPipeline = (workers * flops) / (e.stages.inference * 1e6);
+    const inPipeline = (e.workers * flops) / (e.stages.inference * 1e6);
     row(label, `${e.steadyFps.toFixed(1)} fps (${e.fps.toFixed(1)} with start-up)`, `peak RSS ${e.rssMB.toFixed(0)} MB`, `inference ${inPipeline.toFixed(0)} GFLOP/s in pipeline`);
     stageRows.push([`  stages, ${label}`, stageCells(e.stages)]);
     const base = ffmpegBaseline(clip, FRAMES, w, h, 'veryfast');
