@@ -40,9 +40,25 @@ export const endToEnd = async (input: string, frames: number, args: string[]): P
   const timesFile = `${out}.times`;
   const t0 = performance.now();
   // Through bash for its `times`: the CPU time of srvid and of the ffmpeg processes it waited for.
-  const child = spawn('bash', ['-c', 'TIMES="$1"; shift; "$@"; s=$?; times > "$TIMES"; exit $s', 'bench', timesFile, process.execPath, CLI, input, out, '-y', '--stats', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'bash',
+    [
+      '-c',
+      'TIMES="$1"; shift; "$@"; s=$?; times > "$TIMES"; exit $s',
+      'bench',
+      timesFile,
+      process.execPath,
+      CLI,
+      input,
+      out,
+      '-y',
+      '--stats',
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   let threadCpu: ReturnType<typeof sampleThreadCpu> | null = null;
   child.stderr.on('data', (d: Buffer) => {
@@ -84,19 +100,32 @@ export const endToEnd = async (input: string, frames: number, args: string[]): P
   if (code !== 0) throw new Error(`srvid ${args.join(' ')} failed: ${stderr.slice(-500)}`);
   // srvid's own rate counts from the first frame: without process start, probing and loading the model.
   const steadyFps = Number(/wrote .*\(([\d.]+) fps\)/.exec(stderr)?.[1] ?? NaN);
-  const m = /decode wait ([\d.]+), convert ([\d.]+), inference ([\d.]+), chroma ([\d.]+), quality ([\d.]+), encode wait ([\d.]+)/.exec(stderr);
+  const m = /decode wait ([\d.]+), convert ([\d.]+), inference ([\d.]+), chroma ([\d.]+), quality ([\d.]+), encode wait ([\d.]+)/.exec(
+    stderr,
+  );
   if (!m) throw new Error(`no --stats line in: ${stderr.slice(-300)}`);
-  const [decodeWait, convert, inference, chroma, quality, encodeWait] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const [decodeWait, convert, inference, chroma, quality, encodeWait] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // `times` prints the shell's own user/sys, then its children's: "1m2.345s 0m1.234s".
   const seconds = (t: string): number => Number(/(\d+)m/.exec(t)?.[1] ?? 0) * 60 + Number(/([\d.]+)s/.exec(t)?.[1] ?? 0);
   const [user = '', sys = ''] = (readFileSync(timesFile, 'utf8').trim().split('\n')[1] ?? '').split(' ');
   rmSync(out, { force: true });
   rmSync(timesFile, { force: true });
   return {
-    sec, fps: frames / sec, steadyFps, rssMB: peak, rssTrace, stages: { decodeWait, convert, inference, chroma, quality, encodeWait },
+    sec,
+    fps: frames / sec,
+    steadyFps,
+    rssMB: peak,
+    rssTrace,
+    stages: { decodeWait, convert, inference, chroma, quality, encodeWait },
     cpuMsPerFrame: (1000 * (seconds(user) + seconds(sys))) / frames,
     byThread,
     workers,
   };
 };
-

@@ -9,10 +9,13 @@ const W = 640;
 const H = 360;
 
 const decodeFrames = (clip: string, n: number): Frame[] => {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', clip, '-frames:v', String(n), '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'], { maxBuffer: 1 << 30 });
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', clip, '-frames:v', String(n), '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-'], {
+    maxBuffer: 1 << 30,
+  });
   const size = (W * H * 3) / 2;
   return Array.from({ length: Math.floor(r.stdout.length / size) }, (_, i) =>
-    makeFrame(i, i * 40, { width: W, height: H, pixFmt: 'yuv420p' }, new Uint8Array(r.stdout.subarray(i * size, (i + 1) * size))));
+    makeFrame(i, i * 40, { width: W, height: H, pixFmt: 'yuv420p' }, new Uint8Array(r.stdout.subarray(i * size, (i + 1) * size))),
+  );
 };
 
 /** An x2 output of any frame, made by bicubic (the metric's cost does not depend on the pixels). */
@@ -28,7 +31,11 @@ export const qualityCosts = async (clip: string): Promise<string[][]> => {
   // Reference mode compares with a video at the output size: stand-ins made up front, outside the timing.
   const references = new Map(frames.map((f) => [f.index, upscaled(f)]));
   for (const mode of ['consistency', 'self', 'reference'] as const) {
-    const probe = createQualityProbe({ mode, scale: 2, ...(mode === 'reference' ? { reference: async (f: Frame) => references.get(f.index) ?? null } : {}) });
+    const probe = createQualityProbe({
+      mode,
+      scale: 2,
+      ...(mode === 'reference' ? { reference: async (f: Frame) => references.get(f.index) ?? null } : {}),
+    });
     const sums = { bicubic: 0, resize: 0, psnr: 0, ssim: 0, total: 0 };
     let n = 0;
     for (const [i, f] of frames.entries()) {
@@ -43,8 +50,12 @@ export const qualityCosts = async (clip: string): Promise<string[][]> => {
       sums.total += total;
     }
     const ms = (k: keyof typeof sums): string => (sums[k] / n).toFixed(1);
-    rows.push([`quality, ${mode} (output 1280x720 or the input's size)`, `${ms('total')} ms/frame`,
-      `bicubic ${ms('bicubic')} · downscale ${ms('resize')} · PSNR ${ms('psnr')} · SSIM ${ms('ssim')} ms`, '']);
+    rows.push([
+      `quality, ${mode} (output 1280x720 or the input's size)`,
+      `${ms('total')} ms/frame`,
+      `bicubic ${ms('bicubic')} · downscale ${ms('resize')} · PSNR ${ms('psnr')} · SSIM ${ms('ssim')} ms`,
+      '',
+    ]);
   }
   let t = 0;
   for (const f of frames.slice(0, 6)) {

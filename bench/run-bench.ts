@@ -23,8 +23,23 @@ const CORES = availableParallelism();
 
 const makeClip = (path: string, w: number, h: number, frames: number): void => {
   const input = existsSync(VTEST) ? ['-stream_loop', '-1', '-i', VTEST] : ['-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=25`];
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...input, '-frames:v', String(frames), '-vf', `scale=${w}:${h}:flags=bicubic,format=yuv420p`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', path]);
+  const r = spawnSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    ...input,
+    '-frames:v',
+    String(frames),
+    '-vf',
+    `scale=${w}:${h}:flags=bicubic,format=yuv420p`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '18',
+    path,
+  ]);
   if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
 };
 
@@ -39,14 +54,19 @@ const available = (family: string, scale: number): ModelEntry | null => {
   }
 };
 
-const testInput = (w: number, h: number, batch = 1): Float32Array => new Float32Array(batch * w * h).map((_, i) => ((i * 2654435761) % 256) / 255);
+const testInput = (w: number, h: number, batch = 1): Float32Array =>
+  new Float32Array(batch * w * h).map((_, i) => ((i * 2654435761) % 256) / 255);
 
 /** One session on this thread: ms per call (batch frames a call). */
 const modelOnly = async (entry: ModelEntry, w: number, h: number, threads: number, tfjs?: TfjsFlavour, batch = 1) => {
   const m = { path: entry.path, name: entry.name, scale: entry.scale };
   if (batch > 1) {
     const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(entry.path, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(entry.path, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
     const x = new ort.Tensor('float32', testInput(w, h, batch), [batch, 1, h, w]);
     const name = session.inputNames[0] as string;
     for (let i = 0; i < 2; i++) await session.run({ [name]: x });
@@ -108,7 +128,24 @@ const ffmpegCpu = (args: string[], frames: number): number => {
 /** What the pipeline costs without the network: ffmpeg alone decodes, scales (bicubic) and encodes the same way. */
 const ffmpegBaseline = (input: string, frames: number, w: number, h: number, preset: string) => {
   const t0 = performance.now();
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', input, '-vf', `scale=${w}:${h}:flags=bicubic`, '-c:v', 'libx264', '-preset', preset, '-crf', '18', '-f', 'null', '-']);
+  const r = spawnSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    input,
+    '-vf',
+    `scale=${w}:${h}:flags=bicubic`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    preset,
+    '-crf',
+    '18',
+    '-f',
+    'null',
+    '-',
+  ]);
   if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
   const sec = (performance.now() - t0) / 1000;
   return { sec, fps: frames / sec };
@@ -122,13 +159,21 @@ const rows: string[][] = [];
 const row = (...cells: string[]): void => void rows.push(cells);
 const print = (): void => {
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
   rows.length = 0;
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'srvid-bench-'));
 try {
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}; ${FRAMES} frames per clip; figures in one run`);
+  console.log(
+    `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}; ${FRAMES} frames per clip; figures in one run`,
+  );
   const full = findModel('espcn', 2);
   const light = available('espcn-light', 2);
   const int8 = available('espcn-int8', 2);
@@ -172,7 +217,12 @@ try {
   print();
   // Each model's model-only figure is its best onnxruntime configuration in this run.
   const best = (prefix: string): number =>
-    Math.max(0, ...Object.entries(modelFps).filter(([k]) => k.startsWith(`${prefix} x2, onnxruntime`)).map(([, v]) => v));
+    Math.max(
+      0,
+      ...Object.entries(modelFps)
+        .filter(([k]) => k.startsWith(`${prefix} x2, onnxruntime`))
+        .map(([, v]) => v),
+    );
   const bestFull = best('espcn');
   const bestLight = best('espcn-light');
   const bestInt8 = best('espcn-int8');
@@ -180,12 +230,55 @@ try {
   console.log('\n# end to end: srvid file → file, libx264 crf 18; stages are mean ms per frame (they overlap)');
   const runs: [string, string, number, number, number, string[]][] = [
     ['360p→720p x2 espcn, veryfast', clips.p360, 1280, 720, fullFlops, ['--scale', '2', '--preset', 'veryfast']],
-    ['360p→720p x2 espcn, veryfast, 1 worker × 2 threads', clips.p360, 1280, 720, fullFlops, ['--scale', '2', '--preset', 'veryfast', '--workers', '1', '--threads', '2']],
-    ['360p→720p x2 espcn, veryfast, --report (per-frame metrics)', clips.p360, 1280, 720, fullFlops, ['--scale', '2', '--preset', 'veryfast', '--report', join(dir, 'report.json')]],
+    [
+      '360p→720p x2 espcn, veryfast, 1 worker × 2 threads',
+      clips.p360,
+      1280,
+      720,
+      fullFlops,
+      ['--scale', '2', '--preset', 'veryfast', '--workers', '1', '--threads', '2'],
+    ],
+    [
+      '360p→720p x2 espcn, veryfast, --report (per-frame metrics)',
+      clips.p360,
+      1280,
+      720,
+      fullFlops,
+      ['--scale', '2', '--preset', 'veryfast', '--report', join(dir, 'report.json')],
+    ],
     ['540p→1080p x2 espcn, veryfast', clips.p540, 1920, 1080, flopsPerFrame(full, 960, 540), ['--scale', '2', '--preset', 'veryfast']],
-    ['240p→720p x3 espcn, veryfast', clips.p240, 1278, 720, flopsPerFrame(findModel('espcn', 3), 426, 240), ['--scale', '3', '--preset', 'veryfast']],
-    ...(int8 ? [['360p→720p x2 espcn-int8, veryfast', clips.p360, 1280, 720, fullFlops, ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-int8']] as [string, string, number, number, number, string[]]] : []),
-    ...(light ? [['360p→720p x2 espcn-light, veryfast', clips.p360, 1280, 720, flopsPerFrame(light, 640, 360), ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-light']] as [string, string, number, number, number, string[]]] : []),
+    [
+      '240p→720p x3 espcn, veryfast',
+      clips.p240,
+      1278,
+      720,
+      flopsPerFrame(findModel('espcn', 3), 426, 240),
+      ['--scale', '3', '--preset', 'veryfast'],
+    ],
+    ...(int8
+      ? [
+          [
+            '360p→720p x2 espcn-int8, veryfast',
+            clips.p360,
+            1280,
+            720,
+            fullFlops,
+            ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-int8'],
+          ] as [string, string, number, number, number, string[]],
+        ]
+      : []),
+    ...(light
+      ? [
+          [
+            '360p→720p x2 espcn-light, veryfast',
+            clips.p360,
+            1280,
+            720,
+            flopsPerFrame(light, 640, 360),
+            ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-light'],
+          ] as [string, string, number, number, number, string[]],
+        ]
+      : []),
   ];
   const e2eFps: Record<string, number> = {};
   const e2eCpu: Record<string, number> = {};
@@ -198,10 +291,20 @@ try {
     e2eThreads[label] = e.byThread;
     // Per-call inference rate × concurrent workers: the network's speed inside the pipeline.
     const inPipeline = (e.workers * flops) / (e.stages.inference * 1e6);
-    row(label, `${e.steadyFps.toFixed(1)} fps (${e.fps.toFixed(1)} with start-up)`, `peak RSS ${e.rssMB.toFixed(0)} MB`, `inference ${inPipeline.toFixed(0)} GFLOP/s in pipeline`);
+    row(
+      label,
+      `${e.steadyFps.toFixed(1)} fps (${e.fps.toFixed(1)} with start-up)`,
+      `peak RSS ${e.rssMB.toFixed(0)} MB`,
+      `inference ${inPipeline.toFixed(0)} GFLOP/s in pipeline`,
+    );
     stageRows.push([`  stages, ${label}`, stageCells(e.stages)]);
     const base = ffmpegBaseline(clip, FRAMES, w, h, 'veryfast');
-    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8'].includes(a))) row(`  ffmpeg alone: decode → bicubic → encode, same size`, `${base.fps.toFixed(1)} fps (with start-up)`, `srvid at ${((100 * e.fps) / base.fps).toFixed(0)} % of it`);
+    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8'].includes(a)))
+      row(
+        `  ffmpeg alone: decode → bicubic → encode, same size`,
+        `${base.fps.toFixed(1)} fps (with start-up)`,
+        `srvid at ${((100 * e.fps) / base.fps).toFixed(0)} % of it`,
+      );
   }
   print();
   for (const r of stageRows) console.log(r.join('  '));
@@ -211,7 +314,28 @@ try {
   const decodeCpu = ffmpegCpu(['-i', clips.p360, '-pix_fmt', 'yuv420p', '-f', 'null', '-'], FRAMES);
   const raw720 = join(dir, 'p720.yuv');
   ffmpegCpu(['-i', clips.p360, '-vf', 'scale=1280:720:flags=bicubic', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', raw720], FRAMES);
-  const encodeCpu = ffmpegCpu(['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', '1280x720', '-r', '25', '-i', raw720, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', join(dir, 'enc.mp4')], FRAMES);
+  const encodeCpu = ffmpegCpu(
+    [
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'yuv420p',
+      '-s',
+      '1280x720',
+      '-r',
+      '25',
+      '-i',
+      raw720,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '18',
+      join(dir, 'enc.mp4'),
+    ],
+    FRAMES,
+  );
   rmSync(raw720, { force: true });
   row('ffmpeg decoding 360p, alone', `${decodeCpu.toFixed(1)} ms`);
   row('x264 veryfast encoding 720p, alone', `${encodeCpu.toFixed(1)} ms`);
@@ -227,12 +351,19 @@ try {
     // could be sampled; else the whole process.
     const total = t?.total ?? e2eCpu[label] ?? NaN;
     ceilings[name] = network / (network + decodeCpu + encodeCpu);
-    row(`srvid ${name}, end to end${t ? '' : ' (start-up included)'}`, `${total.toFixed(1)} ms`,
+    row(
+      `srvid ${name}, end to end${t ? '' : ' (start-up included)'}`,
+      `${total.toFixed(1)} ms`,
       `network ${network.toFixed(1)} (model only) + ffmpeg ${(decodeCpu + encodeCpu).toFixed(1)} (alone) + the rest ${(total - network - decodeCpu - encodeCpu).toFixed(1)}`,
-      `(pipes, chroma, conversions, GC, contention)`);
+      `(pipes, chroma, conversions, GC, contention)`,
+    );
     if (t) {
-      row(`  by thread (/proc, steady state)`, `workers ${t.workers.toFixed(1)}`, `= network ${network.toFixed(1)} ${t.workers >= network ? '+' : '−'} ${Math.abs(t.workers - network).toFixed(1)} (tiles' extra rows, the JS steps, sharing the cores)`,
-        `main ${t.main.toFixed(1)} · other srvid threads ${t.helpers.toFixed(1)} · ffmpeg decoding ${t.decoder.toFixed(1)}, encoding ${t.encoder.toFixed(1)}`);
+      row(
+        `  by thread (/proc, steady state)`,
+        `workers ${t.workers.toFixed(1)}`,
+        `= network ${network.toFixed(1)} ${t.workers >= network ? '+' : '−'} ${Math.abs(t.workers - network).toFixed(1)} (tiles' extra rows, the JS steps, sharing the cores)`,
+        `main ${t.main.toFixed(1)} · other srvid threads ${t.helpers.toFixed(1)} · ffmpeg decoding ${t.decoder.toFixed(1)}, encoding ${t.encoder.toFixed(1)}`,
+      );
     }
   }
   print();
@@ -242,12 +373,21 @@ try {
     const fps = e2eFps[label] ?? 0;
     const cpu = e2eThreads[label]?.total;
     // With the CPU each frame took, what the cores could give if they were never idle.
-    const full = cpu ? `; with that CPU a frame and the cores never idle: ${((100 * (CORES * 1000) / cpu) / modelFps).toFixed(0)} % (cores busy ${((100 * fps * cpu) / (CORES * 1000)).toFixed(0)} % of the run)` : '';
-    row(`end to end / model only, ${name} 360p→720p x2 veryfast`, `${((100 * fps) / modelFps).toFixed(0)} %`, `${fps.toFixed(1)} / ${modelFps.toFixed(1)} fps`,
-      `ceiling ${(100 * (ceilings[name] ?? NaN)).toFixed(0)} % (the network and ffmpeg alone on the same ${CORES} cores)${full}`);
+    const full = cpu
+      ? `; with that CPU a frame and the cores never idle: ${((100 * (CORES * 1000)) / cpu / modelFps).toFixed(0)} % (cores busy ${((100 * fps * cpu) / (CORES * 1000)).toFixed(0)} % of the run)`
+      : '';
+    row(
+      `end to end / model only, ${name} 360p→720p x2 veryfast`,
+      `${((100 * fps) / modelFps).toFixed(0)} %`,
+      `${fps.toFixed(1)} / ${modelFps.toFixed(1)} fps`,
+      `ceiling ${(100 * (ceilings[name] ?? NaN)).toFixed(0)} % (the network and ffmpeg alone on the same ${CORES} cores)${full}`,
+    );
   }
   const main = e2eFps['360p→720p x2 espcn, veryfast'] ?? 0;
-  row('2 workers × 1 thread / 1 worker × 2 threads, end to end', `${(main / (e2eFps['360p→720p x2 espcn, veryfast, 1 worker × 2 threads'] ?? NaN)).toFixed(2)}×`);
+  row(
+    '2 workers × 1 thread / 1 worker × 2 threads, end to end',
+    `${(main / (e2eFps['360p→720p x2 espcn, veryfast, 1 worker × 2 threads'] ?? NaN)).toFixed(2)}×`,
+  );
   if (int8) row('espcn-int8 / espcn, end to end', `${((e2eFps['360p→720p x2 espcn-int8, veryfast'] ?? 0) / main).toFixed(2)}×`);
   print();
 
@@ -258,7 +398,12 @@ try {
     const e = await endToEnd(long, LONG, ['--scale', '2', '--preset', 'veryfast']);
     const t = e.rssTrace;
     const at = (f: number): string => (t[Math.min(t.length - 1, Math.floor(f * t.length))] ?? 0).toFixed(0);
-    row(`${LONG} frames`, `${e.steadyFps.toFixed(1)} fps`, `peak RSS ${e.rssMB.toFixed(0)} MB`, `RSS at 10/50/90 % of the run: ${at(0.1)} / ${at(0.5)} / ${at(0.9)} MB`);
+    row(
+      `${LONG} frames`,
+      `${e.steadyFps.toFixed(1)} fps`,
+      `peak RSS ${e.rssMB.toFixed(0)} MB`,
+      `RSS at 10/50/90 % of the run: ${at(0.1)} / ${at(0.5)} / ${at(0.9)} MB`,
+    );
     print();
   }
 

@@ -22,7 +22,9 @@ const TICK_MS = 10;
 const cpuMsOf = (statPath: string): number | null => {
   try {
     // Fields after the command name (which may hold spaces): state is 0, utime 11, stime 12.
-    const fields = readFileSync(statPath, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(statPath, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
   } catch {
     return null; // the thread or process has just ended
@@ -92,9 +94,16 @@ export const sampleThreadCpu = (pid: number, everyMs = 50) => {
       const n = frames - marked.frames;
       const threadDelta = [...now.threads].map(([tid, ms]): [number, number] => [tid, ms - (before.threads.get(tid) ?? 0)]);
       const main = threadDelta.find(([tid]) => tid === pid)?.[1] ?? 0;
-      const busiest = threadDelta.filter(([tid]) => tid !== pid).map(([, ms]) => ms).sort((a, b) => b - a).slice(0, workers).reduce((a, b) => a + b, 0);
+      const busiest = threadDelta
+        .filter(([tid]) => tid !== pid)
+        .map(([, ms]) => ms)
+        .sort((a, b) => b - a)
+        .slice(0, workers)
+        .reduce((a, b) => a + b, 0);
       const kids = (encoder: boolean): number =>
-        [...now.children].filter(([, c]) => c.encoder === encoder).reduce((sum, [kid, c]) => sum + c.ms - (before.children.get(kid)?.ms ?? 0), 0);
+        [...now.children]
+          .filter(([, c]) => c.encoder === encoder)
+          .reduce((sum, [kid, c]) => sum + c.ms - (before.children.get(kid)?.ms ?? 0), 0);
       const node = now.node - before.node;
       const [decoder, encoder] = [kids(false), kids(true)];
       return {

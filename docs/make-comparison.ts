@@ -25,7 +25,9 @@ try {
   const [lw, lh] = [hr.width / SCALE, hr.height / SCALE];
   const lrPath = join(dir, 'lr.png');
   const lr = resizeRgb(hr.data, hr.width, hr.height, lw, lh);
-  await sharp(lr, { raw: { width: lw, height: lh, channels: 3 } }).png().toFile(lrPath);
+  await sharp(lr, { raw: { width: lw, height: lh, channels: 3 } })
+    .png()
+    .toFile(lrPath);
   const bicubic = resizeRgb(lr, lw, lh, hr.width, hr.height);
   const srPath = join(dir, 'sr.png');
   await upscaleImage({ input: lrPath, output: srPath, scale: SCALE });
@@ -43,7 +45,9 @@ try {
   const names = ['original (ground truth)', `bicubic x${SCALE}`, `srvid ESPCN x${SCALE}`];
   const svg = Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${3 * W + 2 * gap}" height="${label}">` +
-      names.map((n, i) => `<text x="${i * (W + gap) + 6}" y="20" font-family="DejaVu Sans, sans-serif" font-size="17">${n}</text>`).join('') +
+      names
+        .map((n, i) => `<text x="${i * (W + gap) + 6}" y="20" font-family="DejaVu Sans, sans-serif" font-size="17">${n}</text>`)
+        .join('') +
       '</svg>',
   );
   await sharp({ create: { width: 3 * W + 2 * gap, height: CROP.height * ZOOM + label, channels: 3, background: '#ffffff' } })

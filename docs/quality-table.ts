@@ -17,7 +17,11 @@ const OTHERS: Record<string, [string, readonly number[]]> = {
   'srvid ESPCN-int8 (srvid eval)': ['espcn-int8', SCALES],
   'srvid ESPCN-light (srvid eval; x2 only)': ['espcn-light', [2]],
 };
-const cells: Record<string, string[]> = { 'bicubic (srvid eval)': [], 'srvid ESPCN (srvid eval)': [], ...Object.fromEntries(Object.keys(OTHERS).map((k) => [k, []])) };
+const cells: Record<string, string[]> = {
+  'bicubic (srvid eval)': [],
+  'srvid ESPCN (srvid eval)': [],
+  ...Object.fromEntries(Object.keys(OTHERS).map((k) => [k, []])),
+};
 for (const set of SETS) {
   for (const scale of SCALES) {
     const r = await evaluateImages({ dir: `${VAL}${set}`, scale, backend: 'onnx', device: 'cpu' });
@@ -29,9 +33,17 @@ for (const set of SETS) {
     }
   }
 }
-for (const [name, bySet] of Object.entries(PUBLISHED)) cells[name] = SETS.flatMap((s) => bySet[s].map((v) => (v === null ? '–' : v.toFixed(2))));
+for (const [name, bySet] of Object.entries(PUBLISHED))
+  cells[name] = SETS.flatMap((s) => bySet[s].map((v) => (v === null ? '–' : v.toFixed(2))));
 console.log('| PSNR-Y (dB) / SSIM-Y | Set5 x2 | Set5 x3 | Set5 x4 | Set14 x2 | Set14 x3 | Set14 x4 |');
 console.log('|---|---|---|---|---|---|---|');
-for (const name of ['bicubic (srvid eval)', 'bicubic (published)', 'srvid ESPCN (srvid eval)', ...Object.keys(OTHERS), 'ESPCN (published)', 'FSRCNN (published)']) {
+for (const name of [
+  'bicubic (srvid eval)',
+  'bicubic (published)',
+  'srvid ESPCN (srvid eval)',
+  ...Object.keys(OTHERS),
+  'ESPCN (published)',
+  'FSRCNN (published)',
+]) {
   console.log(`| ${name} | ${cells[name]!.join(' | ')} |`);
 }

@@ -23,9 +23,13 @@ describe('srvid eval protocol', () => {
     const n = 48;
     const px = Buffer.alloc(n * n * 3);
     for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) px.fill(((x + y) % 2) * 255, (y * n + x) * 3, (y * n + x) * 3 + 3);
-    await sharp(px, { raw: { width: n, height: n, channels: 3 } }).png().toFile(join(dir, 'checker.png'));
+    await sharp(px, { raw: { width: n, height: n, channels: 3 } })
+      .png()
+      .toFile(join(dir, 'checker.png'));
     // An odd-sized image: mod-cropped to a multiple of the scale before anything else.
-    await sharp({ create: { width: 31, height: 23, channels: 3, background: { r: 200, g: 60, b: 20 } } }).png().toFile(join(dir, 'odd.png'));
+    await sharp({ create: { width: 31, height: 23, channels: 3, background: { r: 200, g: 60, b: 20 } } })
+      .png()
+      .toFile(join(dir, 'odd.png'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -42,18 +46,25 @@ describe('srvid eval protocol', () => {
     assert.ok(checker.bicubic.ssim < 0.1);
   });
 
-  it('reproduces the published bicubic PSNR on Set5 within 0.1 dB, and the shipped models reach the bar', { skip: !existsSync(SET5) && 'needs ../shared/data/val/Set5' }, async (t) => {
-    for (const scale of [2, 3, 4]) {
-      const r = await evaluateImages({ dir: SET5, scale });
-      assert.equal(r.rows.length, 5);
-      const published = PUBLISHED_BICUBIC[scale] as number;
-      assert.ok(Math.abs(r.mean.bicubic.psnr - published) < 0.1, `x${scale}: bicubic ${r.mean.bicubic.psnr.toFixed(3)} vs published ${published}`);
-      t.diagnostic(`x${scale}: bicubic ${r.mean.bicubic.psnr.toFixed(3)} dB, srvid ${r.mean.srvid.psnr.toFixed(3)} dB`);
-      const bar = BAR.Set5![scale] as number;
-      assert.ok(r.mean.srvid.psnr >= bar, `x${scale}: srvid ${r.mean.srvid.psnr.toFixed(3)} dB, below the bar ${bar}`);
-      assert.ok(r.mean.srvid.ssim > r.mean.bicubic.ssim);
-    }
-  });
+  it(
+    'reproduces the published bicubic PSNR on Set5 within 0.1 dB, and the shipped models reach the bar',
+    { skip: !existsSync(SET5) && 'needs ../shared/data/val/Set5' },
+    async (t) => {
+      for (const scale of [2, 3, 4]) {
+        const r = await evaluateImages({ dir: SET5, scale });
+        assert.equal(r.rows.length, 5);
+        const published = PUBLISHED_BICUBIC[scale] as number;
+        assert.ok(
+          Math.abs(r.mean.bicubic.psnr - published) < 0.1,
+          `x${scale}: bicubic ${r.mean.bicubic.psnr.toFixed(3)} vs published ${published}`,
+        );
+        t.diagnostic(`x${scale}: bicubic ${r.mean.bicubic.psnr.toFixed(3)} dB, srvid ${r.mean.srvid.psnr.toFixed(3)} dB`);
+        const bar = BAR.Set5![scale] as number;
+        assert.ok(r.mean.srvid.psnr >= bar, `x${scale}: srvid ${r.mean.srvid.psnr.toFixed(3)} dB, below the bar ${bar}`);
+        assert.ok(r.mean.srvid.ssim > r.mean.bicubic.ssim);
+      }
+    },
+  );
 
   it('the shipped models reach the bar on Set14 too', { skip: !existsSync(SET14) && 'needs ../shared/data/val/Set14' }, async () => {
     for (const scale of [2, 3, 4]) {

@@ -15,117 +15,203 @@ const TRAIN = new URL('../training/train.py', import.meta.url).pathname;
 const QAT = new URL('../training/qat.py', import.meta.url).pathname;
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib'], { stdio: 'ignore' }).status === 0;
 
-describe('training smoke test', { skip: !hasTorch && `needs ${PYTHON} with torch, PIL and matplotlib (apt-get install python3-torch python3-pil python3-matplotlib)` }, () => {
-  let dir = '';
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'srvid-train-'));
-    for (const sub of ['train', 'val']) mkdirSync(join(dir, sub));
-    for (let i = 0; i < 3; i++) {
-      const n = 64;
-      const px = Buffer.alloc(n * n * 3);
-      for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) px.fill((x * (i + 3) + y * 5) % 256, (y * n + x) * 3, (y * n + x) * 3 + 3);
-      await sharp(px, { raw: { width: n, height: n, channels: 3 } }).png().toFile(join(dir, i < 2 ? 'train' : 'val', `img${i}.png`));
-    }
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+describe(
+  'training smoke test',
+  { skip: !hasTorch && `needs ${PYTHON} with torch, PIL and matplotlib (apt-get install python3-torch python3-pil python3-matplotlib)` },
+  () => {
+    let dir = '';
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'srvid-train-'));
+      for (const sub of ['train', 'val']) mkdirSync(join(dir, sub));
+      for (let i = 0; i < 3; i++) {
+        const n = 64;
+        const px = Buffer.alloc(n * n * 3);
+        for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) px.fill((x * (i + 3) + y * 5) % 256, (y * n + x) * 3, (y * n + x) * 3 + 3);
+        await sharp(px, { raw: { width: n, height: n, channels: 3 } })
+          .png()
+          .toFile(join(dir, i < 2 ? 'train' : 'val', `img${i}.png`));
+      }
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const train = (steps: number, extra: string[] = []) =>
-    spawnSync(
-      PYTHON,
-      [TRAIN, '--scale', '2', '--train', join(dir, 'train'), '--val', join(dir, 'val'), '--out', join(dir, 'run'),
-        '--models', join(dir, 'models'), '--steps', String(steps), '--batch', '4', '--patch', '8', '--val-every', '1',
-        '--ckpt-every', '1', '--extra-scales', '--threads', '1', '--seed', '3', ...extra],
-      { encoding: 'utf8', timeout: 300_000 },
-    );
+    const train = (steps: number, extra: string[] = []) =>
+      spawnSync(
+        PYTHON,
+        [
+          TRAIN,
+          '--scale',
+          '2',
+          '--train',
+          join(dir, 'train'),
+          '--val',
+          join(dir, 'val'),
+          '--out',
+          join(dir, 'run'),
+          '--models',
+          join(dir, 'models'),
+          '--steps',
+          String(steps),
+          '--batch',
+          '4',
+          '--patch',
+          '8',
+          '--val-every',
+          '1',
+          '--ckpt-every',
+          '1',
+          '--extra-scales',
+          '--threads',
+          '1',
+          '--seed',
+          '3',
+          ...extra,
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
 
-  it('trains, checkpoints, resumes and exports a model onnxruntime runs', async () => {
-    const first = train(1, ['--no-export']);
-    assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /step 1\/1 .*val \d+\.\d+ dB/);
-    for (const f of ['ckpt.pt', 'train.csv', 'val.csv', 'curves.png', 'args.json']) assert.ok(existsSync(join(dir, 'run', f)), f);
-    assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args.json'), 'utf8')).seed, 3);
+    it('trains, checkpoints, resumes and exports a model onnxruntime runs', async () => {
+      const first = train(1, ['--no-export']);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /step 1\/1 .*val \d+\.\d+ dB/);
+      for (const f of ['ckpt.pt', 'train.csv', 'val.csv', 'curves.png', 'args.json']) assert.ok(existsSync(join(dir, 'run', f)), f);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args.json'), 'utf8')).seed, 3);
 
-    const second = train(2, ['--resume']);
-    assert.equal(second.status, 0, second.stderr);
-    assert.match(second.stdout, /resumed at step 1/);
-    assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args-resume-1.json'), 'utf8')).steps, 2);
-    assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args.json'), 'utf8')).steps, 1);
-    const val = readFileSync(join(dir, 'run', 'val.csv'), 'utf8').trim().split('\n');
-    assert.deepEqual(val.map((l) => l.split(',')[0]), ['step', '1', '2']);
+      const second = train(2, ['--resume']);
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stdout, /resumed at step 1/);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args-resume-1.json'), 'utf8')).steps, 2);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'run', 'args.json'), 'utf8')).steps, 1);
+      const val = readFileSync(join(dir, 'run', 'val.csv'), 'utf8')
+        .trim()
+        .split('\n');
+      assert.deepEqual(
+        val.map((l) => l.split(',')[0]),
+        ['step', '1', '2'],
+      );
 
-    const meta = JSON.parse(readFileSync(join(dir, 'models', 'espcn-x2.json'), 'utf8'));
-    assert.equal(meta.scale, 2);
-    assert.equal(meta.architecture.macsPerLrPixel, 21184);
-    assert.equal(meta.steps, 2);
-    const model = await loadOnnxLuma({ path: join(dir, 'models', 'espcn-x2.onnx'), name: 'smoke', scale: 2, threads: 1 });
-    const out = await model.run(new Float32Array(9 * 7).fill(0.3), 9, 7);
-    assert.equal(out.length, 18 * 14);
-    assert.ok(out.every(Number.isFinite));
-    await model.dispose();
-  });
+      const meta = JSON.parse(readFileSync(join(dir, 'models', 'espcn-x2.json'), 'utf8'));
+      assert.equal(meta.scale, 2);
+      assert.equal(meta.architecture.macsPerLrPixel, 21184);
+      assert.equal(meta.steps, 2);
+      const model = await loadOnnxLuma({ path: join(dir, 'models', 'espcn-x2.onnx'), name: 'smoke', scale: 2, threads: 1 });
+      const out = await model.run(new Float32Array(9 * 7).fill(0.3), 9, 7);
+      assert.equal(out.length, 18 * 14);
+      assert.ok(out.every(Number.isFinite));
+      await model.dispose();
+    });
 
-  it('starts a new schedule from trained weights with --init, and counts the earlier steps in the metadata', () => {
-    // With a learning rate of 0 the weights stay the --init ones, so the new run's validation must equal the
-    // last one of the run it started from; random weights would not.
-    const r = train(1, ['--out', join(dir, 'run2'), '--models', join(dir, 'models2'), '--init', join(dir, 'run', 'ckpt.pt'), '--lr', '0']);
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /initialised from .*ckpt\.pt \(trained 2 steps\)/);
-    const lastVal = (run: string) => readFileSync(join(dir, run, 'val.csv'), 'utf8').trim().split('\n').at(-1)!.split(',').at(-1);
-    assert.equal(lastVal('run2'), lastVal('run'));
-    const meta = JSON.parse(readFileSync(join(dir, 'models2', 'espcn-x2.json'), 'utf8'));
-    assert.equal(meta.steps, 3);
-    assert.equal(JSON.parse(readFileSync(join(dir, 'run2', 'args.json'), 'utf8')).init, join(dir, 'run', 'ckpt.pt'));
-  });
+    it('starts a new schedule from trained weights with --init, and counts the earlier steps in the metadata', () => {
+      // With a learning rate of 0 the weights stay the --init ones, so the new run's validation must equal the
+      // last one of the run it started from; random weights would not.
+      const r = train(1, [
+        '--out',
+        join(dir, 'run2'),
+        '--models',
+        join(dir, 'models2'),
+        '--init',
+        join(dir, 'run', 'ckpt.pt'),
+        '--lr',
+        '0',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /initialised from .*ckpt\.pt \(trained 2 steps\)/);
+      const lastVal = (run: string) =>
+        readFileSync(join(dir, run, 'val.csv'), 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1)!
+          .split(',')
+          .at(-1);
+      assert.equal(lastVal('run2'), lastVal('run'));
+      const meta = JSON.parse(readFileSync(join(dir, 'models2', 'espcn-x2.json'), 'utf8'));
+      assert.equal(meta.steps, 3);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'run2', 'args.json'), 'utf8')).init, join(dir, 'run', 'ckpt.pt'));
+    });
 
-  it('degrades HR to LR exactly as srvid eval does (so training validation equals srvid eval)', () => {
-    // A 23x17 plane with edges and texture, downscaled x3 by training/data.py and by resize.ts.
-    const w = 23, h = 17;
-    const plane = Array.from({ length: w * h }, (_, i) => ((i * 37) % 220) + 16 + ((i % w) > 11 ? 10 : 0));
-    const code = `import sys, json, numpy as np; sys.path.insert(0, ${JSON.stringify(new URL('../training', import.meta.url).pathname)})
+    it('degrades HR to LR exactly as srvid eval does (so training validation equals srvid eval)', () => {
+      // A 23x17 plane with edges and texture, downscaled x3 by training/data.py and by resize.ts.
+      const w = 23,
+        h = 17;
+      const plane = Array.from({ length: w * h }, (_, i) => ((i * 37) % 220) + 16 + (i % w > 11 ? 10 : 0));
+      const code = `import sys, json, numpy as np; sys.path.insert(0, ${JSON.stringify(new URL('../training', import.meta.url).pathname)})
 from data import imresize
 y = np.array(json.loads(sys.stdin.read()), dtype=np.float64).reshape(${h}, ${w})
 print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
-    const r = spawnSync(PYTHON, ['-c', code], { input: JSON.stringify(plane), encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const fromPython = JSON.parse(r.stdout) as number[];
-    const fromSrvid = resizeBicubic(Uint8Array.from(plane), w, h, 7, 5);
-    assert.equal(fromPython.length, 35);
-    fromPython.forEach((v, i) => assert.ok(Math.abs(v - (fromSrvid[i] as number)) < 1e-3, `sample ${i}: ${v} vs ${fromSrvid[i]}`));
-  });
+      const r = spawnSync(PYTHON, ['-c', code], { input: JSON.stringify(plane), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const fromPython = JSON.parse(r.stdout) as number[];
+      const fromSrvid = resizeBicubic(Uint8Array.from(plane), w, h, 7, 5);
+      assert.equal(fromPython.length, 35);
+      fromPython.forEach((v, i) => assert.ok(Math.abs(v - (fromSrvid[i] as number)) < 1e-3, `sample ${i}: ${v} vs ${fromSrvid[i]}`));
+    });
 
-  const hasOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
-  it('quantises a model to int8 (calibrated, then quantisation-aware steps) that onnxruntime runs close to the float one', { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` }, async () => {
-    const float = new URL('../models/espcn-light-x2.onnx', import.meta.url).pathname;
-    const out = join(dir, 'q', 'light-int8-x2.onnx');
-    const r = spawnSync(PYTHON, [QAT, float, '--out', out, '--log', join(dir, 'q'), '--train', join(dir, 'train'), '--val', join(dir, 'val'),
-      '--steps', '2', '--batch', '4', '--patch', '8', '--calibration-patches', '32', '--val-every', '1', '--threads', '1'], { encoding: 'utf8', timeout: 300_000 });
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /step 2\/2 .*val \d+\.\d+ dB/);
-    const meta = JSON.parse(readFileSync(out.replace(/\.onnx$/, '.json'), 'utf8'));
-    assert.equal(meta.scale, 2);
-    assert.equal(meta.quantization.ranges.a1.length, 32);
-    assert.equal(meta.quantization.ranges.z2.length, 16);
-    // The same frame through both: a smooth ramp with an edge, 40x30.
-    const [w, h] = [40, 30];
-    const luma = Float32Array.from({ length: w * h }, (_, i) => (16 + ((i % w) * 4 + Math.floor(i / w) * 2) + (i % w > 20 ? 40 : 0)) / 255);
-    const models = await Promise.all([float, out].map((path) => loadOnnxLuma({ path, name: path, scale: 2, threads: 1 })));
-    const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
-    await Promise.all(models.map((m) => m.dispose()));
-    let sq = 0;
-    let worst = 0;
-    for (let i = 0; i < a!.length; i++) {
-      const d = ((a![i] as number) - (b![i] as number)) * 255;
-      sq += d * d;
-      worst = Math.max(worst, Math.abs(d));
-    }
-    // 8-bit activations move a sample by a level or two, not more; a wrong scale or zero point moves it by tens.
-    assert.ok(Math.sqrt(sq / a!.length) < 1, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
-    assert.ok(worst < 4, `largest difference ${worst} levels`);
-  });
+    const hasOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' }).status === 0;
+    it(
+      'quantises a model to int8 (calibrated, then quantisation-aware steps) that onnxruntime runs close to the float one',
+      { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
+      async () => {
+        const float = new URL('../models/espcn-light-x2.onnx', import.meta.url).pathname;
+        const out = join(dir, 'q', 'light-int8-x2.onnx');
+        const r = spawnSync(
+          PYTHON,
+          [
+            QAT,
+            float,
+            '--out',
+            out,
+            '--log',
+            join(dir, 'q'),
+            '--train',
+            join(dir, 'train'),
+            '--val',
+            join(dir, 'val'),
+            '--steps',
+            '2',
+            '--batch',
+            '4',
+            '--patch',
+            '8',
+            '--calibration-patches',
+            '32',
+            '--val-every',
+            '1',
+            '--threads',
+            '1',
+          ],
+          { encoding: 'utf8', timeout: 300_000 },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /step 2\/2 .*val \d+\.\d+ dB/);
+        const meta = JSON.parse(readFileSync(out.replace(/\.onnx$/, '.json'), 'utf8'));
+        assert.equal(meta.scale, 2);
+        assert.equal(meta.quantization.ranges.a1.length, 32);
+        assert.equal(meta.quantization.ranges.z2.length, 16);
+        // The same frame through both: a smooth ramp with an edge, 40x30.
+        const [w, h] = [40, 30];
+        const luma = Float32Array.from(
+          { length: w * h },
+          (_, i) => (16 + ((i % w) * 4 + Math.floor(i / w) * 2) + (i % w > 20 ? 40 : 0)) / 255,
+        );
+        const models = await Promise.all([float, out].map((path) => loadOnnxLuma({ path, name: path, scale: 2, threads: 1 })));
+        const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
+        await Promise.all(models.map((m) => m.dispose()));
+        let sq = 0;
+        let worst = 0;
+        for (let i = 0; i < a!.length; i++) {
+          const d = ((a![i] as number) - (b![i] as number)) * 255;
+          sq += d * d;
+          worst = Math.max(worst, Math.abs(d));
+        }
+        // 8-bit activations move a sample by a level or two, not more; a wrong scale or zero point moves it by tens.
+        assert.ok(Math.sqrt(sq / a!.length) < 1, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
+        assert.ok(worst < 4, `largest difference ${worst} levels`);
+      },
+    );
 
-  it('refuses --resume without a checkpoint', () => {
-    const r = spawnSync(PYTHON, [TRAIN, '--scale', '2', '--out', join(dir, 'nothing'), '--resume'], { encoding: 'utf8' });
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /does not exist/);
-  });
-});
+    it('refuses --resume without a checkpoint', () => {
+      const r = spawnSync(PYTHON, [TRAIN, '--scale', '2', '--out', join(dir, 'nothing'), '--resume'], { encoding: 'utf8' });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stderr, /does not exist/);
+    });
+  },
+);

@@ -15,7 +15,9 @@ export interface BackendStatus {
 }
 
 export interface DoctorReport {
-  readonly ffmpeg: (FfmpegTools & { protocols: Record<string, boolean>; encoders: Record<string, boolean>; ffprobeVersion: string | null }) | { error: string };
+  readonly ffmpeg:
+    | (FfmpegTools & { protocols: Record<string, boolean>; encoders: Record<string, boolean>; ffprobeVersion: string | null })
+    | { error: string };
   readonly bundled: { ffmpeg: string | null; version: string | null };
   readonly backends: readonly BackendStatus[];
   /** What `--backend auto --device auto` picks. */
@@ -78,7 +80,8 @@ export const diagnose = async (o: { ffmpeg?: string; ffprobe?: string } = {}): P
   const backends: BackendStatus[] = [];
   for (const c of CANDIDATES) backends.push(await probeBackend(c.id)); // one at a time: they share the cores
   const gpu = hasGpuDevice();
-  const auto = candidatesFor('auto', 'auto').find((c) => (gpu || c.device === 'cpu') && backends.find((b) => b.id === c.id)?.ok)?.id ?? null;
+  const auto =
+    candidatesFor('auto', 'auto').find((c) => (gpu || c.device === 'cpu') && backends.find((b) => b.id === c.id)?.ok)?.id ?? null;
   return {
     ffmpeg,
     bundled: {

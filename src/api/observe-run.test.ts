@@ -10,6 +10,7 @@ describe('parseMonitorAddress', () => {
     assert.deepEqual(parseMonitorAddress('[::1]:8080'), { host: '::1', port: 8080 });
   });
   it('refuses what is not [host:]port', () => {
-    for (const bad of ['', 'host', ':80', '80:host', '99999', '::1:80']) assert.throws(() => parseMonitorAddress(bad), /takes \[host:\]port/, bad);
+    for (const bad of ['', 'host', ':80', '80:host', '99999', '::1:80'])
+      assert.throws(() => parseMonitorAddress(bad), /takes \[host:\]port/, bad);
   });
 });

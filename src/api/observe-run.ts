@@ -7,7 +7,14 @@ import { AbortedError, OutputError, UsageError } from '../errors.js';
 import type { FrameReport, VideoInfo } from '../pipeline/ports.js';
 import { checkOutputPath } from '../sink/create-encoder-sink.js';
 import { makePreview } from '../sink/monitor/make-preview.js';
-import { createSummary, frameMessage, helloMessage, type FrameMessage, type RunDescription, type SummaryMessage } from '../sink/monitor/messages.js';
+import {
+  createSummary,
+  frameMessage,
+  helloMessage,
+  type FrameMessage,
+  type RunDescription,
+  type SummaryMessage,
+} from '../sink/monitor/messages.js';
 import { serveMonitor, type MonitorServer } from '../sink/monitor/serve-monitor.js';
 
 export interface ObserveRunOptions {
@@ -46,7 +53,9 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
     try {
       server = await serveMonitor({ ...o.monitor, onPreviewRequest: () => void (previewWanted = true) });
     } catch (err) {
-      throw new UsageError(`--monitor ${o.monitor.host}:${o.monitor.port}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pick another port, or 0 for any free one`);
+      throw new UsageError(
+        `--monitor ${o.monitor.host}:${o.monitor.port}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pick another port, or 0 for any free one`,
+      );
     }
     o.onListening?.(server.url);
   }

@@ -92,16 +92,20 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
     const info = await probeVideo(tools.ffprobe, input);
     const pixFmt = transportPixFmt(info.bitDepth, tools.major);
     if (info.bitDepth > 8 && pixFmt === 'yuv420p') {
-      o.onWarning?.(`${info.bitDepth}-bit input is processed as 8-bit: ffmpeg ${tools.major} cannot carry 10-bit raw frames; install ffmpeg ≥ 5`);
+      o.onWarning?.(
+        `${info.bitDepth}-bit input is processed as 8-bit: ffmpeg ${tools.major} cannot carry 10-bit raw frames; install ffmpeg ≥ 5`,
+      );
     }
     if (!/^yuvj?420p/.test(info.pixFmt)) o.onWarning?.(`${info.pixFmt} input is converted to ${pixFmt} (4:2:0)`);
-    const mode: QualityMode | null = o.reference === 'self' ? 'self' : o.reference !== undefined ? 'reference' : o.measure ? 'consistency' : null;
+    const mode: QualityMode | null =
+      o.reference === 'self' ? 'self' : o.reference !== undefined ? 'reference' : o.measure ? 'consistency' : null;
     if (mode === 'self' && (info.width < 8 * o.scale || info.height < 8 * o.scale)) {
       throw new UsageError(`--reference self downscales the input by ${o.scale}: ${info.width}x${info.height} is too small for that`);
     }
-    const modelSize = mode === 'self'
-      ? { width: Math.floor(info.width / o.scale), height: Math.floor(info.height / o.scale) }
-      : { width: info.width, height: info.height };
+    const modelSize =
+      mode === 'self'
+        ? { width: Math.floor(info.width / o.scale), height: Math.floor(info.height / o.scale) }
+        : { width: info.width, height: info.height };
     const outSize = { width: modelSize.width * o.scale, height: modelSize.height * o.scale };
     const inFlight = Math.max(2, o.maxFramesInFlight ?? 8);
     let reference: { source: FrameSource; label: string } | null = null;
@@ -110,7 +114,9 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       if (!isUrl(refInput) && !existsSync(refInput)) throw new InputError(`reference ${refInput}: no such file`);
       const ref = await probeVideo(tools.ffprobe, refInput);
       if (ref.width !== outSize.width || ref.height !== outSize.height) {
-        throw new UsageError(`reference ${refInput} is ${ref.width}x${ref.height} but the output is ${outSize.width}x${outSize.height}: give a reference at the output's size`);
+        throw new UsageError(
+          `reference ${refInput} is ${ref.width}x${ref.height} but the output is ${outSize.width}x${outSize.height}: give a reference at the output's size`,
+        );
       }
       reference = {
         label: `against ${refInput} (${ref.width}x${ref.height}), frames paired by timestamp`,
@@ -147,9 +153,11 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         backend,
         mode,
         reference:
-          mode === 'self' ? `against the input itself, which the model sees downscaled by ${o.scale} (antialiased bicubic); ${o.scale} px border cropped`
-          : mode === 'consistency' ? 'the output downscaled back to the input size (antialiased bicubic), against the input: faithfulness to the input, not detail'
-          : (reference?.label ?? null),
+          mode === 'self'
+            ? `against the input itself, which the model sees downscaled by ${o.scale} (antialiased bicubic); ${o.scale} px border cropped`
+            : mode === 'consistency'
+              ? 'the output downscaled back to the input size (antialiased bicubic), against the input: faithfulness to the input, not detail'
+              : (reference?.label ?? null),
         crop: probe?.crop ?? 0,
         frameRate: info.frameRate,
         totalFrames: info.frameCount,

@@ -50,7 +50,9 @@ const printEval = (r: EvalResult, dir: string): void => {
   const line = (name: string, size: string, b: { psnr: number; ssim: number }, s: { psnr: number; ssim: number }): string =>
     `${name.padEnd(14)} ${size.padStart(9)}   ${b.psnr.toFixed(2).padStart(7)} / ${b.ssim.toFixed(4)}    ` +
     `${s.psnr.toFixed(2).padStart(7)} / ${s.ssim.toFixed(4)}  ${(s.psnr - b.psnr >= 0 ? '+' : '') + (s.psnr - b.psnr).toFixed(2)}`;
-  console.log(`${dir} x${r.scale}, model ${r.model}: PSNR-Y (dB) / SSIM-Y, BT.601 Y, ${r.scale}px border cropped, LR by antialiased bicubic`);
+  console.log(
+    `${dir} x${r.scale}, model ${r.model}: PSNR-Y (dB) / SSIM-Y, BT.601 Y, ${r.scale}px border cropped, LR by antialiased bicubic`,
+  );
   console.log(head);
   for (const row of r.rows) console.log(line(row.image, `${row.width}x${row.height}`, row.bicubic, row.srvid));
   console.log(line('mean', '', r.mean.bicubic, r.mean.srvid));
@@ -89,57 +91,69 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     if (input === '-' || output === '-') throw new UsageError('images are read from and written to files; - (stdin/stdout) is for video');
     if (!isImage(input)) throw new UsageError(`${output} is an image, but ${input} is not: upscale videos to a video file (.mp4, .mkv, …)`);
     if (!isImage(output)) throw new UsageError(`${input} is an image: give an image output (.png, .jpg, .webp), not ${output}`);
-    if (o.monitor || o.reference || o.report) throw new UsageError('--monitor, --reference and --report are for videos; for images use srvid eval');
+    if (o.monitor || o.reference || o.report)
+      throw new UsageError('--monitor, --reference and --report are for videos; for images use srvid eval');
     const { width, height } = await upscaleImage({ ...model, input, output, overwrite: o.overwrite, signal });
     if (!o.quiet) say(`wrote ${output} (${width}x${height})`);
     return;
   }
   const progress = progressPrinter(o.quiet);
-  const observer = o.monitor || o.report || o.reference !== undefined
-    ? await observeRun({
-        ...(o.monitor ? { monitor: { ...parseMonitorAddress(o.monitor), ...(o.monitorToken !== undefined ? { token: o.monitorToken } : {}), wait: o.monitorWait } } : {}),
-        ...(o.report ? { report: o.report } : {}),
-        overwrite: o.overwrite,
-        previewEvery: o.previewEvery,
-        signal,
-        onListening: (url) => say(`monitor: ${url}`),
-        onWaiting: () => say('monitor: waiting for a dashboard or WebSocket client to connect…'),
-      })
-    : null;
+  const observer =
+    o.monitor || o.report || o.reference !== undefined
+      ? await observeRun({
+          ...(o.monitor
+            ? {
+                monitor: {
+                  ...parseMonitorAddress(o.monitor),
+                  ...(o.monitorToken !== undefined ? { token: o.monitorToken } : {}),
+                  wait: o.monitorWait,
+                },
+              }
+            : {}),
+          ...(o.report ? { report: o.report } : {}),
+          overwrite: o.overwrite,
+          previewEvery: o.previewEvery,
+          signal,
+          onListening: (url) => say(`monitor: ${url}`),
+          onWaiting: () => say('monitor: waiting for a dashboard or WebSocket client to connect…'),
+        })
+      : null;
   const started = performance.now();
   let result: Awaited<ReturnType<typeof upscaleVideo>>;
   try {
     result = await upscaleVideo({
-    ...model,
-    input,
-    output,
-    overwrite: o.overwrite,
-    ...(o.codec ? { codec: o.codec } : {}),
-    crf: o.crf,
-    preset: o.preset,
-    workers: o.workers,
-    concurrent: o.concurrent,
-    maxFramesInFlight: o.maxFramesInFlight,
-    strict: !o.tolerateErrors,
-    signal,
-    ...(o.format ? { format: o.format } : {}),
-    ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
-    ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
-    ...(o.reference !== undefined ? { reference: o.reference } : {}),
-    measure: observer !== null,
-    onStart: async (info, description, runInfo) => {
-      progress.label(description.replace(/^.*\((.*)\)$/, '$1')); // the backend
-      if (!o.quiet) {
-        say(`${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
-          `${info.frameCount ?? '?'} frames → ${runInfo.outputSize.width}x${runInfo.outputSize.height} with ${description}` +
-          (runInfo.reference ? `; quality (${runInfo.mode}): ${runInfo.reference}` : ''));
-      }
-      await observer?.onStart(info, description, runInfo);
-    },
-    onProgress: progress,
-    ...(observer ? { onFrame: observer.onFrame } : {}),
-    onWarning: (w) => say(`srvid: warning: ${w}`),
-  });
+      ...model,
+      input,
+      output,
+      overwrite: o.overwrite,
+      ...(o.codec ? { codec: o.codec } : {}),
+      crf: o.crf,
+      preset: o.preset,
+      workers: o.workers,
+      concurrent: o.concurrent,
+      maxFramesInFlight: o.maxFramesInFlight,
+      strict: !o.tolerateErrors,
+      signal,
+      ...(o.format ? { format: o.format } : {}),
+      ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
+      ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
+      ...(o.reference !== undefined ? { reference: o.reference } : {}),
+      measure: observer !== null,
+      onStart: async (info, description, runInfo) => {
+        progress.label(description.replace(/^.*\((.*)\)$/, '$1')); // the backend
+        if (!o.quiet) {
+          say(
+            `${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
+              `${info.frameCount ?? '?'} frames → ${runInfo.outputSize.width}x${runInfo.outputSize.height} with ${description}` +
+              (runInfo.reference ? `; quality (${runInfo.mode}): ${runInfo.reference}` : ''),
+          );
+        }
+        await observer?.onStart(info, description, runInfo);
+      },
+      onProgress: progress,
+      ...(observer ? { onFrame: observer.onFrame } : {}),
+      onWarning: (w) => say(`srvid: warning: ${w}`),
+    });
   } catch (err) {
     progress.done();
     await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message });
@@ -149,8 +163,10 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
   const summary = await observer?.finish({ elapsedSec: result.elapsedSec, fps: result.fps });
   const [sp, bp] = [summary?.srvid.psnr.mean, summary?.bicubic.psnr.mean];
   if (!o.quiet && summary && sp != null && bp != null) {
-    say(`quality (${summary.measured} frames): PSNR-Y ${sp.toFixed(2)} dB, bicubic ${bp.toFixed(2)} dB (${sp - bp >= 0 ? '+' : ''}${(sp - bp).toFixed(2)}); ` +
-      `SSIM-Y ${summary.srvid.ssim.mean?.toFixed(4)}, bicubic ${summary.bicubic.ssim.mean?.toFixed(4)}`);
+    say(
+      `quality (${summary.measured} frames): PSNR-Y ${sp.toFixed(2)} dB, bicubic ${bp.toFixed(2)} dB (${sp - bp >= 0 ? '+' : ''}${(sp - bp).toFixed(2)}); ` +
+        `SSIM-Y ${summary.srvid.ssim.mean?.toFixed(4)}, bicubic ${summary.bicubic.ssim.mean?.toFixed(4)}`,
+    );
   }
   if (!o.quiet) say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)`);
   if (o.stats) say(formatStages(result.stages));
@@ -181,7 +197,9 @@ const main = async (): Promise<void> => {
       say(`srvid: ${err.message}`);
       process.exitCode = err.exitCode;
     } else {
-      say(`srvid: unexpected error: ${(err as Error)?.message ?? String(err)}${process.env.SRVID_DEBUG ? `\n${(err as Error)?.stack}` : ' (set SRVID_DEBUG=1 for details)'}`);
+      say(
+        `srvid: unexpected error: ${(err as Error)?.message ?? String(err)}${process.env.SRVID_DEBUG ? `\n${(err as Error)?.stack}` : ' (set SRVID_DEBUG=1 for details)'}`,
+      );
       process.exitCode = 1;
     }
   }

@@ -18,7 +18,10 @@ describe('parseCli', () => {
   it('parses short, long and --flag=value forms, and - for stdin/stdout', () => {
     const p = parseCli(['-', '-', '-s', '3', '-y', '--crf=23', '--codec', 'libx265', '-f', 'matroska']);
     assert.deepEqual(p.positionals, ['-', '-']);
-    assert.deepEqual([p.options.scale, p.options.overwrite, p.options.crf, p.options.codec, p.options.format], [3, true, 23, 'libx265', 'matroska']);
+    assert.deepEqual(
+      [p.options.scale, p.options.overwrite, p.options.crf, p.options.codec, p.options.format],
+      [3, true, 23, 'libx265', 'matroska'],
+    );
   });
 
   it('eval takes one folder', () => {
@@ -40,12 +43,30 @@ describe('parseCli', () => {
       [['eval'], /eval takes one folder/],
     ];
     for (const [argv, re] of cases) {
-      assert.throws(() => parseCli(argv), (e: unknown) => e instanceof UsageError && re.test(e.message), argv.join(' '));
+      assert.throws(
+        () => parseCli(argv),
+        (e: unknown) => e instanceof UsageError && re.test(e.message),
+        argv.join(' '),
+      );
     }
   });
 
   it('takes the monitor and quality options for video runs', () => {
-    const p = parseCli(['in.mp4', 'out.mp4', '--monitor', '0.0.0.0:8080', '--monitor-token', 't', '--monitor-wait', '--reference', 'self', '--report', 'q.json', '--preview-every', '5']);
+    const p = parseCli([
+      'in.mp4',
+      'out.mp4',
+      '--monitor',
+      '0.0.0.0:8080',
+      '--monitor-token',
+      't',
+      '--monitor-wait',
+      '--reference',
+      'self',
+      '--report',
+      'q.json',
+      '--preview-every',
+      '5',
+    ]);
     assert.deepEqual(
       [p.options.monitor, p.options.monitorToken, p.options.monitorWait, p.options.reference, p.options.report, p.options.previewEvery],
       ['0.0.0.0:8080', 't', true, 'self', 'q.json', 5],
@@ -61,7 +82,11 @@ describe('parseCli', () => {
       [['a.mp4', 'b.mp4', '--preview-every', '0'], /--preview-every takes a whole number/],
     ];
     for (const [argv, re] of cases) {
-      assert.throws(() => parseCli(argv), (e: unknown) => e instanceof UsageError && re.test(e.message), argv.join(' '));
+      assert.throws(
+        () => parseCli(argv),
+        (e: unknown) => e instanceof UsageError && re.test(e.message),
+        argv.join(' '),
+      );
     }
   });
 

@@ -76,7 +76,9 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
   const options = values as unknown as CliOptions;
   if (values.help) return { command: 'help', positionals, options };
   if (values.version) return { command: 'version', positionals, options };
-  const videoOnly = (['monitor', 'monitorToken', 'monitorWait', 'reference', 'report', 'stats'] as const).find((k) => values[k] !== undefined && values[k] !== false);
+  const videoOnly = (['monitor', 'monitorToken', 'monitorWait', 'reference', 'report', 'stats'] as const).find(
+    (k) => values[k] !== undefined && values[k] !== false,
+  );
   if (videoOnly && (positionals[0] === 'eval' || positionals[0] === 'doctor')) {
     throw new UsageError(`${OPTIONS.find((o) => o.key === videoOnly)?.flag} is for video runs, not ${positionals[0]}`);
   }

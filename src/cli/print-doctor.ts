@@ -18,7 +18,10 @@ export const formatDoctor = (r: DoctorReport, header: string): string => {
     if (f.major < 5) out.push('          note: ffmpeg < 5 carries 10-bit video as 8-bit; install ffmpeg ≥ 5 (apt-get install ffmpeg)');
   }
   out.push(`bundled   ${r.bundled.ffmpeg ?? 'absent'}${r.bundled.version ? `: ${r.bundled.version}` : ''}`);
-  out.push('', `GPU device node: ${r.gpuDevice ? 'found' : 'none (/dev/nvidia0, /dev/dri/renderD*, /dev/kfd, /dev/dxg), so --device auto runs on the CPU'}`);
+  out.push(
+    '',
+    `GPU device node: ${r.gpuDevice ? 'found' : 'none (/dev/nvidia0, /dev/dri/renderD*, /dev/kfd, /dev/dxg), so --device auto runs on the CPU'}`,
+  );
   out.push('', 'backends (ESPCN x2 on a 64x64 plane):');
   const width = Math.max(...r.backends.map((b) => b.id.length));
   for (const b of r.backends) {

@@ -74,7 +74,8 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         if (state.kind === 'exited-error') {
           const why = tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`;
           if (decoded === 0) fail(new InputError(`${o.input}: cannot decode it as a video (ffmpeg: ${why})`));
-          else fail(new DecodeError(`${o.input}: decoding failed after ${decoded} frames; the file is damaged or truncated (ffmpeg: ${why})`));
+          else
+            fail(new DecodeError(`${o.input}: decoding failed after ${decoded} frames; the file is damaged or truncated (ffmpeg: ${why})`));
           return;
         }
         if (decoded === 0) {

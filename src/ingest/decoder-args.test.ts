@@ -29,7 +29,9 @@ describe('parseFfmpegMajor', () => {
     assert.equal(parseFfmpegMajor('ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026'), 5);
     assert.equal(parseFfmpegMajor('ffmpeg version n6.1.1 Copyright'), 6);
     assert.equal(
-      parseFfmpegMajor('ffmpeg version N-47683-g0e8eb07980-static https://johnvansickle.com/ffmpeg/\nlibavutil      56. 22.100 / 56. 22.100'),
+      parseFfmpegMajor(
+        'ffmpeg version N-47683-g0e8eb07980-static https://johnvansickle.com/ffmpeg/\nlibavutil      56. 22.100 / 56. 22.100',
+      ),
       4,
     );
     assert.equal(parseFfmpegMajor('something else'), null);

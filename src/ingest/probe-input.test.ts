@@ -58,7 +58,18 @@ describe('parseProbe', () => {
   it('estimates the frame count when the container has none, and reads 10-bit from the pixel format', () => {
     const info = parseProbe(
       {
-        streams: [{ index: 0, codec_type: 'video', codec_name: 'hevc', width: 64, height: 48, pix_fmt: 'yuv420p10le', avg_frame_rate: '25/1', color_space: 'unknown' }],
+        streams: [
+          {
+            index: 0,
+            codec_type: 'video',
+            codec_name: 'hevc',
+            width: 64,
+            height: 48,
+            pix_fmt: 'yuv420p10le',
+            avg_frame_rate: '25/1',
+            color_space: 'unknown',
+          },
+        ],
         format: { duration: '2.000000' },
       },
       'x.mkv',
@@ -75,6 +86,9 @@ describe('parseProbe', () => {
         { index: 1, codec_type: 'video', codec_name: 'mjpeg', width: 500, height: 500, disposition: { attached_pic: 1 } },
       ],
     };
-    assert.throws(() => parseProbe(audioOnly, 'song.mp3'), (e: unknown) => e instanceof InputError && /no video stream/.test(e.message));
+    assert.throws(
+      () => parseProbe(audioOnly, 'song.mp3'),
+      (e: unknown) => e instanceof InputError && /no video stream/.test(e.message),
+    );
   });
 });

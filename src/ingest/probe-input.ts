@@ -95,14 +95,12 @@ export const parseProbe = (raw: unknown, source: string): VideoInfo => {
     rotation,
     color,
     videoStreamIndex: video.index ?? 0,
-    streams: streams.map(
-      (s, i): StreamInfo => ({
-        index: s.index ?? i,
-        type: TYPES[s.codec_type ?? ''] ?? 'data',
-        codec: s.codec_name ?? 'unknown',
-        ...(s.tags?.language ? { language: s.tags.language } : {}),
-      }),
-    ),
+    streams: streams.map((s, i): StreamInfo => ({
+      index: s.index ?? i,
+      type: TYPES[s.codec_type ?? ''] ?? 'data',
+      codec: s.codec_name ?? 'unknown',
+      ...(s.tags?.language ? { language: s.tags.language } : {}),
+    })),
     chapterCount: json.chapters?.length ?? 0,
   };
 };

@@ -72,9 +72,10 @@ export const resolveFfmpeg = async ({ ffmpeg, ffprobe, env = process.env }: Reso
   const explicitProbe = ffprobe ?? env.SRVID_FFPROBE;
   if (explicit) {
     const v = await versionOf(explicit);
-    if (!v) throw new FfmpegNotFoundError(`cannot run ffmpeg at ${explicit}; check the path given by ${ffmpeg ? '--ffmpeg' : 'SRVID_FFMPEG'}`);
+    if (!v)
+      throw new FfmpegNotFoundError(`cannot run ffmpeg at ${explicit}; check the path given by ${ffmpeg ? '--ffmpeg' : 'SRVID_FFMPEG'}`);
     const sibling = join(dirname(explicit), 'ffprobe');
-    const probe = explicitProbe ?? (executable(sibling) ? sibling : onPath('ffprobe', env) ?? bundled('@ffprobe-installer/ffprobe'));
+    const probe = explicitProbe ?? (executable(sibling) ? sibling : (onPath('ffprobe', env) ?? bundled('@ffprobe-installer/ffprobe')));
     if (!probe) throw new FfmpegNotFoundError('no ffprobe found beside the given ffmpeg; pass --ffprobe PATH');
     return { ffmpeg: explicit, ffprobe: probe, major: v.major, versionLine: v.line, origin: ffmpeg ? 'option' : 'environment' };
   }

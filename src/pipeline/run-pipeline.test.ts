@@ -50,7 +50,10 @@ const jitterUpscaler = (fail?: number): Upscaler => ({
   upscale: async (f) => {
     await sleep((f.index * 7) % 5); // later frames often finish first
     if (f.index === fail) throw new Error(`model failed on frame ${f.index}`);
-    return { frame: allocateFrame(f.index, f.ptsMs, { ...format, width: 8, height: 4 }), times: { convertMs: 1, inferenceMs: 2, chromaMs: 3 } };
+    return {
+      frame: allocateFrame(f.index, f.ptsMs, { ...format, width: 8, height: 4 }),
+      times: { convertMs: 1, inferenceMs: 2, chromaMs: 3 },
+    };
   },
   dispose: async () => {},
 });
@@ -74,13 +77,22 @@ describe('runPipeline', () => {
     const { source, stats } = creditSource(40, 5);
     const { sink, written, calls } = recordingSink(1);
     const progress: number[] = [];
-    const result = await runPipeline({ source, upscaler: jitterUpscaler(), sink, concurrent: 3, onProgress: (p) => progress.push(p.frames) });
+    const result = await runPipeline({
+      source,
+      upscaler: jitterUpscaler(),
+      sink,
+      concurrent: 3,
+      onProgress: (p) => progress.push(p.frames),
+    });
     assert.deepEqual(written, [...Array(40).keys()]);
     assert.equal(result.frames, 40);
     assert.deepEqual(calls, { finish: 1, abort: 0 });
     assert.equal(stats().peak, 5);
     assert.equal(stats().outstanding, 0);
-    assert.deepEqual(progress, [...Array(40).keys()].map((i) => i + 1));
+    assert.deepEqual(
+      progress,
+      [...Array(40).keys()].map((i) => i + 1),
+    );
     // The upscaler's own times (1, 2, 3 ms a frame) come through as the run's means; the waits are measured.
     assert.deepEqual([result.stages.convertMs, result.stages.inferenceMs, result.stages.chromaMs, result.stages.qualityMs], [1, 2, 3, 0]);
     assert.ok(result.stages.encodeWaitMs >= 0.5 && result.stages.decodeWaitMs >= 0);

@@ -39,7 +39,14 @@ export interface PipelineResult {
 }
 
 /** The stages in pipeline order. */
-export const STAGES = ['decodeWaitMs', 'convertMs', 'inferenceMs', 'chromaMs', 'qualityMs', 'encodeWaitMs'] as const satisfies readonly (keyof StageTimes)[];
+export const STAGES = [
+  'decodeWaitMs',
+  'convertMs',
+  'inferenceMs',
+  'chromaMs',
+  'qualityMs',
+  'encodeWaitMs',
+] as const satisfies readonly (keyof StageTimes)[];
 
 /** A decoded frame on its way through: what the model was given, and when the decoder handed it over. */
 interface InFlight {

@@ -44,7 +44,9 @@ export const checkOutputPath = (output: string, overwrite: boolean): void => {
 export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
   const toStdout = o.output === '-';
   const final = toStdout ? null : resolve(o.output);
-  const temp = final ? join(dirname(final), `.${basename(final, extname(final))}.srvid-${process.pid}-${Date.now()}.partial${extname(final)}`) : null;
+  const temp = final
+    ? join(dirname(final), `.${basename(final, extname(final))}.srvid-${process.pid}-${Date.now()}.partial${extname(final)}`)
+    : null;
   const plan = encoderArgs({
     info: o.info,
     format: o.format,

@@ -35,7 +35,18 @@ const MOV_AUDIO = new Set([...MP4_AUDIO, 'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 
 const WEBM_AUDIO = new Set(['opus', 'vorbis']);
 const TEXT_SUBS = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
 /** Subtitle codecs ffmpeg's Matroska muxer has a codec ID for. */
-const MATROSKA_SUBS = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'text', 'dvd_subtitle', 'hdmv_pgs_subtitle', 'dvb_subtitle', 'arib_caption']);
+const MATROSKA_SUBS = new Set([
+  'subrip',
+  'srt',
+  'ass',
+  'ssa',
+  'webvtt',
+  'text',
+  'dvd_subtitle',
+  'hdmv_pgs_subtitle',
+  'dvb_subtitle',
+  'arib_caption',
+]);
 
 const EXTENSION_MUXERS: Record<string, string> = {
   mp4: 'mp4',
@@ -85,7 +96,9 @@ export const streamDisposition = (s: StreamInfo, muxer: string): Disposition => 
       if (text) return { action: 'encode', codec: 'mov_text', note: `${what} converted to mov_text, the only subtitle format of ${muxer}` };
     }
     if (muxer === 'webm' && text) {
-      return s.codec === 'webvtt' ? { action: 'copy' } : { action: 'encode', codec: 'webvtt', note: `${what} converted to WebVTT for WebM` };
+      return s.codec === 'webvtt'
+        ? { action: 'copy' }
+        : { action: 'encode', codec: 'webvtt', note: `${what} converted to WebVTT for WebM` };
     }
     return { action: 'drop', note: `${what} dropped: ${muxer} cannot hold it (use .mkv to keep it)` };
   }
@@ -144,8 +157,6 @@ export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
   }
   const sync = o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
   const container =
-    o.muxer === 'mp4' || o.muxer === 'mov'
-      ? ['-movflags', o.target === 'pipe:1' ? '+frag_keyframe+empty_moov' : '+faststart']
-      : [];
+    o.muxer === 'mp4' || o.muxer === 'mov' ? ['-movflags', o.target === 'pipe:1' ? '+frag_keyframe+empty_moov' : '+faststart'] : [];
   return { args: [...args, ...maps, ...codecs, ...video, ...sync, ...container, '-f', o.muxer, o.target], warnings };
 };

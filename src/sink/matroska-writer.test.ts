@@ -18,7 +18,9 @@ describe('matroska-writer', () => {
       const file = join(dir, 'x.mkv');
       writeFileSync(file, Buffer.concat(parts));
       const probe = JSON.parse(
-        execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_entries', 'packet=pts_time', file], { encoding: 'utf8' }),
+        execFileSync('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_entries', 'packet=pts_time', file], {
+          encoding: 'utf8',
+        }),
       );
       const v = probe.streams[0];
       assert.deepEqual(

@@ -7,12 +7,44 @@ import type { FrameFormat } from '../pipeline/frame.js';
 import type { ColorTags } from '../pipeline/ports.js';
 
 // ffmpeg's colour names → the ISO/IEC 23091-4 codes Matroska's Colour element stores.
-const MATRIX: Record<string, number> = { gbr: 0, bt709: 1, fcc: 4, bt470bg: 5, smpte170m: 6, smpte240m: 7, ycgco: 8, bt2020nc: 9, bt2020c: 10 };
-const TRANSFER: Record<string, number> = {
-  bt709: 1, gamma22: 4, gamma28: 5, smpte170m: 6, smpte240m: 7, linear: 8, 'iec61966-2-4': 11, bt1361e: 12,
-  'iec61966-2-1': 13, 'bt2020-10': 14, 'bt2020-12': 15, smpte2084: 16, 'arib-std-b67': 18,
+const MATRIX: Record<string, number> = {
+  gbr: 0,
+  bt709: 1,
+  fcc: 4,
+  bt470bg: 5,
+  smpte170m: 6,
+  smpte240m: 7,
+  ycgco: 8,
+  bt2020nc: 9,
+  bt2020c: 10,
 };
-const PRIMARIES: Record<string, number> = { bt709: 1, bt470m: 4, bt470bg: 5, smpte170m: 6, smpte240m: 7, film: 8, bt2020: 9, smpte428: 10, smpte431: 11, smpte432: 12 };
+const TRANSFER: Record<string, number> = {
+  bt709: 1,
+  gamma22: 4,
+  gamma28: 5,
+  smpte170m: 6,
+  smpte240m: 7,
+  linear: 8,
+  'iec61966-2-4': 11,
+  bt1361e: 12,
+  'iec61966-2-1': 13,
+  'bt2020-10': 14,
+  'bt2020-12': 15,
+  smpte2084: 16,
+  'arib-std-b67': 18,
+};
+const PRIMARIES: Record<string, number> = {
+  bt709: 1,
+  bt470m: 4,
+  bt470bg: 5,
+  smpte170m: 6,
+  smpte240m: 7,
+  film: 8,
+  bt2020: 9,
+  smpte428: 10,
+  smpte431: 11,
+  smpte432: 12,
+};
 const RANGE: Record<string, number> = { tv: 1, pc: 2 };
 
 const FOURCC: Record<FrameFormat['pixFmt'], number[]> = {

@@ -24,28 +24,36 @@ describe('image upscaling', () => {
   });
   after(() => tmp.remove());
 
-  it('upscales a PNG x2 with a higher PSNR-Y than bicubic', { skip: !existsSync(BUTTERFLY) && 'needs ../shared/data/val/Set5' }, async () => {
-    const hr = await readRgb(BUTTERFLY);
-    const [lw, lh] = [hr.width / 2, hr.height / 2];
-    const lrPath = tmp.file('lr.png');
-    const lr = rgbResize(hr.data, hr.width, hr.height, lw, lh);
-    await sharp(lr, { raw: { width: lw, height: lh, channels: 3 } }).png().toFile(lrPath);
-    const out = tmp.file('sr.png');
-    const r = await runCli([lrPath, out, '--scale', '2']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(lines(r.stderr), [`wrote ${out} (${hr.width}x${hr.height})`]);
-    const sr = await readRgb(out);
-    assert.deepEqual([sr.width, sr.height], [hr.width, hr.height]);
-    const y = (d: Uint8Array) => rgbToY(d, hr.width * hr.height);
-    const bicubic = rgbResize(lr, lw, lh, hr.width, hr.height);
-    const pSr = psnr(y(sr.data), y(hr.data), hr.width, hr.height, { crop: 2 });
-    const pBic = psnr(y(bicubic), y(hr.data), hr.width, hr.height, { crop: 2 });
-    assert.ok(pSr > pBic + 1, `srvid ${pSr.toFixed(2)} dB vs bicubic ${pBic.toFixed(2)} dB`);
-  });
+  it(
+    'upscales a PNG x2 with a higher PSNR-Y than bicubic',
+    { skip: !existsSync(BUTTERFLY) && 'needs ../shared/data/val/Set5' },
+    async () => {
+      const hr = await readRgb(BUTTERFLY);
+      const [lw, lh] = [hr.width / 2, hr.height / 2];
+      const lrPath = tmp.file('lr.png');
+      const lr = rgbResize(hr.data, hr.width, hr.height, lw, lh);
+      await sharp(lr, { raw: { width: lw, height: lh, channels: 3 } })
+        .png()
+        .toFile(lrPath);
+      const out = tmp.file('sr.png');
+      const r = await runCli([lrPath, out, '--scale', '2']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stderr), [`wrote ${out} (${hr.width}x${hr.height})`]);
+      const sr = await readRgb(out);
+      assert.deepEqual([sr.width, sr.height], [hr.width, hr.height]);
+      const y = (d: Uint8Array) => rgbToY(d, hr.width * hr.height);
+      const bicubic = rgbResize(lr, lw, lh, hr.width, hr.height);
+      const pSr = psnr(y(sr.data), y(hr.data), hr.width, hr.height, { crop: 2 });
+      const pBic = psnr(y(bicubic), y(hr.data), hr.width, hr.height, { crop: 2 });
+      assert.ok(pSr > pBic + 1, `srvid ${pSr.toFixed(2)} dB vs bicubic ${pBic.toFixed(2)} dB`);
+    },
+  );
 
   it('writes jpg and webp by extension and keeps an alpha channel', async () => {
     const rgba = tmp.file('rgba.png');
-    await sharp({ create: { width: 40, height: 30, channels: 4, background: { r: 10, g: 200, b: 90, alpha: 0.5 } } }).png().toFile(rgba);
+    await sharp({ create: { width: 40, height: 30, channels: 4, background: { r: 10, g: 200, b: 90, alpha: 0.5 } } })
+      .png()
+      .toFile(rgba);
     for (const ext of ['jpg', 'webp', 'png']) {
       const out = tmp.file(`out.${ext}`);
       const r = await runCli([rgba, out, '--scale', '3', '-q']);
@@ -62,7 +70,9 @@ describe('image upscaling', () => {
 
   it('refuses image/video mixes and stdin/stdout for images, before doing anything', async () => {
     const src = tmp.file('mix.png');
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(src);
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(src);
     const cases: [string[], RegExp][] = [
       [[src, '-'], /^srvid: images are read from and written to files/],
       [['-', tmp.file('o.png')], /^srvid: images are read from and written to files/],
@@ -80,9 +90,13 @@ describe('image upscaling', () => {
 
   it('refuses to overwrite without -y, and says when the input is not an image', async () => {
     const src = tmp.file('small.png');
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(src);
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(src);
     const out = tmp.file('exists.png');
-    await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).png().toFile(out);
+    await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } })
+      .png()
+      .toFile(out);
     const r = await runCli([src, out]);
     assert.equal(r.code, 1);
     assert.deepEqual(lines(r.stderr), [`srvid: ${out} already exists; pass -y to overwrite it`]);

@@ -18,7 +18,12 @@ const H = 354;
 
 /** `key:value` fields of one stats-file line. */
 const fields = (line: string): Record<string, string> =>
-  Object.fromEntries(line.trim().split(/\s+/).map((kv) => kv.split(':') as [string, string]));
+  Object.fromEntries(
+    line
+      .trim()
+      .split(/\s+/)
+      .map((kv) => kv.split(':') as [string, string]),
+  );
 
 describe('quality math vs ffmpeg psnr/ssim filters', () => {
   let tmp: TempDir;
@@ -28,17 +33,43 @@ describe('quality math vs ffmpeg psnr/ssim filters', () => {
   it('agrees per frame within 0.01 dB (PSNR-Y) and 0.001 (SSIM-Y)', async (t) => {
     const ref = tmp.file('ref.mkv');
     const test = tmp.file('test.mkv');
-    await ffmpeg(['-i', SAMPLE, '-vf', `crop=${W}:${H}:3:2,setpts=N/(10*TB)`, '-r', '10', '-frames:v', '12', '-c:v', 'ffv1', '-pix_fmt', 'yuv420p', ref]);
+    await ffmpeg([
+      '-i',
+      SAMPLE,
+      '-vf',
+      `crop=${W}:${H}:3:2,setpts=N/(10*TB)`,
+      '-r',
+      '10',
+      '-frames:v',
+      '12',
+      '-c:v',
+      'ffv1',
+      '-pix_fmt',
+      'yuv420p',
+      ref,
+    ]);
     await ffmpeg(['-i', ref, '-c:v', 'libx264', '-crf', '38', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', test]);
     const psnrLog = tmp.file('psnr.log');
     const ssimLog = tmp.file('ssim.log');
     await ffmpeg([
-      '-i', test, '-i', ref, '-lavfi',
+      '-i',
+      test,
+      '-i',
+      ref,
+      '-lavfi',
       `[0:v]setpts=PTS-STARTPTS,split[a][b];[1:v]setpts=PTS-STARTPTS,split[c][d];[a][c]psnr=stats_file=${psnrLog};[b][d]ssim=stats_file=${ssimLog}`,
-      '-f', 'null', '-',
+      '-f',
+      'null',
+      '-',
     ]);
-    const ffPsnr = readFileSync(psnrLog, 'utf8').trim().split('\n').map((l) => Number(fields(l).psnr_y));
-    const ffSsim = readFileSync(ssimLog, 'utf8').trim().split('\n').map((l) => Number(fields(l).Y));
+    const ffPsnr = readFileSync(psnrLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => Number(fields(l).psnr_y));
+    const ffSsim = readFileSync(ssimLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => Number(fields(l).Y));
     const a = await decodeLumaAsStored(test, W, H);
     const b = await decodeLumaAsStored(ref, W, H);
     assert.equal(a.length, 12);
@@ -53,6 +84,8 @@ describe('quality math vs ffmpeg psnr/ssim filters', () => {
       assert.ok(Math.abs(s - ffSsim[i]!) <= 0.001, `frame ${i}: SSIM-Y ${s.toFixed(6)} vs ffmpeg ${ffSsim[i]}`);
       worst = [Math.max(worst[0]!, Math.abs(p - ffPsnr[i]!)), Math.max(worst[1]!, Math.abs(s - ffSsim[i]!))];
     }
-    t.diagnostic(`largest differences from ffmpeg (which prints PSNR to 0.01 dB, SSIM to 1e-6): PSNR-Y ${worst[0]!.toFixed(4)} dB, SSIM-Y ${worst[1]!.toExponential(2)}`);
+    t.diagnostic(
+      `largest differences from ffmpeg (which prints PSNR to 0.01 dB, SSIM to 1e-6): PSNR-Y ${worst[0]!.toFixed(4)} dB, SSIM-Y ${worst[1]!.toExponential(2)}`,
+    );
   });
 });

@@ -51,8 +51,21 @@ describe('--monitor', () => {
 
   it('streams hello, one message per frame, previews and the summary; ignores a stalled client; checks the token', async () => {
     const report = tmp.file('report.json');
-    const run = startCli([SAMPLE, tmp.file('out.mp4'), '--preset', 'ultrafast', '--monitor', '127.0.0.1:0', '--monitor-token', 's3cret',
-      '--monitor-wait', '--preview-every', '1', '--report', report]);
+    const run = startCli([
+      SAMPLE,
+      tmp.file('out.mp4'),
+      '--preset',
+      'ultrafast',
+      '--monitor',
+      '127.0.0.1:0',
+      '--monitor-token',
+      's3cret',
+      '--monitor-wait',
+      '--preview-every',
+      '1',
+      '--report',
+      report,
+    ]);
     await run.waitForStderr(/monitor: http:\/\/\S+/);
     const page = /monitor: (http:\/\/\S+)/.exec(run.stderr())![1]!;
     const base = new URL(page);
@@ -83,7 +96,10 @@ describe('--monitor', () => {
     assert.equal(m[0]?.mode, 'consistency');
     assert.deepEqual(m[0]?.outputSize, { width: 960, height: 720 });
     const frames = m.filter((x) => x.type === 'frame');
-    assert.deepEqual(frames.map((f) => f.index), Array.from({ length: FRAMES }, (_, i) => i));
+    assert.deepEqual(
+      frames.map((f) => f.index),
+      Array.from({ length: FRAMES }, (_, i) => i),
+    );
     for (const f of frames) {
       for (const k of ['srvid', 'bicubic'] as const) {
         const pair = f[k] as { psnr: number; ssim: number };

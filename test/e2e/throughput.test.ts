@@ -41,7 +41,8 @@ describe('workers, tiles and models', () => {
     assert.equal(one.length, FRAMES);
     assert.equal(three.length, FRAMES);
     for (let i = 0; i < FRAMES; i++) {
-      for (let p = 0; p < 3; p++) assert.ok(Buffer.from(one[i]![p]!.buffer).equals(Buffer.from(three[i]![p]!.buffer)), `frame ${i} plane ${p} differs`);
+      for (let p = 0; p < 3; p++)
+        assert.ok(Buffer.from(one[i]![p]!.buffer).equals(Buffer.from(three[i]![p]!.buffer)), `frame ${i} plane ${p} differs`);
     }
   });
 
@@ -96,7 +97,10 @@ describe('workers, tiles and models', () => {
     const r = await runCli([input, tmp.file('stats.mp4'), '--scale', '2', '--stats', '-q']);
     assert.equal(r.code, 0, r.stderr);
     const line = lines(r.stderr).at(-1) ?? '';
-    const m = /^stages \(mean ms per frame, overlapping\): decode wait ([\d.]+), convert ([\d.]+), inference ([\d.]+), chroma ([\d.]+), quality ([\d.]+), encode wait ([\d.]+)$/.exec(line);
+    const m =
+      /^stages \(mean ms per frame, overlapping\): decode wait ([\d.]+), convert ([\d.]+), inference ([\d.]+), chroma ([\d.]+), quality ([\d.]+), encode wait ([\d.]+)$/.exec(
+        line,
+      );
     assert.ok(m, line);
     assert.ok(Number(m[3]) > 0, 'inference took no time');
     assert.equal(Number(m[5]), 0, 'no metrics were asked for');

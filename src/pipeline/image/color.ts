@@ -48,8 +48,7 @@ export const rgbToYcbcr = (rgb: ArrayLike<number>, pixels: number, channels = 3)
 };
 
 /** Y only (the quality protocol's channel). */
-export const rgbToY = (rgb: ArrayLike<number>, pixels: number, channels = 3): Float32Array =>
-  rgbToYcbcr(rgb, pixels, channels).y;
+export const rgbToY = (rgb: ArrayLike<number>, pixels: number, channels = 3): Float32Array => rgbToYcbcr(rgb, pixels, channels).y;
 
 /** Float Y, Cb, Cr planes back to interleaved 8-bit RGB (rounded, clamped). */
 export const ycbcrToRgb = ({ y, cb, cr }: YCbCrPlanes): Uint8Array => {

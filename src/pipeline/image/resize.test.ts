@@ -61,12 +61,13 @@ describe('resizeBicubic', () => {
         const k = m / n;
         const center = (o + 0.5) / k - 0.5;
         const w = new Array<number>(n).fill(0);
-        for (let i = Math.floor(center - 2 / k) - 1; i <= Math.ceil(center + 2 / k) + 1; i++) w[fold(i, n)] = (w[fold(i, n)] as number) + k * cubic((center - i) * k);
+        for (let i = Math.floor(center - 2 / k) - 1; i <= Math.ceil(center + 2 / k) + 1; i++)
+          w[fold(i, n)] = (w[fold(i, n)] as number) + k * cubic((center - i) * k);
         const sum = w.reduce((a, b) => a + b, 0);
         return w.map((v) => v / sum);
       });
     let seed = 7;
-    const src = ramp(48, 30, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    const src = ramp(48, 30, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
     for (const [ow, oh] of [
       [24, 15],
       [16, 10],
@@ -77,7 +78,8 @@ describe('resizeBicubic', () => {
       for (let Y = 0; Y < oh; Y++) {
         for (let X = 0; X < ow; X++) {
           let v = 0;
-          for (let y = 0; y < 30; y++) for (let x = 0; x < 48; x++) v += (wy[Y]![y] as number) * (wx[X]![x] as number) * (src[y * 48 + x] as number);
+          for (let y = 0; y < 30; y++)
+            for (let x = 0; x < 48; x++) v += (wy[Y]![y] as number) * (wx[X]![x] as number) * (src[y * 48 + x] as number);
           assert.ok(Math.abs((out[Y * ow + X] as number) - v) < 1e-3, `${ow}x${oh} (${X},${Y}): ${out[Y * ow + X]} vs ${v}`);
         }
       }

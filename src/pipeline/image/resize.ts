@@ -43,12 +43,7 @@ const trimTaps = (outLength: number, taps: number, used: number, indices: Int32A
  * Weights for resampling one axis from `inLength` to `outLength` samples. `scale` is out/in, given
  * separately because a plane may be resized by its parent's factor (4:2:0 chroma of an odd-sized frame).
  */
-export const contributions = (
-  inLength: number,
-  outLength: number,
-  scale = outLength / inLength,
-  shift = 0,
-): Contributions => {
+export const contributions = (inLength: number, outLength: number, scale = outLength / inLength, shift = 0): Contributions => {
   const key = `${inLength}:${outLength}:${scale}:${shift}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -175,7 +170,8 @@ export const resizeBicubic = (
     }
   }
   const out = options.into ?? new Float32Array(outWidth * outHeight);
-  if (out.length !== outWidth * outHeight) throw new RangeError(`resizeBicubic: into has ${out.length} samples, expected ${outWidth * outHeight}`);
+  if (out.length !== outWidth * outHeight)
+    throw new RangeError(`resizeBicubic: into has ${out.length} samples, expected ${outWidth * outHeight}`);
   if (cy.taps !== 4) out.fill(0);
   const cyTaps = cy.taps;
   for (let y = 0; y < outHeight; y++) {
@@ -226,7 +222,14 @@ export const quantize = <T extends Uint8Array | Uint16Array>(src: Float32Array, 
 };
 
 /** Resizes interleaved 8-bit samples (RGB, RGBA, …) channel by channel. */
-export const resizeInterleaved = (data: Uint8Array, width: number, height: number, outWidth: number, outHeight: number, channels = 3): Uint8Array => {
+export const resizeInterleaved = (
+  data: Uint8Array,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  channels = 3,
+): Uint8Array => {
   const out = new Uint8Array(outWidth * outHeight * channels);
   const plane = new Float32Array(width * height);
   const resized = new Uint8Array(outWidth * outHeight);

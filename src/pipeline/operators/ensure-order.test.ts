@@ -24,7 +24,11 @@ describe('ensureOrder (marbles)', () => {
   it('errors when the source completes with a frame missing', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-c-|', values);
-      expectObservable(source.pipe(ensureOrder((x) => x))).toBe('-a---#', values, new Error('frame 1 never arrived; 1 later frames held back'));
+      expectObservable(source.pipe(ensureOrder((x) => x))).toBe(
+        '-a---#',
+        values,
+        new Error('frame 1 never arrived; 1 later frames held back'),
+      );
     });
   });
 

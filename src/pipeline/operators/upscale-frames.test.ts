@@ -37,7 +37,10 @@ describe('upscaleFrames (marbles)', () => {
     const counters = { active: 0, peak: 0 };
     new TestScheduler((x, y) => assert.deepEqual(x, y)).run(({ cold, expectObservable }) => {
       // Concurrency 2: frame 0 (5 ticks) and 1 (1 tick) start at 0; 2 starts at 1, 3 at 2; 0 ends at 5.
-      const out = cold('(abcd|)', { a, b, c, d }).pipe(upscaleFrames(timedUpscaler([5, 1, 1, 1], counters), 2), map((u) => u.frame));
+      const out = cold('(abcd|)', { a, b, c, d }).pipe(
+        upscaleFrames(timedUpscaler([5, 1, 1, 1], counters), 2),
+        map((u) => u.frame),
+      );
       expectObservable(out).toBe('-bcd-(a|)', { a, b, c, d });
     });
     assert.equal(counters.peak, 2);

@@ -9,7 +9,10 @@ describe('ClientQueue', () => {
     const sent: string[] = [];
     const q = new ClientQueue((d, done) => (sent.push(d), done()), 4, notice);
     for (let i = 0; i < 10; i++) q.push(`m${i}`);
-    assert.deepEqual(sent, Array.from({ length: 10 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      sent,
+      Array.from({ length: 10 }, (_, i) => `m${i}`),
+    );
     assert.equal(q.dropped, 0);
   });
 

@@ -37,7 +37,12 @@ export const frameToRgb = (frame: Frame, matrix: keyof typeof MATRICES): Buffer 
 };
 
 /** Builds the preview message; `maxWidth` bounds the JPEGs' size (default 1280). */
-export const makePreview = async (modelInput: Frame, output: Frame, matrix: string | undefined, maxWidth = 1280): Promise<PreviewMessage> => {
+export const makePreview = async (
+  modelInput: Frame,
+  output: Frame,
+  matrix: string | undefined,
+  maxWidth = 1280,
+): Promise<PreviewMessage> => {
   const m = matrix === 'bt709' ? 'bt709' : 'bt601';
   const { width, height } = output.format;
   const shown = Math.min(width, maxWidth);
@@ -50,5 +55,13 @@ export const makePreview = async (modelInput: Frame, output: Frame, matrix: stri
     .toBuffer();
   const after = await sharp(frameToRgb(output, m), raw(output)).resize(shown, shownHeight).jpeg({ quality: 85 }).toBuffer();
   const url = (b: Buffer): string => `data:image/jpeg;base64,${b.toString('base64')}`;
-  return { type: 'preview', v: SCHEMA_VERSION, index: output.index, width: shown, height: shownHeight, before: url(before), after: url(after) };
+  return {
+    type: 'preview',
+    v: SCHEMA_VERSION,
+    index: output.index,
+    width: shown,
+    height: shownHeight,
+    before: url(before),
+    after: url(after),
+  };
 };

@@ -94,7 +94,7 @@ export const helloMessage = (run: RunDescription): HelloMessage => ({
   type: 'hello',
   v: SCHEMA_VERSION,
   ...run,
-  metrics: { psnr: 'PSNR-Y in dB, peak 255 (1023 at 10 bits)', ssim: 'SSIM-Y, 8x8 blocks as ffmpeg\'s ssim filter' },
+  metrics: { psnr: 'PSNR-Y in dB, peak 255 (1023 at 10 bits)', ssim: "SSIM-Y, 8x8 blocks as ffmpeg's ssim filter" },
 });
 
 /** JSON has no Infinity: the PSNR of identical planes (∞) is capped at 100 dB, as docs/monitor.md says. */
@@ -130,7 +130,12 @@ export const createSummary = () => {
     fallback = r.fallback;
     if (!r.quality) return;
     measured++;
-    const m = { sp: finite(r.quality.srvid).psnr, ss: r.quality.srvid.ssim, bp: finite(r.quality.bicubic).psnr, bs: r.quality.bicubic.ssim };
+    const m = {
+      sp: finite(r.quality.srvid).psnr,
+      ss: r.quality.srvid.ssim,
+      bp: finite(r.quality.bicubic).psnr,
+      bs: r.quality.bicubic.ssim,
+    };
     for (const k of Object.keys(m) as (keyof typeof m)[]) {
       sums[k] += m[k];
       mins[k] = Math.min(mins[k], m[k]);

@@ -5,8 +5,18 @@ import { serveMonitor } from './serve-monitor.js';
 import { SCHEMA_VERSION, type FrameMessage } from './messages.js';
 
 const frame = (index: number, pad = 0): FrameMessage & { pad?: string } => ({
-  type: 'frame', v: SCHEMA_VERSION, index, ptsMs: index * 40, srvid: { psnr: 30, ssim: 0.9 }, bicubic: { psnr: 28, ssim: 0.85 },
-  fps: 10, latencyMs: 50, queueDepth: 2, dropped: 0, fallback: 0, ...(pad ? { pad: 'x'.repeat(pad) } : {}),
+  type: 'frame',
+  v: SCHEMA_VERSION,
+  index,
+  ptsMs: index * 40,
+  srvid: { psnr: 30, ssim: 0.9 },
+  bicubic: { psnr: 28, ssim: 0.85 },
+  fps: 10,
+  latencyMs: 50,
+  queueDepth: 2,
+  dropped: 0,
+  fallback: 0,
+  ...(pad ? { pad: 'x'.repeat(pad) } : {}),
 });
 
 const connect = async (url: string) => {
@@ -24,7 +34,10 @@ describe('serveMonitor', () => {
     for (let i = 0; i < 5; i++) server.publish(frame(i));
     const late = await connect(server.url.replace('http', 'ws') + 'ws');
     await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(late.got.map((m) => m.type + (m.index ?? '')), ['hello', 'frame2', 'frame3', 'frame4']);
+    assert.deepEqual(
+      late.got.map((m) => m.type + (m.index ?? '')),
+      ['hello', 'frame2', 'frame3', 'frame4'],
+    );
     await server.close(100);
     await late.closed;
   });
@@ -49,7 +62,10 @@ describe('serveMonitor', () => {
       // Either client: frames in order, and every frame either delivered or counted as dropped.
       const account = (got: typeof good.got): { frames: number[]; dropped: number } => {
         const frames = got.filter((m) => m.type === 'frame').map((m) => m.index!);
-        assert.deepEqual(frames, [...frames].sort((a, b) => a - b));
+        assert.deepEqual(
+          frames,
+          [...frames].sort((a, b) => a - b),
+        );
         assert.equal(got.at(-1)?.type, 'summary');
         const dropped = Math.max(0, ...got.filter((m) => m.type === 'dropped').map((m) => m.count!));
         assert.equal(frames.length + dropped, n, 'every frame message was delivered or counted as dropped');

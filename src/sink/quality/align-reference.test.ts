@@ -39,7 +39,7 @@ const source = (times: (number | null)[], highWater = 3) => {
 };
 
 describe('createReferenceAligner', () => {
-  it('pairs frames by time relative to each stream\'s start, releasing the ones passed over', async () => {
+  it("pairs frames by time relative to each stream's start, releasing the ones passed over", async () => {
     const { src, released } = source([1000, 1040, 1080, 1120, 1160, 1200]); // 25 fps reference, starts at 1 s
     const a = createReferenceAligner(src);
     const got = [];

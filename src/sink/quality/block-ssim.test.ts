@@ -16,7 +16,7 @@ describe('blockSsim (ffmpeg ssim filter)', () => {
     assert.equal(blockSsim(a, a, 24, 16), 1);
   });
 
-  it('matches the closed form for constant planes, with ffmpeg\'s rounded constants', () => {
+  it("matches the closed form for constant planes, with ffmpeg's rounded constants", () => {
     // Each 8×8 window: s1 = 64·100, s2 = 64·120, no variance: (2 s1 s2 + c1) / (s1² + s2² + c1), c1 = 416.
     const a = new Uint8Array(16 * 16).fill(100);
     const b = new Uint8Array(16 * 16).fill(120);
@@ -33,7 +33,8 @@ describe('blockSsim (ffmpeg ssim filter)', () => {
   });
 
   it('averages over windows stepping by 4: one changed block lowers exactly the windows that hold it', () => {
-    const w = 16, h = 16; // 4×4 blocks → 3×3 windows; block (0,0) is in 1 of them
+    const w = 16,
+      h = 16; // 4×4 blocks → 3×3 windows; block (0,0) is in 1 of them
     const a = noise(w * h, 9);
     const b = a.slice();
     for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) b[y * w + x] = 0;

@@ -7,7 +7,8 @@ import { createQualityProbe, downscaleFrame, resizePlane } from './create-qualit
 const frame = (width: number, height: number, index = 0): Frame => {
   const f = allocateFrame(index, index * 40, { width, height, pixFmt: 'yuv420p' });
   const [y, u, v] = f.planes;
-  for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) y.data[r * width + c] = Math.round(120 + 60 * Math.sin(c / 5) * Math.cos(r / 7));
+  for (let r = 0; r < height; r++)
+    for (let c = 0; c < width; c++) y.data[r * width + c] = Math.round(120 + 60 * Math.sin(c / 5) * Math.cos(r / 7));
   u.data.fill(110);
   v.data.fill(140);
   return f;
@@ -18,9 +19,11 @@ const nearest = (f: Frame, s: number): Frame => {
   const out = allocateFrame(f.index, f.ptsMs, { ...f.format, width: f.format.width * s, height: f.format.height * s });
   out.planes.forEach((p, i) => {
     const src = f.planes[i]!;
-    for (let r = 0; r < p.height; r++) for (let c = 0; c < p.width; c++) {
-      p.data[r * p.width + c] = src.data[Math.min(src.height - 1, Math.floor(r / s)) * src.width + Math.min(src.width - 1, Math.floor(c / s))]!;
-    }
+    for (let r = 0; r < p.height; r++)
+      for (let c = 0; c < p.width; c++) {
+        p.data[r * p.width + c] =
+          src.data[Math.min(src.height - 1, Math.floor(r / s)) * src.width + Math.min(src.width - 1, Math.floor(c / s))]!;
+      }
   });
   return out;
 };

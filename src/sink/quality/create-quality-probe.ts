@@ -41,7 +41,8 @@ export const cropPlane = (p: Plane, width: number, height: number): Plane => {
 export const downscaleFrame = (frame: Frame, scale: number): Frame => {
   const width = Math.floor(frame.format.width / scale);
   const height = Math.floor(frame.format.height / scale);
-  if (width < 8 || height < 8) throw new RangeError(`a ${frame.format.width}x${frame.format.height} frame is too small to downscale by ${scale}`);
+  if (width < 8 || height < 8)
+    throw new RangeError(`a ${frame.format.width}x${frame.format.height} frame is too small to downscale by ${scale}`);
   const max = (1 << bitDepth(frame.format.pixFmt)) - 1;
   const out = allocateFrame(frame.index, frame.ptsMs, { ...frame.format, width, height });
   out.planes.forEach((dst, i) => {
@@ -79,7 +80,11 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
       let pair: [Plane, Plane, Plane]; // ground truth, srvid, bicubic: all the same size
       if (o.mode === 'consistency') {
         const [y] = truth.planes;
-        pair = time(costs, 'resize', () => [y, resizePlane(out, y.width, y.height, 1 / s, max), resizePlane(bicubic, y.width, y.height, 1 / s, max)]);
+        pair = time(costs, 'resize', () => [
+          y,
+          resizePlane(out, y.width, y.height, 1 / s, max),
+          resizePlane(bicubic, y.width, y.height, 1 / s, max),
+        ]);
       } else {
         if (truth.format.width < out.width || truth.format.height < out.height) {
           throw new RangeError(`reference frame is ${truth.format.width}x${truth.format.height}, output ${out.width}x${out.height}`);

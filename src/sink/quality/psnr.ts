@@ -14,13 +14,7 @@ export const checkSameSize = (a: ArrayLike<number>, b: ArrayLike<number>, width:
   }
 };
 
-export const meanSquaredError = (
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  width: number,
-  height: number,
-  crop = 0,
-): number => {
+export const meanSquaredError = (a: ArrayLike<number>, b: ArrayLike<number>, width: number, height: number, crop = 0): number => {
   checkSameSize(a, b, width, height);
   if (width - 2 * crop <= 0 || height - 2 * crop <= 0) {
     throw new RangeError(`crop ${crop} leaves nothing of a ${width}x${height} plane`);
