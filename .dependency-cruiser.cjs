@@ -1,24 +1,57 @@
-/** Imports point inward: adapters (ingest, models, sink) never import each other; the pipeline imports no adapter. */
+/**
+ * The rooms of src/ and the arrows allowed between them (docs/architecture.md draws the same picture).
+ * Imports point inward: adapters use the pipeline's ports, the pure image/ helpers, the ffmpeg/ processes and
+ * errors.ts, never each other; only api/ wires adapters together, and the CLI talks to the API alone.
+ */
+const ADAPTERS = '(ingest|models|sink|quality|monitor)';
+
 module.exports = {
   forbidden: [
     {
       name: 'adapters-do-not-import-each-other',
       severity: 'error',
-      from: { path: '^src/(ingest|models|sink)/' },
-      to: { path: '^src/(ingest|models|sink)/', pathNot: '^src/$1/' },
+      from: { path: `^src/${ADAPTERS}/` },
+      to: { path: `^src/${ADAPTERS}/`, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'adapters-do-not-import-the-wiring',
+      severity: 'error',
+      from: { path: `^src/(${ADAPTERS.slice(1, -1)}|image|ffmpeg|pipeline)/` },
+      to: { path: '^src/(api|cli|index\\.ts)' },
     },
     {
       name: 'pipeline-imports-no-adapter',
+      comment: 'the pipeline is the core: frame, ports, progress, operators; it imports only itself and errors.ts',
       severity: 'error',
       from: { path: '^src/pipeline/' },
-      to: { path: '^src/(ingest|models|sink|cli|api)/' },
+      to: { path: '^src/', pathNot: '^src/(pipeline/|errors\\.ts$)' },
     },
     {
-      name: 'only-the-two-spawners-use-child-process',
-      comment: 'ffmpeg/ffprobe are spawned in src/ingest/spawn-decoder.ts and src/sink/spawn-encoder.ts only',
+      name: 'image-is-pure',
+      comment: 'resampling and colour: functions on planes, nothing else from src',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(ingest/spawn-decoder|sink/spawn-encoder)\\.ts$' },
+      from: { path: '^src/image/' },
+      to: { path: '^src/', pathNot: '^src/(image/|errors\\.ts$|pipeline/frame\\.ts$)' },
+    },
+    {
+      name: 'ffmpeg-uses-only-ports',
+      comment: 'the process room knows the port types and errors, not the adapters that use it',
+      severity: 'error',
+      from: { path: '^src/ffmpeg/' },
+      to: { path: '^src/', pathNot: '^src/(ffmpeg/|errors\\.ts$|pipeline/(ports|frame)\\.ts$)' },
+    },
+    {
+      name: 'only-src-ffmpeg-spawns',
+      comment: 'ffmpeg and ffprobe are started in src/ffmpeg/ only',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/ffmpeg/' },
       to: { path: '^(node:)?child_process$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'the-cli-talks-to-the-api-alone',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/', pathNot: '^src/(cli/|api/|errors\\.ts$|pipeline/ports\\.ts$)' },
     },
     { name: 'src-does-not-import-tests', severity: 'error', from: { path: '^src/' }, to: { path: '^test/' } },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },

@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     // The dashboard page: plain browser JavaScript, with uPlot loaded by a script tag.
-    files: ['src/sink/monitor/page/**/*.js'],
+    files: ['src/monitor/page/**/*.js'],
     languageOptions: {
       sourceType: 'script',
       globals: {

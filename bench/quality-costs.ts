@@ -2,8 +2,8 @@
 // --report and --reference add to a frame, measured on the main thread where the pipeline runs them.
 import { spawnSync } from 'node:child_process';
 import { allocateFrame, makeFrame, type Frame } from '../src/pipeline/frame.js';
-import { createQualityProbe, resizePlane } from '../src/sink/quality/create-quality-probe.js';
-import { makePreview } from '../src/sink/monitor/make-preview.js';
+import { createQualityProbe, resizePlane } from '../src/quality/create-quality-probe.js';
+import { makePreview } from '../src/monitor/make-preview.js';
 
 const W = 640;
 const H = 360;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { upscaleImage } from '../src/api/upscale-image.js';
 import { readImage } from '../src/ingest/read-image.js';
-import { resizeInterleaved as resizeRgb } from '../src/pipeline/image/resize.js';
+import { resizeInterleaved as resizeRgb } from '../src/image/resize.js';
 
 const SAMPLE = new URL('../samples/street-360p.mp4', import.meta.url).pathname;
 const OUT = new URL('./comparison.png', import.meta.url).pathname;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
-import { resizeBicubic } from '../src/pipeline/image/resize.js';
+import { resizeBicubic } from '../src/image/resize.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAIN = new URL('../training/train.py', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 """Training and validation data: BT.601 studio-range Y, LR by antialiased bicubic as MATLAB's imresize does it.
 
-The degradation is the one `srvid eval` applies (src/pipeline/image/resize.ts): Keys cubic (a = -0.5), kernel
+The degradation is the one `srvid eval` applies (src/image/resize.ts): Keys cubic (a = -0.5), kernel
 widened by the factor when downscaling, symmetric edges, HR rounded to 8 bits before it is downscaled. Training
 on PIL's bicubic instead (which renormalises a truncated kernel at the edges and took unrounded HR) left the
 network's LR at the borders slightly different from the one it was scored on: training's own validation read

@@ -8,11 +8,11 @@ import { extname, join, basename } from 'node:path';
 import { AbortedError, InputError } from '../errors.js';
 import { IMAGE_EXTENSIONS, readImage } from '../ingest/read-image.js';
 import { upscaleLuma } from '../models/espcn/upscale-frame.js';
-import { rgbToY } from '../pipeline/image/color.js';
-import { quantize, resizeBicubic } from '../pipeline/image/resize.js';
+import { rgbToY } from '../image/color.js';
+import { quantize, resizeBicubic } from '../image/resize.js';
 import type { LumaModel } from '../pipeline/ports.js';
-import { psnr } from '../sink/quality/psnr.js';
-import { ssim } from '../sink/quality/ssim.js';
+import { psnr } from '../quality/psnr.js';
+import { ssim } from '../quality/ssim.js';
 import { loadLumaModel, type ModelChoice } from './load-model.js';
 
 export interface EvalRow {

@@ -6,7 +6,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { AbortedError, OutputError, UsageError } from '../errors.js';
 import type { FrameReport, VideoInfo } from '../pipeline/ports.js';
 import { checkOutputPath } from '../sink/create-encoder-sink.js';
-import { makePreview } from '../sink/monitor/make-preview.js';
+import { makePreview } from '../monitor/make-preview.js';
 import {
   createSummary,
   frameMessage,
@@ -14,8 +14,8 @@ import {
   type FrameMessage,
   type RunDescription,
   type SummaryMessage,
-} from '../sink/monitor/messages.js';
-import { serveMonitor, type MonitorServer } from '../sink/monitor/serve-monitor.js';
+} from '../monitor/messages.js';
+import { serveMonitor, type MonitorServer } from '../monitor/serve-monitor.js';
 
 export interface ObserveRunOptions {
   readonly monitor?: { readonly host: string; readonly port: number; readonly token?: string; readonly wait?: boolean };

@@ -1,11 +1,12 @@
 /** Still images: ESPCN on BT.601 Y, bicubic on Cb/Cr (and alpha). */
 import { existsSync } from 'node:fs';
-import { AbortedError, InputError, OutputError, UsageError } from '../errors.js';
+import { AbortedError, InputError, OutputError } from '../errors.js';
 import { readImage } from '../ingest/read-image.js';
 import { upscaleLuma } from '../models/espcn/upscale-frame.js';
-import { rgbToYcbcr, ycbcrToRgb } from '../pipeline/image/color.js';
-import { quantize, resizeBicubic } from '../pipeline/image/resize.js';
+import { rgbToYcbcr, ycbcrToRgb } from '../image/color.js';
+import { quantize, resizeBicubic } from '../image/resize.js';
 import { writeImage } from '../sink/write-image.js';
+import { checkScale } from './choices.js';
 import { loadLumaModel, type ModelChoice } from './load-model.js';
 
 export interface UpscaleImageOptions extends ModelChoice {
@@ -22,7 +23,7 @@ export interface UpscaleImageOptions extends ModelChoice {
  * await upscaleImage({ input: 'in.png', output: 'out.png', scale: 2 });
  */
 export const upscaleImage = async (o: UpscaleImageOptions): Promise<{ width: number; height: number }> => {
-  if (![2, 3, 4].includes(o.scale)) throw new UsageError(`unsupported scale ${o.scale}; use 2, 3 or 4`);
+  checkScale(o.scale);
   if (existsSync(o.output) && !o.overwrite) throw new OutputError(`${o.output} already exists; pass -y to overwrite it`);
   if (!existsSync(o.input)) throw new InputError(`${o.input}: no such file`);
   const img = await readImage(o.input);

@@ -6,15 +6,16 @@ import { pipeline as pipeStreams } from 'node:stream/promises';
 import { InputError, UsageError } from '../errors.js';
 import { createFrameSource } from '../ingest/create-frame-source.js';
 import { isFullRange, transportPixFmt } from '../ingest/decoder-args.js';
-import { probeVideo } from '../ingest/probe-input.js';
-import { resolveFfmpeg } from '../ingest/resolve-ffmpeg.js';
+import { probeVideo } from '../ffmpeg/probe-input.js';
+import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
 import type { FrameReport, FrameSource, Progress, QualityMode, StageTimes, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { checkOutputPath, createEncoderSink } from '../sink/create-encoder-sink.js';
 import { defaultCodec, muxerForPath } from '../sink/encoder-args.js';
-import type { RunDescription } from '../sink/monitor/messages.js';
-import { createReferenceAligner } from '../sink/quality/align-reference.js';
-import { createQualityProbe } from '../sink/quality/create-quality-probe.js';
+import type { RunDescription } from '../monitor/messages.js';
+import { createReferenceAligner } from '../quality/align-reference.js';
+import { createQualityProbe } from '../quality/create-quality-probe.js';
+import { checkScale } from './choices.js';
 import { loadVideoUpscaler, type VideoModelChoice } from './load-model.js';
 
 export interface UpscaleVideoOptions extends VideoModelChoice {
@@ -71,7 +72,7 @@ const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
  *   onProgress: (p) => console.error(`${p.frames}/${p.totalFrames}`) });
  */
 export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideoResult> => {
-  if (![2, 3, 4].includes(o.scale)) throw new UsageError(`unsupported scale ${o.scale}; use 2, 3 or 4`);
+  checkScale(o.scale);
   if (o.input !== '-' && !isUrl(o.input) && !existsSync(o.input)) throw new InputError(`${o.input}: no such file`);
   checkOutputPath(o.output, o.overwrite ?? false);
   const muxer = o.format ?? (o.output === '-' ? 'matroska' : muxerForPath(o.output));

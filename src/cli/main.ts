@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 /** The composition root of the `srvid` command: parse, wire, run, report. */
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { diagnose } from '../api/doctor.js';
 import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
 import { observeRun, parseMonitorAddress } from '../api/observe-run.js';
 import { upscaleVideo } from '../api/upscale-video.js';
 import { AbortedError, SrvidError, UsageError } from '../errors.js';
-import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
+import { isImagePath } from '../api/choices.js';
 import type { Progress, StageTimes } from '../pipeline/ports.js';
 import { formatDuration, formatProgress } from './format-progress.js';
 import { renderHelp } from './options.js';
@@ -86,7 +85,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     return;
   }
   const [input, output] = cli.positionals as [string, string];
-  const isImage = (p: string): boolean => IMAGE_EXTENSIONS.has(extname(p).toLowerCase());
+  const isImage = isImagePath;
   if (isImage(input) || isImage(output)) {
     if (input === '-' || output === '-') throw new UsageError('images are read from and written to files; - (stdin/stdout) is for video');
     if (!isImage(input)) throw new UsageError(`${output} is an image, but ${input} is not: upscale videos to a video file (.mp4, .mkv, …)`);

@@ -8,7 +8,7 @@ import { DecodeError, InputError, tailLines } from '../errors.js';
 import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pipeline/frame.js';
 import type { FrameSource } from '../pipeline/ports.js';
 import { decoderArgs, type DecoderArgsOptions } from './decoder-args.js';
-import { spawnDecoder } from './spawn-decoder.js';
+import { spawnDecoder } from '../ffmpeg/spawn-decoder.js';
 import { MatroskaFrameSplitter } from './split-frames.js';
 
 export interface FrameSourceOptions extends Omit<DecoderArgsOptions, 'pixFmt'> {

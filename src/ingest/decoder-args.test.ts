@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decoderArgs, transportPixFmt } from './decoder-args.js';
-import { parseFfmpegMajor } from './resolve-ffmpeg.js';
+import { parseFfmpegMajor } from '../ffmpeg/resolve-ffmpeg.js';
 
 describe('decoderArgs', () => {
   const base = { input: 'in.mp4', videoStreamIndex: 2, pixFmt: 'yuv420p' as const, strict: true };

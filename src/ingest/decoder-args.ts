@@ -44,16 +44,5 @@ export const decoderArgs = (o: DecoderArgsOptions): string[] => [
 export const transportPixFmt = (sourceBitDepth: number, ffmpegMajor: number): PixelFormat =>
   sourceBitDepth > 8 && ffmpegMajor >= 5 ? 'yuv420p10le' : 'yuv420p';
 
-export const probeArgs = (input: string): string[] => [
-  '-v',
-  'error',
-  '-print_format',
-  'json',
-  '-show_format',
-  '-show_streams',
-  '-show_chapters',
-  input,
-];
-
 /** Whether the probed input is full range (JPEG levels). */
 export const isFullRange = (pixFmt: string, range: string | undefined): boolean => range === 'pc' || pixFmt.startsWith('yuvj');

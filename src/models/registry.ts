@@ -6,11 +6,28 @@ import { ModelError, UsageError } from '../errors.js';
 /** models/ at the package root, from src/models or dist/models alike. */
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
+/** The shipped model families, best quality first; `--model` takes these names. */
 export const MODEL_FAMILIES = ['espcn', 'espcn-int8', 'espcn-light'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+/** Every upscaling factor srvid supports. */
 export const SCALES = [2, 3, 4] as const;
+export type Scale = (typeof SCALES)[number];
+
+/** `scale` as a supported factor, or a UsageError that lists them. */
+export const checkScale = (scale: number): Scale => {
+  if (!(SCALES as readonly number[]).includes(scale)) throw new UsageError(`unsupported scale ${scale}; use ${SCALES.join(', ')}`);
+  return scale as Scale;
+};
+
+/** `name` as a shipped model family, or a UsageError that lists them. */
+export const checkModelFamily = (name: string): ModelFamily => {
+  if (!(MODEL_FAMILIES as readonly string[]).includes(name)) throw new UsageError(`unknown model "${name}"; available: ${MODEL_FAMILIES.join(', ')}`);
+  return name as ModelFamily;
+};
 
 /** Scales each family is trained for. */
-const FAMILY_SCALES: Record<(typeof MODEL_FAMILIES)[number], readonly number[]> = { espcn: SCALES, 'espcn-int8': SCALES, 'espcn-light': [2] };
+const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = { espcn: SCALES, 'espcn-int8': SCALES, 'espcn-light': [2] };
 
 export interface ModelEntry {
   readonly name: string;
@@ -20,13 +37,8 @@ export interface ModelEntry {
 }
 
 export const findModel = (family: string, scale: number, dir = MODELS_DIR): ModelEntry => {
-  if (!(MODEL_FAMILIES as readonly string[]).includes(family)) {
-    throw new UsageError(`unknown model "${family}"; available: ${MODEL_FAMILIES.join(', ')}`);
-  }
-  if (!(SCALES as readonly number[]).includes(scale)) {
-    throw new UsageError(`unsupported scale ${scale}; use 2, 3 or 4`);
-  }
-  const trained = FAMILY_SCALES[family as (typeof MODEL_FAMILIES)[number]];
+  const trained = FAMILY_SCALES[checkModelFamily(family)];
+  checkScale(scale);
   if (!trained.includes(scale)) {
     throw new UsageError(`${family} is trained for x${trained.join(', x')} only; use --model espcn for x${scale}`);
   }

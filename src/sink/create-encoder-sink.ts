@@ -9,7 +9,7 @@ import type { Frame, FrameFormat } from '../pipeline/frame.js';
 import type { FrameSink, VideoInfo } from '../pipeline/ports.js';
 import { encoderArgs, type EncoderSettings } from './encoder-args.js';
 import { matroskaFrameHeader, matroskaHeader } from './matroska-writer.js';
-import { spawnEncoder } from './spawn-encoder.js';
+import { spawnEncoder } from '../ffmpeg/spawn-encoder.js';
 
 export interface EncoderSinkOptions {
   readonly ffmpeg: string;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Subscription } from 'rxjs';
 import { createFrameSource } from '../../src/ingest/create-frame-source.js';
-import { resolveFfmpeg } from '../../src/ingest/resolve-ffmpeg.js';
+import { resolveFfmpeg } from '../../src/ffmpeg/resolve-ffmpeg.js';
 import type { Frame } from '../../src/pipeline/frame.js';
 import { killLeftovers, processesMentioning, waitUntilGone } from '../helpers/cli.js';
 import { FFMPEG, FFPROBE, makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';

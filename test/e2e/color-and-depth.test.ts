@@ -1,7 +1,7 @@
 /** Colour tags, full range, 10-bit and odd sizes, each checked on the output's tags and on its samples. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { psnr } from '../../src/sink/quality/psnr.js';
+import { psnr } from '../../src/quality/psnr.js';
 import { killLeftovers, lines, runCli } from '../helpers/cli.js';
 import { ffmpeg, makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { decodeLumaAsStored, decodePlanes, meanSample } from '../helpers/planes.js';

@@ -4,9 +4,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { rgbToY } from '../../src/pipeline/image/color.js';
-import { resizeInterleaved as rgbResize } from '../../src/pipeline/image/resize.js';
-import { psnr } from '../../src/sink/quality/psnr.js';
+import { rgbToY } from '../../src/image/color.js';
+import { resizeInterleaved as rgbResize } from '../../src/image/resize.js';
+import { psnr } from '../../src/quality/psnr.js';
 import { lines, runCli } from '../helpers/cli.js';
 import { makeTempDir, type TempDir } from '../helpers/clips.js';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { blockSsim } from '../../src/sink/quality/block-ssim.js';
-import { psnr } from '../../src/sink/quality/psnr.js';
+import { blockSsim } from '../../src/quality/block-ssim.js';
+import { psnr } from '../../src/quality/psnr.js';
 import { ffmpeg, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { decodeLumaAsStored } from '../helpers/planes.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { psnr } from '../../src/sink/quality/psnr.js';
+import { psnr } from '../../src/quality/psnr.js';
 import { killLeftovers, runCli } from '../helpers/cli.js';
 import { ffmpeg, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { decodeGray } from '../helpers/planes.js';

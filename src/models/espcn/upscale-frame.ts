@@ -1,6 +1,6 @@
 /** A frame upscaler: the luma model on Y (in tiles when the frame is large), bicubic on the 4:2:0 chroma planes. */
 import { allocateFrame, bitDepth, type Frame, type Plane } from '../../pipeline/frame.js';
-import { leftSitedShift, quantize, resizeBicubic } from '../../pipeline/image/resize.js';
+import { leftSitedShift, quantize, resizeBicubic } from '../../image/resize.js';
 import type { LumaModel, Upscaled, Upscaler } from '../../pipeline/ports.js';
 
 /**

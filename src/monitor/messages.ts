@@ -2,7 +2,7 @@
  * The monitor's messages (schema version 1, documented in docs/monitor.md) and the run summary. Pure: the
  * server, the dashboard and `--report` all use these shapes.
  */
-import type { FrameReport, MetricPair, QualityMode } from '../../pipeline/ports.js';
+import type { FrameReport, MetricPair, QualityMode } from '../pipeline/ports.js';
 
 export const SCHEMA_VERSION = 1;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Observable } from 'rxjs';
-import { allocateFrame, type Frame } from '../../pipeline/frame.js';
-import type { FrameSource } from '../../pipeline/ports.js';
+import { allocateFrame, type Frame } from '../pipeline/frame.js';
+import type { FrameSource } from '../pipeline/ports.js';
 import { createReferenceAligner } from './align-reference.js';
 
 const format = { width: 8, height: 8, pixFmt: 'yuv420p' as const };

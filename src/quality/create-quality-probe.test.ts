@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allocateFrame, type Frame } from '../../pipeline/frame.js';
+import { allocateFrame, type Frame } from '../pipeline/frame.js';
 import { createQualityProbe, downscaleFrame, resizePlane } from './create-quality-probe.js';
 
 /** A smooth 8-bit test frame (gradients and a ripple), chroma flat. */

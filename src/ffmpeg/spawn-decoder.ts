@@ -2,7 +2,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { InputError, tailLines } from '../errors.js';
-import { watchChild, type WatchedChild } from '../pipeline/child-state.js';
+import { watchChild, type WatchedChild } from './child-state.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -3,7 +3,7 @@
  * Catmull-Rom like the metric's baseline) of the model's input, and of srvid's output.
  */
 import sharp from 'sharp';
-import { bitDepth, type Frame } from '../../pipeline/frame.js';
+import { bitDepth, type Frame } from '../pipeline/frame.js';
 import { SCHEMA_VERSION, type PreviewMessage } from './messages.js';
 
 /** Studio-range YCbCr → RGB coefficients (Kr, Kb) of the two matrices video uses. */

@@ -1,8 +1,18 @@
 /** Turns ffprobe's JSON (`-show_format -show_streams -show_chapters`) into VideoInfo. Pure. */
 import { InputError } from '../errors.js';
 import type { ColorTags, StreamInfo, StreamType, VideoInfo } from '../pipeline/ports.js';
-import { probeArgs } from './decoder-args.js';
 import { runFfprobe } from './spawn-decoder.js';
+
+const probeArgs = (input: string): string[] => [
+  '-v',
+  'error',
+  '-print_format',
+  'json',
+  '-show_format',
+  '-show_streams',
+  '-show_chapters',
+  input,
+];
 
 interface ProbeStream {
   index?: number;

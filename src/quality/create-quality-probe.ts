@@ -6,9 +6,9 @@
  * - `consistency`: the input, compared with the output downscaled back to the input's size.
  * Intermediate planes are rounded to whole samples, as they would be in a video.
  */
-import { allocateFrame, bitDepth, type Frame, type Plane, type Samples } from '../../pipeline/frame.js';
-import { leftSitedShift, quantize, resizeBicubic } from '../../pipeline/image/resize.js';
-import type { FrameQuality, MetricPair, QualityMode, QualityProbe } from '../../pipeline/ports.js';
+import { allocateFrame, bitDepth, type Frame, type Plane, type Samples } from '../pipeline/frame.js';
+import { leftSitedShift, quantize, resizeBicubic } from '../image/resize.js';
+import type { FrameQuality, MetricPair, QualityMode, QualityProbe } from '../pipeline/ports.js';
 import { blockSsim } from './block-ssim.js';
 import { psnr } from './psnr.js';
 

@@ -5,8 +5,8 @@
  * index. Output frames arrive in order, so reference frames before the match are released at once.
  */
 import type { Subscription } from 'rxjs';
-import type { Frame } from '../../pipeline/frame.js';
-import type { FrameSource } from '../../pipeline/ports.js';
+import type { Frame } from '../pipeline/frame.js';
+import type { FrameSource } from '../pipeline/ports.js';
 
 export interface ReferenceAligner {
   frameFor(output: Frame): Promise<Frame | null>;
