@@ -9,6 +9,11 @@ export interface BackendStatus {
   readonly id: string;
   readonly device: 'cpu' | 'gpu';
   readonly ok: boolean;
+  /**
+   * Whether doctor loaded it. GPU candidates are left untried where no GPU device node exists (they cannot work
+   * there, and Dawn/Vulkan prints driver noise on stderr) unless `verbose`; then `ok` is false and `reason` says so.
+   */
+  readonly tried: boolean;
   /** Milliseconds for one x2 forward on a 64×64 plane (after a warm-up run), when it loads. */
   readonly ms?: number;
   readonly reason?: string;
@@ -24,7 +29,18 @@ export interface DoctorReport {
   readonly auto: string | null;
   /** Whether a GPU device node exists (/dev/nvidia0, /dev/dri/renderD*, …); `auto` tries GPUs only then. */
   readonly gpuDevice: boolean;
+  /** Whether every candidate was tried, GPU ones included where no GPU device node exists. */
+  readonly verbose: boolean;
 }
+
+export interface DiagnoseOptions {
+  readonly ffmpeg?: string;
+  readonly ffprobe?: string;
+  /** Try GPU candidates even without a GPU device node (they may print driver noise on stderr). */
+  readonly verbose?: boolean;
+}
+
+const NOT_TRIED_NO_GPU = 'no GPU device node; `srvid doctor --verbose` tries anyway';
 
 const PROTOCOLS = ['file', 'pipe', 'http', 'https', 'tcp', 'udp', 'rtmp', 'srt', 'hls'];
 const ENCODERS = ['libx264', 'libx265', 'libvpx-vp9', 'libaom-av1', 'libsvtav1'];
@@ -41,16 +57,17 @@ const probeBackend = async (id: string): Promise<BackendStatus> => {
       await model.run(plane, 64, 64);
       const t0 = performance.now();
       await model.run(plane, 64, 64);
-      return { id, device: c.device, ok: true, ms: performance.now() - t0 };
+      return { id, device: c.device, ok: true, tried: true, ms: performance.now() - t0 };
     } finally {
       await model.dispose();
     }
   } catch (err) {
-    return { id, device: c.device, ok: false, reason: (err as Error).message };
+    return { id, device: c.device, ok: false, tried: true, reason: (err as Error).message };
   }
 };
 
-export const diagnose = async (o: { ffmpeg?: string; ffprobe?: string } = {}): Promise<DoctorReport> => {
+export const diagnose = async (o: DiagnoseOptions = {}): Promise<DoctorReport> => {
+  const verbose = o.verbose ?? false;
   let ffmpeg: DoctorReport['ffmpeg'];
   try {
     const tools = await resolveFfmpeg(o);
@@ -77,9 +94,13 @@ export const diagnose = async (o: { ffmpeg?: string; ffprobe?: string } = {}): P
     bundledPath = null;
   }
   const bundledVersion = bundledPath ? await readToolOutput(bundledPath, ['-version']) : null;
-  const backends: BackendStatus[] = [];
-  for (const c of CANDIDATES) backends.push(await probeBackend(c.id)); // one at a time: they share the cores
   const gpu = hasGpuDevice();
+  const backends: BackendStatus[] = [];
+  for (const c of CANDIDATES) {
+    if (c.device === 'gpu' && !gpu && !verbose)
+      backends.push({ id: c.id, device: c.device, ok: false, tried: false, reason: NOT_TRIED_NO_GPU });
+    else backends.push(await probeBackend(c.id)); // one at a time: they share the cores
+  }
   const auto =
     candidatesFor('auto', 'auto').find((c) => (gpu || c.device === 'cpu') && backends.find((b) => b.id === c.id)?.ok)?.id ?? null;
   return {
@@ -91,5 +112,6 @@ export const diagnose = async (o: { ffmpeg?: string; ffprobe?: string } = {}): P
     backends,
     auto,
     gpuDevice: gpu,
+    verbose,
   };
 };

@@ -25,7 +25,11 @@ export const formatDoctor = (r: DoctorReport, header: string): string => {
   out.push('', 'backends (ESPCN x2 on a 64x64 plane):');
   const width = Math.max(...r.backends.map((b) => b.id.length));
   for (const b of r.backends) {
-    const status = b.ok ? `ok    ${(b.ms ?? 0).toFixed(1)} ms` : `no    ${b.reason ?? ''}`;
+    const status = !b.tried
+      ? `--    not tried: ${b.reason ?? ''}`
+      : b.ok
+        ? `ok    ${(b.ms ?? 0).toFixed(1)} ms`
+        : `no    ${b.reason ?? ''}`;
     out.push(`  ${b.id.padEnd(width)}  ${b.device}  ${status}`);
   }
   out.push('', `--backend auto --device auto uses: ${r.auto ?? 'nothing (no backend loads)'}`);
