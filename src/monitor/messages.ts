@@ -1,8 +1,8 @@
 /**
  * The monitor's messages (schema version 1, documented in docs/monitor.md) and the run summary. Pure: the
- * server, the dashboard and `--report` all use these shapes.
+ * server, the dashboard and `--report` all use these shapes. Fields are only ever added within a version.
  */
-import type { FrameReport, MetricPair, QualityMode } from '../pipeline/ports.js';
+import type { DetailEstimate, FrameReport, MetricPair, QualityMode } from '../pipeline/ports.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -23,12 +23,26 @@ export interface RunDescription {
   readonly crop: number;
   readonly frameRate: number | null;
   readonly totalFrames: number | null;
+  /** `consistency` mode: every how many frames a detail estimate is made (the probe's `detailEvery`); null: never. */
+  readonly detailEvery?: number | null;
+}
+
+/** What one figure measures: a short label for a tile or a line, and the same in full. */
+export interface FigureDescription {
+  readonly label: string;
+  readonly description: string;
 }
 
 export interface HelloMessage extends RunDescription {
   readonly type: 'hello';
   readonly v: number;
+  readonly detailEvery: number | null;
   readonly metrics: { readonly psnr: string; readonly ssim: string };
+  /**
+   * What each figure measures, in words: `main` for the frame messages' `srvid`/`bicubic` pair, `detail` for
+   * their `detail` pair (null when no frame gets one). null when no quality is computed.
+   */
+  readonly figures: { readonly main: FigureDescription; readonly detail: FigureDescription | null } | null;
 }
 
 export interface FrameMessage {
@@ -39,6 +53,8 @@ export interface FrameMessage {
   /** null when the frame has no ground truth (or no metric is computed). */
   readonly srvid: MetricPair | null;
   readonly bicubic: MetricPair | null;
+  /** `consistency` mode, on every `detailEvery`-th frame: the detail estimate (absent on other frames). */
+  readonly detail?: DetailEstimate;
   readonly fps: number;
   readonly latencyMs: number;
   readonly queueDepth: number;
@@ -51,6 +67,16 @@ export interface MetricStats {
   readonly min: number | null;
 }
 
+/** The detail estimates of a run (consistency mode with a shadow), kept apart from the main figures. */
+export interface DetailSummary {
+  /** Frames that carried a detail estimate. */
+  readonly frames: number;
+  readonly srvid: { readonly psnr: MetricStats; readonly ssim: MetricStats };
+  readonly bicubic: { readonly psnr: MetricStats; readonly ssim: MetricStats };
+  /** Mean main-thread milliseconds per estimated frame (the network's time in its worker not included). */
+  readonly costMs: number;
+}
+
 export interface SummaryMessage {
   readonly type: 'summary';
   readonly v: number;
@@ -61,10 +87,19 @@ export interface SummaryMessage {
   readonly measured: number;
   readonly elapsedSec: number;
   readonly fps: number;
+  /** The main figures' frames only: in consistency mode, faithfulness to the input. */
   readonly srvid: { readonly psnr: MetricStats; readonly ssim: MetricStats };
   readonly bicubic: { readonly psnr: MetricStats; readonly ssim: MetricStats };
-  /** Mean milliseconds per frame of each quality step. */
-  readonly costMs: { readonly bicubic: number; readonly resize: number; readonly psnr: number; readonly ssim: number } | null;
+  /** Detail estimates; null when no frame had one (every mode but consistency with a shadow). */
+  readonly detail: DetailSummary | null;
+  /** Mean milliseconds per measured frame of each quality step; `shadow` is the detail estimates' share. */
+  readonly costMs: {
+    readonly bicubic: number;
+    readonly resize: number;
+    readonly psnr: number;
+    readonly ssim: number;
+    readonly shadow: number;
+  } | null;
   readonly dropped: number;
   readonly fallback: number;
 }
@@ -90,11 +125,58 @@ export interface DroppedMessage {
 
 export type MonitorMessage = HelloMessage | FrameMessage | SummaryMessage | PreviewMessage | DroppedMessage;
 
+const ordinal = (n: number): string => {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+};
+
+/** Every frame, or every Nth frame, in words. */
+export const everyNth = (every: number): string => (every === 1 ? 'every frame' : `every ${ordinal(every)} frame`);
+
+/** What the main figures (a frame's `srvid`/`bicubic` pair) and the detail estimates measure, by mode. */
+export const describeFigures = (run: Pick<RunDescription, 'mode' | 'scale' | 'reference' | 'detailEvery'>): HelloMessage['figures'] => {
+  const s = run.scale;
+  const every = run.mode === 'consistency' && run.detailEvery ? run.detailEvery : null;
+  const main: FigureDescription | null =
+    run.mode === 'consistency'
+      ? {
+          label: 'faithfulness to the input',
+          description:
+            'the output downscaled back to the input size (antialiased bicubic), against the input: how faithful the ' +
+            'output is to its input, not how much detail it adds (an output that adds none can score high)',
+        }
+      : run.mode === 'self'
+        ? {
+            label: 'reconstruction of the input',
+            description: `the input downscaled by ${s} (antialiased bicubic), upscaled by srvid and by bicubic, against the input itself; ${s} px border cropped: the SR papers' protocol`,
+          }
+        : run.mode === 'reference'
+          ? {
+              label: 'against the reference video',
+              description: run.reference ?? 'against the reference video, frames paired by timestamp',
+            }
+          : null;
+  if (!main) return null;
+  const detail: FigureDescription | null = every
+    ? {
+        label: `detail estimate (${everyNth(every)})`,
+        description:
+          `detail estimate: ${everyNth(every)} of the input downscaled by ${s} (antialiased bicubic), upscaled by srvid ` +
+          `and by bicubic, against the input frame itself; ${s} px border cropped. The self protocol on a sample of ` +
+          'frames, computed beside the run: the output is not affected',
+      }
+    : null;
+  return { main, detail };
+};
+
 export const helloMessage = (run: RunDescription): HelloMessage => ({
   type: 'hello',
   v: SCHEMA_VERSION,
   ...run,
+  detailEvery: run.mode === 'consistency' && run.detailEvery ? run.detailEvery : null, // 0: none
   metrics: { psnr: 'PSNR-Y in dB, peak 255 (1023 at 10 bits)', ssim: "SSIM-Y, 8x8 blocks as ffmpeg's ssim filter" },
+  figures: describeFigures(run),
 });
 
 /** JSON has no Infinity: the PSNR of identical planes (∞) is capped at 100 dB, as docs/monitor.md says. */
@@ -108,6 +190,7 @@ export const frameMessage = (r: FrameReport): FrameMessage => ({
   ptsMs: r.ptsMs,
   srvid: r.quality ? finite(r.quality.srvid) : null,
   bicubic: r.quality ? finite(r.quality.bicubic) : null,
+  ...(r.quality?.detail ? { detail: { srvid: finite(r.quality.detail.srvid), bicubic: finite(r.quality.detail.bicubic) } } : {}),
   fps: r.fps,
   latencyMs: r.latencyMs,
   queueDepth: r.queueDepth,
@@ -115,11 +198,33 @@ export const frameMessage = (r: FrameReport): FrameMessage => ({
   fallback: r.fallback,
 });
 
-/** Accumulates frame reports into the summary (mean and min of each metric, mean cost of each step). */
-export const createSummary = () => {
+/** Mean and min of the PSNR and SSIM of srvid and bicubic over the pairs added. */
+const createPairStats = () => {
   const sums = { sp: 0, ss: 0, bp: 0, bs: 0 };
   const mins = { sp: Infinity, ss: Infinity, bp: Infinity, bs: Infinity };
-  const cost = { bicubic: 0, resize: 0, psnr: 0, ssim: 0 };
+  let n = 0;
+  const add = (srvid: MetricPair, bicubic: MetricPair): void => {
+    n++;
+    const m = { sp: finite(srvid).psnr, ss: srvid.ssim, bp: finite(bicubic).psnr, bs: bicubic.ssim };
+    for (const k of Object.keys(m) as (keyof typeof m)[]) {
+      sums[k] += m[k];
+      mins[k] = Math.min(mins[k], m[k]);
+    }
+  };
+  const stats = (k: keyof typeof sums): MetricStats => (n ? { mean: sums[k] / n, min: mins[k] } : { mean: null, min: null });
+  return {
+    add,
+    count: () => n,
+    srvid: () => ({ psnr: stats('sp'), ssim: stats('ss') }),
+    bicubic: () => ({ psnr: stats('bp'), ssim: stats('bs') }),
+  };
+};
+
+/** Accumulates frame reports into the summary (mean and min of each metric, mean cost of each step). */
+export const createSummary = () => {
+  const main = createPairStats();
+  const detail = createPairStats();
+  const cost = { bicubic: 0, resize: 0, psnr: 0, ssim: 0, shadow: 0 };
   let frames = 0;
   let measured = 0;
   let dropped = 0;
@@ -130,19 +235,10 @@ export const createSummary = () => {
     fallback = r.fallback;
     if (!r.quality) return;
     measured++;
-    const m = {
-      sp: finite(r.quality.srvid).psnr,
-      ss: r.quality.srvid.ssim,
-      bp: finite(r.quality.bicubic).psnr,
-      bs: r.quality.bicubic.ssim,
-    };
-    for (const k of Object.keys(m) as (keyof typeof m)[]) {
-      sums[k] += m[k];
-      mins[k] = Math.min(mins[k], m[k]);
-    }
-    for (const k of Object.keys(cost) as (keyof typeof cost)[]) cost[k] += r.quality.costMs[k];
+    main.add(r.quality.srvid, r.quality.bicubic);
+    if (r.quality.detail) detail.add(r.quality.detail.srvid, r.quality.detail.bicubic);
+    for (const k of Object.keys(cost) as (keyof typeof cost)[]) cost[k] += r.quality.costMs[k] ?? 0;
   };
-  const stats = (k: keyof typeof sums): MetricStats => (measured ? { mean: sums[k] / measured, min: mins[k] } : { mean: null, min: null });
   const message = (run: { elapsedSec: number; fps: number; error?: string }): SummaryMessage => ({
     type: 'summary',
     v: SCHEMA_VERSION,
@@ -152,10 +248,19 @@ export const createSummary = () => {
     measured,
     elapsedSec: run.elapsedSec,
     fps: run.fps,
-    srvid: { psnr: stats('sp'), ssim: stats('ss') },
-    bicubic: { psnr: stats('bp'), ssim: stats('bs') },
+    srvid: main.srvid(),
+    bicubic: main.bicubic(),
+    detail: detail.count()
+      ? { frames: detail.count(), srvid: detail.srvid(), bicubic: detail.bicubic(), costMs: cost.shadow / detail.count() }
+      : null,
     costMs: measured
-      ? { bicubic: cost.bicubic / measured, resize: cost.resize / measured, psnr: cost.psnr / measured, ssim: cost.ssim / measured }
+      ? {
+          bicubic: cost.bicubic / measured,
+          resize: cost.resize / measured,
+          psnr: cost.psnr / measured,
+          ssim: cost.ssim / measured,
+          shadow: cost.shadow / measured,
+        }
       : null,
     dropped,
     fallback,

@@ -72,11 +72,22 @@ export interface Upscaled {
   readonly times: UpscaleTimes;
 }
 
+/** What runs the network, as data for progress lines, monitors and reports. */
+export interface UpscalerRuntime {
+  /** The model's name, such as `espcn-x2`, or the path given as a model file. */
+  readonly model: string;
+  /** The runtime that loaded it, such as `onnxruntime-cpu` or `tfjs-wasm`. */
+  readonly backend: string;
+  /** Worker threads (1: the network runs on the calling thread). */
+  readonly workers: number;
+  /** onnxruntime threads in each worker; null when the runtime sets its own. */
+  readonly threadsPerWorker: number | null;
+}
+
 /** Upscales whole frames (luma by the model, chroma conventionally). */
 export interface Upscaler {
   readonly scale: number;
-  /** Model name and backend, for progress and reports. */
-  readonly description: string;
+  readonly runtime: UpscalerRuntime;
   /** Frames it can work on at the same time (worker threads); the pipeline keeps at least this many queued. */
   readonly parallelism: number;
   upscale(frame: Frame): Promise<Upscaled>;
@@ -124,12 +135,34 @@ export interface MetricPair {
   readonly ssim: number;
 }
 
+/**
+ * `consistency` mode's detail estimate on a shadow frame: the input frame downscaled by the scale (as `self` mode
+ * does), upscaled by srvid's network and by bicubic, both compared with the input frame itself (`scale` px border
+ * cropped). It measures detail where consistency cannot; the output is never affected.
+ */
+export interface DetailEstimate {
+  readonly srvid: MetricPair;
+  readonly bicubic: MetricPair;
+}
+
 /** One frame's quality against the stated reference, for srvid and for plain bicubic on the same frame. */
 export interface FrameQuality {
   readonly srvid: MetricPair;
   readonly bicubic: MetricPair;
-  /** Milliseconds this frame cost per step: bicubic upscale, resizing for the comparison, PSNR, SSIM. */
-  readonly costMs: { readonly bicubic: number; readonly resize: number; readonly psnr: number; readonly ssim: number };
+  /** `consistency` mode, on every Nth frame when the probe has a shadow: see DetailEstimate. Absent otherwise. */
+  readonly detail?: DetailEstimate;
+  /**
+   * Milliseconds this frame cost per step: bicubic upscale, resizing for the comparison, PSNR, SSIM; `shadow`:
+   * the detail estimate's main-thread work on this frame (downscale, bicubic, PSNR, SSIM; not the network, which
+   * runs in a worker), 0 or absent on frames without one.
+   */
+  readonly costMs: {
+    readonly bicubic: number;
+    readonly resize: number;
+    readonly psnr: number;
+    readonly ssim: number;
+    readonly shadow?: number;
+  };
 }
 
 /** Measures each upscaled frame; in `self` mode it also makes the low-resolution frame the model sees. */
@@ -137,6 +170,8 @@ export interface QualityProbe {
   readonly mode: QualityMode;
   /** Samples excluded at each border before measuring. */
   readonly crop: number;
+  /** `consistency` mode with a shadow: every how many frames a detail estimate is made (null or absent: never). */
+  readonly detailEvery?: number | null;
   /** The frame given to the upscaler: the input itself, or (`self`) the input downscaled by the scale. */
   prepare(frame: Frame): Frame;
   /** Null when there is no ground truth for this frame (a reference video without a frame at its time). */

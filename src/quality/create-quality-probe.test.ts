@@ -71,6 +71,130 @@ describe('createQualityProbe', () => {
     assert.equal(await probe.measure(low, low, nearest(low, 2)), null);
   });
 
+  describe('consistency with a shadow (detail estimate)', () => {
+    /** The probe's own bicubic as the "network": its detail must equal the bicubic baseline exactly. */
+    const bicubicUp = (f: Frame, s: number): Frame => {
+      const out = allocateFrame(f.index, f.ptsMs, { ...f.format, width: f.format.width * s, height: f.format.height * s });
+      out.planes.forEach((p, i) => p.data.set(resizePlane(f.planes[i]!, p.width, p.height, s, 255).data));
+      return out;
+    };
+    /** Runs `count` frames through prepare and measure as the pipeline does, with `up` as the network. */
+    const run = async (every: number, count: number, up: (f: Frame) => Frame, size: [number, number] = [64, 48]) => {
+      const calls: { index: number; width: number; height: number }[] = [];
+      const probe = createQualityProbe({
+        mode: 'consistency',
+        scale: 2,
+        shadow: {
+          every,
+          upscale: async (lr) => {
+            calls.push({ index: lr.index, width: lr.format.width, height: lr.format.height });
+            return up(lr);
+          },
+        },
+      });
+      const results = [];
+      for (let i = 0; i < count; i++) {
+        const src = frame(size[0], size[1], i);
+        const input = probe.prepare(src);
+        assert.equal(input, src, 'consistency mode gives the model the input itself');
+        const out = nearest(src, 2);
+        const before = { src: src.bytes.slice(), out: out.bytes.slice() };
+        const q = await probe.measure(src, input, out);
+        assert.deepEqual(out.bytes, before.out, `frame ${i}: the output frame is untouched`);
+        assert.deepEqual(src.bytes, before.src, `frame ${i}: the input frame is untouched`);
+        results.push(q!);
+      }
+      await probe.close();
+      return { probe, calls, results };
+    };
+
+    it('measures detail on every Nth frame only; the network sees the input downscaled by the scale', async () => {
+      const { probe, calls, results } = await run(3, 7, (f) => nearest(f, 2));
+      assert.equal(probe.detailEvery, 3);
+      assert.equal(probe.crop, 0);
+      assert.deepEqual(
+        results.map((q) => q.detail !== undefined),
+        [true, false, false, true, false, false, true],
+      );
+      assert.deepEqual(
+        calls,
+        [0, 3, 6].map((index) => ({ index, width: 32, height: 24 })),
+      );
+      for (const [i, q] of results.entries()) {
+        assert.ok(Number.isFinite(q.srvid.psnr), 'the consistency figures are still there');
+        if (!q.detail) {
+          assert.equal(q.costMs.shadow, 0);
+          continue;
+        }
+        // Nearest neighbour as the "network" loses to bicubic on a smooth frame.
+        assert.ok(q.detail.bicubic.psnr > q.detail.srvid.psnr, `frame ${i}: ${JSON.stringify(q.detail)}`);
+        assert.ok(q.detail.bicubic.ssim > q.detail.srvid.ssim && q.detail.bicubic.ssim <= 1);
+        assert.ok(q.costMs.shadow! > 0, `frame ${i}: the shadow's main-thread time is counted`);
+      }
+    });
+
+    it('a network that is plain bicubic scores exactly the bicubic baseline', async () => {
+      const { results } = await run(2, 3, (f) => bicubicUp(f, 2));
+      assert.ok(results[0]!.detail && results[2]!.detail && !results[1]!.detail);
+      for (const q of [results[0]!, results[2]!]) assert.deepEqual(q.detail!.srvid, q.detail!.bicubic);
+    });
+
+    it("is self mode's measurement of the same frame, on frames of odd size too", async () => {
+      for (const [w, h] of [
+        [64, 48],
+        [67, 51],
+      ] as const) {
+        const { results } = await run(1, 1, (f) => nearest(f, 2), [w, h]);
+        const self = createQualityProbe({ mode: 'self', scale: 2 });
+        const src = frame(w, h);
+        const low = self.prepare(src);
+        const q = await self.measure(src, low, nearest(low, 2));
+        assert.deepEqual(results[0]!.detail, { srvid: q!.srvid, bicubic: q!.bicubic });
+      }
+    });
+
+    it('starts the network in prepare(), and also works when measure() is called alone', async () => {
+      let started = 0;
+      const probe = createQualityProbe({
+        mode: 'consistency',
+        scale: 2,
+        shadow: { every: 1, upscale: async (lr) => (started++, nearest(lr, 2)) },
+      });
+      const a = frame(40, 32, 0);
+      probe.prepare(a);
+      assert.equal(started, 1, 'the shadow runs beside the frame, not after it');
+      assert.ok((await probe.measure(a, a, nearest(a, 2)))?.detail);
+      assert.equal(started, 1, 'one inference per shadow frame');
+      const b = frame(40, 32, 1);
+      assert.ok((await probe.measure(b, b, nearest(b, 2)))?.detail);
+      assert.equal(started, 2);
+    });
+
+    it("reports the network's failure from measure(); frames too small to downscale get no estimate", async () => {
+      const failing = createQualityProbe({
+        mode: 'consistency',
+        scale: 2,
+        shadow: { every: 1, upscale: () => Promise.reject(new Error('worker gone')) },
+      });
+      const a = frame(40, 32);
+      failing.prepare(a);
+      await assert.rejects(failing.measure(a, a, nearest(a, 2)), /worker gone/);
+      failing.prepare(frame(40, 32, 1)); // never measured: its rejection must not go unhandled
+      await failing.close();
+      const { results, calls } = await run(1, 2, (f) => nearest(f, 2), [14, 40]);
+      assert.deepEqual(calls, []);
+      assert.ok(results.every((q) => q.detail === undefined && Number.isFinite(q.srvid.psnr)));
+    });
+
+    it('is for consistency mode only, with a positive whole `every`', () => {
+      const upscale = async (f: Frame): Promise<Frame> => f;
+      assert.throws(() => createQualityProbe({ mode: 'self', scale: 2, shadow: { every: 10, upscale } }), /consistency mode/);
+      for (const every of [0, -1, 2.5, NaN])
+        assert.throws(() => createQualityProbe({ mode: 'consistency', scale: 2, shadow: { every, upscale } }), /positive integer/);
+      assert.equal(createQualityProbe({ mode: 'consistency', scale: 2 }).detailEvery, null);
+    });
+  });
+
   it('identical frames give infinite PSNR and SSIM 1', async () => {
     const probe = createQualityProbe({ mode: 'reference', scale: 2, reference: async (f) => f });
     const low = frame(24, 16);

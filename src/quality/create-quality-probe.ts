@@ -3,12 +3,15 @@
  * SSIM-Y for srvid's output and for plain bicubic upscaling of the same model input, against:
  * - `reference`: the frame of a given high-resolution video at the same time;
  * - `self`: the input itself, which the probe first downscales (antialiased bicubic) for the model;
- * - `consistency`: the input, compared with the output downscaled back to the input's size.
+ * - `consistency`: the input, compared with the output downscaled back to the input's size. That is faithfulness
+ *   to the input, not detail; so with a `shadow`, every Nth frame also gets a detail estimate: the input frame
+ *   degraded as `self` mode does, upscaled by the network (an extra, small inference whose result is only
+ *   measured) and by bicubic, both compared with the input frame itself.
  * Intermediate planes are rounded to whole samples, as they would be in a video.
  */
 import { allocateFrame, bitDepth, type Frame, type Plane, type Samples } from '../pipeline/frame.js';
 import { leftSitedShift, quantize, resizeBicubic } from '../image/resize.js';
-import type { FrameQuality, MetricPair, QualityMode, QualityProbe } from '../pipeline/ports.js';
+import type { DetailEstimate, FrameQuality, MetricPair, QualityMode, QualityProbe } from '../pipeline/ports.js';
 import { blockSsim } from './block-ssim.js';
 import { psnr } from './psnr.js';
 
@@ -18,6 +21,18 @@ export interface QualityProbeOptions {
   /** `reference` mode: the ground-truth frame for an output frame (null when there is none). */
   readonly reference?: (output: Frame) => Promise<Frame | null>;
   readonly close?: () => Promise<void>;
+  /** `consistency` mode only: a detail estimate on every `every`-th frame (see DetailEstimate). */
+  readonly shadow?: ShadowOptions;
+}
+
+export interface ShadowOptions {
+  /** Frames whose index is a multiple of `every` (0 included) get a detail estimate. A positive integer. */
+  readonly every: number;
+  /**
+   * The network on a low-resolution frame (the run's own upscaler): given the input frame downscaled by the
+   * scale, it returns that frame upscaled by the scale. Its result is measured and dropped, never output.
+   */
+  readonly upscale: (lr: Frame) => Promise<Frame>;
 }
 
 const blank = (data: Samples, n: number): Samples => (data instanceof Uint16Array ? new Uint16Array(n) : new Uint8Array(n));
@@ -60,14 +75,81 @@ const time = <T>(costs: Record<string, number>, key: string, f: () => T): T => {
   return result;
 };
 
+/** PSNR-Y and SSIM-Y of `test` against `truth` (same size), timed into `costs[key]`. */
+const compare = (truth: Plane, test: Plane, max: number, costs: Record<string, number>, psnrKey: string, ssimKey: string): MetricPair => ({
+  psnr: time(costs, psnrKey, () => psnr(truth.data, test.data, truth.width, truth.height, { peak: max })),
+  ssim: time(costs, ssimKey, () => blockSsim(truth.data, test.data, truth.width, truth.height, max)),
+});
+
+/** A shadow frame on its way: the degraded input, the network's result (settled, never rejecting), main-thread ms. */
+interface Shadow {
+  readonly lr: Frame;
+  readonly sr: Promise<{ readonly frame: Frame } | { readonly error: unknown }>;
+  readonly ms: number;
+}
+
+/**
+ * The detail estimate of one shadow frame: the input's luma against the network's and bicubic's upscaling of
+ * its degraded copy, both cropped to the upscaled size and then by `scale` at each border, as in `self` mode.
+ */
+const measureShadow = (source: Frame, lr: Frame, sr: Frame, scale: number, max: number, costs: Record<string, number>): DetailEstimate => {
+  const [low] = lr.planes;
+  const width = low.width * scale;
+  const height = low.height * scale;
+  if (sr.format.width !== width || sr.format.height !== height) {
+    throw new RangeError(`the shadow upscale returned ${sr.format.width}x${sr.format.height}, expected ${width}x${height}`);
+  }
+  const [truth, net, bicubic] = time(costs, 'shadow', () => [
+    cropBorder(cropPlane(source.planes[0], width, height), scale),
+    cropBorder(sr.planes[0], scale),
+    cropBorder(resizePlane(low, width, height, scale, max), scale),
+  ]);
+  return {
+    srvid: compare(truth, net, max, costs, 'shadow', 'shadow'),
+    bicubic: compare(truth, bicubic, max, costs, 'shadow', 'shadow'),
+  };
+};
+
 export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
   const s = o.scale;
   if (o.mode === 'reference' && !o.reference) throw new TypeError('reference mode needs a reference');
+  const sh = o.shadow;
+  if (sh && o.mode !== 'consistency') throw new TypeError(`a shadow detail estimate is for consistency mode, not ${o.mode}`);
+  if (sh && !(Number.isInteger(sh.every) && sh.every > 0)) throw new RangeError(`shadow every must be a positive integer, not ${sh.every}`);
   const crop = o.mode === 'self' ? s : 0; // the SR protocol crops `scale` at each border
+  // Shadow frames started by prepare() and not yet measured: at most the frames in flight, one in `every`.
+  const pending = new Map<number, Shadow>();
+  const onGrid = (frame: Frame): boolean => sh !== undefined && frame.index % sh.every === 0;
+  /** Degrades the input (main thread, timed) and hands it to the network; null when the frame is too small. */
+  const startShadow = (frame: Frame): Shadow | null => {
+    if (!sh || Math.floor(frame.format.width / s) < 8 || Math.floor(frame.format.height / s) < 8) return null;
+    const t0 = performance.now();
+    const lr = downscaleFrame(frame, s);
+    const ms = performance.now() - t0;
+    let sr: Shadow['sr'];
+    try {
+      sr = sh.upscale(lr).then(
+        (frame) => ({ frame }),
+        (error: unknown) => ({ error }),
+      );
+    } catch (error) {
+      sr = Promise.resolve({ error });
+    }
+    return { lr, sr, ms };
+  };
   return {
     mode: o.mode,
     crop,
-    prepare: (frame) => (o.mode === 'self' ? downscaleFrame(frame, s) : frame),
+    detailEvery: sh?.every ?? null,
+    prepare: (frame) => {
+      if (o.mode === 'self') return downscaleFrame(frame, s);
+      // The shadow starts here, so its inference runs beside the frame's own instead of holding up measure().
+      if (onGrid(frame) && !pending.has(frame.index)) {
+        const shadow = startShadow(frame);
+        if (shadow) pending.set(frame.index, shadow);
+      }
+      return frame;
+    },
     measure: async (source, modelInput, output): Promise<FrameQuality | null> => {
       const depth = bitDepth(output.format.pixFmt);
       const max = (1 << depth) - 1;
@@ -93,19 +175,36 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
       }
       const inner = (q: Plane): Plane => (crop ? cropBorder(q, crop) : q);
       const [g, sr, bc] = pair.map(inner) as [Plane, Plane, Plane];
-      const metric = (p: Plane): MetricPair => ({
-        psnr: time(costs, 'psnr', () => psnr(g.data, p.data, g.width, g.height, { peak: max })),
-        ssim: time(costs, 'ssim', () => blockSsim(g.data, p.data, g.width, g.height, max)),
-      });
-      const srvid = metric(sr);
-      const base = metric(bc);
+      const srvid = compare(g, sr, max, costs, 'psnr', 'ssim');
+      const base = compare(g, bc, max, costs, 'psnr', 'ssim');
+      let detail: DetailEstimate | undefined;
+      if (o.mode === 'consistency' && onGrid(source)) {
+        const shadow = pending.get(source.index) ?? startShadow(source); // started here when prepare() was not called
+        for (const index of pending.keys()) if (index <= source.index) pending.delete(index); // frames come in order
+        if (shadow) {
+          const result = await shadow.sr;
+          if ('error' in result) throw result.error;
+          costs.shadow = shadow.ms;
+          detail = measureShadow(source, shadow.lr, result.frame, s, max, costs);
+        }
+      }
       return {
         srvid,
         bicubic: base,
-        costMs: { bicubic: costs.bicubic ?? 0, resize: costs.resize ?? 0, psnr: costs.psnr ?? 0, ssim: costs.ssim ?? 0 },
+        ...(detail ? { detail } : {}),
+        costMs: {
+          bicubic: costs.bicubic ?? 0,
+          resize: costs.resize ?? 0,
+          psnr: costs.psnr ?? 0,
+          ssim: costs.ssim ?? 0,
+          shadow: costs.shadow ?? 0,
+        },
       };
     },
-    close: () => o.close?.() ?? Promise.resolve(),
+    close: () => {
+      pending.clear();
+      return o.close?.() ?? Promise.resolve();
+    },
   };
 };
 

@@ -1,7 +1,8 @@
 /**
  * The monitor over a real run: a real WebSocket client (the `ws` package) gets the hello, exactly one frame
  * message per frame in order with finite metrics, previews and the summary; a client that never reads does
- * not hold the run up; a wrong token is refused. --report writes the same summary and rows.
+ * not hold the run up; a wrong token is refused. --report writes the same summary and rows. In the default
+ * (consistency) mode, every Nth frame message also carries a detail estimate, summarised apart.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -125,5 +126,28 @@ describe('--monitor', () => {
     assert.equal(written.frames.length, FRAMES);
     assert.deepEqual(written.summary, summary);
     assert.equal(written.run.mode, 'consistency');
+
+    // What each figure measures, in words: the main pair is faithfulness to the input, not a gain.
+    const hello = m[0] as Msg & { figures: { main: { label: string }; detail: { label: string; description: string } | null } };
+    assert.equal(hello.figures.main.label, 'faithfulness to the input');
+    // From here on the run must make detail estimates (shadow frames, on by default in consistency mode).
+    const every = hello.detailEvery as number;
+    assert.ok(Number.isInteger(every) && every >= 1, `hello.detailEvery is ${JSON.stringify(hello.detailEvery)}`);
+    assert.match(hello.figures.detail?.description ?? '', /^detail estimate: every \d*\w* ?frame of the input downscaled by 2/);
+    assert.deepEqual(
+      frames.filter((f) => f.detail !== undefined).map((f) => f.index),
+      frames.map((f) => f.index as number).filter((i) => i % every === 0),
+    );
+    for (const f of frames.filter((x) => x.detail !== undefined)) {
+      const d = f.detail as Record<'srvid' | 'bicubic', { psnr: number; ssim: number }>;
+      for (const k of ['srvid', 'bicubic'] as const) {
+        assert.ok(Number.isFinite(d[k].psnr) && d[k].psnr > 20 && d[k].psnr < 60, `frame ${f.index} detail ${k} PSNR ${d[k].psnr}`);
+        assert.ok(d[k].ssim > 0 && d[k].ssim <= 1, `frame ${f.index} detail ${k} SSIM ${d[k].ssim}`);
+      }
+    }
+    const detail = summary.detail as { frames: number; srvid: { psnr: { mean: number } }; costMs: number };
+    assert.equal(detail.frames, Math.ceil(FRAMES / every));
+    assert.ok(Number.isFinite(detail.srvid.psnr.mean) && detail.costMs > 0);
+    assert.ok((summary.costMs as { shadow: number }).shadow > 0);
   });
 });

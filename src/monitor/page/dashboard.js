@@ -1,28 +1,53 @@
 // srvid monitor page: connects to /ws on the same host (with the page's ?token=), plots each frame message,
 // shows previews. No build step: plain browser JavaScript and uPlot served by srvid itself.
+//
+// In consistency mode the per-frame srvid/bicubic pair is faithfulness to the input (the output downscaled back),
+// not detail: there the headline is the detail estimate's gain over bicubic (the shadow frames' `detail` pair), and
+// the faithfulness figures are shown under their own label, never as a gain. Other modes show the pair as the gain.
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const state = { frames: 0, previews: 0, summary: null, hello: null, missed: 0, sums: { sp: 0, bp: 0, ss: 0, bs: 0, n: 0 } };
+  const state = {
+    frames: 0,
+    previews: 0,
+    summary: null,
+    hello: null,
+    missed: 0,
+    sums: { sp: 0, bp: 0, ss: 0, bs: 0, n: 0 },
+    detail: { sp: 0, bp: 0, ss: 0, bs: 0, n: 0 },
+  };
   window.srvidDashboard = state; // read by the browser test
   const x = [],
     psnr = [],
     bic = [],
+    detailSr = [],
+    detailBic = [],
     fps = [],
     latency = [];
+  const consistency = () => state.hello !== null && state.hello.mode === 'consistency';
+  const detailEvery = () => (consistency() ? state.hello.detailEvery || null : null);
 
   const width = (id) => Math.max(300, $(id).clientWidth - 12);
-  const psnrChart = new uPlot(
-    {
-      width: width('chart-psnr'),
-      height: 260,
-      scales: { x: { time: false } },
-      axes: [{ label: 'frame' }, { label: 'dB' }],
-      series: [{ label: 'frame' }, { label: 'srvid', stroke: '#d33', width: 1.5 }, { label: 'bicubic', stroke: '#36c', width: 1.5 }],
-    },
-    [x, psnr, bic],
-    $('chart-psnr'),
-  );
+  // Made at the hello (or the first frame, should a hello never come): its series depend on the mode.
+  let psnrChart = null;
+  const psnrData = () => (detailEvery() ? [x, psnr, bic, detailSr, detailBic] : [x, psnr, bic]);
+  const makePsnrChart = () => {
+    const series = detailEvery()
+      ? [
+          { label: 'frame' },
+          { label: 'srvid, faithfulness', stroke: '#d33', width: 1 },
+          { label: 'bicubic, faithfulness', stroke: '#36c', width: 1 },
+          // The estimate exists on every Nth frame only: dots, joined across the frames between.
+          { label: 'srvid, detail estimate', stroke: '#900', width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 7 } },
+          { label: 'bicubic, detail estimate', stroke: '#036', width: 2, dash: [6, 4], spanGaps: true, points: { show: true, size: 7 } },
+        ]
+      : [{ label: 'frame' }, { label: 'srvid', stroke: '#d33', width: 1.5 }, { label: 'bicubic', stroke: '#36c', width: 1.5 }];
+    psnrChart = new uPlot(
+      { width: width('chart-psnr'), height: 260, scales: { x: { time: false } }, axes: [{ label: 'frame' }, { label: 'dB' }], series },
+      psnrData(),
+      $('chart-psnr'),
+    );
+  };
   const speedChart = new uPlot(
     {
       width: width('chart-speed'),
@@ -45,14 +70,25 @@
     redraw = true;
     requestAnimationFrame(() => {
       redraw = false;
-      psnrChart.setData([x, psnr, bic]);
+      psnrChart.setData(psnrData());
       speedChart.setData([x, fps, latency]);
     });
   };
   const fmt = (v, d) => (v === null || v === undefined ? '–' : v.toFixed(d));
+  const signed = (v) => `${v >= 0 ? '+' : ''}${fmt(v, 2)}`;
   const setStatus = (text, cls) => {
     $('status').textContent = text;
     $('status').className = `status ${cls}`;
+  };
+  const everyNth = (n) => {
+    const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] || 'th';
+    return n === 1 ? 'every frame' : `every ${n}${suffix} frame`;
+  };
+  /** The headline's label in consistency mode: what the gain is, from how many frames. */
+  const gainLabel = () => {
+    const every = detailEvery();
+    if (!every) return 'detail gain over bicubic: not estimated in this run (faithfulness below is not a gain)';
+    return `detail gain over bicubic (dB): estimate from ${everyNth(every)}, ${state.detail.n} so far`;
   };
 
   const onHello = (m) => {
@@ -60,15 +96,32 @@
     $('run').textContent =
       `${m.input} (${m.inputSize.width}x${m.inputSize.height}) → ${m.output} (${m.outputSize.width}x${m.outputSize.height}), ` +
       `x${m.scale}, ${m.model} on ${m.backend}${m.totalFrames ? `, ${m.totalFrames} frames` : ''}`;
+    const d = m.figures && m.figures.detail ? m.figures.detail.description : '';
+    const detail = d ? ` ${d[0].toUpperCase()}${d.slice(1)}.` : '';
     $('reference').textContent = m.mode
-      ? `${m.mode}: ${m.reference}. ${m.metrics.psnr}; ${m.metrics.ssim}.`
+      ? `${m.mode}: ${m.reference}.${detail} ${m.metrics.psnr}; ${m.metrics.ssim}.`
       : 'no quality metrics in this run';
+    if (consistency()) {
+      $('tile-gain').classList.add('headline');
+      $('l-gain').textContent = gainLabel();
+      $('l-psnr').textContent = 'detail estimate: PSNR-Y srvid (dB, mean)';
+      $('l-bicubic').textContent = 'detail estimate: PSNR-Y bicubic (dB, mean)';
+      $('l-ssim').textContent = 'detail estimate: SSIM-Y srvid / bicubic';
+      for (const tile of document.querySelectorAll('.tiles .faithfulness')) tile.hidden = false;
+      $('caption-psnr').textContent = detailEvery()
+        ? 'PSNR-Y per frame: faithfulness to the input (thin lines: output downscaled back, not detail) and the detail estimate (dots)'
+        : 'PSNR-Y per frame: faithfulness to the input (output downscaled back, not detail), srvid vs bicubic';
+    }
+    if (!psnrChart) makePsnrChart();
   };
   const onFrame = (m) => {
+    if (!psnrChart) makePsnrChart();
     state.frames++;
     x.push(m.index);
     psnr.push(m.srvid ? m.srvid.psnr : null);
     bic.push(m.bicubic ? m.bicubic.psnr : null);
+    detailSr.push(m.detail ? m.detail.srvid.psnr : null);
+    detailBic.push(m.detail ? m.detail.bicubic.psnr : null);
     fps.push(m.fps);
     latency.push(m.latencyMs);
     const s = state.sums;
@@ -79,11 +132,32 @@
       s.bs += m.bicubic.ssim;
       s.n++;
     }
+    const d = state.detail;
+    if (m.detail) {
+      d.sp += m.detail.srvid.psnr;
+      d.bp += m.detail.bicubic.psnr;
+      d.ss += m.detail.srvid.ssim;
+      d.bs += m.detail.bicubic.ssim;
+      d.n++;
+    }
     $('t-frames').textContent = String(m.index + 1);
-    if (s.n) {
+    if (consistency()) {
+      // The headline tiles are the detail estimate; the consistency pair is faithfulness, with no difference shown.
+      if (d.n) {
+        $('t-psnr').textContent = fmt(d.sp / d.n, 2);
+        $('t-bicubic').textContent = fmt(d.bp / d.n, 2);
+        $('t-gain').textContent = signed((d.sp - d.bp) / d.n);
+        $('t-ssim').textContent = `${fmt(d.ss / d.n, 4)} / ${fmt(d.bs / d.n, 4)}`;
+      }
+      $('l-gain').textContent = gainLabel();
+      if (s.n) {
+        $('t-faith-psnr').textContent = `${fmt(s.sp / s.n, 2)} / ${fmt(s.bp / s.n, 2)}`;
+        $('t-faith-ssim').textContent = `${fmt(s.ss / s.n, 4)} / ${fmt(s.bs / s.n, 4)}`;
+      }
+    } else if (s.n) {
       $('t-psnr').textContent = fmt(s.sp / s.n, 2);
       $('t-bicubic').textContent = fmt(s.bp / s.n, 2);
-      $('t-gain').textContent = `${s.sp >= s.bp ? '+' : ''}${fmt((s.sp - s.bp) / s.n, 2)}`;
+      $('t-gain').textContent = signed((s.sp - s.bp) / s.n);
       $('t-ssim').textContent = `${fmt(s.ss / s.n, 4)} / ${fmt(s.bs / s.n, 4)}`;
     }
     $('t-fps').textContent = fmt(m.fps, 1);
@@ -102,12 +176,21 @@
     state.summary = m;
     const p = m.srvid.psnr,
       b = m.bicubic.psnr;
+    let quality = '';
+    if (consistency() && p.mean !== null) {
+      const d = m.detail;
+      quality =
+        (d && d.srvid.psnr.mean !== null
+          ? `; detail estimate (${d.frames} frames): PSNR-Y mean ${fmt(d.srvid.psnr.mean, 2)} dB vs bicubic ${fmt(d.bicubic.psnr.mean, 2)} dB ` +
+            `(${signed(d.srvid.psnr.mean - d.bicubic.psnr.mean)})`
+          : '; no detail estimate') +
+        `; faithfulness to the input (output downscaled back, not detail): PSNR-Y mean ${fmt(p.mean, 2)} dB (min ${fmt(p.min, 2)}), ` +
+        `bicubic ${fmt(b.mean, 2)} dB (min ${fmt(b.min, 2)})`;
+    } else if (p.mean !== null) {
+      quality = `; PSNR-Y mean ${fmt(p.mean, 2)} dB (min ${fmt(p.min, 2)}), bicubic ${fmt(b.mean, 2)} dB (min ${fmt(b.min, 2)})`;
+    }
     $('summary').textContent =
-      `${m.status}: ${m.frames} frames in ${fmt(m.elapsedSec, 1)} s (${fmt(m.fps, 1)} fps)` +
-      (p.mean !== null
-        ? `; PSNR-Y mean ${fmt(p.mean, 2)} dB (min ${fmt(p.min, 2)}), bicubic ${fmt(b.mean, 2)} dB (min ${fmt(b.min, 2)})`
-        : '') +
-      (m.error ? `; ${m.error}` : '');
+      `${m.status}: ${m.frames} frames in ${fmt(m.elapsedSec, 1)} s (${fmt(m.fps, 1)} fps)` + quality + (m.error ? `; ${m.error}` : '');
     setStatus(m.status === 'finished' ? 'finished' : 'failed', m.status === 'finished' ? 'done' : 'failed');
   };
 
@@ -133,7 +216,7 @@
     $('divider').style.left = `${e.target.value}%`;
   };
   window.addEventListener('resize', () => {
-    psnrChart.setSize({ width: width('chart-psnr'), height: 260 });
+    psnrChart?.setSize({ width: width('chart-psnr'), height: 260 });
     speedChart.setSize({ width: width('chart-speed'), height: 260 });
   });
 })();

@@ -17,7 +17,7 @@ export const measureFrames = <T extends { readonly frame: Frame }>(
     return from(probe.measure(source, modelInput, item.frame)).pipe(
       map((quality) => {
         const c = quality?.costMs;
-        return { ...item, quality, qualityMs: c ? c.bicubic + c.resize + c.psnr + c.ssim : 0 };
+        return { ...item, quality, qualityMs: c ? c.bicubic + c.resize + c.psnr + c.ssim + (c.shadow ?? 0) : 0 };
       }),
     );
   });
