@@ -1,7 +1,11 @@
 /** srvid's library API. The CLI (`srvid`) is a thin shell over these. */
-export { upscaleVideo, type UpscaleVideoOptions, type UpscaleVideoResult } from './api/upscale-video.js';
+export { formatQualityLine, upscaleVideo, type UpscaleVideoOptions, type UpscaleVideoResult } from './api/upscale-video.js';
+export type { MonitorOptions } from './api/observe-run.js';
 export { upscaleImage, type UpscaleImageOptions } from './api/upscale-image.js';
 export { evaluateImages, evaluateLuma, type EvalResult, type EvalRow, type EvaluateOptions } from './api/evaluate-images.js';
+export { diagnose, type DoctorReport } from './api/doctor.js';
+export * from './api/choices.js';
 export * from './errors.js';
 export type { Frame, FrameFormat, PixelFormat, Plane } from './pipeline/frame.js';
-export type { FrameSink, FrameSource, LumaModel, Progress, Upscaler, VideoInfo } from './pipeline/ports.js';
+export type { FrameReport, FrameSink, FrameSource, LumaModel, Progress, Upscaler, UpscalerRuntime, VideoInfo } from './pipeline/ports.js';
+export type { RunDescription, SummaryMessage, FrameMessage, HelloMessage, MonitorMessage } from './monitor/messages.js';

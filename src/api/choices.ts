@@ -7,9 +7,18 @@ import { extname } from 'node:path';
 import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
 
 export { DEFAULT_TILE_PIXELS } from '../models/espcn/upscale-frame.js';
-export { checkModelFamily, checkScale, MODEL_FAMILIES, SCALES, type ModelFamily, type Scale } from '../models/registry.js';
+export { checkModelFamily, checkScale, MODEL_FAMILIES, SCALE_LIST, SCALES, type ModelFamily, type Scale } from '../models/registry.js';
 export { BACKENDS, DEVICES, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 export { IMAGE_EXTENSIONS };
 
 /** Whether a path names a still image (by its extension), which srvid upscales as an image, not a video. */
 export const isImagePath = (path: string): boolean => IMAGE_EXTENSIONS.has(extname(path).toLowerCase());
+
+/** Where the monitor listens: `{ host: '127.0.0.1', port: 8080 }`; port 0 takes any free one. */
+export interface MonitorAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Without a reference, every Nth frame gets a shadow self-evaluation: the detail estimate (0 = none). */
+export const DEFAULT_DETAIL_EVERY = 10;

@@ -3,7 +3,7 @@
  * multiple of the scale, LR by antialiased bicubic downscaling (MATLAB imresize), `scale` pixels cropped at
  * each border, PSNR-Y and SSIM-Y of srvid and of bicubic upscaling.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, basename } from 'node:path';
 import { AbortedError, InputError } from '../errors.js';
 import { IMAGE_EXTENSIONS, readImage } from '../ingest/read-image.js';
@@ -13,6 +13,7 @@ import { quantize, resizeBicubic } from '../image/resize.js';
 import type { LumaModel } from '../pipeline/ports.js';
 import { psnr } from '../quality/psnr.js';
 import { ssim } from '../quality/ssim.js';
+import { checkScale } from './choices.js';
 import { loadLumaModel, type ModelChoice } from './load-model.js';
 
 export interface EvalRow {
@@ -70,6 +71,8 @@ export interface EvaluateOptions extends ModelChoice {
  * console.log(mean.srvid.psnr - mean.bicubic.psnr);
  */
 export const evaluateImages = async (o: EvaluateOptions): Promise<EvalResult> => {
+  checkScale(o.scale);
+  if (!existsSync(o.dir)) throw new InputError(`${o.dir}: no such folder; give a folder of high-resolution images (png, jpg, webp, …)`);
   let files: string[];
   try {
     if (!statSync(o.dir).isDirectory()) throw new Error('not a folder');

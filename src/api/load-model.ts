@@ -1,9 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * Which model file, and loading it once: a shipped model by family and scale, or `--model-file`, whose scale
+ * is checked before anything is decoded; then the first backend that loads it, in the threads that will run it.
+ */
 import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { ModelError } from '../errors.js';
 import { createFrameUpscaler, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, type Tiling } from '../models/espcn/upscale-frame.js';
+import { readOnnxGraph } from '../models/espcn/read-onnx-weights.js';
 import { findModel } from '../models/registry.js';
-import { selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
+import { firstThatOpens, selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 import { createWorkerUpscaler } from '../models/worker/worker-upscaler.js';
 import type { LumaModel, Upscaler } from '../pipeline/ports.js';
 
@@ -22,20 +27,11 @@ export interface ModelChoice {
   readonly tilePixels?: number;
 }
 
-interface ResolvedModel {
+export interface ResolvedModel {
   readonly name: string;
   readonly path: string;
   readonly tiling: Tiling;
 }
-
-const resolveModel = ({ model = 'espcn', modelFile, scale, tilePixels = DEFAULT_TILE_PIXELS }: ModelChoice): ResolvedModel => {
-  if (modelFile && !existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);
-  const entry = modelFile ? { name: modelFile, path: modelFile, meta: readMeta(modelFile) } : findModel(model, scale);
-  const radius = (entry.meta.architecture as { receptiveRadius?: unknown } | undefined)?.receptiveRadius;
-  // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
-  const overlap = typeof radius === 'number' ? radius : 2 * DEFAULT_OVERLAP;
-  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels, overlap } };
-};
 
 /** The metadata JSON training writes beside a model (empty when there is none or it is unreadable). */
 const readMeta = (onnxPath: string): Record<string, unknown> => {
@@ -46,36 +42,68 @@ const readMeta = (onnxPath: string): Record<string, unknown> => {
   }
 };
 
-export const loadLumaModel = async (o: ModelChoice): Promise<LumaModel> => {
-  const { name, path } = resolveModel(o);
-  return selectBackend({ path, name, scale: o.scale, threads: o.threads ?? 0, backend: o.backend ?? 'auto', device: o.device ?? 'auto' });
+/**
+ * The factor an ESPCN-style ONNX file upscales by: its last convolution has r² output channels (the pixel
+ * shuffle's input). Throws a ModelError for a file that is not a readable ONNX model.
+ */
+export const onnxScale = (path: string): number | null => {
+  let weights;
+  try {
+    weights = readOnnxGraph(readFileSync(path)).weights;
+  } catch (err) {
+    throw new ModelError(
+      `${path} is not a readable ONNX model (${(err as Error).message}); give an .onnx file that srvid's training exported`,
+    );
+  }
+  const kernels = [...weights.values()].filter((t) => t.dims.length === 4);
+  const last = kernels[kernels.length - 1];
+  if (!last) throw new ModelError(`${path} holds no convolution weights; give an .onnx file that srvid's training exported`);
+  const r = Math.round(Math.sqrt(last.dims[0] as number));
+  return r * r === last.dims[0] && r > 1 ? r : null;
 };
+
+/** Finds the model file and checks that it upscales by `scale`; no runtime is loaded yet. */
+export const resolveModel = ({ model = 'espcn', modelFile, scale, tilePixels = DEFAULT_TILE_PIXELS }: ModelChoice): ResolvedModel => {
+  let entry;
+  if (modelFile) {
+    if (!existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);
+    const meta = readMeta(modelFile);
+    const found = typeof meta.scale === 'number' ? meta.scale : onnxScale(modelFile);
+    if (found !== null && found !== scale) {
+      throw new ModelError(`${modelFile} upscales x${found}, not x${scale}: pass --scale ${found}, or a model trained for x${scale}`);
+    }
+    entry = { name: modelFile, path: modelFile, meta };
+  } else {
+    entry = findModel(model, scale);
+  }
+  const radius = (entry.meta.architecture as { receptiveRadius?: unknown } | undefined)?.receptiveRadius;
+  // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
+  const overlap = typeof radius === 'number' ? radius : 2 * DEFAULT_OVERLAP;
+  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels, overlap } };
+};
+
+/** The network on one luma plane, in this thread (images, `srvid eval`). */
+export const loadLumaModel = async (o: ModelChoice, resolved = resolveModel(o)): Promise<LumaModel> =>
+  selectBackend({ ...resolved, scale: o.scale, threads: o.threads ?? 0, backend: o.backend ?? 'auto', device: o.device ?? 'auto' });
 
 export interface VideoModelChoice extends ModelChoice {
   /** Worker threads for onnxruntime on CPU (default 0: one per core). */
   readonly workers?: number;
 }
 
-export interface LoadedUpscaler {
-  readonly upscaler: Upscaler;
-  readonly model: string;
-  readonly backend: string;
-}
-
 /**
- * The frame upscaler for videos. On onnxruntime's CPU provider the work goes to worker threads (see
- * worker-upscaler.ts); other runtimes (GPUs, tfjs) keep one model on the main thread.
+ * The frame upscaler for videos, loaded once. On onnxruntime's CPU provider each worker thread loads its own
+ * session (see worker-upscaler.ts) and nothing is loaded on the main thread; other runtimes (GPUs, tfjs) keep
+ * one model on the main thread.
  */
-export const loadVideoUpscaler = async (o: VideoModelChoice): Promise<LoadedUpscaler> => {
-  const resolved = resolveModel(o);
-  const model = await loadLumaModel(o);
-  if (model.backend !== 'onnxruntime-cpu') {
-    return { upscaler: createFrameUpscaler(model, resolved.tiling), model: model.name, backend: model.backend };
-  }
-  await model.dispose();
+export const loadVideoUpscaler = async (o: VideoModelChoice, resolved = resolveModel(o)): Promise<Upscaler> => {
   const cores = availableParallelism();
   const workers = o.workers || cores;
   const threadsPerWorker = o.threads || Math.max(1, Math.floor(cores / workers));
-  const upscaler = await createWorkerUpscaler({ ...resolved, scale: o.scale, workers, threadsPerWorker });
-  return { upscaler, model: resolved.name, backend: model.backend };
+  const load = { path: resolved.path, name: resolved.name, scale: o.scale, threads: o.threads ?? 0 };
+  return firstThatOpens({ backend: o.backend ?? 'auto', device: o.device ?? 'auto' }, async (c) =>
+    c.id === 'onnxruntime-cpu'
+      ? createWorkerUpscaler({ ...resolved, scale: o.scale, workers, threadsPerWorker })
+      : createFrameUpscaler(await c.load(load), resolved.tiling),
+  );
 };

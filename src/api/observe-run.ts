@@ -4,8 +4,9 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { AbortedError, OutputError, UsageError } from '../errors.js';
+import type { MonitorAddress } from './choices.js';
 import type { FrameReport, VideoInfo } from '../pipeline/ports.js';
-import { checkOutputPath } from '../sink/create-encoder-sink.js';
+import { checkOutput } from '../sink/check-output.js';
 import { makePreview } from '../monitor/make-preview.js';
 import {
   createSummary,
@@ -17,10 +18,20 @@ import {
 } from '../monitor/messages.js';
 import { serveMonitor, type MonitorServer } from '../monitor/serve-monitor.js';
 
+/** The dashboard and WebSocket server of a run. */
+export interface MonitorOptions extends Partial<MonitorAddress> {
+  /** Clients must give `?token=TOKEN`. */
+  readonly token?: string;
+  /** Start upscaling only once a dashboard or WebSocket client has connected. */
+  readonly wait?: boolean;
+}
+
 export interface ObserveRunOptions {
-  readonly monitor?: { readonly host: string; readonly port: number; readonly token?: string; readonly wait?: boolean };
+  readonly monitor?: MonitorOptions;
   readonly report?: string;
   readonly overwrite?: boolean;
+  /** The run's input files: the report must not overwrite one. */
+  readonly inputs?: readonly string[];
   /** A before/after preview every N frames (default 30), and whenever a dashboard asks. */
   readonly previewEvery?: number;
   readonly signal?: AbortSignal;
@@ -30,31 +41,24 @@ export interface ObserveRunOptions {
 }
 
 export interface RunObserver {
-  readonly onStart: (info: VideoInfo, description: string, run: RunDescription) => Promise<void>;
+  readonly onStart: (info: VideoInfo, run: RunDescription) => Promise<void>;
   readonly onFrame: (r: FrameReport) => void;
   /** Publishes the summary, writes the report (on success) and closes the monitor. Never throws for the monitor. */
   readonly finish: (outcome: { elapsedSec: number; fps: number; error?: string }) => Promise<SummaryMessage>;
 }
 
-/** Parses `[host:]port` (an IPv6 host in brackets); the host defaults to 127.0.0.1. */
-export const parseMonitorAddress = (value: string): { host: string; port: number } => {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d+)$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--monitor takes [host:]port (such as 8080 or 0.0.0.0:8080), not "${value}"`);
-  return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
-};
-
 export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => {
-  if (o.report) checkOutputPath(o.report, o.overwrite ?? false);
+  if (o.report) checkOutput(o.report, { overwrite: o.overwrite ?? false, inputs: o.inputs ?? [], label: 'the report' });
   const previewEvery = o.previewEvery ?? 30;
   let previewWanted = false;
   let server: MonitorServer | null = null;
   if (o.monitor) {
+    const at = { host: o.monitor.host ?? '127.0.0.1', port: o.monitor.port ?? 0 };
     try {
-      server = await serveMonitor({ ...o.monitor, onPreviewRequest: () => void (previewWanted = true) });
+      server = await serveMonitor({ ...o.monitor, ...at, onPreviewRequest: () => void (previewWanted = true) });
     } catch (err) {
       throw new UsageError(
-        `--monitor ${o.monitor.host}:${o.monitor.port}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pick another port, or 0 for any free one`,
+        `--monitor ${at.host}:${at.port}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pick another port, or 0 for any free one`,
       );
     }
     o.onListening?.(server.url);
@@ -66,7 +70,7 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
   let preview: Promise<void> | null = null;
 
   return {
-    onStart: async (info, _description, r) => {
+    onStart: async (info, r) => {
       run = r;
       matrix = info.color.matrix;
       server?.publish(helloMessage(r));
@@ -101,7 +105,9 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
         if (o.report && outcome.error === undefined) {
           const tmp = `${o.report}.srvid-${process.pid}.partial`;
           try {
-            writeFileSync(tmp, `${JSON.stringify({ v: message.v, run, summary: message, frames: rows }, null, 1)}\n`);
+            // The report's run is the hello message without its type: the same labels the dashboard shows.
+            const described = run ? (({ type: _type, ...rest }) => rest)(helloMessage(run)) : null;
+            writeFileSync(tmp, `${JSON.stringify({ v: message.v, run: described, summary: message, frames: rows }, null, 1)}\n`);
             renameSync(tmp, o.report);
           } catch (err) {
             rmSync(tmp, { force: true });

@@ -1,13 +1,14 @@
 /** Still images: ESPCN on BT.601 Y, bicubic on Cb/Cr (and alpha). */
 import { existsSync } from 'node:fs';
-import { AbortedError, InputError, OutputError } from '../errors.js';
+import { AbortedError, InputError } from '../errors.js';
 import { readImage } from '../ingest/read-image.js';
 import { upscaleLuma } from '../models/espcn/upscale-frame.js';
 import { rgbToYcbcr, ycbcrToRgb } from '../image/color.js';
 import { quantize, resizeBicubic } from '../image/resize.js';
+import { checkOutput } from '../sink/check-output.js';
 import { writeImage } from '../sink/write-image.js';
 import { checkScale } from './choices.js';
-import { loadLumaModel, type ModelChoice } from './load-model.js';
+import { loadLumaModel, resolveModel, type ModelChoice } from './load-model.js';
 
 export interface UpscaleImageOptions extends ModelChoice {
   readonly input: string;
@@ -24,10 +25,11 @@ export interface UpscaleImageOptions extends ModelChoice {
  */
 export const upscaleImage = async (o: UpscaleImageOptions): Promise<{ width: number; height: number }> => {
   checkScale(o.scale);
-  if (existsSync(o.output) && !o.overwrite) throw new OutputError(`${o.output} already exists; pass -y to overwrite it`);
+  const resolved = resolveModel(o);
   if (!existsSync(o.input)) throw new InputError(`${o.input}: no such file`);
+  checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input] });
   const img = await readImage(o.input);
-  const model = await loadLumaModel(o);
+  const model = await loadLumaModel(o, resolved);
   try {
     const { width: w, height: h, channels } = img;
     const s = o.scale;

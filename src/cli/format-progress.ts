@@ -1,5 +1,5 @@
 /** The progress line. Pure. */
-import type { Progress } from '../pipeline/ports.js';
+import type { Progress, UpscalerRuntime } from '../pipeline/ports.js';
 
 const clock = (sec: number): string => {
   const s = Math.round(sec);
@@ -17,3 +17,10 @@ export const formatProgress = (p: Progress): string => {
 };
 
 export const formatDuration = clock;
+
+/** `onnxruntime-cpu, 2 workers × 1 thread`: what runs the network, for the progress line. */
+export const formatRuntime = (r: UpscalerRuntime): string => {
+  const plural = (n: number, word: string): string => `${n} ${word}${n > 1 ? 's' : ''}`;
+  if (r.workers <= 1 && r.threadsPerWorker === null) return r.backend;
+  return `${r.backend}, ${plural(r.workers, 'worker')}${r.threadsPerWorker === null ? '' : ` × ${plural(r.threadsPerWorker, 'thread')}`}`;
+};

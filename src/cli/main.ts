@@ -4,12 +4,11 @@ import { readFileSync } from 'node:fs';
 import { diagnose } from '../api/doctor.js';
 import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
-import { observeRun, parseMonitorAddress } from '../api/observe-run.js';
-import { upscaleVideo } from '../api/upscale-video.js';
+import { formatQualityLine, upscaleVideo, type UpscaleVideoResult } from '../api/upscale-video.js';
 import { AbortedError, SrvidError, UsageError } from '../errors.js';
 import { isImagePath } from '../api/choices.js';
 import type { Progress, StageTimes } from '../pipeline/ports.js';
-import { formatDuration, formatProgress } from './format-progress.js';
+import { formatDuration, formatProgress, formatRuntime } from './format-progress.js';
 import { renderHelp } from './options.js';
 import { formatDoctor } from './print-doctor.js';
 import { parseCli, type CliOptions } from './parse-cli.js';
@@ -63,7 +62,11 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
   if (cli.command === 'help') return void process.stdout.write(renderHelp());
   if (cli.command === 'version') return void console.log(version());
   if (cli.command === 'doctor') {
-    const report = await diagnose({ ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}), ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}) });
+    const report = await diagnose({
+      ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
+      ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
+      verbose: o.verbose,
+    });
     if (o.json) console.log(JSON.stringify(report, null, 2));
     else process.stdout.write(formatDoctor(report, `srvid ${version()}, node ${process.version}, ${process.platform} ${process.arch}`));
     return;
@@ -97,28 +100,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     return;
   }
   const progress = progressPrinter(o.quiet);
-  const observer =
-    o.monitor || o.report || o.reference !== undefined
-      ? await observeRun({
-          ...(o.monitor
-            ? {
-                monitor: {
-                  ...parseMonitorAddress(o.monitor),
-                  ...(o.monitorToken !== undefined ? { token: o.monitorToken } : {}),
-                  wait: o.monitorWait,
-                },
-              }
-            : {}),
-          ...(o.report ? { report: o.report } : {}),
-          overwrite: o.overwrite,
-          previewEvery: o.previewEvery,
-          signal,
-          onListening: (url) => say(`monitor: ${url}`),
-          onWaiting: () => say('monitor: waiting for a dashboard or WebSocket client to connect…'),
-        })
-      : null;
-  const started = performance.now();
-  let result: Awaited<ReturnType<typeof upscaleVideo>>;
+  let result: UpscaleVideoResult;
   try {
     result = await upscaleVideo({
       ...model,
@@ -137,36 +119,31 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
       ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
       ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
       ...(o.reference !== undefined ? { reference: o.reference } : {}),
-      measure: observer !== null,
-      onStart: async (info, description, runInfo) => {
-        progress.label(description.replace(/^.*\((.*)\)$/, '$1')); // the backend
-        if (!o.quiet) {
-          say(
-            `${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
-              `${info.frameCount ?? '?'} frames → ${runInfo.outputSize.width}x${runInfo.outputSize.height} with ${description}` +
-              (runInfo.reference ? `; quality (${runInfo.mode}): ${runInfo.reference}` : ''),
-          );
-        }
-        await observer?.onStart(info, description, runInfo);
+      ...(o.monitor
+        ? { monitor: { ...o.monitor, ...(o.monitorToken !== undefined ? { token: o.monitorToken } : {}), wait: o.monitorWait } }
+        : {}),
+      ...(o.report ? { report: o.report } : {}),
+      detailEvery: o.detailEvery,
+      previewEvery: o.previewEvery,
+      onMonitorListening: (url) => say(`monitor: ${url}`),
+      onMonitorWaiting: () => say('monitor: waiting for a dashboard or WebSocket client to connect…'),
+      onStart: (info, run, runtime) => {
+        progress.label(formatRuntime(runtime));
+        if (o.quiet) return;
+        say(
+          `${input}: ${info.width}x${info.height} ${info.pixFmt}${info.frameRate ? ` ${info.frameRate.toFixed(3)} fps` : ''}, ` +
+            `${info.frameCount ?? '?'} frames → ${run.outputSize.width}x${run.outputSize.height} with ${runtime.model} (${formatRuntime(runtime)})` +
+            (run.reference ? `; quality (${run.mode}): ${run.reference}` : ''),
+        );
       },
       onProgress: progress,
-      ...(observer ? { onFrame: observer.onFrame } : {}),
       onWarning: (w) => say(`srvid: warning: ${w}`),
     });
-  } catch (err) {
+  } finally {
     progress.done();
-    await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message });
-    throw err;
   }
-  progress.done();
-  const summary = await observer?.finish({ elapsedSec: result.elapsedSec, fps: result.fps });
-  const [sp, bp] = [summary?.srvid.psnr.mean, summary?.bicubic.psnr.mean];
-  if (!o.quiet && summary && sp != null && bp != null) {
-    say(
-      `quality (${summary.measured} frames): PSNR-Y ${sp.toFixed(2)} dB, bicubic ${bp.toFixed(2)} dB (${sp - bp >= 0 ? '+' : ''}${(sp - bp).toFixed(2)}); ` +
-        `SSIM-Y ${summary.srvid.ssim.mean?.toFixed(4)}, bicubic ${summary.bicubic.ssim.mean?.toFixed(4)}`,
-    );
-  }
+  const quality = result.quality ? formatQualityLine(result.quality, result.run) : null;
+  if (!o.quiet && quality) say(quality);
   if (!o.quiet) say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)`);
   if (o.stats) say(formatStages(result.stages));
 };

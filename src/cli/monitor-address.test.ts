@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseMonitorAddress } from './observe-run.js';
+import { parseMonitorAddress } from './options.js';
 
 describe('parseMonitorAddress', () => {
   it('defaults the host to 127.0.0.1 and accepts names, IPv4 and bracketed IPv6', () => {

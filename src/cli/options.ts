@@ -1,18 +1,76 @@
-/** Every option, declared once: flag, argument, description, default and validation. Feeds --help and docs/cli.md. */
+/**
+ * Every option, declared once: flag, argument, description, default and parser. The table is typed against
+ * CliOptions, so a key that is not an option, or a parser that returns the wrong type, is a compile error; it
+ * feeds the parser, --help and docs/cli.md.
+ */
+import {
+  BACKENDS,
+  checkModelFamily,
+  checkScale,
+  DEFAULT_TILE_PIXELS,
+  DEFAULT_DETAIL_EVERY,
+  DEVICES,
+  MODEL_FAMILIES,
+  SCALE_LIST,
+  type BackendChoice,
+  type DeviceChoice,
+  type ModelFamily,
+  type MonitorAddress,
+  type Scale,
+} from '../api/choices.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_TILE_PIXELS } from '../models/espcn/upscale-frame.js';
-import { MODEL_FAMILIES } from '../models/registry.js';
 
-export interface OptionSpec {
-  readonly key: string;
-  readonly flag: string;
-  readonly short?: string;
-  /** Name of the argument; absent for a switch. */
-  readonly arg?: string;
-  readonly description: string;
-  readonly default?: string | number | boolean;
-  readonly parse?: (value: string, flag: string) => string | number;
+export interface CliOptions {
+  scale: Scale;
+  overwrite: boolean;
+  model: ModelFamily;
+  modelFile?: string;
+  backend: BackendChoice;
+  device: DeviceChoice;
+  workers: number;
+  threads: number;
+  tilePixels: number;
+  codec?: string;
+  crf: number;
+  preset: string;
+  format?: string;
+  concurrent: number;
+  maxFramesInFlight: number;
+  tolerateErrors: boolean;
+  monitor?: MonitorAddress;
+  monitorToken?: string;
+  monitorWait: boolean;
+  reference?: string;
+  report?: string;
+  detailEvery: number;
+  previewEvery: number;
+  ffmpeg?: string;
+  ffprobe?: string;
+  json: boolean;
+  stats: boolean;
+  verbose: boolean;
+  quiet: boolean;
+  help: boolean;
+  version: boolean;
 }
+
+interface BaseSpec {
+  readonly flag: `--${string}`;
+  readonly short?: `-${string}`;
+  readonly description: string;
+}
+/** A switch: present means true. */
+interface SwitchSpec extends BaseSpec {
+  readonly arg?: undefined;
+  readonly default: false;
+}
+/** An option with a value; a parser is required unless the value is any string. */
+type ValueSpec<T> = BaseSpec & { readonly arg: string; readonly default?: T } & (string extends T
+    ? { readonly parse?: (value: string, flag: string) => T }
+    : { readonly parse: (value: string, flag: string) => T });
+
+export type OptionSpec<T> = [T] extends [boolean] ? SwitchSpec : ValueSpec<T>;
+export type OptionTable = { readonly [K in keyof CliOptions]-?: OptionSpec<NonNullable<CliOptions[K]>> };
 
 const int =
   (min: number, max: number) =>
@@ -23,163 +81,166 @@ const int =
   };
 
 const oneOf =
-  (...choices: string[]) =>
-  (v: string, flag: string): string => {
-    if (!choices.includes(v)) throw new UsageError(`${flag} takes one of ${choices.join(', ')}, not "${v}"`);
-    return v;
+  <T extends string>(choices: readonly T[]) =>
+  (v: string, flag: string): T => {
+    if (!(choices as readonly string[]).includes(v)) throw new UsageError(`${flag} takes one of ${choices.join(', ')}, not "${v}"`);
+    return v as T;
   };
 
-const scale = (v: string, flag: string): number => {
+const asScale = (v: string, flag: string): Scale => {
   const n = Number(v);
-  if (![2, 3, 4].includes(n)) throw new UsageError(`unsupported scale "${v}" for ${flag}; use 2, 3 or 4`);
-  return n;
-};
-
-const monitorAddress = (v: string, flag: string): string => {
-  if (!/^(?:(?:\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?\d{1,5}$/.test(v) || Number(v.split(':').pop()) > 65535) {
-    throw new UsageError(`${flag} takes [host:]port (such as 8080 or 0.0.0.0:8080), not "${v}"`);
+  try {
+    return checkScale(n);
+  } catch {
+    throw new UsageError(`unsupported scale "${v}" for ${flag}; use ${SCALE_LIST}`);
   }
-  return v;
 };
 
-export const OPTIONS: readonly OptionSpec[] = [
-  { key: 'scale', flag: '--scale', short: '-s', arg: 'N', description: 'upscaling factor: 2, 3 or 4', default: 2, parse: scale },
-  { key: 'overwrite', flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: false },
-  {
-    key: 'model',
+/** `[host:]port`, an IPv6 host in brackets; the host defaults to 127.0.0.1 (the dashboard is not shared unless asked). */
+export const parseMonitorAddress = (v: string, flag = '--monitor'): MonitorAddress => {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`${flag} takes [host:]port (such as 8080 or 0.0.0.0:8080), not "${v}"`);
+  return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
+};
+
+export const OPTIONS: OptionTable = {
+  scale: { flag: '--scale', short: '-s', arg: 'N', description: `upscaling factor: ${SCALE_LIST}`, default: 2, parse: asScale },
+  overwrite: { flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: false },
+  model: {
     flag: '--model',
     arg: 'NAME',
-    description:
-      'shipped model: espcn (best quality), espcn-int8 (espcn with 8-bit integer arithmetic, faster on CPU) or espcn-light (x2 only, for real time); see README',
+    description: `shipped model: ${MODEL_FAMILIES.join(', ')} — espcn (best quality), espcn-int8 (espcn with 8-bit integer arithmetic, faster on CPU) or espcn-light (x2 only, for real time); see README`,
     default: 'espcn',
-    parse: oneOf(...MODEL_FAMILIES),
+    parse: (v) => checkModelFamily(v),
   },
-  { key: 'modelFile', flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
-  {
-    key: 'backend',
+  modelFile: { flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
+  backend: {
     flag: '--backend',
     arg: 'NAME',
-    description: 'network runtime: auto, onnx (onnxruntime) or tfjs (TensorFlow.js)',
+    description: `network runtime: ${BACKENDS.join(', ')} (onnx: onnxruntime, tfjs: TensorFlow.js)`,
     default: 'auto',
-    parse: oneOf('auto', 'onnx', 'tfjs'),
+    parse: oneOf(BACKENDS),
   },
-  {
-    key: 'device',
+  device: {
     flag: '--device',
     arg: 'NAME',
-    description: 'auto (a GPU when one works, else CPU), cpu or gpu',
+    description: `${DEVICES.join(', ')} (auto: a GPU when one works, else CPU)`,
     default: 'auto',
-    parse: oneOf('auto', 'cpu', 'gpu'),
+    parse: oneOf(DEVICES),
   },
-  {
-    key: 'workers',
+  workers: {
     flag: '--workers',
     arg: 'N',
     description: 'video: worker threads upscaling frames side by side (0 = one per core)',
     default: 0,
     parse: int(0, 64),
   },
-  {
-    key: 'threads',
+  threads: {
     flag: '--threads',
     arg: 'N',
     description: 'onnxruntime threads, per worker for videos (0 = the cores shared among the workers)',
     default: 0,
     parse: int(0, 256),
   },
-  {
-    key: 'tilePixels',
+  tilePixels: {
     flag: '--tile',
     arg: 'PIXELS',
     description: 'largest input area the network sees at once; larger frames go in overlapping strips (same result, less memory)',
     default: DEFAULT_TILE_PIXELS,
     parse: int(4096, 1 << 30),
   },
-  { key: 'codec', flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
-  { key: 'crf', flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: 18, parse: int(0, 63) },
-  { key: 'preset', flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: 'medium' },
-  {
-    key: 'format',
+  codec: { flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
+  crf: { flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: 18, parse: int(0, 63) },
+  preset: { flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: 'medium' },
+  format: {
     flag: '--format',
     short: '-f',
     arg: 'NAME',
     description: 'output container as an ffmpeg muxer name (default: from the extension; matroska for -)',
   },
-  {
-    key: 'concurrent',
+  concurrent: {
     flag: '--concurrent',
     arg: 'N',
     description: 'frames in the upscaler at once (0 = two per worker)',
     default: 0,
     parse: int(0, 64),
   },
-  {
-    key: 'maxFramesInFlight',
+  maxFramesInFlight: {
     flag: '--max-frames',
     arg: 'N',
     description: 'frames held in memory in all (the decoder waits beyond)',
     default: 8,
     parse: int(2, 1024),
   },
-  {
-    key: 'tolerateErrors',
+  tolerateErrors: {
     flag: '--tolerate-errors',
     description: 'skip damaged frames instead of stopping at the first decoding error',
     default: false,
   },
-  {
-    key: 'monitor',
+  monitor: {
     flag: '--monitor',
     arg: '[HOST:]PORT',
     description: 'serve the live dashboard and per-frame quality over a WebSocket (host 127.0.0.1 unless given; port 0: any free one)',
-    parse: monitorAddress,
+    parse: parseMonitorAddress,
   },
-  { key: 'monitorToken', flag: '--monitor-token', arg: 'TOKEN', description: 'dashboard and WebSocket clients must give ?token=TOKEN' },
-  {
-    key: 'monitorWait',
+  monitorToken: { flag: '--monitor-token', arg: 'TOKEN', description: 'dashboard and WebSocket clients must give ?token=TOKEN' },
+  monitorWait: {
     flag: '--monitor-wait',
     description: 'start upscaling only once a dashboard or WebSocket client has connected',
     default: false,
   },
-  {
-    key: 'reference',
+  reference: {
     flag: '--reference',
     arg: 'SRC',
-    description: 'quality ground truth: self (downscale the input, upscale, compare) or a video at the output size; otherwise consistency',
+    description:
+      'quality ground truth: self (downscale the input, upscale, compare) or a video at the output size; otherwise consistency (faithfulness to the input) with a detail estimate',
   },
-  {
-    key: 'report',
-    flag: '--report',
-    arg: 'PATH',
-    description: 'write the per-frame quality and the summary as JSON (also without --monitor)',
+  report: { flag: '--report', arg: 'PATH', description: 'write the per-frame quality and the summary as JSON (also without --monitor)' },
+  detailEvery: {
+    flag: '--detail-every',
+    arg: 'N',
+    description:
+      'without --reference: every Nth frame is also downscaled, upscaled by srvid and by bicubic and compared with itself, an estimate of the detail gained (0 = never)',
+    default: DEFAULT_DETAIL_EVERY,
+    parse: int(0, 1_000_000),
   },
-  {
-    key: 'previewEvery',
+  previewEvery: {
     flag: '--preview-every',
     arg: 'N',
     description: 'dashboard before/after preview every N frames',
     default: 30,
     parse: int(1, 1_000_000),
   },
-  { key: 'ffmpeg', flag: '--ffmpeg', arg: 'PATH', description: 'ffmpeg to run (else $SRVID_FFMPEG, a system ffmpeg ≥ 5, the bundled one)' },
-  { key: 'ffprobe', flag: '--ffprobe', arg: 'PATH', description: 'ffprobe to run (else $SRVID_FFPROBE, beside ffmpeg, on PATH, bundled)' },
-  { key: 'json', flag: '--json', description: 'eval: print the result as JSON', default: false },
-  { key: 'stats', flag: '--stats', description: 'video: print where the time went, per frame and stage, at the end', default: false },
-  { key: 'quiet', flag: '--quiet', short: '-q', description: 'no progress line', default: false },
-  { key: 'help', flag: '--help', short: '-h', description: 'show this help', default: false },
-  { key: 'version', flag: '--version', description: 'print the version', default: false },
-];
+  ffmpeg: { flag: '--ffmpeg', arg: 'PATH', description: 'ffmpeg to run (else $SRVID_FFMPEG, a system ffmpeg ≥ 5, the bundled one)' },
+  ffprobe: { flag: '--ffprobe', arg: 'PATH', description: 'ffprobe to run (else $SRVID_FFPROBE, beside ffmpeg, on PATH, bundled)' },
+  json: { flag: '--json', description: 'eval, doctor: print the result as JSON', default: false },
+  stats: { flag: '--stats', description: 'video: print where the time went, per frame and stage, at the end', default: false },
+  verbose: {
+    flag: '--verbose',
+    description: 'doctor: also try GPU runtimes where no GPU device exists (they may print driver noise)',
+    default: false,
+  },
+  quiet: { flag: '--quiet', short: '-q', description: 'no progress line', default: false },
+  help: { flag: '--help', short: '-h', description: 'show this help', default: false },
+  version: { flag: '--version', description: 'print the version', default: false },
+};
+
+/** The table as rows, in declaration order (object keys keep it). */
+export const optionRows = (): [keyof CliOptions, OptionSpec<unknown>][] =>
+  Object.entries(OPTIONS) as unknown as [keyof CliOptions, OptionSpec<unknown>][];
 
 const USAGE = `srvid — video super-resolution with ESPCN, streamed through ffmpeg
 
 Usage:
   srvid INPUT OUTPUT [options]      upscale a video (or an image: png, jpg, webp)
   srvid eval DIR [options]          PSNR-Y/SSIM-Y of srvid and bicubic on a folder of HR images
-  srvid doctor                      which ffmpeg, ffprobe and backends srvid finds, and why one fails
+  srvid doctor [--verbose]          which ffmpeg, ffprobe and backends srvid finds, and why one fails
 
 INPUT is a file, a URL ffmpeg can open, or - for stdin; OUTPUT is a file or - for stdout.
 Audio, subtitles, chapters, metadata, timestamps and colour tags are kept; the output is
-written to a temporary file and appears only when the run succeeds.`;
+written to a temporary file and appears only when the run succeeds.
+Inside the project run it as npx srvid; npm install -g . puts srvid on PATH.`;
 
 const EXAMPLES = `Examples:
   srvid samples/street-360p.mp4 out.mp4 --scale 2
@@ -188,11 +249,11 @@ const EXAMPLES = `Examples:
   srvid in.mp4 out.mp4 --monitor 8080 --report quality.json
   srvid hr.mp4 recon.mp4 --reference self --report quality.json
   srvid photo.png photo-x4.png --scale 4
-  srvid eval ../shared/data/val/Set5 --scale 3
+  srvid eval my-hr-images --scale 3
   srvid doctor`;
 
 export const renderHelp = (): string => {
-  const rows = OPTIONS.map((o) => {
+  const rows = optionRows().map(([, o]) => {
     const names = [o.short, o.flag].filter(Boolean).join(', ') + (o.arg ? ` ${o.arg}` : '');
     const def = o.default !== undefined && o.default !== false ? ` (default ${String(o.default)})` : '';
     return [names, o.description + def] as const;

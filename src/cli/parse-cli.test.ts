@@ -69,9 +69,9 @@ describe('parseCli', () => {
     ]);
     assert.deepEqual(
       [p.options.monitor, p.options.monitorToken, p.options.monitorWait, p.options.reference, p.options.report, p.options.previewEvery],
-      ['0.0.0.0:8080', 't', true, 'self', 'q.json', 5],
+      [{ host: '0.0.0.0', port: 8080 }, 't', true, 'self', 'q.json', 5],
     );
-    assert.equal(parseCli(['a.mp4', 'b.mp4', '--monitor', '[::1]:0']).options.monitor, '[::1]:0');
+    assert.deepEqual(parseCli(['a.mp4', 'b.mp4', '--monitor', '[::1]:0']).options.monitor, { host: '::1', port: 0 });
     const cases: [string[], RegExp][] = [
       [['a.mp4', 'b.mp4', '--monitor', 'localhost'], /--monitor takes \[host:\]port/],
       [['a.mp4', 'b.mp4', '--monitor', '70000'], /--monitor takes \[host:\]port/],

@@ -1,38 +1,10 @@
 /** argv → a command and typed options. Pure; validates everything before any process starts. */
 import { UsageError } from '../errors.js';
-import { OPTIONS, type OptionSpec } from './options.js';
+import { OPTIONS, optionRows, type CliOptions, type OptionSpec } from './options.js';
+
+export type { CliOptions };
 
 export type Command = 'upscale' | 'eval' | 'doctor' | 'help' | 'version';
-
-export interface CliOptions {
-  scale: number;
-  overwrite: boolean;
-  model: string;
-  modelFile?: string;
-  threads: number;
-  workers: number;
-  tilePixels: number;
-  backend: 'auto' | 'onnx' | 'tfjs';
-  device: 'auto' | 'cpu' | 'gpu';
-  codec?: string;
-  crf: number;
-  preset: string;
-  format?: string;
-  concurrent: number;
-  maxFramesInFlight: number;
-  tolerateErrors: boolean;
-  monitor?: string;
-  monitorToken?: string;
-  monitorWait: boolean;
-  reference?: string;
-  report?: string;
-  previewEvery: number;
-  ffmpeg?: string;
-  ffprobe?: string;
-  json: boolean;
-  stats: boolean;
-  quiet: boolean;
-}
 
 export interface ParsedCli {
   readonly command: Command;
@@ -40,15 +12,15 @@ export interface ParsedCli {
   readonly options: CliOptions;
 }
 
-const byName = new Map<string, OptionSpec>();
-for (const o of OPTIONS) {
-  byName.set(o.flag, o);
-  if (o.short) byName.set(o.short, o);
+const byName = new Map<string, { key: keyof CliOptions; spec: OptionSpec<unknown> }>();
+for (const [key, spec] of optionRows()) {
+  byName.set(spec.flag, { key, spec });
+  if (spec.short) byName.set(spec.short, { key, spec });
 }
 
 export const parseCli = (argv: readonly string[]): ParsedCli => {
-  const values: Record<string, string | number | boolean> = {};
-  for (const o of OPTIONS) if (o.default !== undefined) values[o.key] = o.default;
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of optionRows()) if (spec.default !== undefined) values[key] = spec.default;
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] as string;
@@ -62,17 +34,19 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
     }
     const eq = token.indexOf('=');
     const name = token.startsWith('--') && eq > 0 ? token.slice(0, eq) : token;
-    const spec = byName.get(name);
-    if (!spec) throw new UsageError(`unknown option ${name}; see srvid --help`);
+    const found = byName.get(name);
+    if (!found) throw new UsageError(`unknown option ${name}; see srvid --help`);
+    const { key, spec } = found;
     if (!spec.arg) {
       if (eq > 0) throw new UsageError(`${spec.flag} takes no value`);
-      values[spec.key] = true;
+      values[key] = true;
       continue;
     }
     const raw = eq > 0 ? token.slice(eq + 1) : argv[++i];
     if (raw === undefined) throw new UsageError(`${spec.flag} needs a value (${spec.arg})`);
-    values[spec.key] = spec.parse ? spec.parse(raw, spec.flag) : raw;
+    values[key] = 'parse' in spec && spec.parse ? spec.parse(raw, spec.flag) : raw;
   }
+  // Every key with a default is set above, the rest only when given: the shape CliOptions describes.
   const options = values as unknown as CliOptions;
   if (values.help) return { command: 'help', positionals, options };
   if (values.version) return { command: 'version', positionals, options };
@@ -80,7 +54,7 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
     (k) => values[k] !== undefined && values[k] !== false,
   );
   if (videoOnly && (positionals[0] === 'eval' || positionals[0] === 'doctor')) {
-    throw new UsageError(`${OPTIONS.find((o) => o.key === videoOnly)?.flag} is for video runs, not ${positionals[0]}`);
+    throw new UsageError(`${OPTIONS[videoOnly].flag} is for video runs, not ${positionals[0]}`);
   }
   if ((values.monitorToken !== undefined || values.monitorWait) && values.monitor === undefined) {
     throw new UsageError(`${values.monitorToken !== undefined ? '--monitor-token' : '--monitor-wait'} needs --monitor [HOST:]PORT`);

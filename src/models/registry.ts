@@ -14,9 +14,12 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 export const SCALES = [2, 3, 4] as const;
 export type Scale = (typeof SCALES)[number];
 
+/** "2, 3 or 4", for messages and help. */
+export const SCALE_LIST = `${SCALES.slice(0, -1).join(', ')} or ${SCALES[SCALES.length - 1]}`;
+
 /** `scale` as a supported factor, or a UsageError that lists them. */
 export const checkScale = (scale: number): Scale => {
-  if (!(SCALES as readonly number[]).includes(scale)) throw new UsageError(`unsupported scale ${scale}; use ${SCALES.join(', ')}`);
+  if (!(SCALES as readonly number[]).includes(scale)) throw new UsageError(`unsupported scale ${scale}; use ${SCALE_LIST}`);
   return scale as Scale;
 };
 

@@ -41,7 +41,7 @@ describe('selectBackend', () => {
     await assert.rejects(selectBackend({ ...model(), backend: 'auto', device: 'gpu' }), (e: unknown) => {
       assert.ok(e instanceof ModelError);
       assert.match(e.message, /^no backend for the GPU loads/);
-      assert.match(e.message, /onnxruntime-cuda: .*--onnxruntime-node-install=cuda12/);
+      assert.match(e.message, /onnxruntime-cuda: .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
       assert.match(e.message, /onnxruntime-webgpu: /);
       assert.match(e.message, /tfjs-node-gpu: .*npm install @tensorflow\/tfjs-node-gpu/);
       return true;

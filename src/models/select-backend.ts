@@ -95,18 +95,29 @@ export interface SelectOptions {
   readonly device: DeviceChoice;
 }
 
-/** Loads the model with the first candidate that works. */
-export const selectBackend = async (o: SelectOptions): Promise<LumaModel> => {
+/**
+ * Opens the first candidate that works, in CANDIDATES order, with `open` (which loads the model its own way:
+ * in this thread, or in worker threads). A candidate fails by throwing a ModelError; any other error stops.
+ */
+export const firstThatOpens = async <T>(
+  o: { readonly backend: BackendChoice; readonly device: DeviceChoice },
+  open: (c: Candidate) => Promise<T>,
+): Promise<T> => {
   const reasons: string[] = [];
   const gpu = o.device !== 'auto' || hasGpuDevice();
   for (const c of candidatesFor(o.backend, o.device)) {
     if (c.device === 'gpu' && !gpu) continue;
     try {
-      return await c.load(o);
+      return await open(c);
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;
       reasons.push(`${c.id}: ${err.message}`);
     }
   }
-  throw new ModelError(`no ${o.backend === 'auto' ? '' : `${o.backend} `}backend for ${o.device === 'auto' ? 'any device' : `the ${o.device.toUpperCase()}`} loads — ${reasons.join('; ')}`);
+  throw new ModelError(
+    `no ${o.backend === 'auto' ? '' : `${o.backend} `}backend for ${o.device === 'auto' ? 'any device' : `the ${o.device.toUpperCase()}`} loads — ${reasons.join('; ')}`,
+  );
 };
+
+/** Loads the model in this thread with the first candidate that works. */
+export const selectBackend = (o: SelectOptions): Promise<LumaModel> => firstThatOpens(o, (c) => c.load(o));

@@ -45,7 +45,7 @@ const creditSource = (count: number, highWater: number) => {
 
 const jitterUpscaler = (fail?: number): Upscaler => ({
   scale: 2,
-  description: 'fake',
+  runtime: { model: 'fake', backend: 'fake', workers: 1, threadsPerWorker: null },
   parallelism: 1,
   upscale: async (f) => {
     await sleep((f.index * 7) % 5); // later frames often finish first

@@ -2,7 +2,7 @@
  * A FrameSink over the encoder. The output is written to a temporary file beside the target and renamed
  * only after ffmpeg exits cleanly, so a failed or stopped run leaves nothing behind.
  */
-import { accessSync, constants, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { OutputError, tailLines } from '../errors.js';
 import type { Frame, FrameFormat } from '../pipeline/frame.js';
@@ -24,22 +24,6 @@ export interface EncoderSinkOptions {
   readonly keepStreams: boolean;
   readonly onWarning?: (message: string) => void;
 }
-
-/** Checks, before any process starts, that `output` can be written. Throws OutputError. */
-export const checkOutputPath = (output: string, overwrite: boolean): void => {
-  if (output === '-') return;
-  const path = resolve(output);
-  if (existsSync(path)) {
-    if (statSync(path).isDirectory()) throw new OutputError(`${output} is a directory; give a file name such as out.mp4`);
-    if (!overwrite) throw new OutputError(`${output} already exists; pass -y to overwrite it`);
-  }
-  const dir = dirname(path);
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new OutputError(`cannot write ${output}: ${existsSync(dir) ? 'the folder is not writable' : `folder ${dir} does not exist`}`);
-  }
-};
 
 export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
   const toStdout = o.output === '-';
@@ -70,7 +54,9 @@ export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
       state.kind === 'exited-error'
         ? tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`
         : (pipeError?.message ?? 'the encoder stopped reading');
-    return new OutputError(`encoding ${o.output} failed (ffmpeg: ${why})`);
+    // ffmpeg names the temporary file it was writing; the user knows the output by its own name.
+    const named = temp ? why.split(temp).join(o.output).split(basename(temp)).join(o.output) : why;
+    return new OutputError(`encoding ${o.output} failed (ffmpeg: ${named})`);
   };
 
   const removeTemp = (): void => {

@@ -3,7 +3,7 @@
  * in the output folder (neither the output nor a `*.partial*` temporary).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { killLeftovers, lines, partialFiles, runCli, type CliResult } from '../helpers/cli.js';
 import { makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
@@ -128,5 +128,56 @@ describe('errors', () => {
     const line = assertCleanFailure(r, tmp.path, out);
     assert.match(line, /unknown option --no-such-option/);
     assert.equal(r.code, 2);
+  });
+
+  describe('output problems are found before any process starts, and name the path the user gave', () => {
+    // One line and nothing else on stderr: no start line, so nothing was probed or decoded first.
+    const refused = async (out: string, extra: string[] = []): Promise<string> => {
+      const r = await runCli([good, out, ...extra]);
+      return assertCleanFailure(r, tmp.path, out);
+    };
+
+    it('the output is the input under another name (a hard link), even with -y', async () => {
+      const link = tmp.file('same-as-good.mp4');
+      linkSync(good, link);
+      const r = await runCli([good, link, '-y']);
+      assert.notEqual(r.code, 0);
+      assert.deepEqual(lines(r.stderr), [`srvid: ${link} is the input ${good}; give another output path`]);
+      assert.equal(statSync(link).size, statSync(good).size, 'the input was touched');
+    });
+
+    it('a path inside /proc', async () => {
+      assert.match(await refused('/proc/self/srvid-out.mp4'), /^srvid: cannot write \/proc\/self\/srvid-out\.mp4: it is inside \/proc/);
+    });
+
+    it('a file where a folder should be', async () => {
+      const file = tmp.write('a-file', 'x');
+      assert.match(await refused(`${file}/o.mp4`), /is a file, not a folder/);
+    });
+
+    it('a directory in the way', async () => {
+      const dir = tmp.file('a-dir.mp4');
+      mkdirSync(dir);
+      const r = await runCli([good, dir, '-y']);
+      assert.notEqual(r.code, 0);
+      assert.deepEqual(lines(r.stderr), [`srvid: ${dir} is a directory; give a file name such as out.mp4`]);
+    });
+
+    it('a --report path in a missing folder is refused before the run', async () => {
+      const out = tmp.file('o-report.mp4');
+      const line = await refused(out, ['--report', tmp.file('no-such-folder/q.json')]);
+      assert.match(line, /cannot write the report .*no-such-folder\/q\.json: folder .* does not exist/);
+    });
+  });
+
+  it('--model-file for another scale is refused before the first frame (metadata or the ONNX graph alone)', async () => {
+    const model = tmp.file('mine-x3.onnx');
+    copyFileSync(new URL('../../models/espcn-x3.onnx', import.meta.url), model);
+    const out = tmp.file('o-model.mp4');
+    const line = assertCleanFailure(await runCli([good, out, '--model-file', model, '--scale', '2']), tmp.path, out);
+    assert.equal(line, `srvid: ${model} upscales x3, not x2: pass --scale 3, or a model trained for x2`);
+    const broken = tmp.write('broken.onnx', 'not a model');
+    const out2 = tmp.file('o-broken.mp4');
+    assert.match(assertCleanFailure(await runCli([good, out2, '--model-file', broken]), tmp.path, out2), /is not a readable ONNX model/);
   });
 });

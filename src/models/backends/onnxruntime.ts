@@ -18,8 +18,8 @@ export interface OnnxOptions {
 
 const HOW_TO_GET: Record<OnnxProvider, string> = {
   cpu: 'reinstall srvid',
-  cuda: 'install onnxruntime-node with its CUDA libraries: npm install onnxruntime-node --onnxruntime-node-install=cuda12 (needs CUDA 12 and cuDNN 9)',
-  tensorrt: 'install onnxruntime-node with --onnxruntime-node-install=cuda12 and TensorRT 10 on the library path',
+  cuda: 'install onnxruntime-node\'s CUDA libraries: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js (needs CUDA 12 and cuDNN 9)',
+  tensorrt: 'install onnxruntime-node\'s CUDA libraries (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js) and TensorRT 10 on the library path',
   webgpu: 'needs a GPU with a Vulkan driver (libvulkan1 and the vendor ICD)',
 };
 

@@ -137,7 +137,7 @@ export const createFrameUpscaler = (
   const chromaBuffers = pooled();
   return {
     scale: s,
-    description: `${model.name} (${model.backend})`,
+    runtime: { model: model.name, backend: model.backend, workers: 1, threadsPerWorker: null },
     parallelism: 1,
     upscale: async (frame: Frame): Promise<Upscaled> => {
       const depth = bitDepth(frame.format.pixFmt);

@@ -23,7 +23,7 @@ describe('createWorkerUpscaler', () => {
     const local = createFrameUpscaler(await loadOnnxLuma({ path: entry.path, name: entry.name, scale: 2, threads: 1 }), tiling);
     try {
       assert.equal(pool.parallelism, 2);
-      assert.match(pool.description, /espcn-x2 \(onnxruntime-cpu, 2 workers × 1 thread\)/);
+      assert.deepEqual(pool.runtime, { model: 'espcn-x2', backend: 'onnxruntime-cpu', workers: 2, threadsPerWorker: 1 });
       const frames = [0, 1, 2, 3, 4].map((i) => frameOf(i, 40, 30));
       const before = frames.map((f) => f.bytes.slice());
       const results = await Promise.all(frames.map((f) => pool.upscale(f)));

@@ -98,7 +98,7 @@ export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Up
   });
   return {
     scale: o.scale,
-    description: `${o.name} (${backend}, ${o.workers} worker${o.workers > 1 ? 's' : ''} × ${o.threadsPerWorker} thread${o.threadsPerWorker > 1 ? 's' : ''})`,
+    runtime: { model: o.name, backend, workers: o.workers, threadsPerWorker: o.threadsPerWorker },
     parallelism: o.workers,
     upscale: (frame) =>
       new Promise<Upscaled>((resolve, reject) => {

@@ -19,7 +19,7 @@ const NO_TIMES = { convertMs: 0, inferenceMs: 0, chromaMs: 0 };
 
 const timedUpscaler = (ticks: number[], counters: { active: number; peak: number }): Upscaler => ({
   scale: 1,
-  description: 'fake',
+  runtime: { model: 'fake', backend: 'fake', workers: 1, threadsPerWorker: null },
   parallelism: 1,
   upscale: ((f: Frame) => {
     counters.active++;
@@ -76,7 +76,7 @@ describe('upscaleFrames (marbles)', () => {
     const seen: number[] = [];
     const upscaler: Upscaler = {
       scale: 2,
-      description: 'fake',
+      runtime: { model: 'fake', backend: 'fake', workers: 1, threadsPerWorker: null },
       parallelism: 1,
       upscale: async (f) => {
         seen.push(f.index);

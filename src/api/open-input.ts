@@ -1,0 +1,75 @@
+/**
+ * The run's inputs, opened: the video (stdin spooled to a temporary file, since the encoder reads the input a
+ * second time for its other streams) with its probe, and the reference video of `--reference FILE`, checked
+ * against the output's size and paired with output frames by timestamp.
+ */
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline as pipeStreams } from 'node:stream/promises';
+import { InputError, UsageError } from '../errors.js';
+import { probeVideo } from '../ffmpeg/probe-input.js';
+import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
+import { createFrameSource } from '../ingest/create-frame-source.js';
+import { isFullRange } from '../ingest/decoder-args.js';
+import type { PixelFormat } from '../pipeline/frame.js';
+import type { VideoInfo } from '../pipeline/ports.js';
+import { createReferenceAligner, type ReferenceAligner } from '../quality/align-reference.js';
+import type { Size } from './plan-run.js';
+
+export const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
+/** Refuses a local input that is not there, before any process starts. */
+export const checkInputExists = (input: string, label = ''): void => {
+  if (input !== '-' && !isUrl(input) && !existsSync(input)) throw new InputError(`${label}${input}: no such file`);
+};
+
+export interface OpenedInput {
+  /** What ffmpeg reads: the input, or the spooled copy of stdin. */
+  readonly path: string;
+  readonly info: VideoInfo;
+  /** Removes the spooled copy, if any. */
+  readonly close: () => void;
+}
+
+export const openInput = async (input: string, tools: FfmpegTools, signal?: AbortSignal): Promise<OpenedInput> => {
+  if (input !== '-') return { path: input, info: await probeVideo(tools.ffprobe, input), close: () => {} };
+  const spool = mkdtempSync(join(tmpdir(), 'srvid-stdin-'));
+  const close = (): void => rmSync(spool, { recursive: true, force: true });
+  process.once('exit', close); // also after a forced exit
+  try {
+    const path = join(spool, 'input');
+    await pipeStreams(process.stdin, createWriteStream(path), ...(signal ? [{ signal }] : []));
+    return { path, info: await probeVideo(tools.ffprobe, path), close };
+  } catch (err) {
+    close();
+    throw err;
+  }
+};
+
+/** The reference video's frames at the output's size, paired with output frames by timestamp. */
+export const openReference = async (
+  reference: string,
+  tools: FfmpegTools,
+  outputSize: Size,
+  pixFmt: PixelFormat,
+): Promise<ReferenceAligner> => {
+  const ref = await probeVideo(tools.ffprobe, reference);
+  if (ref.width !== outputSize.width || ref.height !== outputSize.height) {
+    throw new UsageError(
+      `reference ${reference} is ${ref.width}x${ref.height} but the output is ${outputSize.width}x${outputSize.height}: give a reference at the output's size`,
+    );
+  }
+  return createReferenceAligner(
+    createFrameSource({
+      ffmpeg: tools.ffmpeg,
+      ffmpegMajor: tools.major,
+      input: reference,
+      videoStreamIndex: ref.videoStreamIndex,
+      strict: true,
+      fullRange: isFullRange(ref.pixFmt, ref.color.range),
+      format: { ...outputSize, pixFmt },
+      highWater: 4,
+    }),
+  );
+};

@@ -1,0 +1,104 @@
+/**
+ * A video run's plan: everything decided from the request, the probed input and the ffmpeg version before
+ * any frame moves — the quality mode, the sizes at each end, the pixel format on the pipes, the muxer, the
+ * encoder settings, the frames in flight and the warnings. Pure, so each decision is unit-tested.
+ */
+import { UsageError } from '../errors.js';
+import { everyNth } from '../monitor/messages.js';
+import { transportPixFmt } from '../ingest/decoder-args.js';
+import type { PixelFormat } from '../pipeline/frame.js';
+import type { QualityMode, VideoInfo } from '../pipeline/ports.js';
+import { defaultCodec, muxerForPath, type EncoderSettings } from '../sink/encoder-args.js';
+
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What the request says, as far as the plan needs it. */
+export interface RunRequest {
+  readonly output: string;
+  readonly scale: number;
+  readonly format?: string;
+  readonly codec?: string;
+  readonly crf?: number;
+  readonly preset?: string;
+  /** 'self', a reference video, or nothing. */
+  readonly reference?: string;
+  /** Whether quality is measured at all (a monitor, a report, or a reference). */
+  readonly measure: boolean;
+  /** Every Nth frame gets a shadow self-evaluation in consistency mode (0: never). */
+  readonly detailEvery: number;
+  readonly maxFramesInFlight?: number;
+}
+
+export interface RunPlan {
+  readonly mode: QualityMode | null;
+  /** The size the network works at: the input's, or (self mode) the input downscaled by the scale. */
+  readonly modelInputSize: Size;
+  readonly outputSize: Size;
+  readonly pixFmt: PixelFormat;
+  readonly muxer: string;
+  readonly encoder: EncoderSettings;
+  readonly framesInFlight: number;
+  /** Consistency mode's shadow self-evaluation, every Nth frame; 0 outside consistency mode. */
+  readonly detailEvery: number;
+  /** What each quality figure is measured against, in words; null without metrics. */
+  readonly referenceLabel: string | null;
+  readonly warnings: readonly string[];
+}
+
+/** The output's container: `--format`, else Matroska on stdout, else from the extension. */
+export const planMuxer = (output: string, format?: string): string => {
+  const muxer = format ?? (output === '-' ? 'matroska' : muxerForPath(output));
+  if (!muxer) throw new UsageError(`cannot tell the container from "${output}"; use .mp4, .mkv, .mov or .webm, or pass --format`);
+  return muxer;
+};
+
+export const qualityMode = (r: Pick<RunRequest, 'reference' | 'measure'>): QualityMode | null =>
+  r.reference === 'self' ? 'self' : r.reference !== undefined ? 'reference' : r.measure ? 'consistency' : null;
+
+export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): RunPlan => {
+  const s = r.scale;
+  const warnings: string[] = [];
+  const pixFmt = transportPixFmt(info.bitDepth, ffmpegMajor);
+  if (info.bitDepth > 8 && pixFmt === 'yuv420p') {
+    warnings.push(
+      `${info.bitDepth}-bit input is processed as 8-bit: ffmpeg ${ffmpegMajor} cannot carry 10-bit raw frames; install ffmpeg ≥ 5`,
+    );
+  }
+  if (!/^yuvj?420p/.test(info.pixFmt)) warnings.push(`${info.pixFmt} input is converted to ${pixFmt} (4:2:0)`);
+  const mode = qualityMode(r);
+  if (mode === 'self' && (info.width < 8 * s || info.height < 8 * s)) {
+    throw new UsageError(`--reference self downscales the input by ${s}: ${info.width}x${info.height} is too small for that`);
+  }
+  const modelInputSize =
+    mode === 'self'
+      ? { width: Math.floor(info.width / s), height: Math.floor(info.height / s) }
+      : { width: info.width, height: info.height };
+  const outputSize = { width: modelInputSize.width * s, height: modelInputSize.height * s };
+  // The shadow downscales a frame by the scale, so it needs room for the network's context after that.
+  const detailEvery = mode === 'consistency' && info.width >= 8 * s && info.height >= 8 * s ? r.detailEvery : 0;
+  const muxer = planMuxer(r.output, r.format);
+  const referenceLabel =
+    mode === 'self'
+      ? `against the input itself, which the model sees downscaled by ${s} (antialiased bicubic); ${s} px border cropped`
+      : mode === 'consistency'
+        ? 'the output downscaled back to the input size (antialiased bicubic), against the input: faithfulness to the input, not detail' +
+          (detailEvery ? `; detail estimated on ${everyNth(detailEvery)}, downscaled by ${s} and upscaled again, against itself` : '')
+        : mode === 'reference'
+          ? `against ${r.reference as string}, frames paired by timestamp`
+          : null;
+  return {
+    mode,
+    modelInputSize,
+    outputSize,
+    pixFmt,
+    muxer,
+    encoder: { codec: r.codec ?? defaultCodec(muxer), crf: r.crf ?? 18, preset: r.preset ?? 'medium' },
+    framesInFlight: Math.max(2, r.maxFramesInFlight ?? 8),
+    detailEvery,
+    referenceLabel,
+    warnings,
+  };
+};
