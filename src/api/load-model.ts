@@ -96,7 +96,20 @@ export interface VideoModelChoice extends ModelChoice {
  * session (see worker-upscaler.ts) and nothing is loaded on the main thread; other runtimes (GPUs, tfjs) keep
  * one model on the main thread.
  */
-export const loadVideoUpscaler = async (o: VideoModelChoice, resolved = resolveModel(o)): Promise<Upscaler> => {
+export const loadVideoUpscaler = async (o: VideoModelChoice, resolved = resolveModel(o)): Promise<Upscaler> =>
+  slowedForTests(await openVideoUpscaler(o, resolved));
+
+/**
+ * A test-only hook: SRVID_TEST_SLOW_MODEL_MS=N makes every network call take N ms longer, so the tests can
+ * put a live run behind real time on purpose. Unset, the upscaler is returned as it is.
+ */
+const slowedForTests = (u: Upscaler): Upscaler => {
+  const ms = Number(process.env.SRVID_TEST_SLOW_MODEL_MS ?? 0);
+  if (!(ms > 0)) return u;
+  return { ...u, upscale: async (f) => (await new Promise((r) => setTimeout(r, ms)), u.upscale(f)), dispose: () => u.dispose() };
+};
+
+const openVideoUpscaler = async (o: VideoModelChoice, resolved: ResolvedModel): Promise<Upscaler> => {
   const cores = availableParallelism();
   const workers = o.workers || cores;
   const threadsPerWorker = o.threads || Math.max(1, Math.floor(cores / workers));

@@ -12,6 +12,7 @@ import { probeVideo } from '../ffmpeg/probe-input.js';
 import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { createFrameSource } from '../ingest/create-frame-source.js';
 import { isFullRange } from '../ingest/decoder-args.js';
+import { openLiveSource, type LiveSource } from '../ingest/open-live-source.js';
 import type { PixelFormat } from '../pipeline/frame.js';
 import type { VideoInfo } from '../pipeline/ports.js';
 import { createReferenceAligner, type ReferenceAligner } from '../quality/align-reference.js';
@@ -28,19 +29,75 @@ export interface OpenedInput {
   /** What ffmpeg reads: the input, or the spooled copy of stdin. */
   readonly path: string;
   readonly info: VideoInfo;
-  /** Removes the spooled copy, if any. */
+  /** A live input's decoder, already reading (null for files: their decoder starts with the pipeline). */
+  readonly live: LiveSource | null;
+  /** Removes the spooled copy, if any, and stops a live decoder that never ran. */
   readonly close: () => void;
 }
 
+/** Whether an input is live by default: stdin and network URLs are read once, as they arrive. */
+export const isLiveInput = (input: string): boolean => input === '-' || (isUrl(input) && !/^file:/i.test(input));
+
+/** Protocols a network input may open, itself and what its playlists name: never local files. */
+const NETWORK_PROTOCOLS = 'udp,rtp,srt,rist,rtmp,rtmps,rtmpt,rtsp,tcp,tls,http,https,hls,httpproxy,crypto,data';
+
+export interface LiveInputOptions {
+  readonly connectTimeoutMs: number;
+  /** Wait for a publisher to connect (rtmp:// as a server). */
+  readonly listen: boolean;
+  readonly signal?: AbortSignal;
+  readonly onEnded?: (message: string) => void;
+  /** Reconnect attempts after the input drops (0: the run ends there, cleanly). */
+  readonly reconnectAttempts: number;
+}
+
+/**
+ * A live input: its one decoder starts now and the frame size comes from its header (nothing probes the
+ * input first). Frames travel as 8-bit 4:2:0.
+ */
+export const openLiveInput = async (input: string, tools: FfmpegTools, o: LiveInputOptions): Promise<OpenedInput> => {
+  const live = await openLiveSource({
+    ffmpeg: tools.ffmpeg,
+    ffmpegMajor: tools.major,
+    input,
+    pixFmt: 'yuv420p',
+    readTimeoutMs: o.connectTimeoutMs,
+    connectTimeoutMs: o.connectTimeoutMs,
+    listen: o.listen,
+    protocolWhitelist: input === '-' ? null : NETWORK_PROTOCOLS,
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onEnded ? { onEnded: o.onEnded, onReconnect: o.onEnded } : {}),
+    reconnectAttempts: o.reconnectAttempts,
+  });
+  const info: VideoInfo = {
+    source: input,
+    formatName: 'live',
+    width: live.format.width,
+    height: live.format.height,
+    pixFmt: 'yuv420p',
+    bitDepth: 8,
+    frameRate: null,
+    timeBase: null,
+    durationSec: null,
+    frameCount: null,
+    rotation: 0,
+    color: {},
+    videoStreamIndex: 0,
+    streams: [],
+    chapterCount: 0,
+  };
+  return { path: input, info, live, close: () => void live.close() };
+};
+
 export const openInput = async (input: string, tools: FfmpegTools, signal?: AbortSignal): Promise<OpenedInput> => {
-  if (input !== '-') return { path: input, info: await probeVideo(tools.ffprobe, input), close: () => {} };
+  if (input !== '-') return { path: input, info: await probeVideo(tools.ffprobe, input), live: null, close: () => {} };
   const spool = mkdtempSync(join(tmpdir(), 'srvid-stdin-'));
   const close = (): void => rmSync(spool, { recursive: true, force: true });
   process.once('exit', close); // also after a forced exit
   try {
     const path = join(spool, 'input');
     await pipeStreams(process.stdin, createWriteStream(path), ...(signal ? [{ signal }] : []));
-    return { path, info: await probeVideo(tools.ffprobe, path), close };
+    return { path, info: await probeVideo(tools.ffprobe, path), live: null, close };
   } catch (err) {
     close();
     throw err;

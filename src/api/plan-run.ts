@@ -30,6 +30,9 @@ export interface RunRequest {
   /** Every Nth frame gets a shadow self-evaluation in consistency mode (0: never). */
   readonly detailEvery: number;
   readonly maxFramesInFlight?: number;
+  /** Live mode, and whether stdout is a regular file: `-` is MPEG-TS on a live run's pipe. */
+  readonly live?: boolean;
+  readonly stdoutIsFile?: boolean;
 }
 
 export interface RunPlan {
@@ -48,10 +51,17 @@ export interface RunPlan {
   readonly warnings: readonly string[];
 }
 
-/** The output's container: `--format`, else Matroska on stdout, else from the extension. */
-export const planMuxer = (output: string, format?: string): string => {
-  const muxer = format ?? (output === '-' ? 'matroska' : muxerForPath(output));
-  if (!muxer) throw new UsageError(`cannot tell the container from "${output}"; use .mp4, .mkv, .mov or .webm, or pass --format`);
+/**
+ * The output's container: `--format`, else on stdout Matroska (MPEG-TS for a live run into a pipe), else from
+ * the extension or the URL's scheme (udp/srt: MPEG-TS, rtmp: FLV, .m3u8: HLS).
+ */
+export const planMuxer = (output: string, format?: string, live = false, stdoutIsFile = false): string => {
+  const muxer = format ?? (output === '-' ? (live && !stdoutIsFile ? 'mpegts' : 'matroska') : muxerForPath(output));
+  if (!muxer) {
+    throw new UsageError(
+      `cannot tell the container from "${output}"; use .mp4, .mkv, .mov, .webm, .ts, .m3u8 or a udp://, srt://, rtmp:// URL, or pass --format`,
+    );
+  }
   return muxer;
 };
 
@@ -79,7 +89,7 @@ export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): Ru
   const outputSize = { width: modelInputSize.width * s, height: modelInputSize.height * s };
   // The shadow downscales a frame by the scale, so it needs room for the network's context after that.
   const detailEvery = mode === 'consistency' && info.width >= 8 * s && info.height >= 8 * s ? r.detailEvery : 0;
-  const muxer = planMuxer(r.output, r.format);
+  const muxer = planMuxer(r.output, r.format, r.live ?? false, r.stdoutIsFile ?? false);
   const referenceLabel =
     mode === 'self'
       ? `against the input itself, which the model sees downscaled by ${s} (antialiased bicubic); ${s} px border cropped`

@@ -3,7 +3,10 @@
  * steps: check the request, observe (monitor, report), open the input, plan, open the reference, load the
  * model, then source → pipeline → sink.
  */
-import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
+import { fstatSync } from 'node:fs';
+import { checkProtocols, resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
+import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
+import type { LivePolicy, WhenBehind } from '../pipeline/operators/upscale-live.js';
 import { createFrameSource } from '../ingest/create-frame-source.js';
 import { isFullRange } from '../ingest/decoder-args.js';
 import type { MonitorOptions } from './observe-run.js';
@@ -14,17 +17,33 @@ import { createQualityProbe } from '../quality/create-quality-probe.js';
 import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
-import { checkScale, DEFAULT_DETAIL_EVERY } from './choices.js';
+import { checkScale, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DETAIL_EVERY, DEFAULT_MAX_LATENCY_MS } from './choices.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
 
 export { formatQualityLine } from '../monitor/format-quality.js';
-import { checkInputExists, openInput, openReference, type OpenedInput } from './open-input.js';
+import { checkInputExists, isLiveInput, openInput, openLiveInput, openReference, type OpenedInput } from './open-input.js';
 import { planMuxer, planRun, type RunPlan } from './plan-run.js';
 
 export interface UpscaleVideoOptions extends VideoModelChoice {
-  /** A file path, a URL ffmpeg can open, or '-' for stdin (spooled to a temporary file first). */
+  /** A file path, a URL ffmpeg can open, or '-' for stdin. */
   readonly input: string;
+  /**
+   * Live mode (default: on for stdin and network URLs): the input is read once, as it arrives, by one
+   * decoder that is never paused; frames the network cannot upscale within `maxLatencyMs` are upscaled by
+   * bicubic or dropped (`whenBehind`), and counted. Off: stdin is spooled to a file first and URLs are read
+   * like files (every stream kept, nothing dropped).
+   */
+  readonly live?: boolean;
+  /** Live mode: how far output may lag (default 2000 ms). */
+  readonly maxLatencyMs?: number;
+  readonly whenBehind?: WhenBehind;
+  /** Live mode: how long to wait for the input's first frame, and for more data once it flows (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Live mode: wait for a publisher (`rtmp://host:port/app` as a server). */
+  readonly listen?: boolean;
+  /** Live mode: after the input drops, reconnect up to this many times in a row, with backoff (default 0). */
+  readonly reconnectAttempts?: number;
   /** A file path, or '-' for stdout (Matroska unless `format` says otherwise). */
   readonly output: string;
   readonly overwrite?: boolean;
@@ -80,6 +99,9 @@ export interface UpscaleVideoResult {
   readonly run: RunDescription;
   /** The quality summary (as published to the monitor and written to the report); null without metrics. */
   readonly quality: SummaryMessage | null;
+  /** Live mode: frames dropped, and frames upscaled by bicubic because the network was behind. */
+  readonly dropped: number;
+  readonly fallback: number;
 }
 
 /** Every check that needs no process: scale, model file, input, output and container. */
@@ -124,6 +146,22 @@ const describeRun = (o: UpscaleVideoOptions, info: VideoInfo, plan: RunPlan, run
   totalFrames: info.frameCount,
 });
 
+const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan): LivePolicy => ({
+  whenBehind: o.whenBehind ?? 'bicubic',
+  maxLatencyMs: o.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS,
+  // Frames decoded and not yet written: beyond a few times what is in flight, even bicubic is behind.
+  maxBacklog: 4 * plan.framesInFlight,
+});
+
+/** Whether stdout is a regular file (`srvid - - > out.mkv`) rather than a pipe or a terminal. */
+const stdoutIsFile = (): boolean => {
+  try {
+    return fstatSync(1).isFile();
+  } catch {
+    return false;
+  }
+};
+
 /** The network on one small frame, for the detail estimate: the same upscaler, so the same model and runtime. */
 const shadowOf = (upscaler: Upscaler, every: number) =>
   every > 0 ? { shadow: { every, upscale: async (lr: Parameters<Upscaler['upscale']>[0]) => (await upscaler.upscale(lr)).frame } } : {};
@@ -139,20 +177,36 @@ const shadowOf = (upscaler: Upscaler, every: number) =>
 export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideoResult> => {
   const model = checkRequest(o);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
+  await checkProtocols(tools, { input: o.input, output: o.output });
   const observer = await startObserver(o);
   const started = performance.now();
   let input: OpenedInput | null = null;
   let aligner: ReferenceAligner | null = null;
   let upscaler: Upscaler | null = null;
   let finished = false;
+  const live = o.live ?? isLiveInput(o.input);
   try {
-    input = await openInput(o.input, tools, o.signal);
+    // A live reader must never wait, so the model is loaded before the decoder starts.
+    if (live) upscaler = await loadVideoUpscaler(o, model);
+    input = live
+      ? await openLiveInput(o.input, tools, {
+          connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          listen: o.listen ?? false,
+          reconnectAttempts: o.reconnectAttempts ?? 0,
+          ...(o.signal ? { signal: o.signal } : {}),
+          ...(o.onWarning ? { onEnded: o.onWarning } : {}),
+        })
+      : await openInput(o.input, tools, o.signal);
     const info = input.info;
     const measure = o.measure === true || observer !== null;
-    const plan = planRun({ ...o, measure, detailEvery: o.detailEvery ?? DEFAULT_DETAIL_EVERY }, info, tools.major);
+    const plan = planRun(
+      { ...o, measure, live, stdoutIsFile: stdoutIsFile(), detailEvery: o.detailEvery ?? DEFAULT_DETAIL_EVERY },
+      info,
+      tools.major,
+    );
     for (const w of plan.warnings) o.onWarning?.(w);
     if (plan.mode === 'reference') aligner = await openReference(o.reference as string, tools, plan.outputSize, plan.pixFmt);
-    upscaler = await loadVideoUpscaler(o, model);
+    upscaler ??= await loadVideoUpscaler(o, model);
     const ref = aligner;
     const probe = plan.mode
       ? createQualityProbe({
@@ -165,16 +219,18 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
     const run = describeRun(o, info, plan, upscaler.runtime, probe?.crop ?? 0);
     await o.onStart?.(info, run, upscaler.runtime);
     await observer?.onStart(info, run);
-    const source = createFrameSource({
-      ffmpeg: tools.ffmpeg,
-      ffmpegMajor: tools.major,
-      input: input.path,
-      videoStreamIndex: info.videoStreamIndex,
-      strict: o.strict ?? true,
-      fullRange: isFullRange(info.pixFmt, info.color.range),
-      format: { width: info.width, height: info.height, pixFmt: plan.pixFmt },
-      highWater: plan.framesInFlight,
-    });
+    const source =
+      input.live ??
+      createFrameSource({
+        ffmpeg: tools.ffmpeg,
+        ffmpegMajor: tools.major,
+        input: input.path,
+        videoStreamIndex: info.videoStreamIndex,
+        strict: o.strict ?? true,
+        fullRange: isFullRange(info.pixFmt, info.color.range),
+        format: { width: info.width, height: info.height, pixFmt: plan.pixFmt },
+        highWater: plan.framesInFlight,
+      });
     const sink = createEncoderSink({
       ffmpeg: tools.ffmpeg,
       ffmpegMajor: tools.major,
@@ -184,9 +240,12 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       muxer: plan.muxer,
       overwrite: o.overwrite ?? false,
       settings: plan.encoder,
-      keepStreams: true,
+      keepStreams: !input.live,
+      sideTracks: input.live?.tracks.side.filter((t) => t.type === 'audio') ?? [],
+      live: live ? { frameRate: info.frameRate, presetGiven: o.preset !== undefined } : null,
       ...(o.onWarning ? { onWarning: o.onWarning } : {}),
     });
+    input.live?.onPacket((p) => sink.writePacket(p));
     // Without an observer the summary is still kept, so a library caller gets it in the result.
     const summary = plan.mode && !observer ? createSummary() : null;
     const onFrame = (r: FrameReport): void => {
@@ -202,6 +261,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       concurrent: Math.min(o.concurrent || 2 * upscaler.parallelism, plan.framesInFlight),
       totalFrames: info.frameCount,
       ...(probe ? { probe } : {}),
+      ...(live ? { live: { fallback: createBicubicUpscaler(o.scale), policy: livePolicy(o, plan) } } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       onFrame,

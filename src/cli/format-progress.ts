@@ -13,7 +13,9 @@ export const formatProgress = (p: Progress): string => {
   const total = p.totalFrames ? `/${p.totalFrames}` : '';
   const pct = p.totalFrames ? ` (${Math.min(100, (100 * p.frames) / p.totalFrames).toFixed(0)}%)` : '';
   const eta = p.etaSec !== null ? `  ETA ${clock(p.etaSec)}` : '';
-  return `frame ${p.frames}${total}${pct}  ${p.fps.toFixed(1)} fps  elapsed ${clock(p.elapsedSec)}${eta}`;
+  const live =
+    p.latencyMs !== undefined ? `  lag ${Math.round(p.latencyMs)} ms  bicubic ${p.fallback ?? 0}  dropped ${p.dropped ?? 0}` : '';
+  return `frame ${p.frames}${total}${pct}  ${p.fps.toFixed(1)} fps  elapsed ${clock(p.elapsedSec)}${eta}${live}`;
 };
 
 export const formatDuration = clock;

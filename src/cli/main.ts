@@ -114,6 +114,12 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
       concurrent: o.concurrent,
       maxFramesInFlight: o.maxFramesInFlight,
       strict: !o.tolerateErrors,
+      ...(o.live ? { live: true } : o.noLive ? { live: false } : {}),
+      maxLatencyMs: o.maxLatency,
+      whenBehind: o.whenBehind,
+      connectTimeoutMs: o.connectTimeout * 1000,
+      listen: o.listen,
+      reconnectAttempts: o.reconnect ? o.reconnectAttempts : 0,
       signal,
       ...(o.format ? { format: o.format } : {}),
       ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
@@ -144,7 +150,10 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
   }
   const quality = result.quality ? formatQualityLine(result.quality, result.run) : null;
   if (!o.quiet && quality) say(quality);
-  if (!o.quiet) say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)`);
+  const behind =
+    result.fallback || result.dropped ? `; behind real time: ${result.fallback} frames by bicubic, ${result.dropped} dropped` : '';
+  if (!o.quiet)
+    say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)${behind}`);
   if (o.stats) say(formatStages(result.stages));
 };
 

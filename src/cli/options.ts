@@ -9,6 +9,10 @@ import {
   checkScale,
   DEFAULT_TILE_PIXELS,
   DEFAULT_DETAIL_EVERY,
+  DEFAULT_MAX_LATENCY_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  WHEN_BEHIND,
+  type WhenBehind,
   DEVICES,
   MODEL_FAMILIES,
   SCALE_LIST,
@@ -37,6 +41,14 @@ export interface CliOptions {
   concurrent: number;
   maxFramesInFlight: number;
   tolerateErrors: boolean;
+  live: boolean;
+  noLive: boolean;
+  maxLatency: number;
+  whenBehind: WhenBehind;
+  connectTimeout: number;
+  listen: boolean;
+  reconnect: boolean;
+  reconnectAttempts: number;
   monitor?: MonitorAddress;
   monitorToken?: string;
   monitorWait: boolean;
@@ -178,6 +190,51 @@ export const OPTIONS: OptionTable = {
     description: 'skip damaged frames instead of stopping at the first decoding error',
     default: false,
   },
+  live: {
+    flag: '--live',
+    description:
+      'live mode (the default for stdin and network URLs): read the input once as it arrives, never pause it, keep latency bounded',
+    default: false,
+  },
+  noLive: {
+    flag: '--no-live',
+    description: 'file mode for stdin or a URL: stdin is spooled to a temporary file, every stream kept, no frame dropped or substituted',
+    default: false,
+  },
+  maxLatency: {
+    flag: '--max-latency',
+    arg: 'MS',
+    description: 'live: how far the output may lag; frames the network cannot upscale in time go by --when-behind',
+    default: DEFAULT_MAX_LATENCY_MS,
+    parse: int(100, 600_000),
+  },
+  whenBehind: {
+    flag: '--when-behind',
+    arg: 'WHAT',
+    description: 'live: bicubic (upscale late frames by bicubic) or drop (leave them out); each is counted',
+    default: 'bicubic',
+    parse: oneOf(WHEN_BEHIND),
+  },
+  connectTimeout: {
+    flag: '--connect-timeout',
+    arg: 'SEC',
+    description: 'live: how long to wait for the first frame, and for more data while it flows, before giving up',
+    default: DEFAULT_CONNECT_TIMEOUT_MS / 1000,
+    parse: int(1, 86_400),
+  },
+  listen: { flag: '--listen', description: 'live: wait for a publisher to connect (rtmp://HOST:PORT/APP as a server)', default: false },
+  reconnect: {
+    flag: '--reconnect',
+    description: 'live: when the input drops, reconnect with backoff and carry on into the same output (timestamps continue)',
+    default: false,
+  },
+  reconnectAttempts: {
+    flag: '--reconnect-attempts',
+    arg: 'N',
+    description: 'live, with --reconnect: failed attempts in a row before the run ends cleanly',
+    default: 5,
+    parse: int(1, 1_000_000),
+  },
   monitor: {
     flag: '--monitor',
     arg: '[HOST:]PORT',
@@ -237,7 +294,9 @@ Usage:
   srvid eval DIR [options]          PSNR-Y/SSIM-Y of srvid and bicubic on a folder of HR images
   srvid doctor [--verbose]          which ffmpeg, ffprobe and backends srvid finds, and why one fails
 
-INPUT is a file, a URL ffmpeg can open, or - for stdin; OUTPUT is a file or - for stdout.
+INPUT is a file, a URL ffmpeg can open (udp, srt, rtmp, rtsp, http(s) HLS…), or - for stdin;
+OUTPUT is a file, an HLS playlist (.m3u8), a udp://, srt:// or rtmp:// URL, or - for stdout.
+Stdin and network inputs are live: read once as they arrive, with bounded latency (--no-live: as files).
 Audio, subtitles, chapters, metadata, timestamps and colour tags are kept; the output is
 written to a temporary file and appears only when the run succeeds.
 Inside the project run it as npx srvid; npm install -g . puts srvid on PATH.`;
@@ -245,7 +304,9 @@ Inside the project run it as npx srvid; npm install -g . puts srvid on PATH.`;
 const EXAMPLES = `Examples:
   srvid samples/street-360p.mp4 out.mp4 --scale 2
   srvid in.mkv out.mkv -s 3 --codec libx265 --crf 20 -y
-  cat in.mp4 | srvid - - --format matroska > out.mkv
+  cat in.mp4 | srvid - - --no-live --format matroska > out.mkv
+  srvid udp://127.0.0.1:5000 udp://127.0.0.1:5002 --model espcn-light
+  srvid srt://0.0.0.0:9000?mode=listener out/live.m3u8 --max-latency 1500
   srvid in.mp4 out.mp4 --monitor 8080 --report quality.json
   srvid hr.mp4 recon.mp4 --reference self --report quality.json
   srvid photo.png photo-x4.png --scale 4

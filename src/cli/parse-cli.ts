@@ -59,6 +59,7 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
   if ((values.monitorToken !== undefined || values.monitorWait) && values.monitor === undefined) {
     throw new UsageError(`${values.monitorToken !== undefined ? '--monitor-token' : '--monitor-wait'} needs --monitor [HOST:]PORT`);
   }
+  if (values.live && values.noLive) throw new UsageError('--live and --no-live contradict each other; give one');
   if (values.monitorToken === '') throw new UsageError('--monitor-token must not be empty');
   if (positionals[0] === 'doctor') {
     if (positionals.length !== 1) throw new UsageError('doctor takes no arguments');

@@ -35,6 +35,18 @@ export const readVersionLine = async (binary: string, full = false): Promise<str
   return stdout === null ? null : full ? stdout : (stdout.split('\n')[0] ?? null);
 };
 
-/** Starts the decoder; stdout carries the frames, stderr is kept as a tail for messages. */
-export const spawnDecoder = (ffmpeg: string, args: string[]): WatchedChild =>
-  watchChild(spawn(ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+/**
+ * Starts the decoder; stdout carries the frames, stderr is kept as a tail for messages. With `stdin`, that
+ * stream is piped into the decoder (srvid's own stdin, for `-`): the decoder is then its only reader.
+ */
+export const spawnDecoder = (ffmpeg: string, args: string[], stdin?: NodeJS.ReadableStream): WatchedChild => {
+  const child = spawn(ffmpeg, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  if (stdin && child.stdin) {
+    child.stdin.on('error', () => {}); // EPIPE once the decoder has exited; its exit status says why
+    stdin.pipe(child.stdin);
+    void watchChildExit(child).then(() => stdin.unpipe(child.stdin ?? undefined));
+  }
+  return watchChild(child);
+};
+
+const watchChildExit = (child: ReturnType<typeof spawn>): Promise<void> => new Promise((resolve) => child.once('close', () => resolve()));

@@ -40,6 +40,69 @@ export const decoderArgs = (o: DecoderArgsOptions): string[] => [
   'pipe:1',
 ];
 
+export interface LiveDecoderArgsOptions {
+  /** A URL, or 'pipe:0' for stdin. */
+  readonly input: string;
+  readonly pixFmt: PixelFormat;
+  readonly ffmpegMajor: number;
+  /** Give up when the input sends nothing for this long (network inputs). */
+  readonly readTimeoutMs: number | null;
+  /** Wait for a publisher (`rtmp://` as a server). */
+  readonly listen: boolean;
+  /** Protocols ffmpeg may open for this input and what it names (playlists, segments). */
+  readonly protocolWhitelist: string | null;
+}
+
+/**
+ * A live input, read once: the first video stream as raw frames and every audio stream as PCM, in one
+ * Matroska stream on stdout; srvid passes the audio through to the encoder, in step with the frames. Audio
+ * travels as PCM because ffmpeg 5.1's Matroska muxer cannot copy AAC out of MPEG-TS (no extradata at header
+ * time); the encoder compresses it again. Damaged packets are skipped (a live run does not stop for them).
+ */
+/**
+ * A UDP input only notices that datagrams stopped through its own `timeout` URL option (its reader thread
+ * does not see -rw_timeout); other protocols take -rw_timeout.
+ */
+export const withReadTimeout = (input: string, timeoutMs: number | null): string => {
+  if (timeoutMs === null || !/^udp:\/\//i.test(input) || /[?&]timeout=/.test(input)) return input;
+  return `${input}${input.includes('?') ? '&' : '?'}timeout=${timeoutMs * 1000}`;
+};
+
+export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
+  '-hide_banner',
+  '-nostdin',
+  '-loglevel',
+  'error',
+  ...(o.protocolWhitelist ? ['-protocol_whitelist', o.protocolWhitelist] : []),
+  ...(o.readTimeoutMs !== null && o.input !== 'pipe:0' && !o.listen ? ['-rw_timeout', String(o.readTimeoutMs * 1000)] : []),
+  ...(o.listen ? ['-listen', '1'] : []),
+  // Start after a second of stream rather than five: on a live input, probing time is latency.
+  '-analyzeduration',
+  '1000000',
+  '-copyts',
+  '-i',
+  withReadTimeout(o.input, o.readTimeoutMs),
+  '-map',
+  '0:v:0',
+  '-map',
+  '0:a?',
+  ...(o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
+  '-c:v',
+  'rawvideo',
+  '-enc_time_base',
+  '1/1000',
+  '-pix_fmt',
+  o.pixFmt,
+  '-c:a',
+  'pcm_s16le',
+  // Small clusters: frames leave the decoder at once instead of waiting for a cluster to fill.
+  '-cluster_time_limit',
+  '0',
+  '-f',
+  'matroska',
+  'pipe:1',
+];
+
 /** The pixel format frames travel in: 10-bit stays 10-bit where the ffmpeg build can carry it. */
 export const transportPixFmt = (sourceBitDepth: number, ffmpegMajor: number): PixelFormat =>
   sourceBitDepth > 8 && ffmpegMajor >= 5 ? 'yuv420p10le' : 'yuv420p';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matroskaFrameHeader, matroskaHeader } from '../sink/matroska-writer.js';
-import { MatroskaFrameSplitter } from './split-frames.js';
+import { matroskaBlockHeader, matroskaFrameHeader, matroskaHeader } from '../sink/matroska-writer.js';
+import { MatroskaFrameSplitter, type DecoderTracks } from './split-frames.js';
 
 const FORMAT = { width: 6, height: 4, pixFmt: 'yuv420p' as const };
 const FRAME = 6 * 4 + 2 * 3 * 2; // 36 bytes
@@ -67,5 +67,40 @@ describe('MatroskaFrameSplitter', () => {
   it('rejects frames of the wrong size (the decoder changed format)', () => {
     const s = new MatroskaFrameSplitter(FRAME + 1, () => {});
     assert.throws(() => s.push(stream([0])), /expected 37/);
+  });
+
+  it("reads the tracks from the header and passes the other tracks' packets through, in stream order", () => {
+    const audio = {
+      track: 7,
+      type: 'audio' as const,
+      codecId: 'A_PCM/INT/LIT',
+      entry: Uint8Array.from([0x83, 0x81, 0x02, 0x86, 0x8d, ...Buffer.from('A_PCM/INT/LIT')]),
+    };
+    const bytes = Buffer.concat([
+      matroskaHeader(FORMAT, {}, [audio]),
+      matroskaBlockHeader(2, 3, 0, true),
+      Uint8Array.from([9, 8, 7]),
+      matroskaFrameHeader(FRAME, 0),
+      new Uint8Array(FRAME).fill(1),
+      matroskaBlockHeader(2, 2, 21, true),
+      Uint8Array.from([6, 5]),
+    ]);
+    const seen: string[] = [];
+    let tracks: DecoderTracks | null = null;
+    const s = new MatroskaFrameSplitter(0, (b, pts) => seen.push(`frame ${b[0]} @${pts}`), {
+      onTracks: (t) => {
+        tracks = t;
+        return FRAME; // the frame size comes from the header
+      },
+      onPacket: (p) => seen.push(`packet ${p.track} [${[...p.data].join(',')}] @${p.ptsMs}`),
+    });
+    for (let i = 0; i < bytes.length; i += 5) s.push(bytes.subarray(i, i + 5));
+    s.end();
+    assert.deepEqual(seen, ['packet 2 [9,8,7] @0', 'frame 1 @0', 'packet 2 [6,5] @21']);
+    const t = tracks as DecoderTracks | null;
+    assert.deepEqual(t?.video, { track: 1, width: 6, height: 4 });
+    assert.equal(t?.side.length, 1);
+    assert.equal(t?.side[0]?.type, 'audio');
+    assert.equal(t?.side[0]?.codecId, 'A_PCM/INT/LIT');
   });
 });

@@ -1,8 +1,10 @@
 /**
- * Splits the decoder's Matroska stream (rawvideo, one track) into exact frames with their timestamps.
- * Pure and incremental: feed chunks as they arrive; `pause()` from inside `onFrame` stops at that frame and
- * keeps the rest of the chunk until `resume()`, which is how the source holds a bounded number of frames.
+ * Splits the decoder's Matroska stream into exact frames with their timestamps, and the packets of its other
+ * tracks (audio copied by a live decoder) as they are. Pure and incremental: feed chunks as they arrive;
+ * `pause()` from inside `onFrame` stops at that frame and keeps the rest of the chunk until `resume()`, which
+ * is how the source holds a bounded number of frames.
  */
+import type { SidePacket, SideTrack } from '../pipeline/ports.js';
 
 const ID = {
   ebml: 0x1a45dfa3,
@@ -14,7 +16,31 @@ const ID = {
   blockGroup: 0xa0,
   block: 0xa1,
   simpleBlock: 0xa3,
+  tracks: 0x1654ae6b,
+  trackEntry: 0xae,
+  trackNumber: 0xd7,
+  trackUid: 0x73c5,
+  trackType: 0x83,
+  codecId: 0x86,
+  video: 0xe0,
+  pixelWidth: 0xb0,
+  pixelHeight: 0xba,
 } as const;
+
+/** The decoder's tracks: the video track's number and size, and every other track to pass through. */
+export interface DecoderTracks {
+  readonly video: { readonly track: number; readonly width: number; readonly height: number } | null;
+  readonly side: readonly SideTrack[];
+}
+
+const TRACK_TYPES: Record<number, SideTrack['type']> = { 1: 'video', 2: 'audio', 0x11: 'subtitle' };
+
+export interface SplitterEvents {
+  /** The Tracks element has been read; return the video frame's byte length when the constructor had none. */
+  readonly onTracks?: (tracks: DecoderTracks) => number | void;
+  /** A block of a track other than the video track. */
+  readonly onPacket?: (packet: SidePacket) => void;
+}
 
 /** Elements whose children we read (their size may be unknown on a pipe). */
 const CONTAINERS = new Set<number>([ID.segment, ID.info, ID.cluster, ID.blockGroup]);
@@ -28,7 +54,8 @@ type State =
   | { kind: 'skip'; remaining: number }
   | { kind: 'value'; id: number; size: number }
   | { kind: 'blockHeader'; size: number }
-  | { kind: 'blockData'; frame: Uint8Array; filled: number; ptsMs: number };
+  | { kind: 'blockData'; frame: Uint8Array; filled: number; ptsMs: number; side: { track: number; keyframe: boolean } | null }
+  | { kind: 'collect'; bytes: Uint8Array; filled: number };
 
 const UNKNOWN = -1;
 
@@ -56,6 +83,54 @@ const readUint = (buf: Uint8Array, pos: number, size: number): number => {
   return v;
 };
 
+/** The children of an EBML element's payload: [id, payload, the child's own bytes]. */
+const children = (buf: Uint8Array): [number, Uint8Array, Uint8Array][] => {
+  const out: [number, Uint8Array, Uint8Array][] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const id = readVint(buf, pos, true);
+    const size = id && readVint(buf, pos + id.length, false);
+    if (!id || !size || size.value === UNKNOWN) throw new Error('malformed Tracks element in the decoder stream');
+    const start = pos + id.length + size.length;
+    out.push([id.value, buf.subarray(start, start + size.value), buf.subarray(pos, start + size.value)]);
+    pos = start + size.value;
+  }
+  return out;
+};
+
+/** Reads the Tracks element: which track is the video (and its size), and the others as passthrough entries. */
+export const parseTracks = (payload: Uint8Array): DecoderTracks => {
+  let video: DecoderTracks['video'] = null;
+  const side: SideTrack[] = [];
+  for (const [id, entry] of children(payload)) {
+    if (id !== ID.trackEntry) continue;
+    let track = 0;
+    let type = 0;
+    let codecId = '';
+    let width = 0;
+    let height = 0;
+    const rest: Uint8Array[] = [];
+    for (const [cid, value, whole] of children(entry)) {
+      if (cid === ID.trackNumber) track = readUint(value, 0, value.length);
+      else if (cid === ID.trackUid) continue;
+      else {
+        if (cid === ID.trackType) type = readUint(value, 0, value.length);
+        if (cid === ID.codecId) codecId = Buffer.from(value).toString('ascii').replace(/\0+$/, '');
+        if (cid === ID.video) {
+          for (const [vid, v] of children(value)) {
+            if (vid === ID.pixelWidth) width = readUint(v, 0, v.length);
+            if (vid === ID.pixelHeight) height = readUint(v, 0, v.length);
+          }
+        }
+        rest.push(whole);
+      }
+    }
+    if (type === 1 && !video) video = { track, width, height };
+    else side.push({ track, type: TRACK_TYPES[type] ?? 'data', codecId, entry: Buffer.concat(rest) });
+  }
+  return { video, side };
+};
+
 export class MatroskaFrameSplitter {
   private state: State = { kind: 'header' };
   private carry: Uint8Array = new Uint8Array(0);
@@ -63,10 +138,13 @@ export class MatroskaFrameSplitter {
   private timecodeScaleNs = 1_000_000;
   private clusterTimecode = 0;
   private emitted = 0;
+  private videoTrack: number | null = null;
 
+  /** `frameBytes` 0: taken from `onTracks`, once the decoder's header says the frame size. */
   constructor(
-    private readonly frameBytes: number,
+    private frameBytes: number,
     private readonly onFrame: FrameHandler,
+    private readonly events: SplitterEvents = {},
   ) {}
 
   get frames(): number {
@@ -107,15 +185,20 @@ export class MatroskaFrameSplitter {
         pos += n;
         s.remaining -= n;
         if (s.remaining === 0) this.state = { kind: 'header' };
-      } else if (s.kind === 'blockData') {
-        const n = Math.min(s.frame.length - s.filled, buf.length - pos);
-        s.frame.set(buf.subarray(pos, pos + n), s.filled);
+      } else if (s.kind === 'blockData' || s.kind === 'collect') {
+        const target = s.kind === 'blockData' ? s.frame : s.bytes;
+        const n = Math.min(target.length - s.filled, buf.length - pos);
+        target.set(buf.subarray(pos, pos + n), s.filled);
         s.filled += n;
         pos += n;
-        if (s.filled === s.frame.length) {
+        if (s.filled === target.length) {
           this.state = { kind: 'header' };
-          this.emitted++;
-          this.onFrame(s.frame, s.ptsMs);
+          if (s.kind === 'collect') this.readTracks(s.bytes);
+          else if (s.side) this.events.onPacket?.({ ...s.side, ptsMs: s.ptsMs, data: s.frame });
+          else {
+            this.emitted++;
+            this.onFrame(s.frame, s.ptsMs);
+          }
         }
       } else {
         const used = this.parseSmall(buf, pos);
@@ -126,9 +209,16 @@ export class MatroskaFrameSplitter {
     if (pos < buf.length) this.carry = buf.slice(pos);
   }
 
+  private readTracks(payload: Uint8Array): void {
+    const tracks = parseTracks(payload);
+    this.videoTrack = tracks.video?.track ?? null;
+    const bytes = this.events.onTracks?.(tracks);
+    if (typeof bytes === 'number' && !this.frameBytes) this.frameBytes = bytes;
+  }
+
   /** Checks that the stream ended on an element boundary. */
   end(): void {
-    if (this.state.kind === 'blockData') {
+    if (this.state.kind === 'blockData' && !this.state.side) {
       throw new Error(`the decoder stream ended inside frame ${this.emitted} (truncated)`);
     }
   }
@@ -152,12 +242,17 @@ export class MatroskaFrameSplitter {
       if (flags & 0x06) throw new Error('laced blocks are not expected from the decoder');
       const headerLength = track.length + 3;
       const dataLength = s.size - headerLength;
+      const relSigned = rel & 0x8000 ? rel - 0x10000 : rel;
+      const ptsMs = ((this.clusterTimecode + relSigned) * this.timecodeScaleNs) / 1e6;
+      if (this.videoTrack !== null && track.value !== this.videoTrack) {
+        const side = { track: track.value, keyframe: (flags & 0x80) !== 0 };
+        this.state = { kind: 'blockData', frame: new Uint8Array(dataLength), filled: 0, ptsMs, side };
+        return headerLength;
+      }
       if (dataLength !== this.frameBytes) {
         throw new Error(`decoder frame of ${dataLength} bytes, expected ${this.frameBytes} (pixel format or size changed mid-stream?)`);
       }
-      const relSigned = rel & 0x8000 ? rel - 0x10000 : rel;
-      const ptsMs = ((this.clusterTimecode + relSigned) * this.timecodeScaleNs) / 1e6;
-      this.state = { kind: 'blockData', frame: new Uint8Array(dataLength), filled: 0, ptsMs };
+      this.state = { kind: 'blockData', frame: new Uint8Array(dataLength), filled: 0, ptsMs, side: null };
       return headerLength;
     }
     const id = readVint(buf, pos, true);
@@ -169,6 +264,8 @@ export class MatroskaFrameSplitter {
       this.state = { kind: 'header' }; // children follow; an unknown size is fine here
     } else if (size.value === UNKNOWN) {
       throw new Error(`element 0x${id.value.toString(16)} of unknown size in the decoder stream`);
+    } else if (id.value === ID.tracks) {
+      this.state = { kind: 'collect', bytes: new Uint8Array(size.value), filled: 0 };
     } else if (VALUES.has(id.value)) {
       this.state = { kind: 'value', id: id.value, size: size.value };
     } else if (id.value === ID.simpleBlock || id.value === ID.block) {

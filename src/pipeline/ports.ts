@@ -57,6 +57,25 @@ export interface FrameSource {
   release(frame: Frame): void;
 }
 
+/**
+ * A track of the input other than the upscaled video (audio, from a live decoder's one stream), passed
+ * through to the encoder as it is: `entry` is its Matroska TrackEntry without the number and UID.
+ */
+export interface SideTrack {
+  readonly track: number;
+  readonly type: 'video' | 'audio' | 'subtitle' | 'data';
+  readonly codecId: string;
+  readonly entry: Uint8Array;
+}
+
+/** One packet of a side track, with its timestamp; its bytes are never looked into. */
+export interface SidePacket {
+  readonly track: number;
+  readonly ptsMs: number;
+  readonly keyframe: boolean;
+  readonly data: Uint8Array;
+}
+
 /** Where an upscaler spent one frame's time, in milliseconds of its own thread. */
 export interface UpscaleTimes {
   /** Samples to the model's floats and back (rounding, clamping). */
@@ -123,6 +142,10 @@ export interface Progress {
   readonly fps: number;
   readonly elapsedSec: number;
   readonly etaSec: number | null;
+  /** Live runs: frames dropped and frames upscaled by bicubic instead of the network so far, and the last frame's lag. */
+  readonly dropped?: number;
+  readonly fallback?: number;
+  readonly latencyMs?: number;
 }
 
 /** Where the ground truth of the per-frame quality comes from (DESIGN.md, decision 6). */

@@ -5,13 +5,14 @@
  * any stage's error tears everything down and removes partial output. Each frame's time per stage is
  * reported with it and averaged over the run.
  */
-import { map, tap, type Subscription } from 'rxjs';
+import { filter, map, tap, type OperatorFunction, type Subscription } from 'rxjs';
 import { AbortedError } from '../errors.js';
 import type { Frame } from './frame.js';
 import type { FrameReport, FrameSink, FrameSource, Progress, QualityProbe, StageTimes, Upscaler } from './ports.js';
 import { ensureOrder } from './operators/ensure-order.js';
 import { measureFrames } from './operators/measure-frames.js';
 import { upscaleFrames } from './operators/upscale-frames.js';
+import { upscaleLive, type LiveItem, type LivePolicy } from './operators/upscale-live.js';
 import { writeFrames } from './operators/write-frames.js';
 import { createProgressMeter } from './progress.js';
 
@@ -28,6 +29,12 @@ export interface PipelineOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Called once per written frame, in order. */
   readonly onFrame?: (r: FrameReport) => void;
+  /**
+   * Live mode: the source is never paused; frames the network cannot take in time go to `fallback`
+   * (bicubic) or are dropped, as the policy says, and each is counted. Without it no frame is ever dropped
+   * or substituted.
+   */
+  readonly live?: { readonly fallback: Upscaler; readonly policy: LivePolicy };
 }
 
 export interface PipelineResult {
@@ -36,6 +43,9 @@ export interface PipelineResult {
   readonly fps: number;
   /** Mean milliseconds per frame in each stage (they overlap; see StageTimes). */
   readonly stages: StageTimes;
+  /** Live mode: frames dropped, and frames upscaled by the fallback instead of the network. */
+  readonly dropped: number;
+  readonly fallback: number;
 }
 
 /** The stages in pipeline order. */
@@ -62,34 +72,54 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
   const inFlight = new Map<number, InFlight>();
   const totals: Record<keyof StageTimes, number> = Object.fromEntries(STAGES.map((k) => [k, 0])) as Record<keyof StageTimes, number>;
   const entry = (output: Frame): InFlight => inFlight.get(output.index) as InFlight;
+  let dropped = 0;
+  let fallback = 0;
+  const upscale: OperatorFunction<Frame, LiveItem> = o.live
+    ? upscaleLive(o.upscaler, o.live.fallback, o.concurrent, o.live.policy, () => inFlight.size)
+    : (frames) =>
+        frames.pipe(
+          upscaleFrames(o.upscaler, o.concurrent),
+          map((u) => ({ ...u, route: 'network' as const })),
+        );
   const frames$ = o.source.frames().pipe(
     map((source) => {
       const modelInput = o.probe ? o.probe.prepare(source) : source;
       inFlight.set(source.index, { source, modelInput, decodedAt: performance.now() });
       return modelInput;
     }),
-    upscaleFrames(o.upscaler, o.concurrent),
+    upscale,
     ensureOrder((u) => u.frame.index),
-    measureFrames(o.probe, entry),
+    filter((u) => {
+      if (u.route !== 'drop') return true;
+      const job = entry(u.frame);
+      inFlight.delete(u.frame.index);
+      o.source.release(job.source);
+      dropped++;
+      return false;
+    }),
+    // Live: metrics only while the run keeps up (frames waiting beyond those in the model mean it does not).
+    measureFrames(o.probe, entry, o.live ? () => inFlight.size > o.concurrent + 1 : undefined),
     writeFrames(o.sink, (item) => item.frame),
-    tap(({ frame: output, quality, times, decodeWaitMs, qualityMs, encodeWaitMs }) => {
+    tap(({ frame: output, quality, times, decodeWaitMs, qualityMs, encodeWaitMs, route }) => {
       const job = entry(output);
+      if (route === 'fallback') fallback++;
       const queueDepth = inFlight.size;
       inFlight.delete(output.index);
       o.source.release(job.source);
       const stages: StageTimes = { decodeWaitMs, ...times, qualityMs, encodeWaitMs };
       for (const k of STAGES) totals[k] += stages[k];
       last = meter();
-      o.onProgress?.(last);
+      const latencyMs = performance.now() - job.decodedAt;
+      o.onProgress?.(o.live ? { ...last, dropped, fallback, latencyMs } : last);
       o.onFrame?.({
         index: output.index,
         ptsMs: output.ptsMs,
         quality,
         fps: last.fps,
-        latencyMs: performance.now() - job.decodedAt,
+        latencyMs,
         queueDepth,
-        dropped: 0,
-        fallback: 0,
+        dropped,
+        fallback,
         times: stages,
         modelInput: job.modelInput,
         output,
@@ -126,5 +156,5 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
   const p = last as Progress | null;
   const frames = p?.frames ?? 0;
   const stages = Object.fromEntries(STAGES.map((k) => [k, frames ? totals[k] / frames : 0])) as unknown as StageTimes;
-  return { frames, elapsedSec: p?.elapsedSec ?? 0, fps: p?.fps ?? 0, stages };
+  return { frames, elapsedSec: p?.elapsedSec ?? 0, fps: p?.fps ?? 0, stages, dropped, fallback };
 };

@@ -7,6 +7,7 @@
 import { closeSync, existsSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, parse, relative, resolve, sep } from 'node:path';
 import { OutputError } from '../errors.js';
+import { isUrlOutput } from './encoder-args.js';
 
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys'];
 
@@ -31,7 +32,7 @@ const sameFile = (a: string, b: string): boolean => {
  * that are files); `label` names the output in messages (such as "the report").
  */
 export const checkOutput = (output: string, o: { overwrite: boolean; inputs?: readonly string[]; label?: string }): void => {
-  if (output === '-') return;
+  if (output === '-' || isUrlOutput(output)) return; // a network output is checked by ffmpeg as it connects
   const what = o.label ? `${o.label} ${output}` : output;
   const path = resolve(output);
   const known = existingAncestor(path);

@@ -1,14 +1,16 @@
 /**
- * A FrameSink over the encoder. The output is written to a temporary file beside the target and renamed
- * only after ffmpeg exits cleanly, so a failed or stopped run leaves nothing behind.
+ * A FrameSink over the encoder. A file output is written to a temporary file beside the target and renamed
+ * only after ffmpeg exits cleanly, so a failed or stopped run leaves nothing behind; network outputs and HLS
+ * playlists (whose segments are files of their own) are written as they go. Side packets (a live input's
+ * audio) are interleaved with the frames by timestamp on the encoder's stdin.
  */
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { OutputError, tailLines } from '../errors.js';
 import type { Frame, FrameFormat } from '../pipeline/frame.js';
-import type { FrameSink, VideoInfo } from '../pipeline/ports.js';
-import { encoderArgs, type EncoderSettings } from './encoder-args.js';
-import { matroskaFrameHeader, matroskaHeader } from './matroska-writer.js';
+import type { FrameSink, SidePacket, SideTrack, VideoInfo } from '../pipeline/ports.js';
+import { encoderArgs, isUrlOutput, type EncoderArgsOptions, type EncoderSettings } from './encoder-args.js';
+import { matroskaBlockHeader, matroskaFrameHeader, matroskaHeader, sideTrackNumber } from './matroska-writer.js';
 import { spawnEncoder } from '../ffmpeg/spawn-encoder.js';
 
 export interface EncoderSinkOptions {
@@ -22,24 +24,38 @@ export interface EncoderSinkOptions {
   readonly overwrite: boolean;
   readonly settings: EncoderSettings;
   readonly keepStreams: boolean;
+  /** A live input's audio tracks, whose packets come through writePacket. */
+  readonly sideTracks?: readonly SideTrack[];
+  readonly live?: EncoderArgsOptions['live'];
   readonly onWarning?: (message: string) => void;
 }
 
-export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
+export interface EncoderSink extends FrameSink {
+  /** Queues a side packet; it is written before the first frame that is not earlier than it. */
+  writePacket(packet: SidePacket): void;
+}
+
+export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   const toStdout = o.output === '-';
-  const final = toStdout ? null : resolve(o.output);
+  const direct = toStdout || isUrlOutput(o.output) || o.muxer === 'hls';
+  const final = direct ? null : resolve(o.output);
   const temp = final
     ? join(dirname(final), `.${basename(final, extname(final))}.srvid-${process.pid}-${Date.now()}.partial${extname(final)}`)
     : null;
   const plan = encoderArgs({
     info: o.info,
     format: o.format,
-    target: temp ?? 'pipe:1',
+    target: temp ?? (toStdout ? 'pipe:1' : o.output),
     muxer: o.muxer,
     settings: o.settings,
     keepStreams: o.keepStreams,
     ffmpegMajor: o.ffmpegMajor,
+    sideAudio: (o.sideTracks ?? []).length,
+    live: o.live ?? null,
   });
+  const sideTracks = o.sideTracks ?? [];
+  const trackNumber = new Map(sideTracks.map((t, i) => [t.track, sideTrackNumber(i)]));
+  const packets: SidePacket[] = [];
   for (const w of plan.warnings) o.onWarning?.(w);
   const child = spawnEncoder(o.ffmpeg, plan.args, toStdout);
   const stdin = child.process.stdin!;
@@ -89,16 +105,37 @@ export const createEncoderSink = (o: EncoderSinkOptions): FrameSink => {
     if (!drained) throw await failure();
   };
 
+  const start = async (): Promise<void> => {
+    if (started) return;
+    started = true;
+    await send(matroskaHeader(o.format, o.info.color, sideTracks));
+  };
+  /** Writes the queued packets up to `untilMs` (all of them without it), in timestamp order. */
+  const flushPackets = async (untilMs = Infinity): Promise<void> => {
+    while (packets.length && (packets[0] as SidePacket).ptsMs <= untilMs) {
+      const p = packets.shift() as SidePacket;
+      const track = trackNumber.get(p.track);
+      if (track === undefined) continue;
+      await send(matroskaBlockHeader(track, p.data.byteLength, p.ptsMs, p.keyframe));
+      await send(p.data);
+    }
+  };
+
   return {
+    writePacket: (p) => {
+      // Packets of one track arrive in order; across tracks a late one is put in its place.
+      let i = packets.length;
+      while (i > 0 && (packets[i - 1] as SidePacket).ptsMs > p.ptsMs) i--;
+      packets.splice(i, 0, p);
+    },
     write: async (frame: Frame) => {
-      if (!started) {
-        started = true;
-        await send(matroskaHeader(o.format, o.info.color));
-      }
+      await start();
+      await flushPackets(frame.ptsMs ?? 0);
       await send(matroskaFrameHeader(frame.bytes.byteLength, frame.ptsMs ?? 0));
       await send(frame.bytes);
     },
     finish: async () => {
+      if (started) await flushPackets();
       stdin.end();
       const state = await child.exited;
       process.off('exit', onExit);

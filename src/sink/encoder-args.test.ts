@@ -89,4 +89,35 @@ describe('encoderArgs', () => {
     assert.equal(muxerForPath('x.unknown'), null);
     assert.equal(streamDisposition({ index: 1, type: 'audio', codec: 'flac' }, 'webm').action, 'encode');
   });
+
+  it('network outputs by scheme, HLS by .m3u8', () => {
+    assert.equal(muxerForPath('udp://127.0.0.1:5000?pkt_size=1316'), 'mpegts');
+    assert.equal(muxerForPath('srt://host:9000'), 'mpegts');
+    assert.equal(muxerForPath('rtmp://host/live/key'), 'flv');
+    assert.equal(muxerForPath('out/live.m3u8'), 'hls');
+    assert.equal(muxerForPath('gopher://x/y'), null);
+  });
+
+  it('live: the frames pipe only, its PCM audio encoded, x264 tuned for latency, HLS as a rolling window', () => {
+    const live = encoderArgs({
+      info,
+      format: { width: 640, height: 480, pixFmt: 'yuv420p' },
+      target: 'out/live.m3u8',
+      muxer: 'hls',
+      settings: { codec: 'libx264', crf: 18, preset: 'medium' },
+      keepStreams: false,
+      ffmpegMajor: 5,
+      sideAudio: 1,
+      live: { frameRate: 30, presetGiven: false },
+    }).args;
+    assert.deepEqual(pairs(live, '-i'), ['pipe:0'], 'the input is never read a second time');
+    assert.deepEqual(pairs(live, '-map'), ['0:v:0', '0:a:0']);
+    assert.deepEqual(pairs(live, '-c:a:0'), ['aac']);
+    assert.deepEqual(pairs(live, '-preset'), ['veryfast']);
+    assert.deepEqual(pairs(live, '-tune'), ['zerolatency']);
+    assert.deepEqual(pairs(live, '-g'), ['60']);
+    assert.deepEqual(pairs(live, '-hls_list_size'), ['6']);
+    assert.match(pairs(live, '-hls_flags')[0] ?? '', /delete_segments/);
+    assert.equal(live.at(-1), 'out/live.m3u8');
+  });
 });

@@ -23,6 +23,10 @@ export interface EncoderArgsOptions {
   /** Copy audio, subtitles, chapters and metadata from the input (off when the input cannot be reopened). */
   readonly keepStreams: boolean;
   readonly ffmpegMajor: number;
+  /** Side tracks that come with the frames on stdin (a live input's audio, as PCM): each is encoded. */
+  readonly sideAudio?: number;
+  /** Live output: x264 tuned for latency, a keyframe every two seconds, HLS as a rolling window. */
+  readonly live?: { readonly frameRate: number | null; readonly presetGiven: boolean } | null;
 }
 
 export interface EncoderPlan {
@@ -53,6 +57,8 @@ const EXTENSION_MUXERS: Record<string, string> = {
   m4v: 'mp4',
   mov: 'mov',
   mkv: 'matroska',
+  m3u8: 'hls',
+  flv: 'flv',
   webm: 'webm',
   ts: 'mpegts',
   m2ts: 'mpegts',
@@ -64,8 +70,16 @@ const EXTENSION_MUXERS: Record<string, string> = {
 /** The video encoder used when none is given: the container's natural one. */
 export const defaultCodec = (muxer: string): string => (muxer === 'webm' ? 'libvpx-vp9' : 'libx264');
 
-/** ffmpeg muxer for an output file name, or null for an extension srvid does not know. */
+/** The container a network output takes by its scheme. */
+const SCHEME_MUXERS: Record<string, string> = { udp: 'mpegts', srt: 'mpegts', rtp: 'rtp_mpegts', tcp: 'mpegts', rtmp: 'flv', rtmps: 'flv' };
+
+/** Whether an output is a network URL (written as it goes, never to a temporary file). */
+export const isUrlOutput = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+
+/** ffmpeg muxer for an output file name or URL, or null for one srvid does not know. */
 export const muxerForPath = (path: string): string | null => {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'file') return SCHEME_MUXERS[scheme] ?? null;
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
   return ext ? (EXTENSION_MUXERS[ext] ?? null) : null;
 };
@@ -142,9 +156,18 @@ export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
     }
     maps.push('-map_metadata', '1', '-map_chapters', '1');
   }
+  for (let i = 0; i < (o.sideAudio ?? 0); i++) {
+    maps.push('-map', `0:a:${i}`);
+    codecs.push(`-c:a:${i}`, o.muxer === 'webm' ? 'libopus' : 'aac');
+  }
   // Millisecond time base, as on the pipe: the default (1/frame-rate) would round VFR timestamps.
   const video = ['-pix_fmt', format.pixFmt, '-crf', String(settings.crf), '-enc_time_base', '1/1000'];
-  if (/x26[45]/.test(settings.codec)) video.push('-preset', settings.preset); // only x264/x265 take these presets
+  if (/x26[45]/.test(settings.codec)) {
+    // only x264/x265 take these presets; live: fast, no frame delay, unless the user chose a preset
+    video.push('-preset', o.live && !o.live.presetGiven ? 'veryfast' : settings.preset);
+    if (o.live) video.push('-tune', 'zerolatency');
+  }
+  if (o.live) video.push('-g', String(Math.max(1, Math.round(2 * (o.live.frameRate ?? 25))))); // a keyframe every 2 s
   if (settings.codec === 'libvpx-vp9') video.push('-b:v', '0'); // constant-quality mode: CRF alone is capped by a bitrate
   for (const [key, flag] of COLOR_FLAGS) {
     const value = info.color[key];
@@ -158,5 +181,11 @@ export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
   const sync = o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
   const container =
     o.muxer === 'mp4' || o.muxer === 'mov' ? ['-movflags', o.target === 'pipe:1' ? '+frag_keyframe+empty_moov' : '+faststart'] : [];
-  return { args: [...args, ...maps, ...codecs, ...video, ...sync, ...container, '-f', o.muxer, o.target], warnings };
+  // HLS: a rolling window of segments beside the playlist when live; all of them (a VOD playlist) otherwise.
+  const hls =
+    o.muxer === 'hls'
+      ? ['-hls_time', '2', '-hls_list_size', o.live ? '6' : '0', ...(o.live ? ['-hls_flags', 'delete_segments+independent_segments'] : [])]
+      : [];
+  const flush = o.live ? ['-flush_packets', '1'] : [];
+  return { args: [...args, ...maps, ...codecs, ...video, ...sync, ...container, ...hls, ...flush, '-f', o.muxer, o.target], warnings };
 };

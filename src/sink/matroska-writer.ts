@@ -1,10 +1,11 @@
 /**
  * The smallest Matroska stream that carries raw frames with their timestamps to the encoder's stdin:
- * one V_UNCOMPRESSED track (pixel format by FourCC), one cluster per frame (so any timestamp fits the
- * block's 16-bit offset), millisecond timestamps. Pure: returns bytes to write before each frame.
+ * one V_UNCOMPRESSED track (pixel format by FourCC), then any side tracks passed through from the decoder
+ * (audio of a live input), one cluster per block (so any timestamp fits the block's 16-bit offset),
+ * millisecond timestamps. Pure: returns bytes to write before each frame or packet.
  */
 import type { FrameFormat } from '../pipeline/frame.js';
-import type { ColorTags } from '../pipeline/ports.js';
+import type { ColorTags, SideTrack } from '../pipeline/ports.js';
 
 // ffmpeg's colour names → the ISO/IEC 23091-4 codes Matroska's Colour element stores.
 const MATRIX: Record<string, number> = {
@@ -89,8 +90,11 @@ const colourElement = (c: ColorTags): number[] => {
   return payload.length ? el(0x55b0, payload) : [];
 };
 
-/** EBML header, Segment (unknown size), Info and Tracks. */
-export const matroskaHeader = (format: FrameFormat, color: ColorTags = {}): Uint8Array => {
+/**
+ * EBML header, Segment (unknown size), Info and Tracks: the video as track 1, then `side` as tracks 2, 3, …
+ * in the order given (see sideTrackNumber).
+ */
+export const matroskaHeader = (format: FrameFormat, color: ColorTags = {}, side: readonly SideTrack[] = []): Uint8Array => {
   const ebml = el(0x1a45dfa3, [
     ...uintEl(0x4286, 1), // EBMLVersion
     ...uintEl(0x42f7, 1), // EBMLReadVersion
@@ -115,14 +119,22 @@ export const matroskaHeader = (format: FrameFormat, color: ColorTags = {}): Uint
     ...strEl(0x86, 'V_UNCOMPRESSED'),
     ...video,
   ]);
-  const tracks = el(0x1654ae6b, track);
+  const passthrough = side.flatMap((t, i) => el(0xae, [...uintEl(0xd7, i + 2), ...uintEl(0x73c5, i + 2), ...t.entry]));
+  const tracks = el(0x1654ae6b, [...track, ...passthrough]);
   return Uint8Array.from([...ebml, 0x18, 0x53, 0x80, 0x67, ...UNKNOWN_SIZE, ...info, ...tracks]);
 };
 
+/** The track number a side track gets in matroskaHeader's output (video is 1). */
+export const sideTrackNumber = (index: number): number => index + 2;
+
 /** Cluster + SimpleBlock header for a frame of `frameBytes` bytes at `ptsMs`; write the frame right after. */
-export const matroskaFrameHeader = (frameBytes: number, ptsMs: number): Uint8Array => {
+export const matroskaFrameHeader = (frameBytes: number, ptsMs: number): Uint8Array => matroskaBlockHeader(1, frameBytes, ptsMs, true);
+
+/** Cluster + SimpleBlock header for `bytes` bytes of track `track` (1–126) at `ptsMs`; write the bytes right after. */
+export const matroskaBlockHeader = (track: number, bytes: number, ptsMs: number, keyframe: boolean): Uint8Array => {
+  const frameBytes = bytes;
   const timecode = uintEl(0xe7, Math.max(0, Math.round(ptsMs)));
-  const blockHeader = [0x81, 0x00, 0x00, 0x80]; // track 1, offset 0, keyframe
+  const blockHeader = [0x80 | track, 0x00, 0x00, keyframe ? 0x80 : 0x00]; // track, offset 0, flags
   const blockSize = blockHeader.length + frameBytes;
   const simpleBlockHead = [0xa3, ...size8(blockSize)];
   const clusterSize = timecode.length + simpleBlockHead.length + blockSize;

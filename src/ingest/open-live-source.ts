@@ -1,0 +1,195 @@
+/**
+ * A live input, read once by one decoder: started at once (not on subscribe), so the run learns the frame
+ * size from the decoder's own header instead of probing (a second reader a live source cannot serve). The
+ * decoder is never paused: a network reader that waits loses data, so keeping up is the pipeline's job (see
+ * upscale-live.ts). Audio arrives as side packets, for the encoder to mux in step with the frames.
+ */
+import { Observable, type Subscriber } from 'rxjs';
+import { InputError, tailLines } from '../errors.js';
+import type { WatchedChild } from '../ffmpeg/child-state.js';
+import { spawnDecoder } from '../ffmpeg/spawn-decoder.js';
+import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pipeline/frame.js';
+import type { FrameSource, SidePacket } from '../pipeline/ports.js';
+import { liveDecoderArgs, type LiveDecoderArgsOptions } from './decoder-args.js';
+import { MatroskaFrameSplitter, type DecoderTracks } from './split-frames.js';
+
+export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input'> {
+  readonly ffmpeg: string;
+  /** A URL, or '-' for srvid's stdin. */
+  readonly input: string;
+  /** How long to wait for the first frame's header before giving up. */
+  readonly connectTimeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** The input ended with an error after frames were read (a dropped connection): the run ends cleanly. */
+  readonly onEnded?: (message: string) => void;
+  /**
+   * Reconnect attempts after the input drops (0: none): each waits `connectTimeoutMs` for video, after a
+   * backoff of 0.5, 1, 2, 4 s…; timestamps carry on from the last frame, so the output continues.
+   */
+  readonly reconnectAttempts?: number;
+  /** Told of each drop and reconnection. */
+  readonly onReconnect?: (message: string) => void;
+}
+
+export interface LiveSource extends FrameSource {
+  readonly tracks: DecoderTracks;
+  /** Audio packets go here as they arrive (those read before this is called are kept for it). */
+  onPacket(handler: (p: SidePacket) => void): void;
+  /** Stops the decoder (when the run fails before subscribing). */
+  close(): Promise<void>;
+}
+
+/** ffmpeg looks at about a second of a live input before its first frame (decoderArgs' -analyzeduration). */
+const PROBE_ALLOWANCE_MS = 2000;
+
+export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
+  new Promise<LiveSource>((resolveOpen, rejectOpen) => {
+    const stdin = o.input === '-' ? process.stdin : undefined;
+    let format: FrameFormat | null = null;
+    let subscriber: Subscriber<Frame> | null = null;
+    const early: Frame[] = [];
+    let packetHandler: ((p: SidePacket) => void) | null = null;
+    const earlyPackets: SidePacket[] = [];
+    let opened = false;
+    let failure: Error | null = null;
+    let ended = false;
+    let stopped = false;
+    let frames = 0; // across reconnections
+    let lastPtsMs: number | null = null;
+    let stepMs = 40; // the shortest frame interval seen: where a reconnected stream's first frame goes
+    let seenStep = false;
+    let child: WatchedChild | null = null;
+    let failedAttempts = 0;
+
+    const emit = (frame: Frame): void => void (subscriber ? subscriber.next(frame) : early.push(frame));
+    const fail = (err: Error): void => {
+      failure = err;
+      subscriber?.error(err);
+    };
+    const end = (): void => {
+      ended = true;
+      subscriber?.complete();
+    };
+    const giveUp = (why: string): void => {
+      if (opened) return;
+      opened = true;
+      clearTimeout(timer);
+      void child?.stop(500);
+      rejectOpen(new InputError(why));
+    };
+    const noVideo = `${o.input}: no video arrived within ${Math.round(o.connectTimeoutMs / 1000)} s; check the address and that the stream is running (--connect-timeout sets the wait)`;
+    const timer = setTimeout(() => giveUp(noVideo), o.connectTimeoutMs + PROBE_ALLOWANCE_MS);
+    const onAbort = (): void => giveUp('stopped before the input started');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+
+    /** One decoder: the first, or one after a drop, whose timestamps are moved to carry on from the last frame. */
+    const session = (reconnected: boolean): void => {
+      const decoder = spawnDecoder(o.ffmpeg, liveDecoderArgs({ ...o, input: stdin ? 'pipe:0' : o.input }), stdin);
+      child = decoder;
+      const stdout = decoder.process.stdout!;
+      let offsetMs: number | null = reconnected ? null : 0;
+      let sessionFrames = 0;
+      const shift = (ptsMs: number): number => {
+        offsetMs ??= (lastPtsMs ?? 0) + stepMs - ptsMs;
+        return ptsMs + offsetMs;
+      };
+      const splitter = new MatroskaFrameSplitter(
+        0,
+        (bytes, ptsMs) => {
+          const t = shift(ptsMs);
+          // The frame interval, from this session's own frames (a reconnection's first frame follows the gap).
+          if (lastPtsMs !== null && t > lastPtsMs && sessionFrames > 0) stepMs = seenStep ? Math.min(stepMs, t - lastPtsMs) : t - lastPtsMs;
+          seenStep ||= lastPtsMs !== null && sessionFrames > 0;
+          lastPtsMs = t;
+          sessionFrames++;
+          failedAttempts = 0;
+          emit(makeFrame(frames++, t, format as FrameFormat, bytes));
+        },
+        {
+          onTracks: (tracks) => {
+            if (!tracks.video) return;
+            if (!format) {
+              format = { width: tracks.video.width, height: tracks.video.height, pixFmt: o.pixFmt };
+              opened = true;
+              clearTimeout(timer);
+              resolveOpen(source(tracks));
+            } else if (tracks.video.width !== format.width || tracks.video.height !== format.height) {
+              fail(
+                new InputError(
+                  `${o.input}: the stream came back at ${tracks.video.width}x${tracks.video.height}, not ${format.width}x${format.height}; srvid cannot change size mid-run`,
+                ),
+              );
+              void decoder.stop(500);
+            }
+            return frameByteLength(format);
+          },
+          onPacket: (p) => {
+            const q = { ...p, ptsMs: shift(p.ptsMs) };
+            if (packetHandler) packetHandler(q);
+            else earlyPackets.push(q);
+          },
+        },
+      );
+      stdout.on('data', (chunk: Buffer) => {
+        try {
+          splitter.push(chunk);
+        } catch (err) {
+          fail(new InputError(`${o.input}: ${(err as Error).message}`));
+          void decoder.stop(500);
+        }
+      });
+      void decoder.exited.then((state) => {
+        if (stopped || failure) return;
+        const why = state.kind === 'exited-error' ? tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}` : null;
+        if (!opened) {
+          // A network reader that times out reports an I/O error: that is "nothing arrived", said plainly.
+          if (why === null || /Input\/output error|timed out/i.test(why)) return giveUp(noVideo);
+          return giveUp(`${o.input}: cannot read it as a live video (ffmpeg: ${why})`);
+        }
+        if (sessionFrames === 0) failedAttempts++;
+        if (failedAttempts < (o.reconnectAttempts ?? 0) && !stdin && !o.signal?.aborted) {
+          const backoffMs = 500 * 2 ** Math.min(failedAttempts, 4);
+          o.onReconnect?.(`${o.input}: the input dropped (${why ?? 'it ended'}); reconnecting in ${(backoffMs / 1000).toFixed(1)} s`);
+          setTimeout(() => stopped || session(true), backoffMs);
+          return;
+        }
+        if (why !== null && frames > 0) {
+          o.onEnded?.(`${o.input}: the input ended with an error after ${frames} frames (ffmpeg: ${why}); the output is closed cleanly`);
+        }
+        end();
+      });
+    };
+    session(false);
+
+    const stop = async (): Promise<void> => {
+      stopped = true;
+      o.signal?.removeEventListener('abort', onAbort);
+      const c = child;
+      c?.process.stdout?.removeAllListeners('data');
+      c?.process.stdout?.destroy();
+      await c?.stop(500);
+    };
+
+    const source = (tracks: DecoderTracks): LiveSource => ({
+      format: format as FrameFormat,
+      highWater: Number.POSITIVE_INFINITY,
+      tracks,
+      onPacket: (handler) => {
+        packetHandler = handler;
+        for (const p of earlyPackets.splice(0)) handler(p);
+      },
+      close: stop,
+      frames: () =>
+        new Observable<Frame>((sub) => {
+          subscriber = sub;
+          for (const f of early.splice(0)) sub.next(f);
+          if (failure) sub.error(failure);
+          else if (ended) sub.complete();
+          return () => {
+            subscriber = null;
+            void stop();
+          };
+        }),
+      release: () => {},
+    });
+  });

@@ -1,0 +1,299 @@
+/**
+ * Live streams on 127.0.0.1: a producer ffmpeg streams a generated clip in real time, srvid upscales it, a
+ * consumer ffmpeg records what comes out. Every process is bounded in time and stops by itself.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CLI, killLeftovers, lines, startCli } from '../helpers/cli.js';
+import { FFMPEG, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { countVideoFrames, framePtsSeconds, probe, videoOf } from '../helpers/probe.js';
+
+/** A UDP port that was free a moment ago. */
+const freeUdpPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createSocket('udp4');
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** ffmpeg's lavfi sources: a moving test pattern and a tone, `seconds` long. */
+const SOURCE = (seconds: number, size = '320x240', rate = 25): string[] => [
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=${size}:rate=${rate}`,
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=440:sample_rate=48000',
+  '-t',
+  String(seconds),
+];
+
+const MPEGTS = ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-c:a', 'aac', '-f', 'mpegts'];
+
+const run = (
+  args: string[],
+  o: { stdin?: 'pipe' | 'ignore'; timeoutMs?: number } = {},
+): { child: ChildProcess; done: Promise<number | null> } => {
+  const child = spawn(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
+    stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
+  const done = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }),
+  );
+  return { child, done };
+};
+
+describe('live streams', () => {
+  let tmp: TempDir;
+  before(() => (tmp = makeTempDir('live')));
+  after(() => {
+    killLeftovers(tmp.path);
+    tmp.remove();
+  });
+
+  it('stdin → stdout: one pipe each way, no temporary file, MPEG-TS out with the audio', { timeout: 120_000 }, async () => {
+    const tmpdir = join(tmp.path, 'tmpdir-stdin');
+    mkdirSync(tmpdir);
+    const producer = run([...SOURCE(3), ...MPEGTS, '-']);
+    const srvid = spawn(process.execPath, [CLI, '-', '-', '--model', 'espcn-light', '-q'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, TMPDIR: tmpdir },
+    });
+    producer.child.stdout!.pipe(srvid.stdin!);
+    const out: Buffer[] = [];
+    let err = '';
+    srvid.stdout!.on('data', (b: Buffer) => out.push(b));
+    srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+    const code = await new Promise<number | null>((resolve) => srvid.once('close', resolve));
+    assert.equal(await producer.done, 0);
+    assert.equal(code, 0, err);
+    assert.deepEqual(
+      readdirSync(tmpdir).filter((n) => n.startsWith('srvid-')),
+      [],
+      'srvid spooled stdin to a temporary file',
+    );
+    const file = tmp.file('stdin-out.ts');
+    writeFileSync(file, Buffer.concat(out));
+    const p = await probe(file);
+    assert.equal(p.format.format_name, 'mpegts');
+    const v = videoOf(p);
+    assert.deepEqual([v.width, v.height], [640, 480]);
+    assert.ok(
+      p.streams.some((s) => s.codec_type === 'audio'),
+      'no audio in the output',
+    );
+    assert.equal(err, '', 'a quiet run printed something');
+  });
+
+  it(
+    'UDP MPEG-TS in → UDP out, in real time: upscaled, with audio, frames arriving throughout; ends by itself',
+    { timeout: 120_000 },
+    async () => {
+      const [inPort, outPort] = [await freeUdpPort(), await freeUdpPort()];
+      const recorded = tmp.file('udp-recorded.ts');
+      const consumer = run(['-i', `udp://127.0.0.1:${outPort}?timeout=10000000`, '-c', 'copy', '-f', 'mpegts', recorded], {
+        timeoutMs: 90_000,
+      });
+      const srvid = startCli(
+        [`udp://127.0.0.1:${inPort}`, `udp://127.0.0.1:${outPort}?pkt_size=1316`, '--model', 'espcn-light', '--connect-timeout', '3'],
+        {
+          cwd: tmp.path,
+        },
+      );
+      await new Promise((r) => setTimeout(r, 1000)); // srvid binds its input port
+      const producer = run(['-re', ...SOURCE(5), ...MPEGTS, `udp://127.0.0.1:${inPort}?pkt_size=1316`]);
+      assert.equal(await producer.done, 0);
+      const r = await srvid.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^wrote udp:\/\/127\.0\.0\.1:\d+\?pkt_size=1316: \d+ frames/m);
+      await consumer.done;
+      const p = await probe(recorded, { countFrames: true });
+      const v = videoOf(p);
+      assert.deepEqual([v.width, v.height], [640, 480]);
+      assert.ok(p.streams.some((s) => s.codec_type === 'audio'));
+      const frames = Number(v.nb_read_frames ?? 0);
+      assert.ok(frames >= 60, `only ${frames} of 125 frames arrived`);
+    },
+  );
+
+  it('HLS out: a playlist with segments that play, and ENDLIST when the input ends', { timeout: 120_000 }, async () => {
+    const inPort = await freeUdpPort();
+    mkdirSync(tmp.file('hls'));
+    const playlist = tmp.file('hls/live.m3u8');
+    const srvid = startCli([`udp://127.0.0.1:${inPort}`, playlist, '--model', 'espcn-light', '--connect-timeout', '3'], { cwd: tmp.path });
+    await new Promise((r) => setTimeout(r, 1000));
+    const producer = run(['-re', ...SOURCE(5), ...MPEGTS, `udp://127.0.0.1:${inPort}?pkt_size=1316`]);
+    assert.equal(await producer.done, 0);
+    const r = await srvid.done;
+    assert.equal(r.code, 0, r.stderr);
+    const text = readFileSync(playlist, 'utf8');
+    assert.match(text, /#EXT-X-ENDLIST/);
+    const segments = text.split('\n').filter((l) => l.endsWith('.ts'));
+    assert.ok(segments.length >= 2, text);
+    for (const s of segments) assert.ok(existsSync(tmp.file(`hls/${s}`)), s);
+    const v = videoOf(await probe(playlist));
+    assert.deepEqual([v.width, v.height], [640, 480]);
+  });
+
+  /** Starts srvid, waits a moment for it to listen, streams `seconds` into `push`, and records `pull`. */
+  const relay = async (srvidArgs: string[], push: string[], o: { pullArgs?: string[]; recorded?: string; settleMs?: number } = {}) => {
+    const consumer =
+      o.pullArgs && o.recorded ? run([...o.pullArgs, '-c', 'copy', '-f', 'mpegts', o.recorded], { timeoutMs: 90_000 }) : null;
+    const srvid = startCli([...srvidArgs, '--model', 'espcn-light', '--connect-timeout', '3'], { cwd: tmp.path });
+    await new Promise((r) => setTimeout(r, o.settleMs ?? 1500));
+    const producer = run(['-re', ...SOURCE(4), ...push]);
+    assert.equal(await producer.done, 0, 'the producer failed');
+    const r = await srvid.done;
+    assert.equal(r.code, 0, r.stderr);
+    await consumer?.done;
+    return r;
+  };
+
+  it('SRT in (srvid listens) → SRT out (the consumer listens)', { timeout: 120_000 }, async () => {
+    const [inPort, outPort] = [await freeUdpPort(), await freeUdpPort()];
+    const recorded = tmp.file('srt-recorded.ts');
+    await relay(
+      [`srt://127.0.0.1:${inPort}?mode=listener`, `srt://127.0.0.1:${outPort}?mode=caller`],
+      [...MPEGTS, `srt://127.0.0.1:${inPort}?mode=caller`],
+      { pullArgs: ['-i', `srt://127.0.0.1:${outPort}?mode=listener&timeout=20000000`], recorded },
+    );
+    const p = await probe(recorded, { countFrames: true });
+    const v = videoOf(p);
+    assert.deepEqual([v.width, v.height], [640, 480]);
+    assert.ok(p.streams.some((s) => s.codec_type === 'audio'));
+    assert.ok(Number(v.nb_read_frames ?? 0) >= 50, `${v.nb_read_frames} frames`);
+  });
+
+  it('RTMP in (srvid waits for the publisher with --listen) → RTMP out (FLV, to a listening consumer)', { timeout: 120_000 }, async () => {
+    const [inPort, outPort] = [await freeUdpPort(), await freeUdpPort()]; // TCP ports, free as UDP ones are in practice
+    const recorded = tmp.file('rtmp-recorded.ts');
+    await relay(
+      [`rtmp://127.0.0.1:${inPort}/live/in`, `rtmp://127.0.0.1:${outPort}/live/out`, '--listen'],
+      ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-c:a', 'aac', '-f', 'flv', `rtmp://127.0.0.1:${inPort}/live/in`],
+      { pullArgs: ['-listen', '1', '-timeout', '20', '-i', `rtmp://127.0.0.1:${outPort}/live/out`], recorded },
+    );
+    const p = await probe(recorded, { countFrames: true });
+    const v = videoOf(p);
+    assert.deepEqual([v.width, v.height], [640, 480]);
+    assert.ok(p.streams.some((s) => s.codec_type === 'audio'));
+    assert.ok(Number(v.nb_read_frames ?? 0) >= 50, `${v.nb_read_frames} frames`);
+  });
+
+  it('a protocol the resolved ffmpeg lacks (the bundled 4.1 has no SRT) is refused up front, naming it', async () => {
+    const bundled = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const r = await startCli(['srt://127.0.0.1:9?mode=listener', tmp.file('never.ts'), '--ffmpeg', bundled]).done;
+    assert.equal(r.code, 2);
+    assert.deepEqual(lines(r.stderr).length, 1, r.stderr);
+    assert.match(r.stderr, /^srvid: srt:\/\/ is not supported as an input by .*ffmpeg 4.*; install an ffmpeg that has it/);
+  });
+
+  describe('the producer stops mid-stream', () => {
+    /** Two 3-second bursts into one UDP port with a silence between; srvid records to a Matroska file. */
+    const twoBursts = async (name: string, extra: string[]) => {
+      const port = await freeUdpPort();
+      const out = tmp.file(`${name}.mkv`);
+      const srvid = startCli(
+        [`udp://127.0.0.1:${port}`, out, '--model', 'espcn-light', '--connect-timeout', '1', '--preset', 'ultrafast', ...extra],
+        {
+          cwd: tmp.path,
+        },
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const pause of [2500, 0]) {
+        const producer = run(['-re', ...SOURCE(3), ...MPEGTS, `udp://127.0.0.1:${port}?pkt_size=1316`]);
+        assert.equal(await producer.done, 0);
+        await new Promise((r) => setTimeout(r, pause));
+      }
+      const r = await srvid.done;
+      return { r, out };
+    };
+
+    it('with --reconnect the run resumes when the producer restarts, and the timestamps carry on', { timeout: 120_000 }, async () => {
+      const { r, out } = await twoBursts('reconnect', ['--reconnect', '--reconnect-attempts', '2']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /the input dropped .*reconnecting in 0\.5 s/);
+      const pts = await framePtsSeconds(out);
+      assert.ok(pts.length >= 100, `${pts.length} frames: the second burst is missing`);
+      for (let i = 1; i < pts.length; i++) assert.ok((pts[i] as number) > (pts[i - 1] as number), `timestamps go back at frame ${i}`);
+      const gaps = pts.slice(1).map((t, i) => t - (pts[i] as number));
+      assert.ok(Math.max(...gaps) < 0.2, `a ${Math.max(...gaps).toFixed(2)} s jump: the timestamps did not carry on`);
+    });
+
+    it('without it, the run ends after the first burst with a clear message and a playable output', { timeout: 120_000 }, async () => {
+      const { r, out } = await twoBursts('no-reconnect', []);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^wrote .*no-reconnect\.mkv: \d+ frames/m);
+      const frames = await countVideoFrames(out);
+      assert.ok(frames >= 40 && frames <= 80, `${frames} frames`);
+    });
+  });
+
+  describe('behind real time (the network slowed on purpose)', () => {
+    /** A real-time producer on stdin, srvid with a report; returns the report and srvid's stderr. */
+    const slowRun = async (name: string, extra: string[]) => {
+      const report = tmp.file(`${name}.json`);
+      const producer = run(['-re', ...SOURCE(4), ...MPEGTS, '-']);
+      const srvid = spawn(process.execPath, [CLI, '-', tmp.file(`${name}.mkv`), '--model', 'espcn-light', '--report', report, ...extra], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' },
+      });
+      producer.child.stdout!.pipe(srvid.stdin!);
+      let err = '';
+      srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+      const code = await new Promise<number | null>((resolve) => srvid.once('close', resolve));
+      assert.equal(code, 0, err);
+      return { report: JSON.parse(readFileSync(report, 'utf8')) as Report, err };
+    };
+    interface Report {
+      summary: { frames: number; dropped: number; fallback: number };
+      frames: { latencyMs: number; fallback: number; dropped: number }[];
+    }
+
+    it('live: lag stays under --max-latency and the bicubic counter rises', async () => {
+      const { report, err } = await slowRun('slow-live', ['--max-latency', '1000']);
+      assert.ok(report.summary.fallback > 0, `no frame went to bicubic: ${JSON.stringify(report.summary)}`);
+      assert.match(err, /behind real time: [1-9]\d* frames by bicubic/);
+      const worst = Math.max(...report.frames.map((f) => f.latencyMs));
+      // The budget, plus one slowed network call already under way when a frame arrives.
+      assert.ok(worst < 1000 + 500, `a frame lagged ${worst.toFixed(0)} ms`);
+    });
+
+    it('--when-behind drop: late frames are left out and counted', async () => {
+      const { report } = await slowRun('slow-drop', ['--max-latency', '1000', '--when-behind', 'drop']);
+      assert.ok(report.summary.dropped > 0, JSON.stringify(report.summary));
+      assert.equal(report.summary.fallback, 0);
+    });
+
+    it('the same input in file mode (--no-live) drops and substitutes nothing', async () => {
+      const { report } = await slowRun('slow-file', ['--no-live']);
+      assert.equal(report.summary.dropped, 0);
+      assert.equal(report.summary.fallback, 0);
+      assert.equal(report.summary.frames, 100);
+    });
+  });
+
+  it('an input that never sends anything fails after --connect-timeout with one line', { timeout: 60_000 }, async () => {
+    const port = await freeUdpPort();
+    const out = tmp.file('never.ts');
+    const r = await startCli([`udp://127.0.0.1:${port}`, out, '--connect-timeout', '1'], { cwd: tmp.path }).done;
+    assert.notEqual(r.code, 0);
+    assert.deepEqual(lines(r.stderr), [
+      `srvid: udp://127.0.0.1:${port}: no video arrived within 1 s; check the address and that the stream is running (--connect-timeout sets the wait)`,
+    ]);
+    assert.ok(!existsSync(out));
+  });
+});
