@@ -38,9 +38,6 @@ export interface OpenedInput {
 /** Whether an input is live by default: stdin and network URLs are read once, as they arrive. */
 export const isLiveInput = (input: string): boolean => input === '-' || (isUrl(input) && !/^file:/i.test(input));
 
-/** Protocols a network input may open, itself and what its playlists name: never local files. */
-const NETWORK_PROTOCOLS = 'udp,rtp,srt,rist,rtmp,rtmps,rtmpt,rtsp,tcp,tls,http,https,hls,httpproxy,crypto,data';
-
 export interface LiveInputOptions {
   readonly connectTimeoutMs: number;
   /** Wait for a publisher to connect (rtmp:// as a server). */
@@ -64,7 +61,6 @@ export const openLiveInput = async (input: string, tools: FfmpegTools, o: LiveIn
     readTimeoutMs: o.connectTimeoutMs,
     connectTimeoutMs: o.connectTimeoutMs,
     listen: o.listen,
-    protocolWhitelist: input === '-' ? null : NETWORK_PROTOCOLS,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onEnded ? { onEnded: o.onEnded, onReconnect: o.onEnded } : {}),
     reconnectAttempts: o.reconnectAttempts,

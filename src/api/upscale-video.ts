@@ -4,7 +4,8 @@
  * model, then source → pipeline → sink.
  */
 import { fstatSync } from 'node:fs';
-import { checkProtocols, resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
+import { checkProtocols } from '../ffmpeg/protocols.js';
+import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
 import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
 import type { LivePolicy, WhenBehind } from '../pipeline/operators/upscale-live.js';
 import { createFrameSource } from '../ingest/create-frame-source.js';

@@ -1,11 +1,13 @@
 /** Turns ffprobe's JSON (`-show_format -show_streams -show_chapters`) into VideoInfo. Pure. */
 import { InputError } from '../errors.js';
 import type { ColorTags, StreamInfo, StreamType, VideoInfo } from '../pipeline/ports.js';
+import { protocolWhitelistArgs } from './protocols.js';
 import { runFfprobe } from './spawn-decoder.js';
 
 const probeArgs = (input: string): string[] => [
   '-v',
   'error',
+  ...protocolWhitelistArgs(input),
   '-print_format',
   'json',
   '-show_format',

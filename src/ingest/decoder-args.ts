@@ -1,4 +1,5 @@
 /** ffmpeg arguments for the decoder: the input's video stream as raw frames in Matroska on stdout. Pure. */
+import { protocolWhitelistArgs } from '../ffmpeg/protocols.js';
 import type { PixelFormat } from '../pipeline/frame.js';
 
 export interface DecoderArgsOptions {
@@ -19,6 +20,7 @@ export const decoderArgs = (o: DecoderArgsOptions): string[] => [
   '-loglevel',
   'error',
   ...(o.strict ? ['-xerror'] : []),
+  ...protocolWhitelistArgs(o.input),
   // Keep the source's own timestamps so the encoder can line the video up with the copied audio.
   '-copyts',
   '-i',
@@ -49,8 +51,6 @@ export interface LiveDecoderArgsOptions {
   readonly readTimeoutMs: number | null;
   /** Wait for a publisher (`rtmp://` as a server). */
   readonly listen: boolean;
-  /** Protocols ffmpeg may open for this input and what it names (playlists, segments). */
-  readonly protocolWhitelist: string | null;
 }
 
 /**
@@ -73,7 +73,7 @@ export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   '-nostdin',
   '-loglevel',
   'error',
-  ...(o.protocolWhitelist ? ['-protocol_whitelist', o.protocolWhitelist] : []),
+  ...protocolWhitelistArgs(o.input),
   ...(o.readTimeoutMs !== null && o.input !== 'pipe:0' && !o.listen ? ['-rw_timeout', String(o.readTimeoutMs * 1000)] : []),
   ...(o.listen ? ['-listen', '1'] : []),
   // Start after a second of stream rather than five: on a live input, probing time is latency.

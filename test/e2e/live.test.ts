@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, killLeftovers, lines, startCli } from '../helpers/cli.js';
-import { FFMPEG, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { FFMPEG, ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe, videoOf } from '../helpers/probe.js';
 
 /** A UDP port that was free a moment ago. */
@@ -200,6 +202,139 @@ describe('live streams', () => {
     assert.deepEqual(lines(r.stderr).length, 1, r.stderr);
     assert.match(r.stderr, /^srvid: srt:\/\/ is not supported as an input by .*ffmpeg 4.*; install an ffmpeg that has it/);
   });
+
+  /** A plain HTTP server for a folder, on a free port; closed by the caller. */
+  const serveFolder = async (dir: string): Promise<{ url: string; close: () => Promise<void> }> => {
+    const server = createServer((req, res) => {
+      const name = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '');
+      const file = join(dir, name);
+      if (!/^[\w.-]+$/.test(name) || !existsSync(file)) return void res.writeHead(404).end();
+      res
+        .writeHead(200, { 'content-type': name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' })
+        .end(readFileSync(file));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+  };
+
+  it('HLS in: a playlist that grows on a local HTTP server, read until its ENDLIST', { timeout: 120_000 }, async () => {
+    const dir = tmp.file('hls-in');
+    mkdirSync(dir);
+    const server = await serveFolder(dir);
+    try {
+      const producer = run([
+        '-re',
+        ...SOURCE(8),
+        ...MPEGTS.slice(0, -2),
+        '-f',
+        'hls',
+        '-hls_time',
+        '1',
+        '-hls_list_size',
+        '0',
+        join(dir, 'live.m3u8'),
+      ]);
+      while (!existsSync(join(dir, 'live.m3u8'))) await new Promise((r) => setTimeout(r, 200));
+      const out = tmp.file('hls-in.mkv');
+      const r = await startCli([`${server.url}/live.m3u8`, out, '--model', 'espcn-light', '--preset', 'ultrafast'], { cwd: tmp.path }).done;
+      assert.equal(await producer.done, 0);
+      assert.equal(r.code, 0, r.stderr);
+      const v = videoOf(await probe(out));
+      assert.deepEqual([v.width, v.height], [640, 480]);
+      assert.ok((await countVideoFrames(out)) >= 75, 'fewer than 3 seconds came through');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a playlist that names a local file as a segment is refused: nothing outside the network is read', { timeout: 60_000 }, async () => {
+    const dir = tmp.file('hls-evil');
+    mkdirSync(dir);
+    // A real, readable MPEG-TS segment on this machine, named by an http playlist.
+    const secret = join(tmp.path, 'secret.ts');
+    await ffmpeg([...SOURCE(1), ...MPEGTS, secret]);
+    writeFileSync(join(dir, 'evil.m3u8'), `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile://${secret}\n#EXT-X-ENDLIST\n`);
+    const server = await serveFolder(dir);
+    try {
+      for (const mode of ['--live', '--no-live']) {
+        const out = tmp.file(`evil${mode}.mkv`);
+        const r = await startCli([`${server.url}/evil.m3u8`, out, '--connect-timeout', '3', mode], { cwd: tmp.path }).done;
+        assert.notEqual(r.code, 0, mode);
+        assert.equal(lines(r.stderr).length, 1, r.stderr);
+        assert.match(r.stderr, /^srvid: http:\/\/127\.0\.0\.1:\d+\/evil\.m3u8: /);
+        assert.ok(!existsSync(out));
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it(
+    'audio stays in sync on a live source: a tone burst with the flash on every 30th frame arrives with it (≤ one frame)',
+    { timeout: 120_000 },
+    async () => {
+      const port = await freeUdpPort();
+      const out = tmp.file('sync.mkv');
+      const srvid = startCli(
+        [`udp://127.0.0.1:${port}`, out, '--model', 'espcn-light', '--connect-timeout', '2', '--preset', 'ultrafast'],
+        {
+          cwd: tmp.path,
+        },
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      const flashes = [
+        '-f',
+        'lavfi',
+        '-i',
+        "color=c=black:s=320x240:r=25,drawbox=c=white:t=fill:enable='eq(mod(n\\,30)\\,0)'",
+        '-f',
+        'lavfi',
+        '-i',
+        "aevalsrc='if(lt(mod(t\\,1.2)\\,0.04)\\,0.8*sin(2*PI*1000*t)\\,0)':s=48000",
+        '-t',
+        '7',
+      ];
+      const producer = run(['-re', ...flashes, ...MPEGTS, `udp://127.0.0.1:${port}?pkt_size=1316`]);
+      assert.equal(await producer.done, 0);
+      const r = await srvid.done;
+      assert.equal(r.code, 0, r.stderr);
+      // Flash times: frames whose mean luma is high, at their presentation times.
+      const pts = await framePtsSeconds(out);
+      const luma = await ffmpegStdout([
+        '-i',
+        out,
+        '-map',
+        '0:v:0',
+        '-vf',
+        'scale=8:6',
+        '-fps_mode',
+        'passthrough',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'gray',
+        '-',
+      ]);
+      const flashTimes = pts.filter((_, i) => luma.subarray(i * 48, i * 48 + 48).reduce((a, b) => a + b, 0) / 48 > 128);
+      // Burst onsets: 5 ms windows whose RMS rises over a threshold after a quiet one, at the audio's own times.
+      const start = Number((await probe(out)).streams.find((st) => st.codec_type === 'audio')?.start_time ?? NaN);
+      const pcm = await ffmpegStdout(['-i', out, '-map', '0:a:0', '-ac', '1', '-ar', '8000', '-f', 's16le', '-']);
+      const samples = new Int16Array(pcm.buffer, pcm.byteOffset, Math.floor(pcm.length / 2));
+      const onsets: number[] = [];
+      let loud = false;
+      for (let w = 0; w + 40 <= samples.length; w += 40) {
+        let sum = 0;
+        for (let k = w; k < w + 40; k++) sum += (samples[k] as number) ** 2;
+        const now = Math.sqrt(sum / 40) > 3000;
+        if (now && !loud) onsets.push(start + w / 8000);
+        loud = now;
+      }
+      assert.ok(flashTimes.length >= 3, `${flashTimes.length} flashes in the output`);
+      const offsets = flashTimes.map((t) => Math.min(...onsets.map((a) => Math.abs(a - t))));
+      assert.ok(Math.max(...offsets) <= 0.04, `audio off its flash by ${offsets.map((x) => (x * 1000).toFixed(0)).join(', ')} ms`);
+    },
+  );
 
   describe('the producer stops mid-stream', () => {
     /** Two 3-second bursts into one UDP port with a silence between; srvid records to a Matroska file. */
