@@ -42,11 +42,17 @@ export const upscaleLive =
     defer(() => {
       let busy = 0;
       let turnaroundMs = 0; // a moving average of the network's time per frame, queueing included
+      // Network slots in use: fewer while frames pile up behind the network (the workers would otherwise keep
+      // the cores from bicubic and the encoder), back up one at a time while the backlog stays small.
+      let allowed = concurrent;
       return frames.pipe(
         mergeMap((frame) => {
           const t = now();
-          const fits = busy === 0 || (busy < concurrent && turnaroundMs <= policy.maxLatencyMs);
-          if (backlog() > policy.maxBacklog || (!fits && policy.whenBehind === 'drop')) {
+          const waiting = backlog();
+          if (waiting > policy.maxBacklog / 2) allowed = Math.max(1, allowed - 1);
+          else if (waiting <= concurrent) allowed = Math.min(concurrent, allowed + 1);
+          const fits = busy === 0 || (busy < allowed && turnaroundMs <= policy.maxLatencyMs);
+          if (waiting > policy.maxBacklog || (!fits && policy.whenBehind === 'drop')) {
             return of<LiveItem>({ frame, times: NO_TIMES, decodeWaitMs: 0, route: 'drop' });
           }
           if (!fits) return from(fallback.upscale(frame)).pipe(map((u): LiveItem => ({ ...u, decodeWaitMs: 0, route: 'fallback' })));

@@ -1,0 +1,222 @@
+// Live-mode figures on 127.0.0.1 (run by `npm run bench` with BENCH_LIVE=1, or alone: node --import tsx bench/live.ts):
+// - glass-to-glass latency: a producer stamps each frame's index into the picture as a 16-bit barcode and sends
+//   it in real time over UDP; srvid upscales UDP → UDP; a consumer decodes the bars and notes when each frame
+//   arrives. The same chain without srvid gives the producer's and consumer's own share, so srvid's is the
+//   difference. Median and 99th percentile, per model.
+// - the highest input frame rate held: the producer at rising rates; held means no frame dropped and no more
+//   frames to bicubic than the first second's burst (ffmpeg probes a second of a live input, then hands it
+//   over at once).
+// - memory over a long live run (BENCH_LIVE_MINUTES, default 1): srvid's RSS sampled every 10 s.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const MODELS = ['espcn', 'espcn-int8', 'espcn-light'] as const;
+
+const freeUdpPort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** 16 vertical bars, bar k white when bit k of the frame number is set: readable after scaling and x264. */
+const barcode = (w: number, h: number, rate: number, seconds: number): string[] => [
+  '-f',
+  'lavfi',
+  '-i',
+  `nullsrc=s=${w}x${h}:r=${rate},format=gray,geq=lum='255*mod(floor(N/pow(2\\,floor(X*16/W)))\\,2)',format=yuv420p`,
+  '-t',
+  String(seconds),
+];
+
+/** The barcode clip, made once per shape beforehand: generating it live is slower than real time. */
+const clips = new Map<string, string>();
+const prerender = async (w: number, h: number, rate: number, seconds: number): Promise<string> => {
+  const key = `${w}x${h}@${rate}x${seconds}`;
+  const path = `${tmpdir()}/srvid-bench-bars-${key}.ts`;
+  if (!clips.has(key)) {
+    await done(ffmpeg([...barcode(w, h, rate, seconds), ...TS, path]));
+    clips.set(key, path);
+  }
+  return path;
+};
+
+const TS = ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-f', 'mpegts'];
+
+const closed = new WeakMap<ChildProcess, Promise<void>>();
+/** Spawned with its 'close' awaited from the start, so done() never misses it. */
+const track = (c: ChildProcess): ChildProcess => (closed.set(c, new Promise((r) => c.once('close', () => r()))), c);
+const done = (c: ChildProcess): Promise<void> => closed.get(c) ?? Promise.resolve();
+
+const ffmpeg = (args: string[], stdout: 'pipe' | 'ignore' = 'ignore'): ChildProcess =>
+  track(spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], { stdio: ['ignore', stdout, 'ignore'] }));
+
+/** Reads the consumer's 64×4 gray frames; returns each frame number's arrival time (ms, performance.now()). */
+const readBars = (c: ChildProcess): Map<number, number> => {
+  const arrivals = new Map<number, number>();
+  let buf = Buffer.alloc(0);
+  c.stdout!.on('data', (chunk: Buffer) => {
+    buf = Buffer.concat([buf, chunk]);
+    while (buf.length >= 256) {
+      const row = buf.subarray(128, 192); // the third row
+      let n = 0;
+      for (let k = 0; k < 16; k++) if ((row[k * 4 + 2] as number) > 128) n |= 1 << k;
+      if (!arrivals.has(n)) arrivals.set(n, performance.now());
+      buf = buf.subarray(256);
+    }
+  });
+  return arrivals;
+};
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+/** One chain: producer → (srvid) → consumer; each frame's latency from its scheduled send time. */
+const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: number, seconds: number) => {
+  const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+  const consumerPort = srvidArgs ? b : a;
+  const consumer = ffmpeg(
+    [
+      '-fflags',
+      'nobuffer',
+      '-flags',
+      'low_delay',
+      '-i',
+      `udp://127.0.0.1:${consumerPort}?timeout=5000000&buffer_size=8388608&fifo_size=1000000&overrun_nonfatal=1`,
+      '-vf',
+      'scale=64:4:flags=area',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'gray',
+      '-',
+    ],
+    'pipe',
+  );
+  const arrivals = readBars(consumer);
+  let srvid: ChildProcess | null = null;
+  let stderr = '';
+  if (srvidArgs) {
+    srvid = spawn(
+      process.execPath,
+      [CLI, `udp://127.0.0.1:${a}`, `udp://127.0.0.1:${b}?pkt_size=1316`, '--connect-timeout', '3', ...srvidArgs],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    await sleep(1500);
+  }
+  const clip = await prerender(w, h, rate, seconds);
+  const t0 = performance.now();
+  const producer = ffmpeg(['-re', '-i', clip, '-c', 'copy', '-f', 'mpegts', `udp://127.0.0.1:${a}?pkt_size=1316`]);
+  await done(producer);
+  if (srvid) await done(srvid);
+  await done(consumer);
+  if (srvid && !/^wrote /m.test(stderr)) console.error(`srvid failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const latencies = [...arrivals].filter(([n]) => n < rate * seconds).map(([n, t]) => t - (t0 + (1000 * n) / rate));
+  const behind = /behind real time: (\d+) frames by bicubic, (\d+) dropped/.exec(stderr);
+  return { latencies, received: arrivals.size, fallback: Number(behind?.[1] ?? 0), dropped: Number(behind?.[2] ?? 0), stderr };
+};
+
+export const liveLatency = async (): Promise<string[]> => {
+  const out: string[] = ['# live: glass-to-glass latency on loopback, 360p→720p x2, 25 fps, 12 s (median / p99, ms)'];
+  const direct = await chain(null, 640, 360, 25, 12);
+  const base = { med: percentile(direct.latencies, 50), p99: percentile(direct.latencies, 99) };
+  out.push(`${'producer → consumer, no srvid'.padEnd(36)} ${base.med.toFixed(0).padStart(5)} / ${base.p99.toFixed(0).padStart(5)}`);
+  for (const model of MODELS) {
+    const r = await chain(['--model', model], 640, 360, 25, 12);
+    const med = percentile(r.latencies, 50);
+    const p99 = percentile(r.latencies, 99);
+    out.push(
+      `${`with srvid, ${model}`.padEnd(36)} ${med.toFixed(0).padStart(5)} / ${p99.toFixed(0).padStart(5)}   srvid's share ${(med - base.med).toFixed(0)} / ${(p99 - base.p99).toFixed(0)}; ` +
+        `${r.received} frames arrived, ${r.fallback} by bicubic, ${r.dropped} dropped`,
+    );
+  }
+  return out;
+};
+
+export const liveMaxRate = async (): Promise<string[]> => {
+  const out = ["# live: the highest input frame rate held (no drop; bicubic only for the first second's burst)"];
+  for (const [w, h, label] of [
+    [640, 360, '360p→720p'],
+    [960, 540, '540p→1080p'],
+  ] as const) {
+    for (const model of MODELS) {
+      let held = 0;
+      for (const rate of [5, 10, 15, 20, 25, 30, 40, 50, 60]) {
+        const r = await chain(['--model', model], w, h, rate, 6);
+        if (r.dropped > 0 || r.fallback > rate) break;
+        held = rate;
+      }
+      out.push(`${label.padEnd(12)} ${model.padEnd(12)} ${held ? `${held} fps` : 'under 5 fps'}`);
+    }
+  }
+  return out;
+};
+
+/** RSS of srvid over a long live run, sampled from /proc every 10 s. */
+export const liveMemory = async (minutes: number): Promise<string[]> => {
+  const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+  const sink = ffmpeg(['-i', `udp://127.0.0.1:${b}?timeout=10000000`, '-f', 'null', '-']);
+  const srvid = spawn(
+    process.execPath,
+    [CLI, `udp://127.0.0.1:${a}`, `udp://127.0.0.1:${b}?pkt_size=1316`, '--model', 'espcn-light', '--connect-timeout', '5', '-q'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  await sleep(1500);
+  const producer = ffmpeg([
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=s=640x360:r=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=440:r=48000',
+    '-t',
+    String(minutes * 60),
+    ...TS.slice(0, -2),
+    '-c:a',
+    'aac',
+    '-f',
+    'mpegts',
+    `udp://127.0.0.1:${a}?pkt_size=1316`,
+  ]);
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${srvid.pid}/status`, 'utf8'));
+      if (m) samples.push(Number(m[1]) / 1024);
+    } catch {
+      // the process has ended
+    }
+  }, 10_000);
+  await done(producer);
+  await done(srvid);
+  clearInterval(timer);
+  await done(sink);
+  const at = (f: number): string => (samples[Math.floor(f * (samples.length - 1))] ?? NaN).toFixed(0);
+  return [
+    `# live: memory over ${minutes} min (espcn-light, 360p→720p, 25 fps, RSS sampled every 10 s)`,
+    `RSS at 10 / 50 / 90 % of the run: ${at(0.1)} / ${at(0.5)} / ${at(0.9)} MB, peak ${Math.max(...samples).toFixed(0)} MB (${samples.length} samples)`,
+  ];
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const minutes = Number(process.env.BENCH_LIVE_MINUTES ?? 1);
+  for (const part of [liveLatency, liveMaxRate]) for (const line of await part()) console.log(line);
+  if (minutes > 0) for (const line of await liveMemory(minutes)) console.log(line);
+}
