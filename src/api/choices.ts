@@ -8,7 +8,16 @@ import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 
 export { DEFAULT_TILE_PIXELS } from '../models/espcn/upscale-frame.js';
-export { checkModelFamily, checkScale, MODEL_FAMILIES, SCALE_LIST, SCALES, type ModelFamily, type Scale } from '../models/registry.js';
+export {
+  AUTO_MODEL,
+  checkModelFamily,
+  checkScale,
+  MODEL_FAMILIES,
+  SCALE_LIST,
+  SCALES,
+  type ModelFamily,
+  type Scale,
+} from '../models/registry.js';
 export { BACKENDS, DEVICES, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 export { IMAGE_EXTENSIONS };
 

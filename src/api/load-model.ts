@@ -7,13 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ModelError } from '../errors.js';
 import { createFrameUpscaler, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, type Tiling } from '../models/espcn/upscale-frame.js';
 import { readOnnxGraph } from '../models/espcn/read-onnx-weights.js';
-import { findModel } from '../models/registry.js';
+import { AUTO_MODEL, findModel, MODEL_FAMILIES } from '../models/registry.js';
 import { firstThatOpens, selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 import { createWorkerUpscaler } from '../models/worker/worker-upscaler.js';
 import type { LumaModel, Upscaler } from '../pipeline/ports.js';
 
 export interface ModelChoice {
-  /** Model family (default 'espcn'). */
+  /** Model family (default 'espcn'), or 'auto': the best that keeps up with a live input. */
   readonly model?: string;
   /** A specific .onnx file instead of a shipped model. */
   readonly modelFile?: string;
@@ -63,7 +63,14 @@ export const onnxScale = (path: string): number | null => {
 };
 
 /** Finds the model file and checks that it upscales by `scale`; no runtime is loaded yet. */
-export const resolveModel = ({ model = 'espcn', modelFile, scale, tilePixels = DEFAULT_TILE_PIXELS }: ModelChoice): ResolvedModel => {
+export const resolveModel = ({
+  model: asked = 'espcn',
+  modelFile,
+  scale,
+  tilePixels = DEFAULT_TILE_PIXELS,
+}: ModelChoice): ResolvedModel => {
+  // auto: the best-quality model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
+  const model = asked === AUTO_MODEL ? MODEL_FAMILIES[0] : asked;
   let entry;
   if (modelFile) {
     if (!existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);

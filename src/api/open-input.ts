@@ -72,7 +72,7 @@ export const openLiveInput = async (input: string, tools: FfmpegTools, o: LiveIn
     height: live.format.height,
     pixFmt: 'yuv420p',
     bitDepth: 8,
-    frameRate: null,
+    frameRate: live.tracks.video?.frameRate ?? null,
     timeBase: null,
     durationSec: null,
     frameCount: null,

@@ -19,6 +19,7 @@ import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
 import { checkScale, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DETAIL_EVERY, DEFAULT_MAX_LATENCY_MS } from './choices.js';
+import { chooseLiveModel } from './choose-live-model.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
 
@@ -206,6 +207,11 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       tools.major,
     );
     for (const w of plan.warnings) o.onWarning?.(w);
+    if (input.live && upscaler) {
+      const choice = await chooseLiveModel(o, upscaler, input.live.format, info.frameRate);
+      upscaler = choice.upscaler;
+      if (choice.warning) o.onWarning?.(choice.warning);
+    }
     if (plan.mode === 'reference') aligner = await openReference(o.reference as string, tools, plan.outputSize, plan.pixFmt);
     upscaler ??= await loadVideoUpscaler(o, model);
     const ref = aligner;

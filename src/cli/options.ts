@@ -4,6 +4,7 @@
  * feeds the parser, --help and docs/cli.md.
  */
 import {
+  AUTO_MODEL,
   BACKENDS,
   checkModelFamily,
   checkScale,
@@ -27,7 +28,7 @@ import { UsageError } from '../errors.js';
 export interface CliOptions {
   scale: Scale;
   overwrite: boolean;
-  model: ModelFamily;
+  model: ModelFamily | typeof AUTO_MODEL;
   modelFile?: string;
   backend: BackendChoice;
   device: DeviceChoice;
@@ -122,9 +123,9 @@ export const OPTIONS: OptionTable = {
   model: {
     flag: '--model',
     arg: 'NAME',
-    description: `shipped model: ${MODEL_FAMILIES.join(', ')} — espcn (best quality), espcn-int8 (espcn with 8-bit integer arithmetic, faster on CPU) or espcn-light (x2 only, for real time); see README`,
+    description: `shipped model: ${MODEL_FAMILIES.join(', ')} — espcn (best quality), espcn-int8 (espcn with 8-bit integer arithmetic, faster on CPU) or espcn-light (x2 only, for real time); or auto (live: the best that keeps up, measured at start); see README`,
     default: 'espcn',
-    parse: (v) => checkModelFamily(v),
+    parse: (v) => (v === AUTO_MODEL ? AUTO_MODEL : checkModelFamily(v)),
   },
   modelFile: { flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
   backend: {

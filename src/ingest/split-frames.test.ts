@@ -98,7 +98,7 @@ describe('MatroskaFrameSplitter', () => {
     s.end();
     assert.deepEqual(seen, ['packet 2 [9,8,7] @0', 'frame 1 @0', 'packet 2 [6,5] @21']);
     const t = tracks as DecoderTracks | null;
-    assert.deepEqual(t?.video, { track: 1, width: 6, height: 4 });
+    assert.deepEqual(t?.video, { track: 1, width: 6, height: 4, frameRate: null });
     assert.equal(t?.side.length, 1);
     assert.equal(t?.side[0]?.type, 'audio');
     assert.equal(t?.side[0]?.codecId, 'A_PCM/INT/LIT');

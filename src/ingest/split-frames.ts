@@ -25,11 +25,18 @@ const ID = {
   video: 0xe0,
   pixelWidth: 0xb0,
   pixelHeight: 0xba,
+  defaultDuration: 0x23e383,
 } as const;
 
 /** The decoder's tracks: the video track's number and size, and every other track to pass through. */
 export interface DecoderTracks {
-  readonly video: { readonly track: number; readonly width: number; readonly height: number } | null;
+  readonly video: {
+    readonly track: number;
+    readonly width: number;
+    readonly height: number;
+    /** From the track's DefaultDuration, when the decoder knew the rate. */
+    readonly frameRate: number | null;
+  } | null;
   readonly side: readonly SideTrack[];
 }
 
@@ -109,12 +116,14 @@ export const parseTracks = (payload: Uint8Array): DecoderTracks => {
     let codecId = '';
     let width = 0;
     let height = 0;
+    let durationNs = 0;
     const rest: Uint8Array[] = [];
     for (const [cid, value, whole] of children(entry)) {
       if (cid === ID.trackNumber) track = readUint(value, 0, value.length);
       else if (cid === ID.trackUid) continue;
       else {
         if (cid === ID.trackType) type = readUint(value, 0, value.length);
+        if (cid === ID.defaultDuration) durationNs = readUint(value, 0, value.length);
         if (cid === ID.codecId) codecId = Buffer.from(value).toString('ascii').replace(/\0+$/, '');
         if (cid === ID.video) {
           for (const [vid, v] of children(value)) {
@@ -125,7 +134,7 @@ export const parseTracks = (payload: Uint8Array): DecoderTracks => {
         rest.push(whole);
       }
     }
-    if (type === 1 && !video) video = { track, width, height };
+    if (type === 1 && !video) video = { track, width, height, frameRate: durationNs > 0 ? 1e9 / durationNs : null };
     else side.push({ track, type: TRACK_TYPES[type] ?? 'data', codecId, entry: Buffer.concat(rest) });
   }
   return { video, side };

@@ -10,6 +10,9 @@ export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url
 export const MODEL_FAMILIES = ['espcn', 'espcn-int8', 'espcn-light'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
+/** `--model auto`: the best-quality family, or for a live input the best one that keeps up with it. */
+export const AUTO_MODEL = 'auto';
+
 /** Every upscaling factor srvid supports. */
 export const SCALES = [2, 3, 4] as const;
 export type Scale = (typeof SCALES)[number];
@@ -31,6 +34,9 @@ export const checkModelFamily = (name: string): ModelFamily => {
 
 /** Scales each family is trained for. */
 const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = { espcn: SCALES, 'espcn-int8': SCALES, 'espcn-light': [2] };
+
+/** The scales a family was trained for. */
+export const trainedScales = (family: ModelFamily): readonly number[] => FAMILY_SCALES[family];
 
 export interface ModelEntry {
   readonly name: string;

@@ -421,6 +421,23 @@ describe('live streams', () => {
     });
   });
 
+  it('--model auto measures at start and takes the fastest model when none keeps up, and says so', { timeout: 120_000 }, async () => {
+    const producer = run(['-re', ...SOURCE(3), ...MPEGTS, '-']);
+    const srvid = spawn(process.execPath, [CLI, '-', tmp.file('auto.mkv'), '--model', 'auto'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' },
+    });
+    producer.child.stdout!.pipe(srvid.stdin!);
+    let err = '';
+    srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+    assert.equal(await new Promise((resolve) => srvid.once('close', resolve)), 0, err);
+    assert.match(
+      err,
+      /^srvid: warning: no shipped model keeps up with 320x240 at 25\.00 fps here; espcn-light \(about \d+ fps here\) is the fastest/m,
+    );
+    assert.match(err, /^-: 320x240 yuv420p 25\.000 fps, \? frames → 640x480 with espcn-light-x2 /m);
+  });
+
   it('an input that never sends anything fails after --connect-timeout with one line', { timeout: 60_000 }, async () => {
     const port = await freeUdpPort();
     const out = tmp.file('never.ts');
