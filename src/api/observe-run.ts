@@ -16,7 +16,15 @@ import {
   type RunDescription,
   type SummaryMessage,
 } from '../monitor/messages.js';
+import { isLoopback } from '../monitor/request-guard.js';
 import { serveMonitor, type MonitorServer } from '../monitor/serve-monitor.js';
+
+/** The warning for a monitor that other machines can reach and that has no token; null when there is none to give. */
+export const exposureWarning = (server: { readonly address: { host: string; port: number } }, token: string | undefined): string | null => {
+  const { host, port } = server.address;
+  if (token !== undefined || isLoopback(host)) return null;
+  return `the monitor on ${host.includes(':') ? `[${host}]` : host}:${port} is reachable from other machines and has no --monitor-token; anyone who can reach it sees the run`;
+};
 
 /** The dashboard and WebSocket server of a run. */
 export interface MonitorOptions extends Partial<MonitorAddress> {
@@ -24,6 +32,8 @@ export interface MonitorOptions extends Partial<MonitorAddress> {
   readonly token?: string;
   /** Start upscaling only once a dashboard or WebSocket client has connected. */
   readonly wait?: boolean;
+  /** WebSocket clients at once (default 1000); the next one is refused with HTTP 503. */
+  readonly maxClients?: number;
 }
 
 export interface ObserveRunOptions {
@@ -38,6 +48,8 @@ export interface ObserveRunOptions {
   /** Told the dashboard's address once it listens; and when the run waits for a dashboard. */
   readonly onListening?: (url: string) => void;
   readonly onWaiting?: () => void;
+  /** Told, once, when the monitor can be reached from other machines without a token. */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface RunObserver {
@@ -61,6 +73,8 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
         `--monitor ${at.host}:${at.port}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pick another port, or 0 for any free one`,
       );
     }
+    const warning = exposureWarning(server, o.monitor.token);
+    if (warning) o.onWarning?.(warning);
     o.onListening?.(server.url);
   }
   const summary = createSummary();

@@ -11,7 +11,7 @@ export class ClientQueue {
   private busy = false;
   private noticeDue = false;
   private closed = false;
-  private bytes = 0;
+  private waitingBytes = 0;
   /** Messages dropped for this client in all. */
   dropped = 0;
 
@@ -24,14 +24,19 @@ export class ClientQueue {
 
   push(data: string): void {
     if (this.closed) return;
-    while (this.waiting.length && (this.waiting.length >= this.capacity || this.bytes + data.length > this.maxBytes)) {
-      this.bytes -= (this.waiting.shift() as string).length;
+    while (this.waiting.length && (this.waiting.length >= this.capacity || this.waitingBytes + data.length > this.maxBytes)) {
+      this.waitingBytes -= (this.waiting.shift() as string).length;
       this.dropped++;
       this.noticeDue = true;
     }
     this.waiting.push(data);
-    this.bytes += data.length;
+    this.waitingBytes += data.length;
     this.pump();
+  }
+
+  /** Characters waiting (the message being written excluded). */
+  get bytes(): number {
+    return this.waitingBytes;
   }
 
   get pending(): number {
@@ -41,7 +46,7 @@ export class ClientQueue {
   close(): void {
     this.closed = true;
     this.waiting.length = 0;
-    this.bytes = 0;
+    this.waitingBytes = 0;
   }
 
   private pump(): void {
@@ -52,7 +57,7 @@ export class ClientQueue {
       data = this.droppedNotice(this.dropped);
     } else {
       data = this.waiting.shift() as string;
-      this.bytes -= data.length;
+      this.waitingBytes -= data.length;
     }
     this.busy = true;
     this.send(data, (err) => {

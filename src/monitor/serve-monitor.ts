@@ -3,8 +3,12 @@
  * client gets the hello, the recent history and the latest preview when it joins, then each message as it
  * is published, through its own bounded queue (client-queue.ts): a slow client loses its oldest messages,
  * never slows the run. With a token, the page and the socket both require `?token=…`.
+ *
+ * Safe to expose: only the five files of the page are ever served (a fixed map, whatever the path says); a
+ * request target that is not a URL gets 400; at most `maxClients` WebSockets at once (more get 503); a client
+ * message over 4 kB closes that client (1009) and a client that sends more than a few a second is closed
+ * (1008); without a token, only this machine's own pages get in (request-guard.ts).
  */
-import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -12,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientQueue } from './client-queue.js';
 import { SCHEMA_VERSION, type HelloMessage, type MonitorMessage } from './messages.js';
+import { isLoopback, parseTarget, refusalWithoutToken, tokenMatches } from './request-guard.js';
 
 export interface MonitorOptions {
   readonly host: string;
@@ -23,6 +28,8 @@ export interface MonitorOptions {
   /** Messages, and characters, waiting per client before the oldest is dropped (default history + 16, 4 MB). */
   readonly clientBuffer?: number;
   readonly clientBufferBytes?: number;
+  /** WebSocket clients at once (default 1000); the next one is refused with HTTP 503. */
+  readonly maxClients?: number;
   /** A client asked for a preview of the next frame. */
   readonly onPreviewRequest?: () => void;
 }
@@ -30,13 +37,24 @@ export interface MonitorOptions {
 export interface MonitorServer {
   /** The dashboard's address, with the token when there is one. */
   readonly url: string;
+  /** The address the server is bound to (e.g. 127.0.0.1, ::, 0.0.0.0) and its port. */
+  readonly address: { readonly host: string; readonly port: number };
   readonly clients: number;
+  /** Characters waiting in all client queues together (each queue holds at most `clientBufferBytes`). */
+  readonly queuedBytes: number;
   publish(message: MonitorMessage): void;
   /** Resolves when a client is connected (at once if one is); rejects on abort. */
   waitForClient(signal?: AbortSignal): Promise<void>;
   /** Waits up to `graceMs` for clients to receive what is queued, then closes everything. */
   close(graceMs?: number): Promise<void>;
 }
+
+/** Default cap on WebSocket clients at once. */
+export const MAX_CLIENTS = 1000;
+/** Largest message a client may send (it only ever sends `{"type":"preview-request"}`). */
+export const MAX_CLIENT_MESSAGE = 4096;
+/** Messages a client may send in one second before it is closed. */
+const CLIENT_MESSAGES_PER_SECOND = 20;
 
 const require = createRequire(import.meta.url);
 const PAGE = new URL('./page/', import.meta.url);
@@ -47,12 +65,26 @@ const ASSETS: Record<string, { file: URL | string; type: string }> = {
   '/uplot.js': { file: require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   '/uplot.css': { file: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
+const assetCache = new Map<string, Buffer>();
+const HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' };
 
-const tokenMatches = (expected: string | undefined, url: URL): boolean => {
-  if (expected === undefined) return true;
-  const given = Buffer.from(url.searchParams.get('token') ?? '');
-  const want = Buffer.from(expected);
-  return given.length === want.length && timingSafeEqual(given, want);
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  503: 'Service Unavailable',
+};
+
+/** Answers a WebSocket handshake with an HTTP error and a one-line text body saying why, then closes. */
+const refuseUpgrade = (socket: Duplex, status: number, why: string): void => {
+  const body = `${why}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  // A client that never reads the answer does not keep the socket.
+  setTimeout(() => socket.destroy(), 2000).unref();
 };
 
 export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> => {
@@ -66,23 +98,53 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
   const joinWaiters = new Set<() => void>();
   const dropNotice = (count: number): string => JSON.stringify({ type: 'dropped', v: SCHEMA_VERSION, count });
 
-  const serveAsset = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://monitor');
-    const asset = ASSETS[url.pathname];
-    if (req.method !== 'GET' || !asset) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    if (url.pathname === '/' && !tokenMatches(o.token, url)) {
-      return void res
-        .writeHead(401, { 'content-type': 'text/plain' })
-        .end('this monitor needs ?token=… (the one given with --monitor-token)\n');
+  const maxClients = o.maxClients ?? MAX_CLIENTS;
+  // Set once listening: whether the bound address is loopback (then Host must name loopback, without a token).
+  let loopbackOnly = true;
+  let closing: Promise<void> | null = null;
+
+  /** Why this request may not be served (status and a line of text), or null. Token first: it is the gate. */
+  const refusal = (req: IncomingMessage, url: URL, needsToken: boolean): [number, string] | null => {
+    if (needsToken && !tokenMatches(o.token, url)) return [401, 'this monitor needs ?token=… (the one given with --monitor-token)'];
+    if (o.token === undefined) {
+      const why = refusalWithoutToken({ host: req.headers.host, origin: req.headers.origin }, loopbackOnly);
+      if (why) return [403, why];
     }
-    res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-store' }).end(readFileSync(asset.file));
+    return null;
   };
-  const http = createServer(serveAsset);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+
+  const serveAsset = (req: IncomingMessage, res: ServerResponse): void => {
+    const text = (status: number, body: string): void =>
+      void res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...HEADERS }).end(`${body}\n`);
+    const url = parseTarget(req.url);
+    if (!url) return text(400, 'bad request target');
+    // Only the fixed map: no path is ever joined to a folder, so no path can leave the page.
+    const asset = Object.hasOwn(ASSETS, url.pathname) ? ASSETS[url.pathname] : undefined;
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !asset) return text(404, 'not found');
+    const refused = refusal(req, url, url.pathname === '/');
+    if (refused) return text(...refused);
+    // Read once: a flood of page requests costs no disk reads on the run's thread.
+    let body = assetCache.get(url.pathname);
+    if (!body) assetCache.set(url.pathname, (body = readFileSync(asset.file)));
+    res.writeHead(200, { 'content-type': asset.type, 'content-length': body.length, 'cache-control': 'no-store', ...HEADERS });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  const http = createServer({ requestTimeout: 10_000, headersTimeout: 10_000 }, serveAsset);
+  // A hard bound on sockets of every kind (each WebSocket is one): beyond it, new connections are closed at once.
+  http.maxConnections = maxClients + 100;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE, perMessageDeflate: false });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://monitor');
-    if (url.pathname !== '/ws') return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-    if (!tokenMatches(o.token, url)) return void socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+    // Node removes its own error handler from an upgraded socket: without this, a reset would end the run.
+    socket.on('error', () => socket.destroy());
+    const url = parseTarget(req.url);
+    if (!url) return refuseUpgrade(socket, 400, 'bad request target');
+    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'not found: the WebSocket is at /ws');
+    const refused = refusal(req, url, true);
+    if (refused) return refuseUpgrade(socket, ...refused);
+    if (closing) return refuseUpgrade(socket, 503, 'the run is over and this monitor is closing');
+    if (queues.size >= maxClients) {
+      return refuseUpgrade(socket, 503, `this monitor already has ${queues.size} clients, its limit; try again when one leaves`);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => join(ws));
   });
 
@@ -90,10 +152,16 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
     const queue = new ClientQueue((data, done) => ws.send(data, done), capacity, dropNotice, o.clientBufferBytes ?? 4 * 1024 * 1024);
     queues.set(ws, queue);
     ws.on('close', () => (queue.close(), queues.delete(ws)));
-    ws.on('error', () => ws.terminate());
+    // ws has already sent the close code (1009 for a message over maxPayload); the socket goes soon after.
+    ws.on('error', () => void setTimeout(() => ws.terminate(), 1000).unref());
+    let windowStart = performance.now();
+    let received = 0;
     ws.on('message', (raw) => {
+      const now = performance.now();
+      if (now - windowStart > 1000) [windowStart, received] = [now, 0];
+      if (++received > CLIENT_MESSAGES_PER_SECOND) return void ws.close(1008, 'too many messages');
       try {
-        if ((JSON.parse(String(raw)) as { type?: string }).type === 'preview-request') o.onPreviewRequest?.();
+        if ((JSON.parse(String(raw)) as { type?: string } | null)?.type === 'preview-request') o.onPreviewRequest?.();
       } catch {
         // not JSON: ignored, clients only ever ask for previews
       }
@@ -111,17 +179,24 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
   });
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
+  const boundHost = typeof address === 'object' && address ? address.address : o.host;
+  loopbackOnly = isLoopback(boundHost);
   const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${hostPart}:${port}/${o.token !== undefined ? `?token=${encodeURIComponent(o.token)}` : ''}`;
 
-  let closing: Promise<void> | null = null;
   const broadcast = (data: string): void => {
     for (const q of queues.values()) q.push(data);
   };
   return {
     url,
+    address: { host: boundHost, port },
     get clients() {
       return queues.size;
+    },
+    get queuedBytes() {
+      let n = 0;
+      for (const q of queues.values()) n += q.bytes;
+      return n;
     },
     publish: (m) => {
       const data = JSON.stringify(m);

@@ -28,11 +28,16 @@ const assertBuilt = (): void => {
 /** Starts `node dist/cli/main.js ...args` with stdin closed; non-TTY, so progress lines are plain. */
 export const startCli = (
   args: readonly string[],
-  { cwd, env, detached = false }: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+  {
+    cwd,
+    env,
+    detached = false,
+    cli = CLI,
+  }: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean; /** Another copy of main.js to run. */ cli?: string } = {},
 ): RunningCli => {
   assertBuilt();
   // `detached` gives the CLI its own process group, so a test can signal it and its ffmpeg children together.
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [cli, ...args], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,6 +20,9 @@ export interface ProbedStream {
   color_transfer?: string;
   color_range?: string;
   tags?: Record<string, string>;
+  field_order?: string;
+  /** The display matrix's rotation among others. */
+  side_data_list?: { side_data_type?: string; rotation?: number }[];
 }
 
 export interface Probed {
