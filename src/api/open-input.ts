@@ -3,7 +3,7 @@
  * second time for its other streams) with its probe, and the reference video of `--reference FILE`, checked
  * against the output's size and paired with output frames by timestamp.
  */
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pipeStreams } from 'node:stream/promises';
@@ -22,7 +22,10 @@ export const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 
 /** Refuses a local input that is not there, before any process starts. */
 export const checkInputExists = (input: string, label = ''): void => {
-  if (input !== '-' && !isUrl(input) && !existsSync(input)) throw new InputError(`${label}${input}: no such file`);
+  if (input === '-' || isUrl(input)) return;
+  if (!existsSync(input)) throw new InputError(`${label}${input}: no such file`);
+  const st = statSync(input);
+  if (st.isFile() && st.size === 0) throw new InputError(`${label}${input} is empty (0 bytes)`);
 };
 
 export interface OpenedInput {

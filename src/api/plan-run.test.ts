@@ -80,6 +80,16 @@ describe('planRun', () => {
   });
 });
 
+describe('planRun size limit', () => {
+  it('refuses an output larger than ffmpeg can encode, before anything runs', () => {
+    assert.throws(
+      () => planRun(request({ scale: 2 }), info({ width: 8192, height: 8192 }), 5),
+      /8192x8192 upscaled x2 is 16384x16384, larger than ffmpeg can encode/,
+    );
+    assert.doesNotThrow(() => planRun(request({ scale: 2 }), info({ width: 3840, height: 2160 }), 5));
+  });
+});
+
 describe('planMuxer', () => {
   it('from --format, stdout, or the extension; refuses an unknown extension', () => {
     assert.equal(planMuxer('-'), 'matroska');

@@ -87,6 +87,12 @@ export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): Ru
       ? { width: Math.floor(info.width / s), height: Math.floor(info.height / s) }
       : { width: info.width, height: info.height };
   const outputSize = { width: modelInputSize.width * s, height: modelInputSize.height * s };
+  // ffmpeg's own limit on a frame, (w + 128)(h + 128) < 2^28 samples: a larger output could never be encoded.
+  if ((outputSize.width + 128) * (outputSize.height + 128) >= 2 ** 28) {
+    throw new UsageError(
+      `${info.width}x${info.height} upscaled x${s} is ${outputSize.width}x${outputSize.height}, larger than ffmpeg can encode; use a smaller --scale or a smaller input`,
+    );
+  }
   // The shadow downscales a frame by the scale, so it needs room for the network's context after that.
   const detailEvery = mode === 'consistency' && info.width >= 8 * s && info.height >= 8 * s ? r.detailEvery : 0;
   const muxer = planMuxer(r.output, r.format, r.live ?? false, r.stdoutIsFile ?? false);

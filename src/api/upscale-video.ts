@@ -128,6 +128,7 @@ const startObserver = (o: UpscaleVideoOptions): Promise<RunObserver> | null =>
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onMonitorListening ? { onListening: o.onMonitorListening } : {}),
         ...(o.onMonitorWaiting ? { onWaiting: o.onMonitorWaiting } : {}),
+        ...(o.onWarning ? { onWarning: o.onWarning } : {}),
       })
     : null;
 

@@ -165,7 +165,15 @@ const formatStages = (s: StageTimes): string =>
 const main = async (): Promise<void> => {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143); // a second signal: leave now
+    if (controller.signal.aborted) {
+      // A second signal: leave now. process.exit() would tear onnxruntime's worker threads down mid-inference,
+      // which aborts the process; so run the exit handlers (they SIGKILL the encoder and remove its partial
+      // file) and die by the signal itself, as a program without a handler would.
+      process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+      process.emit('exit', sig === 'SIGINT' ? 130 : 143);
+      process.kill(process.pid, sig);
+      return;
+    }
     process.exitCode = sig === 'SIGINT' ? 130 : 143;
     controller.abort();
   };

@@ -6,15 +6,29 @@ import { watchChild, type WatchedChild } from './child-state.js';
 
 const execFileAsync = promisify(execFile);
 
+/** ffprobe reads a file whose declared picture size libavcodec refuses, and says so only on stderr. */
+const checkPictureSize = (stderr: string, source: string): void => {
+  const m = /Picture size (\d+x\d+) is invalid/.exec(stderr);
+  if (m) throw new InputError(`${source}: its video declares a picture size of ${m[1]}, too large for ffmpeg to decode`);
+};
+
 /** Runs ffprobe and returns its parsed JSON; an InputError names what ffprobe said. */
 export const runFfprobe = async (ffprobe: string, args: string[], source: string): Promise<unknown> => {
   try {
-    const { stdout } = await execFileAsync(ffprobe, args, { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileAsync(ffprobe, args, { maxBuffer: 64 * 1024 * 1024 });
+    checkPictureSize(stderr, source);
     return JSON.parse(stdout) as unknown;
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const e = err as { stderr?: string; code?: string | number; message: string };
     if (e.code === 'ENOENT') throw new InputError(`cannot run ffprobe at ${ffprobe}: not found`);
-    const why = tailLines(e.stderr ?? '', 1) || e.message;
+    const stderr = e.stderr ?? '';
+    // ffprobe's last line is often a generic "Invalid data found"; the line before it says why.
+    if (/moov atom not found/.test(stderr)) {
+      throw new InputError(`${source}: the file is truncated or unfinished: its index (the mp4 moov atom) is missing`);
+    }
+    checkPictureSize(stderr, source);
+    const why = tailLines(stderr, 1) || e.message;
     throw new InputError(`${source}: cannot read it as a video (ffprobe: ${why})`);
   }
 };

@@ -73,9 +73,18 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         const decoded = splitter.frames;
         if (state.kind === 'exited-error') {
           const why = tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`;
-          if (decoded === 0) fail(new InputError(`${o.input}: cannot decode it as a video (ffmpeg: ${why})`));
-          else
+          // Killed from outside (a signal, no message of its own): not the file's fault.
+          if (state.signal && !tailLines(state.stderrTail, 1)) {
+            fail(new DecodeError(`${o.input}: the decoder (ffmpeg) was killed by ${state.signal} after ${decoded} frames`));
+          } else if (decoded === 0) {
+            fail(
+              new InputError(
+                `${o.input}: no frame of its video stream could be decoded (the stream is empty or unreadable; ffmpeg: ${why})`,
+              ),
+            );
+          } else {
             fail(new DecodeError(`${o.input}: decoding failed after ${decoded} frames; the file is damaged or truncated (ffmpeg: ${why})`));
+          }
           return;
         }
         if (decoded === 0) {

@@ -365,7 +365,9 @@ describe('live streams', () => {
       assert.ok(pts.length >= 100, `${pts.length} frames: the second burst is missing`);
       for (let i = 1; i < pts.length; i++) assert.ok((pts[i] as number) > (pts[i - 1] as number), `timestamps go back at frame ${i}`);
       const gaps = pts.slice(1).map((t, i) => t - (pts[i] as number));
-      assert.ok(Math.max(...gaps) < 0.2, `a ${Math.max(...gaps).toFixed(2)} s jump: the timestamps did not carry on`);
+      // The 2.5 s of silence must not show: the second burst follows the first. (Frames dropped on a busy
+      // machine leave gaps of a few frames, which are allowed.)
+      assert.ok(Math.max(...gaps) < 1, `a ${Math.max(...gaps).toFixed(2)} s jump: the timestamps did not carry on`);
     });
 
     it('without it, the run ends after the first burst with a clear message and a playable output', { timeout: 120_000 }, async () => {
