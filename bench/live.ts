@@ -92,10 +92,16 @@ const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: num
   const consumerPort = srvidArgs ? b : a;
   const consumer = ffmpeg(
     [
+      '-threads',
+      '1', // frame threads would hold frames back
       '-fflags',
       'nobuffer',
       '-flags',
       'low_delay',
+      '-analyzeduration',
+      '500000',
+      '-probesize',
+      '65536',
       '-i',
       `udp://127.0.0.1:${consumerPort}?timeout=5000000&buffer_size=8388608&fifo_size=1000000&overrun_nonfatal=1`,
       '-vf',
@@ -131,11 +137,15 @@ const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: num
   await done(producer);
   if (srvid) await done(srvid);
   await done(consumer);
-  if (srvid && !/^wrote /m.test(stderr)) console.error(`srvid failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  // The first two seconds are start-up (ffmpeg probes a live input before its first frame): left out.
-  const latencies = [...arrivals].filter(([n]) => n >= 2 * rate && n < rate * seconds).map(([n, t]) => t - (t0 + (1000 * n) / rate));
+  if (srvid && !/^wrote /m.test(stderr))
+    console.error(`srvid ended without its closing line: ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
+  // The first two seconds are start-up (ffmpeg probes a live input before its first frame), and the last
+  // second is the end of the stream (decoders hand their last frames over only when the input times out):
+  // both left out.
+  const latencies = [...arrivals].filter(([n]) => n >= 2 * rate && n < rate * (seconds - 1)).map(([n, t]) => t - (t0 + (1000 * n) / rate));
   const behind = /behind real time: (\d+) frames by bicubic, (\d+) dropped/.exec(stderr);
-  return { latencies, received: arrivals.size, fallback: Number(behind?.[1] ?? 0), dropped: Number(behind?.[2] ?? 0), stderr };
+  const finished = srvid === null || /^wrote /m.test(stderr);
+  return { latencies, received: arrivals.size, fallback: Number(behind?.[1] ?? 0), dropped: Number(behind?.[2] ?? 0), stderr, finished };
 };
 
 export const liveLatency = async (): Promise<string[]> => {
@@ -165,7 +175,7 @@ export const liveMaxRate = async (): Promise<string[]> => {
       let held = 0;
       for (const rate of [5, 10, 15, 20, 25, 30, 40, 50, 60]) {
         const r = await chain(['--model', model], w, h, rate, 6);
-        if (r.dropped > 0 || r.fallback > rate) break;
+        if (!r.finished || r.dropped > 0 || r.fallback > rate) break;
         held = rate;
       }
       out.push(`${label.padEnd(12)} ${model.padEnd(12)} ${held ? `${held} fps` : 'under 5 fps'}`);
