@@ -15,14 +15,15 @@ import { tmpdir } from 'node:os';
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const MODELS = ['espcn', 'espcn-int8', 'espcn-light'] as const;
 
-const freeUdpPort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+/** `n` distinct UDP ports that were free a moment ago (all held open together, so none is handed out twice). */
+const freeUdpPorts = async (n: number): Promise<number[]> => {
+  const sockets = Array.from({ length: n }, () => createSocket('udp4'));
+  const ports = await Promise.all(
+    sockets.map((s) => new Promise<number>((resolve) => s.bind(0, '127.0.0.1', () => resolve(s.address().port)))),
+  );
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
+};
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -88,7 +89,7 @@ const percentile = (xs: number[], p: number): number => {
 
 /** One chain: producer → (srvid) → consumer; each frame's latency from its scheduled send time. */
 const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: number, seconds: number) => {
-  const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+  const [a, b] = (await freeUdpPorts(2)) as [number, number];
   const consumerPort = srvidArgs ? b : a;
   const consumer = ffmpeg(
     [
@@ -121,12 +122,10 @@ const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: num
   let srvid: ChildProcess | null = null;
   let stderr = '';
   if (srvidArgs) {
-    srvid = spawn(
-      process.execPath,
-      [CLI, `udp://127.0.0.1:${a}`, `udp://127.0.0.1:${b}?pkt_size=1316`, '--connect-timeout', '3', ...srvidArgs],
-      {
+    srvid = track(
+      spawn(process.execPath, [CLI, `udp://127.0.0.1:${a}`, `udp://127.0.0.1:${b}?pkt_size=1316`, '--connect-timeout', '3', ...srvidArgs], {
         stdio: ['ignore', 'ignore', 'pipe'],
-      },
+      }),
     );
     srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     await sleep(1500);
@@ -186,14 +185,16 @@ export const liveMaxRate = async (): Promise<string[]> => {
 
 /** RSS of srvid over a long live run, sampled from /proc every 10 s. */
 export const liveMemory = async (minutes: number): Promise<string[]> => {
-  const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+  const [a, b] = (await freeUdpPorts(2)) as [number, number];
   const sink = ffmpeg(['-i', `udp://127.0.0.1:${b}?timeout=10000000`, '-f', 'null', '-']);
-  const srvid = spawn(
-    process.execPath,
-    [CLI, `udp://127.0.0.1:${a}`, `udp://127.0.0.1:${b}?pkt_size=1316`, '--model', 'espcn-light', '--connect-timeout', '5', '-q'],
-    {
-      stdio: 'ignore',
-    },
+  const srvid = track(
+    spawn(
+      process.execPath,
+      [CLI, `udp://127.0.0.1:${a}`, `udp://127.0.0.1:${b}?pkt_size=1316`, '--model', 'espcn-light', '--connect-timeout', '5', '-q'],
+      {
+        stdio: 'ignore',
+      },
+    ),
   );
   await sleep(1500);
   const producer = ffmpeg([

@@ -15,6 +15,16 @@ import { CLI, killLeftovers, lines, startCli } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe, videoOf } from '../helpers/probe.js';
 
+/** `n` distinct ports that were free a moment ago (held open together: one at a time, the same may come twice). */
+const freeUdpPorts = async (n: number): Promise<[number, number]> => {
+  const sockets = Array.from({ length: n }, () => createSocket('udp4'));
+  const ports = await Promise.all(
+    sockets.map((s) => new Promise<number>((resolve) => s.bind(0, '127.0.0.1', () => resolve(s.address().port)))),
+  );
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports as [number, number];
+};
+
 /** A UDP port that was free a moment ago. */
 const freeUdpPort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -105,7 +115,7 @@ describe('live streams', () => {
     'UDP MPEG-TS in → UDP out, in real time: upscaled, with audio, frames arriving throughout; ends by itself',
     { timeout: 120_000 },
     async () => {
-      const [inPort, outPort] = [await freeUdpPort(), await freeUdpPort()];
+      const [inPort, outPort] = await freeUdpPorts(2);
       const recorded = tmp.file('udp-recorded.ts');
       const consumer = run(['-i', `udp://127.0.0.1:${outPort}?timeout=10000000`, '-c', 'copy', '-f', 'mpegts', recorded], {
         timeoutMs: 90_000,
@@ -166,7 +176,7 @@ describe('live streams', () => {
   };
 
   it('SRT in (srvid listens) → SRT out (the consumer listens)', { timeout: 120_000 }, async () => {
-    const [inPort, outPort] = [await freeUdpPort(), await freeUdpPort()];
+    const [inPort, outPort] = await freeUdpPorts(2);
     const recorded = tmp.file('srt-recorded.ts');
     await relay(
       [`srt://127.0.0.1:${inPort}?mode=listener`, `srt://127.0.0.1:${outPort}?mode=caller`],
@@ -181,7 +191,7 @@ describe('live streams', () => {
   });
 
   it('RTMP in (srvid waits for the publisher with --listen) → RTMP out (FLV, to a listening consumer)', { timeout: 120_000 }, async () => {
-    const [inPort, outPort] = [await freeUdpPort(), await freeUdpPort()]; // TCP ports, free as UDP ones are in practice
+    const [inPort, outPort] = await freeUdpPorts(2); // TCP ports, free as UDP ones are in practice
     const recorded = tmp.file('rtmp-recorded.ts');
     await relay(
       [`rtmp://127.0.0.1:${inPort}/live/in`, `rtmp://127.0.0.1:${outPort}/live/out`, '--listen'],
