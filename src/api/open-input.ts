@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import { InputError, UsageError } from '../errors.js';
 import { probeVideo } from '../ffmpeg/probe-input.js';
+import { isNetworkUrl, isUrl } from '../ffmpeg/protocols.js';
 import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { createFrameSource } from '../ingest/create-frame-source.js';
 import { isFullRange } from '../ingest/decoder-args.js';
@@ -17,8 +18,6 @@ import type { PixelFormat } from '../pipeline/frame.js';
 import type { VideoInfo } from '../pipeline/ports.js';
 import { createReferenceAligner, type ReferenceAligner } from '../quality/align-reference.js';
 import type { Size } from './plan-run.js';
-
-export const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 
 /** Refuses a local input that is not there, before any process starts. */
 export const checkInputExists = (input: string, label = ''): void => {
@@ -39,7 +38,7 @@ export interface OpenedInput {
 }
 
 /** Whether an input is live by default: stdin and network URLs are read once, as they arrive. */
-export const isLiveInput = (input: string): boolean => input === '-' || (isUrl(input) && !/^file:/i.test(input));
+export const isLiveInput = (input: string): boolean => input === '-' || isNetworkUrl(input);
 
 export interface LiveInputOptions {
   readonly connectTimeoutMs: number;

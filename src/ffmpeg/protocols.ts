@@ -9,7 +9,17 @@ import { readToolOutput } from './spawn-decoder.js';
 /** What a network input and the playlists and segments it names may open: never `file:`. */
 export const NETWORK_PROTOCOLS = 'udp,rtp,srt,rist,rtmp,rtmps,rtmpt,rtsp,tcp,tls,http,https,hls,httpproxy,crypto,data';
 
-const isNetworkUrl = (input: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(input) && !/^file:/i.test(input);
+/** The scheme of a URL (`udp`, `https`, …) in lower case, or null for a path or `-`. The one place URLs are told apart. */
+export const urlScheme = (s: string): string | null => /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase() ?? null;
+
+/** Whether `s` is a URL rather than a path. */
+export const isUrl = (s: string): boolean => urlScheme(s) !== null;
+
+/** A URL that reaches beyond this machine's files (anything but `file:`). */
+export const isNetworkUrl = (s: string): boolean => {
+  const scheme = urlScheme(s);
+  return scheme !== null && scheme !== 'file';
+};
 
 /** `-protocol_whitelist …` for a network input (before its `-i`); nothing for files and pipes. */
 export const protocolWhitelistArgs = (input: string): string[] => (isNetworkUrl(input) ? ['-protocol_whitelist', NETWORK_PROTOCOLS] : []);
@@ -33,7 +43,7 @@ export const parseProtocols = (text: string): { input: Set<string>; output: Set<
  * SRT), naming the protocol and how to get an ffmpeg that has it.
  */
 export const checkProtocols = async (tools: FfmpegTools, urls: { readonly input?: string; readonly output?: string }): Promise<void> => {
-  const scheme = (u: string | undefined): string | null => (u ? (/^([a-z][a-z0-9+.-]*):\/\//i.exec(u)?.[1]?.toLowerCase() ?? null) : null);
+  const scheme = (u: string | undefined): string | null => (u ? urlScheme(u) : null);
   const wanted = [
     [scheme(urls.input), 'input'],
     [scheme(urls.output), 'output'],

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, parse, relative, resolve, sep } from 'node:path';
 import { OutputError } from '../errors.js';
-import { isUrlOutput } from './encoder-args.js';
+import { isUrl } from '../ffmpeg/protocols.js';
 
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys'];
 
@@ -32,7 +32,7 @@ const sameFile = (a: string, b: string): boolean => {
  * that are files); `label` names the output in messages (such as "the report").
  */
 export const checkOutput = (output: string, o: { overwrite: boolean; inputs?: readonly string[]; label?: string }): void => {
-  if (output === '-' || isUrlOutput(output)) return; // a network output is checked by ffmpeg as it connects
+  if (output === '-' || isUrl(output)) return; // a network output is checked by ffmpeg as it connects
   const what = o.label ? `${o.label} ${output}` : output;
   const path = resolve(output);
   const known = existingAncestor(path);

@@ -9,7 +9,8 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { OutputError, tailLines } from '../errors.js';
 import type { Frame, FrameFormat } from '../pipeline/frame.js';
 import type { FrameSink, SidePacket, SideTrack, VideoInfo } from '../pipeline/ports.js';
-import { encoderArgs, isUrlOutput, type EncoderArgsOptions, type EncoderSettings } from './encoder-args.js';
+import { isUrl } from '../ffmpeg/protocols.js';
+import { encoderArgs, type EncoderArgsOptions, type EncoderSettings } from './encoder-args.js';
 import { matroskaBlockHeader, matroskaFrameHeader, matroskaHeader, sideTrackNumber } from './matroska-writer.js';
 import { spawnEncoder } from '../ffmpeg/spawn-encoder.js';
 
@@ -37,7 +38,7 @@ export interface EncoderSink extends FrameSink {
 
 export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   const toStdout = o.output === '-';
-  const direct = toStdout || isUrlOutput(o.output) || o.muxer === 'hls';
+  const direct = toStdout || isUrl(o.output) || o.muxer === 'hls';
   const final = direct ? null : resolve(o.output);
   const temp = final
     ? join(dirname(final), `.${basename(final, extname(final))}.srvid-${process.pid}-${Date.now()}.partial${extname(final)}`)

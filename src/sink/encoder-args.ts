@@ -2,6 +2,7 @@
  * The encoder's plan: ffmpeg arguments that take upscaled frames (Matroska on stdin) plus every other stream
  * of the input, and the warnings for what the output container cannot hold. Pure.
  */
+import { urlScheme } from '../ffmpeg/protocols.js';
 import type { FrameFormat } from '../pipeline/frame.js';
 import type { StreamInfo, VideoInfo } from '../pipeline/ports.js';
 
@@ -73,12 +74,9 @@ export const defaultCodec = (muxer: string): string => (muxer === 'webm' ? 'libv
 /** The container a network output takes by its scheme. */
 const SCHEME_MUXERS: Record<string, string> = { udp: 'mpegts', srt: 'mpegts', rtp: 'rtp_mpegts', tcp: 'mpegts', rtmp: 'flv', rtmps: 'flv' };
 
-/** Whether an output is a network URL (written as it goes, never to a temporary file). */
-export const isUrlOutput = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
-
 /** ffmpeg muxer for an output file name or URL, or null for one srvid does not know. */
 export const muxerForPath = (path: string): string | null => {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1]?.toLowerCase();
+  const scheme = urlScheme(path);
   if (scheme && scheme !== 'file') return SCHEME_MUXERS[scheme] ?? null;
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
   return ext ? (EXTENSION_MUXERS[ext] ?? null) : null;
