@@ -22,6 +22,7 @@ class ESPCN(nn.Module):
     def __init__(self, scale: int, c1: int = 64, c2: int = 32):
         super().__init__()
         self.scale = scale
+        self.receptive_radius = RECEPTIVE_RADIUS
         self.conv1 = nn.Conv2d(1, c1, 5)
         self.conv2 = nn.Conv2d(c1, c2, 3)
         self.conv3 = nn.Conv2d(c2, scale * scale, 3)

@@ -13,9 +13,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
+from sesr import SESR  # noqa: E402
 
 
-def export_onnx(model: ESPCN, path: Path, meta: dict) -> Path:
+def export_onnx(model, path: Path, meta: dict) -> Path:
+    """ESPCN as it is; SESR collapsed to its plain chain of convolutions."""
+    if isinstance(model, SESR):
+        return export_sesr(model, path, meta)
     m = copy.deepcopy(model).cpu().eval().set_valid(False)
     path.parent.mkdir(parents=True, exist_ok=True)
     x = torch.rand(1, 1, 17, 23)
@@ -30,6 +34,35 @@ def export_onnx(model: ESPCN, path: Path, meta: dict) -> Path:
                                           f"conv3x3 {c1}->{c2} tanh", f"conv3x3 {c2}->{m.scale ** 2}",
                                           "add input (nearest skip)", "DepthToSpace CRD"],
             "channels": [c1, c2], "macsPerLrPixel": m.macs_per_lr_pixel(), "receptiveRadius": RECEPTIVE_RADIUS,
+        },
+        "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",
+        "output": "Y/255 at scale x the input's size; clamp to [0,1]",
+        **meta,
+    }
+    path.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def _onnx(m, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(m, torch.rand(1, 1, 17, 23), str(path), input_names=["y"], output_names=["y_up"], opset_version=13,
+                      dynamic_axes={"y": {0: "batch", 2: "height", 3: "width"},
+                                    "y_up": {0: "batch", 2: "height_up", 3: "width_up"}})
+
+
+def export_sesr(model: SESR, path: Path, meta: dict) -> Path:
+    net = copy.deepcopy(model).cpu().eval()
+    plain = net.plain().eval().set_valid(False)
+    _onnx(plain, path)
+    w, s, r = net.width, net.scale, net.receptive_radius
+    info = {
+        "name": path.stem, "scale": s, "format": "onnx", "opset": 13,
+        "architecture": {
+            "family": "SESR", "layers": [f"pad {r} edge", f"conv5x5 1->{w} relu",
+                                         *[f"conv3x3 {w}->{w} relu"] * net.middle, f"conv5x5 {w}->{s * s}",
+                                         "add input (nearest skip)", "DepthToSpace CRD"],
+            "width": w, "middle": net.middle, "trainedExpansion": net.expand,
+            "macsPerLrPixel": net.macs_per_lr_pixel(), "receptiveRadius": r,
         },
         "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",
         "output": "Y/255 at scale x the input's size; clamp to [0,1]",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train ESPCN on Y for one scale; checkpoint, resume, log curves, export ONNX.
+"""Train ESPCN or SESR (--arch sesr) on Y for one scale; checkpoint, resume, log curves, export ONNX.
 
   /usr/bin/python3 training/train.py --scale 2 --steps 60000 --out runs/x2
   /usr/bin/python3 training/train.py --scale 2 --out runs/x2 --resume      # continue after a stop
@@ -21,9 +21,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import PatchSampler, list_images, load_eval_set, psnr_y  # noqa: E402
-from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
+from espcn import ESPCN  # noqa: E402
 from export import export_onnx  # noqa: E402
 from plot import plot_curves  # noqa: E402
+from sesr import SESR  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
@@ -36,8 +37,12 @@ def parse_args(argv=None):
     p.add_argument("--val", type=Path, nargs="+", default=[SHARED / "val" / "Set5", SHARED / "val" / "Set14"])
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, curves, args")
     p.add_argument("--models", type=Path, default=HERE.parent / "models", help="where the ONNX model is written")
-    p.add_argument("--name", default=None, help="model name (default espcn-x<scale>)")
-    p.add_argument("--channels", type=int, nargs=2, default=[64, 32], metavar=("C1", "C2"))
+    p.add_argument("--name", default=None, help="model name (default <arch>-x<scale>)")
+    p.add_argument("--arch", choices=["espcn", "sesr"], default="espcn")
+    p.add_argument("--channels", type=int, nargs=2, default=[64, 32], metavar=("C1", "C2"), help="espcn's widths")
+    p.add_argument("--width", type=int, default=16, help="sesr: channels of every layer")
+    p.add_argument("--middle", type=int, default=5, help="sesr: 3x3 layers between the two 5x5 ones")
+    p.add_argument("--expand", type=int, default=256, help="sesr: channels inside a collapsible block in training")
     p.add_argument("--steps", type=int, default=60000)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--patch", type=int, default=24, help="LR patch size (the loss region)")
@@ -91,7 +96,7 @@ def main(argv=None):
         sys.exit(f"train.py: --init {args.init} does not exist")
 
     torch.manual_seed(args.seed)
-    model = ESPCN(args.scale, *args.channels).to(device).set_valid(True)
+    model = build_model(args).to(device).set_valid(True)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, train_rows, val_rows, elapsed0 = 0, [], [], 0.0
     sampler_seed = args.seed
@@ -117,7 +122,7 @@ def main(argv=None):
                                      for k, v in vars(args).items()}, indent=2, default=str))
 
     paths = [p for folder in args.train for p in list_images(folder)]
-    sampler = PatchSampler(paths, args.scale, args.patch, RECEPTIVE_RADIUS, tuple(args.extra_scales), sampler_seed)
+    sampler = PatchSampler(paths, args.scale, args.patch, model.receptive_radius, tuple(args.extra_scales), sampler_seed)
     sets = {folder.name: load_eval_set(folder, args.scale) for folder in args.val}
     print(f"x{args.scale}: {len(paths)} images -> {len(sampler.pairs)} HR/LR pairs; "
           f"{model.macs_per_lr_pixel()} MACs per LR pixel; device {device}, {torch.get_num_threads()} threads",
@@ -130,7 +135,7 @@ def main(argv=None):
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)
         write_csv(args.out / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
         write_csv(args.out / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
-        plot_curves(train_rows, val_rows, list(sets.keys()), args.out / "curves.png", f"ESPCN x{args.scale}")
+        plot_curves(train_rows, val_rows, list(sets.keys()), args.out / "curves.png", f"{args.arch.upper()} x{args.scale}")
 
     t0 = time.time()
     elapsed = elapsed0
@@ -169,9 +174,15 @@ def main(argv=None):
             "device": device, "threads": torch.get_num_threads(),
             "validationPsnrY": dict(zip(sets.keys(), final[2:])),
         }
-        name = args.name or f"espcn-x{args.scale}"
+        name = args.name or f"{args.arch}-x{args.scale}"
         onnx_path = export_onnx(model, args.models / f"{name}.onnx", meta)
         print(f"exported {onnx_path}", flush=True)
+
+
+def build_model(args):
+    if args.arch == "sesr":
+        return SESR(args.scale, args.width, args.middle, args.expand)
+    return ESPCN(args.scale, *args.channels)
 
 
 def training_data_summary(folders, extra_scales):

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Full int8 for a plain chain of convolutions with ReLU (a collapsed SESR, training/sesr.py): every
+convolution runs as an onnxruntime QLinearConv (uint8 activations, int8 weights per output channel, int32 bias).
+
+  /usr/bin/python3 training/quantize_chain.py models/sesr-x2.onnx --out models/sesr-int8-x2.onnx \
+      --log docs/training/sesr-x2-int8 --steps 4000        # --steps 0: calibration only, no fine-tuning
+
+The graph: pad edge, QuantizeLinear(Y/255, 1/255) (exact for 8-bit luma), QLinearConv ... QLinearConv,
+DequantizeLinear, the nearest skip (float add), DepthToSpace. No QuantizeLinear or DequantizeLinear between
+the convolutions:
+- Each hidden activation is stored as relu(z_c) / r_c in [0, 1] in steps of 1/255 (uint8, zero point 0), r_c
+  being channel c's range calibrated on training patches. QLinearConv takes one scale per tensor; the
+  per-channel ranges are folded into the weights instead (output channel o of a layer divided by r_o, input
+  channel c of the next multiplied by r_c; ReLU commutes with a positive scale). A uint8 output with zero
+  point 0 clamps at 0: the ReLU costs nothing.
+- The last convolution writes the residual over nearest-neighbour in steps of exactly 1/255 around zero point
+  128. The skip adds Y/255, an integer multiple of 1/255 too, so this rounding is the one srvid makes anyway
+  when it writes 8-bit luma: it costs nothing there (10-bit output loses its two extra bits of the residual).
+Quantisation-aware fine-tuning (--steps) trains the float weights with exactly these roundings in the forward
+pass (straight-through gradients), ranges held fixed. Activation ranges come from the training set only.
+Needs Debian's python3-onnx and python3-torch.
+"""
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import TensorProto, helper, numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import PatchSampler, list_images, load_eval_set  # noqa: E402
+from quantize import s8_per_channel  # noqa: E402
+from train import SHARED, validate, write_csv  # noqa: E402
+
+STEP = 1 / 255.0
+
+
+def read_chain(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(weight OIHW, bias) of each convolution, in graph order."""
+    model = onnx.load(str(path))
+    inits = {i.name: numpy_helper.to_array(i).astype(np.float32) for i in model.graph.initializer}
+    return [(inits[n.input[1]], inits[n.input[2]]) for n in model.graph.node if n.op_type == "Conv"]
+
+
+def ste_round(x: torch.Tensor) -> torch.Tensor:
+    return x + (torch.round(x) - x).detach()
+
+
+class QuantChain(torch.nn.Module):
+    """The plain chain whose forward rounds where the int8 graph does (fake quantisation)."""
+
+    def __init__(self, chain, scale: int, ranges: list[np.ndarray] | None = None):
+        super().__init__()
+        self.scale = scale
+        self.weights = torch.nn.ParameterList([torch.nn.Parameter(torch.from_numpy(w.copy())) for w, _ in chain])
+        self.biases = torch.nn.ParameterList([torch.nn.Parameter(torch.from_numpy(b.copy())) for _, b in chain])
+        self.receptive_radius = sum((w.shape[2] - 1) // 2 for w, _ in chain)
+        self.ranges = [torch.from_numpy(r) for r in ranges] if ranges is not None else None
+        self.valid = False
+
+    def set_valid(self, valid: bool) -> "QuantChain":
+        self.valid = valid
+        return self
+
+    def equalised(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Layer i's weight and bias for inputs a/r_in and outputs z/r_out (r = 1 for the image and the residual)."""
+        w, b = self.weights[i], self.biases[i]
+        last = i == len(self.weights) - 1
+        r_in = self.ranges[i - 1] if i > 0 else torch.ones(1)
+        r_out = torch.ones(w.shape[0]) if last else self.ranges[i]
+        return w * r_in.view(1, -1, 1, 1) / r_out.view(-1, 1, 1, 1), b / r_out
+
+    def forward(self, x: torch.Tensor, quantised: bool = True) -> torch.Tensor:
+        r = self.receptive_radius
+        if not self.valid:
+            x = F.pad(x, (r, r, r, r), mode="replicate")
+        if self.ranges is None or not quantised:  # float, for calibration
+            h = x
+            for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+                h = F.conv2d(h, w, b)
+                if i < len(self.weights) - 1:
+                    h = F.relu(h)
+            return self.shuffle(h, x)
+        h = x  # Y/255 is already on the 1/255 grid
+        for i in range(len(self.weights)):
+            w, b = self.equalised(i)
+            s = w.detach().abs().flatten(1).amax(dim=1).clamp_min(1e-12).div(127.0).view(-1, 1, 1, 1)
+            wq = ste_round(w / s).clamp(-127, 127) * s
+            bq = ste_round(b / (STEP * s.view(-1))) * (STEP * s.view(-1))
+            z = F.conv2d(h, wq, bq)
+            if i < len(self.weights) - 1:
+                h = ste_round(z.clamp(0, 1) / STEP) * STEP  # uint8, zero point 0: the ReLU and the top clamp
+            else:
+                h = ste_round(z.clamp(-128 * STEP, 127 * STEP) / STEP) * STEP  # uint8 around 128
+        return self.shuffle(h, x)
+
+    def shuffle(self, res: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        r = self.receptive_radius
+        return F.pixel_shuffle(res + x[:, :, r:-r, r:-r], self.scale)
+
+    def plain(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(w.detach().numpy().astype(np.float32), b.detach().numpy().astype(np.float32))
+                for w, b in zip(self.weights, self.biases)]
+
+
+@torch.no_grad()
+def calibrate(chain, scale: int, patches: np.ndarray, pct: float) -> list[np.ndarray]:
+    """Each hidden layer's per-channel range: relu(z) at the `pct` percentile, on training patches."""
+    m = QuantChain(chain, scale).set_valid(True)
+    h, ranges = torch.from_numpy(patches), []
+    for w, b in list(zip(m.weights, m.biases))[:-1]:
+        h = F.relu(F.conv2d(h, w, b))
+        v = h.transpose(0, 1).flatten(1).numpy()
+        ranges.append(np.maximum(np.percentile(v, pct, axis=1), 1e-3).astype(np.float32))
+    return ranges
+
+
+def build(m: QuantChain) -> onnx.ModelProto:
+    r, scale, n = m.receptive_radius, m.scale, len(m.weights)
+    inits, nodes = [], []
+
+    def const(name, arr):
+        inits.append(numpy_helper.from_array(np.asarray(arr), name))
+        return name
+
+    def node(op, inputs, outputs, **attrs):
+        nodes.append(helper.make_node(op, inputs, outputs, **attrs))
+
+    step, zero, mid = const("step", np.float32(STEP)), const("zero", np.uint8(0)), const("mid", np.uint8(128))
+    node("Pad", ["y", const("pads", np.array([0, 0, r, r, 0, 0, r, r], np.int64))], ["padded"], mode="edge")
+    node("QuantizeLinear", ["padded", step, zero], ["a0"])
+    with torch.no_grad():
+        for i in range(n):
+            w, b = (t.numpy().astype(np.float32) for t in m.equalised(i))
+            wq, ws = s8_per_channel(w)
+            last = i == n - 1
+            node("QLinearConv", [f"a{i}", step, zero, const(f"w{i}_q", wq), const(f"w{i}_s", ws),
+                                 const(f"w{i}_zp", np.zeros(len(ws), np.int8)), step, mid if last else zero,
+                                 const(f"b{i}_q", np.round(b / (STEP * ws)).astype(np.int32))],
+                 ["res_q" if last else f"a{i + 1}"], kernel_shape=list(w.shape[2:]), pads=[0, 0, 0, 0])
+    node("DequantizeLinear", ["res_q", step, mid], ["res"])
+    node("Add", ["res", "y"], ["sum"])  # the nearest-neighbour skip
+    node("DepthToSpace", ["sum"], ["y_up"], blocksize=scale, mode="CRD")
+    graph = helper.make_graph(
+        nodes, "chain_int8",
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1, "height", "width"])],
+        [helper.make_tensor_value_info("y_up", TensorProto.FLOAT, ["batch", 1, "height_up", "width_up"])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="srvid quantize_chain.py")
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", type=Path, help="float plain-chain .onnx (with its .json beside it)")
+    p.add_argument("--out", type=Path, required=True, help="int8 .onnx to write")
+    p.add_argument("--log", type=Path, default=None, help="folder for args.json, train.csv, val.csv")
+    p.add_argument("--train", type=Path, nargs="+", default=[SHARED / "train"])
+    p.add_argument("--val", type=Path, nargs="+", default=[SHARED / "val" / "Set5", SHARED / "val" / "Set14"])
+    p.add_argument("--steps", type=int, default=4000, help="quantisation-aware steps (0: calibration only)")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--patch", type=int, default=24)
+    p.add_argument("--lr", type=float, default=5e-5, help="start learning rate (cosine decay to 1%% of it)")
+    p.add_argument("--calibration-patches", type=int, default=2048)
+    p.add_argument("--percentile", type=float, default=99.99)
+    p.add_argument("--val-every", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    if a.log:
+        a.log.mkdir(parents=True, exist_ok=True)
+        (a.log / "args.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                     for k, v in vars(a).items()}, indent=2, default=str))
+    meta = json.loads(a.model.with_suffix(".json").read_text())
+    scale = int(meta["scale"])
+    chain = read_chain(a.model)
+    radius = sum((w.shape[2] - 1) // 2 for w, _ in chain)
+    paths = [q for f in a.train for q in list_images(f)]
+    calib, _ = PatchSampler(paths, scale, a.patch, radius, seed=a.seed + 1).batch(a.calibration_patches)
+    model = QuantChain(chain, scale, calibrate(chain, scale, calib, a.percentile))
+    sets = {f.name: load_eval_set(f, scale) for f in a.val}
+    float_scores = validate(_Float(model), sets, scale, "cpu")
+    val_rows = [[0, 0.0, *(round(v, 3) for v in validate(model, sets, scale, "cpu").values())]]
+    print(f"float {[round(v, 3) for v in float_scores.values()]}, fake-quantised before fine-tuning "
+          f"{val_rows[0][2:]} (PSNR-Y dB: {', '.join(sets)})", flush=True)
+    sampler = PatchSampler(paths, scale, a.patch, radius, seed=a.seed)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    model.train().set_valid(True)
+    train_rows, t0, acc = [], time.time(), []
+    for step in range(1, a.steps + 1):
+        for g in opt.param_groups:
+            g["lr"] = a.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - 1) / a.steps)))
+        lr_np, hr_np = sampler.batch(a.batch)
+        loss = F.mse_loss(model(torch.from_numpy(lr_np)), torch.from_numpy(hr_np))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        acc.append(loss.item())
+        if step % 100 == 0:
+            train_rows.append([step, float(np.mean(acc)), opt.param_groups[0]["lr"], round(time.time() - t0, 1)])
+            acc = []
+        if step % a.val_every == 0 or step == a.steps:
+            scores = validate(model, sets, scale, "cpu")
+            val_rows.append([step, round(time.time() - t0, 1), *(round(v, 3) for v in scores.values())])
+            print(f"step {step}/{a.steps}  loss {loss.item():.6f}  {(time.time() - t0) / 60:.1f} min  "
+                  + "  ".join(f"{k} {v:.3f} dB" for k, v in scores.items()), flush=True)
+    if a.log:
+        write_csv(a.log / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
+        write_csv(a.log / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
+    model.eval()
+    onnx_model = build(model)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(onnx_model, str(a.out))
+    info = {**meta, "name": a.out.stem, "quantization": {
+        "int8": "every convolution (QLinearConv: uint8 activations, int8 weights per output channel, int32 bias)",
+        "activations": "relu(z)/range per channel in steps of 1/255 (ranges folded into the weights); "
+                       "the residual in steps of exactly 1/255",
+        "float": "edge padding, the nearest skip", "from": a.model.name,
+        "fineTuning": f"{a.steps} quantisation-aware steps (batch {a.batch}, {a.patch} px LR patches, Adam from "
+                      f"{a.lr:g}, cosine), {round(time.time() - t0)} s on CPU, {a.threads} thread(s)",
+        "calibration": f"{a.calibration_patches} LR patches of the training set, {a.percentile} percentile ranges, "
+                       "then held fixed",
+        "fakeQuantPsnrY": dict(zip(sets.keys(), val_rows[-1][2:])),
+        "ranges": [[round(float(v), 4) for v in r] for r in model.ranges]}}
+    info.pop("validationPsnrY", None)
+    a.out.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
+    print(f"wrote {a.out}", flush=True)
+
+
+class _Float(torch.nn.Module):
+    """The chain without its roundings, for the float figure."""
+
+    def __init__(self, m: QuantChain):
+        super().__init__()
+        self.m = m
+
+    def set_valid(self, valid: bool):
+        self.m.set_valid(valid)
+        return self
+
+    def forward(self, x):
+        return self.m(x, quantised=False)
+
+
+if __name__ == "__main__":
+    main()
