@@ -2,17 +2,30 @@
 // resumes, writes the curves and exports an ONNX model that onnxruntime then loads.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
+import { readOnnxGraph } from '../src/models/espcn/read-onnx-weights.js';
 import { resizeBicubic } from '../src/image/resize.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAIN = new URL('../training/train.py', import.meta.url).pathname;
 const QAT = new URL('../training/qat.py', import.meta.url).pathname;
+const QUANTIZE_CHAIN = new URL('../training/quantize_chain.py', import.meta.url).pathname;
+const CHECK_COLLAPSE = new URL('../training/check_collapse.py', import.meta.url).pathname;
+const Y4M = new URL('../../shared/data/video/vtest_768x576_f000-023.y4m', import.meta.url).pathname;
+
+/** A crop of the luma of the real clip's first frame (Y/255), or a ramp with an edge without it. */
+const realLuma = (w: number, h: number): Float32Array => {
+  if (!existsSync(Y4M))
+    return Float32Array.from({ length: w * h }, (_, i) => (16 + ((i % w) * 3 + Math.floor(i / w) * 2) + (i % w > w / 2 ? 40 : 0)) / 255);
+  const file = readFileSync(Y4M);
+  const start = file.indexOf('FRAME\n') + 6;
+  return Float32Array.from({ length: w * h }, (_, i) => (file[start + (200 + Math.floor(i / w)) * 768 + 300 + (i % w)] as number) / 255);
+};
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib'], { stdio: 'ignore' }).status === 0;
 
 describe(
@@ -205,6 +218,107 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
         // 8-bit activations move a sample by a level or two, not more; a wrong scale or zero point moves it by tens.
         assert.ok(Math.sqrt(sq / a!.length) < 1, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
         assert.ok(worst < 4, `largest difference ${worst} levels`);
+      },
+    );
+
+    it('trains SESR expanded and exports it collapsed to plain convolutions that equal the expanded network within 1e-4 on a real frame', async () => {
+      // A small SESR (8 channels, 2 middle layers, blocks expanded to 32) with a high learning rate, so the
+      // weights after 3 steps are far from their initial values.
+      const sesr = ['--arch', 'sesr', '--width', '8', '--middle', '2', '--expand', '32', '--lr', '0.01', '--warmup', '1'];
+      const r = train(3, [...sesr, '--out', join(dir, 'sesr'), '--models', join(dir, 'sesr-models')]);
+      assert.equal(r.status, 0, r.stderr);
+      const path = join(dir, 'sesr-models', 'sesr-x2.onnx');
+      const meta = JSON.parse(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8'));
+      assert.equal(meta.architecture.macsPerLrPixel, 25 * 8 + 2 * 9 * 8 * 8 + 25 * 8 * 4);
+      assert.equal(meta.architecture.receptiveRadius, 2 + 2 + 2);
+      // Besides the convolutions, activations, skip and shuffle, only the shape plumbing of the edge padding.
+      const ops = readOnnxGraph(readFileSync(path)).ops;
+      const plumbing = new Set([
+        'Constant',
+        'ConstantOfShape',
+        'Concat',
+        'Reshape',
+        'Slice',
+        'Transpose',
+        'Cast',
+        'Shape',
+        'Gather',
+        'Unsqueeze',
+      ]);
+      assert.deepEqual(
+        ops.filter((op) => !plumbing.has(op)),
+        ['Pad', 'Conv', 'Relu', 'Conv', 'Relu', 'Conv', 'Relu', 'Conv', 'Add', 'DepthToSpace'],
+        ops.join(', '),
+      );
+
+      const [w, h] = [96, 64];
+      const luma = realLuma(w, h);
+      writeFileSync(join(dir, 'y.f32'), luma);
+      const c = spawnSync(
+        PYTHON,
+        [CHECK_COLLAPSE, join(dir, 'sesr'), '--input', join(dir, 'y.f32'), '--size', String(w), String(h), '--out', join(dir, 'up.f32')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(c.status, 0, c.stderr);
+      const expanded = new Float32Array(readFileSync(join(dir, 'up.f32')).buffer.slice(0));
+      const model = await loadOnnxLuma({ path, name: 'sesr', scale: 2, threads: 1 });
+      const collapsed = await model.run(luma, w, h);
+      await model.dispose();
+      assert.equal(collapsed.length, expanded.length);
+      let worst = 0;
+      let spread = 0;
+      for (let i = 0; i < collapsed.length; i++) {
+        worst = Math.max(worst, Math.abs((collapsed[i] as number) - (expanded[i] as number)));
+        spread = Math.max(
+          spread,
+          Math.abs((expanded[i] as number) - (luma[Math.floor(Math.floor(i / (2 * w)) / 2) * w + Math.floor((i % (2 * w)) / 2)] as number)),
+        );
+      }
+      assert.ok(spread > 1e-3, 'the network changes its input (a zero network would pass trivially)');
+      assert.ok(worst < 1e-4, `max |collapsed (onnxruntime) - expanded (PyTorch)| = ${worst}`);
+    });
+
+    it(
+      'quantises a plain chain fully to int8: every convolution a QLinearConv, close to the float model',
+      { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
+      async () => {
+        const float = join(dir, 'sesr-models', 'sesr-x2.onnx');
+        assert.ok(existsSync(float), 'runs after the SESR export test');
+        const out = join(dir, 'q', 'sesr-int8-x2.onnx');
+        const args = [
+          '--out',
+          out,
+          '--train',
+          join(dir, 'train'),
+          '--val',
+          join(dir, 'val'),
+          '--steps',
+          '2',
+          '--batch',
+          '4',
+          '--patch',
+          '8',
+        ];
+        const r = spawnSync(PYTHON, [QUANTIZE_CHAIN, float, ...args, '--calibration-patches', '32', '--val-every', '1'], {
+          encoding: 'utf8',
+          timeout: 300_000,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout, /step 2\/2 .*val \d+\.\d+ dB/);
+        const ops = readOnnxGraph(readFileSync(out)).ops;
+        assert.equal(ops.filter((op) => op === 'QLinearConv').length, 4);
+        assert.ok(!ops.includes('Conv'), `a float convolution is left: ${ops.join(', ')}`);
+        const [w, h] = [96, 64];
+        const luma = realLuma(w, h);
+        const models = await Promise.all([float, out].map((path) => loadOnnxLuma({ path, name: path, scale: 2, threads: 1 })));
+        const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
+        await Promise.all(models.map((m) => m.dispose()));
+        let sq = 0;
+        for (let i = 0; i < a!.length; i++) sq += (((a![i] as number) - (b![i] as number)) * 255) ** 2;
+        // The residual is written in whole levels: the int8 model stays within about a level of the float one.
+        assert.ok(Math.sqrt(sq / a!.length) < 1.5, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
       },
     );
 

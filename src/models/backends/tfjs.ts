@@ -1,5 +1,5 @@
 /**
- * ESPCN with TensorFlow.js ops on the same shipped ONNX weights: @tensorflow/tfjs-node-gpu when it is
+ * srvid's plain-chain networks (ESPCN, SESR) with TensorFlow.js ops on the same shipped ONNX weights: @tensorflow/tfjs-node-gpu when it is
  * installed and loads, else @tensorflow/tfjs-node, else @tensorflow/tfjs-backend-wasm (always installed).
  * The two native packages are optional dependencies: their install downloads libtensorflow, which fails
  * where only the npm registry is reachable, and then they are simply absent.
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ModelError } from '../../errors.js';
 import type { LumaModel } from '../../pipeline/ports.js';
-import { readOnnxGraph, type OnnxTensor } from '../espcn/read-onnx-weights.js';
+import { readOnnxGraph, type OnnxGraph, type OnnxTensor } from '../espcn/read-onnx-weights.js';
 
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
@@ -23,11 +23,13 @@ export interface TfjsRuntime {
 }
 
 const require = createRequire(import.meta.url);
-/** The compute ops of srvid's ESPCN export, in order (shape plumbing such as Constant/Slice/Reshape aside). */
-const ESPCN_OPS = ['Pad', 'Conv', 'Tanh', 'Conv', 'Tanh', 'Conv', 'Add', 'DepthToSpace'];
-const COMPUTE_OPS = new Set(ESPCN_OPS);
-/** Edge padding before the unpadded convolutions: 2 + 1 + 1 pixels for the 5×5, 3×3, 3×3 kernels. */
-const RADIUS = 4;
+/**
+ * The compute ops of srvid's exports (shape plumbing such as Constant/Slice/Reshape aside): edge padding,
+ * unpadded convolutions each followed by tanh or ReLU but the last, the nearest skip, the pixel shuffle.
+ */
+const COMPUTE_OPS = new Set(['Pad', 'Conv', 'Tanh', 'Relu', 'Add', 'DepthToSpace']);
+const PLAIN_CHAIN = /^Pad,(Conv,(Tanh|Relu),)+Conv,Add,DepthToSpace$/;
+type Activation = 'Tanh' | 'Relu' | null;
 
 const loaded = new Map<TfjsFlavour, Promise<TfjsRuntime>>();
 
@@ -73,12 +75,38 @@ export const explainTfjsFailure = (flavour: TfjsFlavour, err: unknown): string =
   return `${pkg} does not load: ${msg}`;
 };
 
-const expect = (weights: Map<string, OnnxTensor>, name: string, dims: number[]): OnnxTensor => {
-  const t = weights.get(name);
-  if (!t || t.dims.join('x') !== dims.join('x')) {
-    throw new ModelError(`${name}: expected ${dims.join('x')}, found ${t ? t.dims.join('x') : 'nothing'}; the tfjs backend runs ESPCN only`);
+interface ChainLayer {
+  readonly weight: OnnxTensor;
+  readonly bias: OnnxTensor;
+  readonly activation: Activation;
+}
+
+/**
+ * The convolutions of a plain-chain graph in order, with the activation after each; throws a ModelError
+ * naming what differs for any other graph.
+ */
+export const readPlainChain = (graph: OnnxGraph, path: string, scale: number): ChainLayer[] => {
+  const compute = graph.nodes.filter((n) => COMPUTE_OPS.has(n.op));
+  const ops = compute.map((n) => n.op).join(',');
+  if (!PLAIN_CHAIN.test(ops)) {
+    throw new ModelError(`${path} is not a plain chain of convolutions the tfjs backend runs (ops ${ops || 'none'}); use --backend onnx`);
   }
-  return t;
+  const layers: ChainLayer[] = [];
+  let channels = 1;
+  compute.forEach((node, i) => {
+    if (node.op !== 'Conv') return;
+    const weight = graph.weights.get(node.inputs[1] ?? '');
+    const bias = graph.weights.get(node.inputs[2] ?? '');
+    const [o, c, h, w] = weight?.dims ?? [];
+    if (!weight || !bias || weight.dims.length !== 4 || c !== channels || h !== w || (h as number) % 2 !== 1 || bias.dims[0] !== o) {
+      throw new ModelError(`${path}: convolution ${layers.length + 1} has no usable weight and bias (${weight?.dims.join('x') ?? 'none'}); use --backend onnx`);
+    }
+    channels = o as number;
+    const next = compute[i + 1]?.op;
+    layers.push({ weight, bias, activation: next === 'Tanh' || next === 'Relu' ? next : null });
+  });
+  if (channels !== scale * scale) throw new ModelError(`${path} ends in ${channels} channels, not the ${scale * scale} of x${scale}`);
+  return layers;
 };
 
 /** OIHW (ONNX/PyTorch) → HWIO (tfjs). */
@@ -117,24 +145,15 @@ export const loadTfjsLuma = async ({ path, name, scale, runtime }: TfjsOptions):
   } catch (err) {
     throw new ModelError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  const ops = graph.ops.filter((op) => COMPUTE_OPS.has(op));
-  if (ops.join(',') !== ESPCN_OPS.join(',')) {
-    throw new ModelError(`${path} is not the ESPCN graph the tfjs backend runs (ops ${ops.join(', ') || 'none'}); use --backend onnx`);
-  }
-  const w = graph.weights;
-  const c1 = w.get('conv1.weight')?.dims[0] ?? 0;
-  const c2 = w.get('conv2.weight')?.dims[0] ?? 0;
-  const conv = (n: string, dims: [number, number, number, number]) => {
-    const t = expect(w, `${n}.weight`, dims);
-    const [o, i, h, ww] = dims;
-    return {
-      weight: tf.tensor4d(oihwToHwio(t), [h, ww, i, o]),
-      bias: tf.tensor1d(expect(w, `${n}.bias`, [o]).data),
-    };
-  };
+  const chain = readPlainChain(graph, path, scale);
+  // Edge padding before the unpadded convolutions: half of each kernel, summed (4 for ESPCN's 5×5, 3×3, 3×3).
+  const radius = chain.reduce((r, l) => r + ((l.weight.dims[2] as number) - 1) / 2, 0);
+  const layers = chain.map((l) => {
+    const [o, i, h, w] = l.weight.dims as [number, number, number, number];
+    return { weight: tf.tensor4d(oihwToHwio(l.weight), [h, w, i, o]), bias: tf.tensor1d(l.bias.data), activation: l.activation };
+  });
   // ONNX DepthToSpace here is CRD and tf.depthToSpace is DCR; with one output channel (Y) the two orders
   // coincide (depth index = dy·r + dx in both), so the r² maps need no reordering.
-  const layers = [conv('conv1', [c1, 1, 5, 5]), conv('conv2', [c2, c1, 3, 3]), conv('conv3', [scale * scale, c2, 3, 3])] as const;
   let disposed = false;
   return {
     scale,
@@ -144,12 +163,12 @@ export const loadTfjsLuma = async ({ path, name, scale, runtime }: TfjsOptions):
       if (disposed) throw new ModelError(`${name} was disposed`);
       const out = tf.tidy(() => {
         const x = tf.tensor4d(luma, [1, height, width, 1]);
-        const [l1, l2, l3] = layers;
-        const padded = padEdge(tf, x, RADIUS);
-        const h1 = tf.tanh<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(padded, l1.weight, 1, 'valid'), l1.bias));
-        const h2 = tf.tanh<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(h1, l2.weight, 1, 'valid'), l2.bias));
-        const h3 = tf.add<Tensor4D>(tf.add<Tensor4D>(tf.conv2d(h2, l3.weight, 1, 'valid'), l3.bias), x); // the skip broadcasts over r²
-        return tf.depthToSpace(h3, scale, 'NHWC');
+        let h = padEdge(tf, x, radius);
+        for (const l of layers) {
+          const z = tf.add<Tensor4D>(tf.conv2d(h, l.weight, 1, 'valid'), l.bias);
+          h = l.activation === 'Tanh' ? tf.tanh<Tensor4D>(z) : l.activation === 'Relu' ? tf.relu<Tensor4D>(z) : z;
+        }
+        return tf.depthToSpace(tf.add<Tensor4D>(h, x), scale, 'NHWC'); // the skip broadcasts over r²
       });
       try {
         return (await out.data()) as Float32Array;

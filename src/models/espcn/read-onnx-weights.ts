@@ -86,25 +86,36 @@ const readTensor = (r: Reader): OnnxTensor | null => {
   return { name, dims, data: data ?? Float32Array.from(floatData) };
 };
 
-const readOpType = (r: Reader): string => {
+/** NodeProto: op_type (field 4) and the names of its inputs (field 1). */
+const readNode = (r: Reader): OnnxNode => {
+  let op = '';
+  const inputs: string[] = [];
   for (let k = r.key(); k; k = r.key()) {
-    if (k.field === 4 && k.wire === 2) return new TextDecoder().decode(r.bytes());
-    r.skip(k.wire);
+    if (k.field === 4 && k.wire === 2) op = new TextDecoder().decode(r.bytes());
+    else if (k.field === 1 && k.wire === 2) inputs.push(new TextDecoder().decode(r.bytes()));
+    else r.skip(k.wire);
   }
-  return '';
+  return { op, inputs };
 };
+
+export interface OnnxNode {
+  readonly op: string;
+  readonly inputs: readonly string[];
+}
 
 export interface OnnxGraph {
   /** FLOAT initializers by name. */
   readonly weights: Map<string, OnnxTensor>;
   /** The nodes' op types in graph order. */
   readonly ops: string[];
+  /** The nodes in graph order, with their inputs' names. */
+  readonly nodes: OnnxNode[];
 }
 
 /** The float initializers and the op sequence of the model's graph. */
 export const readOnnxGraph = (file: Uint8Array): OnnxGraph => {
   const out = new Map<string, OnnxTensor>();
-  const ops: string[] = [];
+  const nodes: OnnxNode[] = [];
   const model = new Reader(file);
   for (let k = model.key(); k; k = model.key()) {
     if (k.field !== 7 || k.wire !== 2) {
@@ -116,9 +127,9 @@ export const readOnnxGraph = (file: Uint8Array): OnnxGraph => {
       if (g.field === 5 && g.wire === 2) {
         const t = readTensor(sub(graph));
         if (t) out.set(t.name, t);
-      } else if (g.field === 1 && g.wire === 2) ops.push(readOpType(sub(graph)));
+      } else if (g.field === 1 && g.wire === 2) nodes.push(readNode(sub(graph)));
       else graph.skip(g.wire);
     }
   }
-  return { weights: out, ops };
+  return { weights: out, ops: nodes.map((n) => n.op), nodes };
 };
