@@ -13,6 +13,8 @@ export {
   checkModelFamily,
   checkScale,
   MODEL_FAMILIES,
+  MODEL_SUMMARIES,
+  defaultModel,
   SCALE_LIST,
   SCALES,
   type ModelFamily,

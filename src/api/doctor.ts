@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { resolveFfmpeg, parseFfmpegMajor, type FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { readToolOutput } from '../ffmpeg/spawn-decoder.js';
-import { findModel } from '../models/registry.js';
+import { defaultModel, findModel } from '../models/registry.js';
 import { CANDIDATES, candidatesFor, hasGpuDevice } from '../models/select-backend.js';
 
 export interface BackendStatus {
@@ -49,7 +49,7 @@ const words = (text: string | null): Set<string> => new Set((text ?? '').split(/
 
 const probeBackend = async (id: string): Promise<BackendStatus> => {
   const c = CANDIDATES.find((x) => x.id === id)!;
-  const entry = findModel('espcn', 2);
+  const entry = findModel(defaultModel(2), 2);
   try {
     const model = await c.load({ path: entry.path, name: entry.name, scale: 2, threads: 0 });
     try {

@@ -4,16 +4,17 @@
  */
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
-import { ModelError } from '../errors.js';
+import { AbortedError, ModelError } from '../errors.js';
 import { createFrameUpscaler, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, type Tiling } from '../models/espcn/upscale-frame.js';
 import { readOnnxGraph } from '../models/espcn/read-onnx-weights.js';
-import { AUTO_MODEL, findModel, MODEL_FAMILIES } from '../models/registry.js';
+import { AUTO_MODEL, defaultModel, findModel } from '../models/registry.js';
 import { firstThatOpens, selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 import { createWorkerUpscaler } from '../models/worker/worker-upscaler.js';
 import type { LumaModel, Upscaler } from '../pipeline/ports.js';
+import { holdForTests } from './test-hold.js';
 
 export interface ModelChoice {
-  /** Model family (default 'espcn'), or 'auto': the best that keeps up with a live input. */
+  /** Model family (default: the best-quality one trained for the scale), or 'auto': the best that keeps up with a live input. */
   readonly model?: string;
   /** A specific .onnx file instead of a shipped model. */
   readonly modelFile?: string;
@@ -63,14 +64,9 @@ export const onnxScale = (path: string): number | null => {
 };
 
 /** Finds the model file and checks that it upscales by `scale`; no runtime is loaded yet. */
-export const resolveModel = ({
-  model: asked = 'espcn',
-  modelFile,
-  scale,
-  tilePixels = DEFAULT_TILE_PIXELS,
-}: ModelChoice): ResolvedModel => {
+export const resolveModel = ({ model: asked, modelFile, scale, tilePixels = DEFAULT_TILE_PIXELS }: ModelChoice): ResolvedModel => {
   // auto: the best-quality model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
-  const model = asked === AUTO_MODEL ? MODEL_FAMILIES[0] : asked;
+  const model = asked === undefined || asked === AUTO_MODEL ? defaultModel(scale) : asked;
   let entry;
   if (modelFile) {
     if (!existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);
@@ -96,6 +92,9 @@ export const loadLumaModel = async (o: ModelChoice, resolved = resolveModel(o)):
 export interface VideoModelChoice extends ModelChoice {
   /** Worker threads for onnxruntime on CPU (default 0: one per core). */
   readonly workers?: number;
+  /** Stops waiting for the load: an AbortedError at once; the model is closed once it has loaded. */
+  readonly signal?: AbortSignal;
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -103,8 +102,39 @@ export interface VideoModelChoice extends ModelChoice {
  * session (see worker-upscaler.ts) and nothing is loaded on the main thread; other runtimes (GPUs, tfjs) keep
  * one model on the main thread.
  */
-export const loadVideoUpscaler = async (o: VideoModelChoice, resolved = resolveModel(o)): Promise<Upscaler> =>
-  slowedForTests(await openVideoUpscaler(o, resolved));
+export const loadVideoUpscaler = async (o: VideoModelChoice, resolved = resolveModel(o)): Promise<Upscaler> => {
+  if (o.signal?.aborted) throw new AbortedError();
+  const loading = openVideoUpscaler(o, resolved).then(async (u) => {
+    await holdForTests('load', o.signal, o.onWarning);
+    return slowedForTests(u);
+  });
+  return o.signal ? untilAborted(loading, o.signal) : loading;
+};
+
+/**
+ * The load, unless the run is stopped first (a session can take seconds to build on a GPU): then an
+ * AbortedError at once, and the upscaler is closed when it has loaded, since a thread is never terminated
+ * while onnxruntime works in it (see upscale-worker.ts).
+ */
+const untilAborted = (loading: Promise<Upscaler>, signal: AbortSignal): Promise<Upscaler> =>
+  new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(new AbortedError());
+      // The run is already over: a load that fails now has nothing to close, and cleanup errors are not thrown.
+      loading.then((u) => u.dispose()).catch(() => {});
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    loading.then(
+      (u) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(u);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
 
 /**
  * A test-only hook: SRVID_TEST_SLOW_MODEL_MS=N makes every network call take N ms longer, so the tests can

@@ -88,14 +88,14 @@ export const openLiveInput = async (input: string, tools: FfmpegTools, o: LiveIn
 };
 
 export const openInput = async (input: string, tools: FfmpegTools, signal?: AbortSignal): Promise<OpenedInput> => {
-  if (input !== '-') return { path: input, info: await probeVideo(tools.ffprobe, input), live: null, close: () => {} };
+  if (input !== '-') return { path: input, info: await probeVideo(tools.ffprobe, input, signal), live: null, close: () => {} };
   const spool = mkdtempSync(join(tmpdir(), 'srvid-stdin-'));
   const close = (): void => rmSync(spool, { recursive: true, force: true });
   process.once('exit', close); // also after a forced exit
   try {
     const path = join(spool, 'input');
     await pipeStreams(process.stdin, createWriteStream(path), ...(signal ? [{ signal }] : []));
-    return { path, info: await probeVideo(tools.ffprobe, path), live: null, close };
+    return { path, info: await probeVideo(tools.ffprobe, path, signal), live: null, close };
   } catch (err) {
     close();
     throw err;

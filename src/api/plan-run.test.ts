@@ -73,6 +73,13 @@ describe('planRun', () => {
     assert.match(planRun(request(), info({ pixFmt: 'yuv444p' }), 5).warnings.join('\n'), /yuv444p input is converted to yuv420p/);
   });
 
+  it('interlaced input: a warning naming the field order that suggests deinterlacing first', () => {
+    const [top] = planRun(request(), info({ fieldOrder: 'tt' }), 5).warnings;
+    assert.match(top ?? '', /^the input is interlaced \(top field first\): .*deinterlace it first, e\.g\. ffmpeg -i IN -vf yadif/);
+    assert.match(planRun(request(), info({ fieldOrder: 'tb' }), 5).warnings.join('\n'), /interlaced \(bottom field first\)/);
+    assert.deepEqual(planRun(request(), info(), 5).warnings, [], 'progressive: no warning');
+  });
+
   it('encoder settings and frames in flight follow the request; WebM defaults to VP9', () => {
     const p = planRun(request({ output: 'o.webm', crf: 30, preset: 'fast', maxFramesInFlight: 1 }), info(), 5);
     assert.deepEqual(p.encoder, { codec: 'libvpx-vp9', crf: 30, preset: 'fast' });

@@ -68,6 +68,14 @@ export const planMuxer = (output: string, format?: string, live = false, stdoutI
 export const qualityMode = (r: Pick<RunRequest, 'reference' | 'measure'>): QualityMode | null =>
   r.reference === 'self' ? 'self' : r.reference !== undefined ? 'reference' : r.measure ? 'consistency' : null;
 
+/**
+ * The network sees each frame whole, so the two fields of interlaced video are upscaled woven together and
+ * their combing on motion is magnified with them; ffmpeg's yadif (or bwdif) deinterlaces first.
+ */
+const interlacedWarning = (fieldOrder: string): string =>
+  `the input is interlaced (${fieldOrder === 'tt' || fieldOrder === 'bt' ? 'top' : 'bottom'} field first): its fields are upscaled ` +
+  'woven together, combing and all; deinterlace it first, e.g. ffmpeg -i IN -vf yadif -c:a copy OUT.mkv, and upscale that';
+
 export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): RunPlan => {
   const s = r.scale;
   const warnings: string[] = [];
@@ -78,6 +86,7 @@ export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): Ru
     );
   }
   if (!/^yuvj?420p/.test(info.pixFmt)) warnings.push(`${info.pixFmt} input is converted to ${pixFmt} (4:2:0)`);
+  if (info.fieldOrder) warnings.push(interlacedWarning(info.fieldOrder));
   const mode = qualityMode(r);
   if (mode === 'self' && (info.width < 8 * s || info.height < 8 * s)) {
     throw new UsageError(`--reference self downscales the input by ${s}: ${info.width}x${info.height} is too small for that`);

@@ -22,6 +22,7 @@ import { checkScale, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DETAIL_EVERY, DEFAULT_M
 import { chooseLiveModel } from './choose-live-model.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
+import { holdForTests } from './test-hold.js';
 
 export { formatQualityLine } from '../monitor/format-quality.js';
 import { checkInputExists, isLiveInput, openInput, openLiveInput, openReference, type OpenedInput } from './open-input.js';
@@ -147,6 +148,7 @@ const describeRun = (o: UpscaleVideoOptions, info: VideoInfo, plan: RunPlan, run
   crop,
   frameRate: info.frameRate,
   totalFrames: info.frameCount,
+  live: o.live ?? isLiveInput(o.input),
 });
 
 const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan): LivePolicy => ({
@@ -231,6 +233,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       input.live ??
       createFrameSource({
         ffmpeg: tools.ffmpeg,
+        ffprobe: tools.ffprobe,
         ffmpegMajor: tools.major,
         input: input.path,
         videoStreamIndex: info.videoStreamIndex,
@@ -252,6 +255,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       sideTracks: input.live?.tracks.side.filter((t) => t.type === 'audio') ?? [],
       live: live ? { frameRate: info.frameRate, presetGiven: o.preset !== undefined } : null,
       ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+      onFlush: () => holdForTests('flush', o.signal, o.onWarning),
     });
     input.live?.onPacket((p) => sink.writePacket(p));
     // Without an observer the summary is still kept, so a library caller gets it in the result.

@@ -79,6 +79,16 @@ describe('parseProbe', () => {
     assert.equal(info.color.matrix, undefined);
   });
 
+  it('keeps the field order of interlaced video only', () => {
+    const withOrder = (field_order: string) =>
+      parseProbe({ streams: [{ ...PHONE_CLIP.streams[0], field_order }], format: PHONE_CLIP.format }, 'in.mp4').fieldOrder;
+    assert.equal(withOrder('tt'), 'tt');
+    assert.equal(withOrder('bt'), 'bt');
+    assert.equal(withOrder('progressive'), undefined);
+    assert.equal(withOrder('unknown'), undefined);
+    assert.equal(parseProbe(PHONE_CLIP, 'in.mp4').fieldOrder, undefined);
+  });
+
   it('skips cover art and says when there is no video', () => {
     const audioOnly = {
       streams: [

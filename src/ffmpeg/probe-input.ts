@@ -33,6 +33,7 @@ interface ProbeStream {
   color_range?: string;
   color_primaries?: string;
   color_transfer?: string;
+  field_order?: string;
   disposition?: { attached_pic?: number };
   tags?: Record<string, string>;
   side_data_list?: { rotation?: number }[];
@@ -64,6 +65,9 @@ const positive = (s: string | undefined): number | null => {
   const v = s === undefined ? NaN : Number(s);
   return Number.isFinite(v) && v > 0 ? v : null;
 };
+
+/** ffprobe's field orders of interlaced video: top or bottom field coded first, then displayed first. */
+const INTERLACED = new Set(['tt', 'bb', 'tb', 'bt']);
 
 const known = (v: string | undefined): string | undefined => (v && v !== 'unknown' && v !== 'reserved' ? v : undefined);
 
@@ -106,6 +110,7 @@ export const parseProbe = (raw: unknown, source: string): VideoInfo => {
     frameCount: nbFrames ?? (durationSec && frameRate ? Math.round(durationSec * frameRate) : null),
     rotation,
     color,
+    ...(video.field_order && INTERLACED.has(video.field_order) ? { fieldOrder: video.field_order } : {}),
     videoStreamIndex: video.index ?? 0,
     streams: streams.map((s, i): StreamInfo => ({
       index: s.index ?? i,
@@ -117,6 +122,30 @@ export const parseProbe = (raw: unknown, source: string): VideoInfo => {
   };
 };
 
-/** Probes `source` (path or URL) with ffprobe. */
-export const probeVideo = async (ffprobe: string, source: string): Promise<VideoInfo> =>
-  parseProbe(await runFfprobe(ffprobe, probeArgs(source), source), source);
+/** Probes `source` (path or URL) with ffprobe; `signal` stops it. */
+export const probeVideo = async (ffprobe: string, source: string, signal?: AbortSignal): Promise<VideoInfo> =>
+  parseProbe(await runFfprobe(ffprobe, probeArgs(source), source, signal), source);
+
+/**
+ * The coded size of the first frame of stream `streamIndex` at or after `ptsMs` (a timestamp of the source, as
+ * the decoder passes it through with -copyts), or null when ffprobe cannot say; for naming a size change.
+ */
+export const probeFrameSize = async (
+  ffprobe: string,
+  source: string,
+  streamIndex: number,
+  ptsMs: number,
+): Promise<{ width: number; height: number } | null> => {
+  const args = ['-v', 'error', ...protocolWhitelistArgs(source), '-select_streams', String(streamIndex)];
+  args.push('-read_intervals', `${(ptsMs / 1000).toFixed(3)}%+#1`, '-show_entries', 'frame=width,height', '-print_format', 'json', source);
+  try {
+    // Only to name the size in an error message: never worth a long wait (a URL that no longer answers).
+    const json = (await runFfprobe(ffprobe, args, source, AbortSignal.timeout(10_000))) as {
+      frames?: { width?: number; height?: number }[];
+    };
+    const f = json.frames?.[0];
+    return f?.width && f.height ? { width: f.width, height: f.height } : null;
+  } catch {
+    return null;
+  }
+};

@@ -1,7 +1,7 @@
 /** The ingest side's processes: ffprobe, `ffmpeg -version`, and the decoder. The only ingest module that spawns. */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { InputError, tailLines } from '../errors.js';
+import { AbortedError, InputError, tailLines } from '../errors.js';
 import { watchChild, type WatchedChild } from './child-state.js';
 
 const execFileAsync = promisify(execFile);
@@ -12,14 +12,18 @@ const checkPictureSize = (stderr: string, source: string): void => {
   if (m) throw new InputError(`${source}: its video declares a picture size of ${m[1]}, too large for ffmpeg to decode`);
 };
 
-/** Runs ffprobe and returns its parsed JSON; an InputError names what ffprobe said. */
-export const runFfprobe = async (ffprobe: string, args: string[], source: string): Promise<unknown> => {
+/**
+ * Runs ffprobe and returns its parsed JSON; an InputError names what ffprobe said. `signal` stops it (a probe
+ * can wait on a slow file or a pipe that never fills): ffprobe is killed and an AbortedError thrown.
+ */
+export const runFfprobe = async (ffprobe: string, args: string[], source: string, signal?: AbortSignal): Promise<unknown> => {
   try {
-    const { stdout, stderr } = await execFileAsync(ffprobe, args, { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileAsync(ffprobe, args, { maxBuffer: 64 * 1024 * 1024, ...(signal ? { signal } : {}) });
     checkPictureSize(stderr, source);
     return JSON.parse(stdout) as unknown;
   } catch (err) {
     if (err instanceof InputError) throw err;
+    if (signal?.aborted) throw new AbortedError();
     const e = err as { stderr?: string; code?: string | number; message: string };
     if (e.code === 'ENOENT') throw new InputError(`cannot run ffprobe at ${ffprobe}: not found`);
     const stderr = e.stderr ?? '';

@@ -8,11 +8,14 @@ import { DecodeError, InputError, tailLines } from '../errors.js';
 import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pipeline/frame.js';
 import type { FrameSource } from '../pipeline/ports.js';
 import { decoderArgs, type DecoderArgsOptions } from './decoder-args.js';
+import { probeFrameSize } from '../ffmpeg/probe-input.js';
 import { spawnDecoder } from '../ffmpeg/spawn-decoder.js';
-import { MatroskaFrameSplitter } from './split-frames.js';
+import { FrameSizeChangedError, MatroskaFrameSplitter } from './split-frames.js';
 
 export interface FrameSourceOptions extends Omit<DecoderArgsOptions, 'pixFmt'> {
   readonly ffmpeg: string;
+  /** With it, a picture size that changes mid-stream is named in the error (without it, its byte count). */
+  readonly ffprobe?: string;
   readonly format: FrameFormat;
   readonly highWater: number;
 }
@@ -41,7 +44,7 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         try {
           splitter.end();
         } catch (err) {
-          return fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
+          return fail(splitError(err));
         }
         subscriber.complete();
       };
@@ -50,22 +53,24 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         try {
           splitter.resume();
         } catch (err) {
-          return fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
+          return fail(splitError(err));
         }
         if (!splitter.isPaused) stdout.resume();
         maybeComplete();
       };
       let failed = false;
-      const fail = (err: Error): void => {
+      const fail = (err: Error | Promise<Error>): void => {
+        if (failed) return;
         failed = true;
-        subscriber.error(err);
+        stdout.pause(); // nothing more is read; the teardown stops the decoder
+        void Promise.resolve(err).then((e) => subscriber.error(e));
       };
       stdout.on('data', (chunk: Buffer) => {
         try {
           splitter.push(chunk);
           if (splitter.isPaused) stdout.pause();
         } catch (err) {
-          fail(new DecodeError(`${o.input}: ${(err as Error).message}`));
+          fail(splitError(err));
         }
       });
       void child.exited.then((state) => {
@@ -103,6 +108,21 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         void child.stop();
       };
     });
+
+  /** What the splitter threw, as the run's error. */
+  const splitError = (err: unknown): Error | Promise<Error> =>
+    err instanceof FrameSizeChangedError ? sizeChanged(err) : new DecodeError(`${o.input}: ${(err as Error).message}`);
+
+  /** A frame of another size than the first (the decoder passes it as it is, see decoder-args.ts), named. */
+  const sizeChanged = async (e: FrameSizeChangedError): Promise<Error> => {
+    const size = o.ffprobe ? await probeFrameSize(o.ffprobe, o.input, o.videoStreamIndex, e.ptsMs) : null;
+    const first = `${o.format.width}x${o.format.height}`;
+    return new DecodeError(
+      `${o.input}: the picture size changes mid-stream, from ${first} to ${size ? `${size.width}x${size.height}` : `frames of ${e.bytes} bytes`} ` +
+        `at frame ${e.frame} (${(e.ptsMs / 1000).toFixed(3)} s); srvid upscales one size a run: cut the video there, ` +
+        `or scale it to one size first (e.g. ffmpeg -i IN -vf scale=${o.format.width}:${o.format.height} OUT.mkv)`,
+    );
+  };
 
   return {
     format: o.format,

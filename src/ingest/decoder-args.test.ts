@@ -11,10 +11,11 @@ describe('decoderArgs', () => {
     assert.ok(args.includes('-xerror') && args.includes('-copyts'));
     assert.deepEqual(args.slice(-5), ['-allow_raw_vfw', '1', '-f', 'matroska', 'pipe:1']);
     assert.equal(args[args.indexOf('-fps_mode') + 1], 'passthrough');
+    assert.equal(args[args.indexOf('-autoscale') + 1], '0', 'a size change mid-stream is not scaled away');
   });
   it('speaks ffmpeg 4 (-vsync, no -allow_raw_vfw) and can tolerate errors', () => {
     const args = decoderArgs({ ...base, ffmpegMajor: 4, strict: false });
-    assert.ok(args.includes('-vsync') && !args.includes('-fps_mode') && !args.includes('-allow_raw_vfw'));
+    assert.ok(args.includes('-vsync') && !args.includes('-fps_mode') && !args.includes('-allow_raw_vfw') && !args.includes('-autoscale'));
     assert.ok(!args.includes('-xerror'));
   });
   it('keeps 10-bit only where ffmpeg can carry it', () => {

@@ -28,6 +28,9 @@ export const decoderArgs = (o: DecoderArgsOptions): string[] => [
   '-map',
   `0:${o.videoStreamIndex}`,
   ...(o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
+  // A picture size that changes mid-stream: ffmpeg would scale later frames to the first one's size, silently
+  // stretching them; without autoscale they keep their size, and the frame source refuses them by name.
+  ...(o.ffmpegMajor >= 5 ? ['-autoscale', '0'] : []),
   ...(o.fullRange ? ['-vf', 'scale=in_range=full:out_range=full'] : []),
   '-c:v',
   'rawvideo',

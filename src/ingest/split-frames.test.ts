@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { matroskaBlockHeader, matroskaFrameHeader, matroskaHeader } from '../sink/matroska-writer.js';
-import { MatroskaFrameSplitter, type DecoderTracks } from './split-frames.js';
+import { FrameSizeChangedError, MatroskaFrameSplitter, type DecoderTracks } from './split-frames.js';
 
 const FORMAT = { width: 6, height: 4, pixFmt: 'yuv420p' as const };
 const FRAME = 6 * 4 + 2 * 3 * 2; // 36 bytes
@@ -66,7 +66,10 @@ describe('MatroskaFrameSplitter', () => {
 
   it('rejects frames of the wrong size (the decoder changed format)', () => {
     const s = new MatroskaFrameSplitter(FRAME + 1, () => {});
-    assert.throws(() => s.push(stream([0])), /expected 37/);
+    assert.throws(
+      () => s.push(stream([0])),
+      (e: unknown) => e instanceof FrameSizeChangedError && e.frame === 0 && e.bytes === 36 && e.expectedBytes === 37,
+    );
   });
 
   it("reads the tracks from the header and passes the other tracks' packets through, in stream order", () => {

@@ -140,6 +140,20 @@ export const parseTracks = (payload: Uint8Array): DecoderTracks => {
   return { video, side };
 };
 
+/** A video frame whose byte length is not that of the stream's frames: the picture size changed mid-stream. */
+export class FrameSizeChangedError extends Error {
+  override name = 'FrameSizeChangedError';
+  constructor(
+    /** The frame's index (0-based) and timestamp. */
+    readonly frame: number,
+    readonly ptsMs: number,
+    readonly bytes: number,
+    readonly expectedBytes: number,
+  ) {
+    super(`decoder frame ${frame} of ${bytes} bytes, expected ${expectedBytes} (pixel format or size changed mid-stream?)`);
+  }
+}
+
 export class MatroskaFrameSplitter {
   private state: State = { kind: 'header' };
   private carry: Uint8Array = new Uint8Array(0);
@@ -258,9 +272,7 @@ export class MatroskaFrameSplitter {
         this.state = { kind: 'blockData', frame: new Uint8Array(dataLength), filled: 0, ptsMs, side };
         return headerLength;
       }
-      if (dataLength !== this.frameBytes) {
-        throw new Error(`decoder frame of ${dataLength} bytes, expected ${this.frameBytes} (pixel format or size changed mid-stream?)`);
-      }
+      if (dataLength !== this.frameBytes) throw new FrameSizeChangedError(this.emitted, ptsMs, dataLength, this.frameBytes);
       this.state = { kind: 'blockData', frame: new Uint8Array(dataLength), filled: 0, ptsMs, side: null };
       return headerLength;
     }

@@ -10,6 +10,14 @@ export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url
 export const MODEL_FAMILIES = ['espcn', 'espcn-int8', 'espcn-light'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
+
+/** What each family is for, in a few words (for --help). */
+export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
+  espcn: 'best quality',
+  'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
+  'espcn-light': 'x2 only, the fastest, for real time',
+};
+
 /** `--model auto`: the best-quality family, or for a live input the best one that keeps up with it. */
 export const AUTO_MODEL = 'auto';
 
@@ -38,6 +46,9 @@ const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = { espcn: SCALES, '
 /** The scales a family was trained for. */
 export const trainedScales = (family: ModelFamily): readonly number[] => FAMILY_SCALES[family];
 
+/** The model a run uses unless told otherwise: the best-quality family trained for the scale. */
+export const defaultModel = (scale: number): ModelFamily => MODEL_FAMILIES.find((f) => FAMILY_SCALES[f].includes(scale)) ?? MODEL_FAMILIES[0];
+
 export interface ModelEntry {
   readonly name: string;
   readonly scale: number;
@@ -49,7 +60,7 @@ export const findModel = (family: string, scale: number, dir = MODELS_DIR): Mode
   const trained = FAMILY_SCALES[checkModelFamily(family)];
   checkScale(scale);
   if (!trained.includes(scale)) {
-    throw new UsageError(`${family} is trained for x${trained.join(', x')} only; use --model espcn for x${scale}`);
+    throw new UsageError(`${family} is trained for x${trained.join(', x')} only; use --model ${defaultModel(scale)} for x${scale}`);
   }
   const name = `${family}-x${scale}`;
   const path = `${dir}${name}.onnx`;

@@ -39,6 +39,8 @@ export interface VideoInfo {
   readonly frameCount: number | null;
   readonly rotation: number;
   readonly color: ColorTags;
+  /** Interlaced video's field order as ffprobe names it ('tt', 'bb', 'tb', 'bt'); absent when progressive or unknown. */
+  readonly fieldOrder?: string;
   /** Index of the video stream that is upscaled. */
   readonly videoStreamIndex: number;
   readonly streams: readonly StreamInfo[];
@@ -199,6 +201,11 @@ export interface QualityProbe {
   prepare(frame: Frame): Frame;
   /** Null when there is no ground truth for this frame (a reference video without a frame at its time). */
   measure(source: Frame, modelInput: Frame, output: Frame): Promise<FrameQuality | null>;
+  /**
+   * The frame will not be measured (a live run dropped it, or passed it on unmeasured while behind): what
+   * prepare() started for it is let go. Without this, a live run that stays behind would keep every shadow frame.
+   */
+  release?(source: Frame): void;
   close(): Promise<void>;
 }
 

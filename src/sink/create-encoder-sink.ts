@@ -6,7 +6,7 @@
  */
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { OutputError, tailLines } from '../errors.js';
+import { AbortedError, OutputError, tailLines } from '../errors.js';
 import type { Frame, FrameFormat } from '../pipeline/frame.js';
 import type { FrameSink, SidePacket, SideTrack, VideoInfo } from '../pipeline/ports.js';
 import { isUrl } from '../ffmpeg/protocols.js';
@@ -29,6 +29,8 @@ export interface EncoderSinkOptions {
   readonly sideTracks?: readonly SideTrack[];
   readonly live?: EncoderArgsOptions['live'];
   readonly onWarning?: (message: string) => void;
+  /** Awaited once every frame is in and the encoder's stdin is closed, while ffmpeg finishes the file (a test hook). */
+  readonly onFlush?: () => Promise<void>;
 }
 
 export interface EncoderSink extends FrameSink {
@@ -95,6 +97,8 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   process.on('exit', onExit);
 
   let started = false;
+  // Set by abort: a finish still waiting for the encoder must then not move its file into place.
+  let aborted = false;
   const send = async (bytes: Uint8Array): Promise<void> => {
     if (pipeError || child.state().kind !== 'running') throw await failure();
     if (stdin.write(bytes)) return;
@@ -138,8 +142,14 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
     finish: async () => {
       if (started) await flushPackets();
       stdin.end();
+      await o.onFlush?.();
       const state = await child.exited;
       process.off('exit', onExit);
+      // Stopped while ffmpeg was finishing: even if it has finished, the run reports that nothing was written.
+      if (aborted) {
+        removeTemp();
+        throw new AbortedError();
+      }
       if (state.kind !== 'exited-ok' || pipeError) {
         removeTemp();
         throw await failure();
@@ -154,6 +164,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
       }
     },
     abort: async () => {
+      aborted = true;
       stdin.destroy();
       await child.stop();
       removeTemp();

@@ -98,6 +98,23 @@ describe('encoderArgs', () => {
     assert.equal(muxerForPath('gopher://x/y'), null);
   });
 
+  it('a millisecond time base, except for MP4/MOV with ffmpeg 4, whose packets would then end without a duration', () => {
+    const args = (muxer: string, ffmpegMajor: number) =>
+      encoderArgs({
+        info,
+        format: { width: 640, height: 480, pixFmt: 'yuv420p' },
+        target: '/tmp/x.partial.out',
+        muxer,
+        settings: { codec: 'libx264', crf: 18, preset: 'medium' },
+        keepStreams: false,
+        ffmpegMajor,
+      }).args;
+    assert.deepEqual(pairs(args('mp4', 5), '-enc_time_base'), ['1/1000']);
+    assert.deepEqual(pairs(args('matroska', 4), '-enc_time_base'), ['1/1000']);
+    assert.deepEqual(pairs(args('mp4', 4), '-enc_time_base'), []);
+    assert.deepEqual(pairs(args('mov', 4), '-enc_time_base'), []);
+  });
+
   it('live: the frames pipe only, its PCM audio encoded, x264 tuned for latency, HLS as a rolling window', () => {
     const live = encoderArgs({
       info,

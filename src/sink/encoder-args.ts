@@ -128,6 +128,35 @@ const COLOR_FLAGS: [keyof VideoInfo['color'], string][] = [
   ['range', '-color_range'],
 ];
 
+/**
+ * The input's other streams, read as ffmpeg's input 1: each audio, subtitle and attachment stream mapped and
+ * copied or converted as `muxer` needs, with the input's metadata and chapters. Shared by the encoder and the
+ * join of a segmented job, so both give the same output streams.
+ */
+export const keptStreamArgs = (info: VideoInfo, muxer: string): { maps: string[]; codecs: string[]; warnings: string[] } => {
+  const maps: string[] = [];
+  const codecs: string[] = [];
+  const warnings: string[] = [];
+  const counters: Record<string, number> = { audio: 0, subtitle: 0, attachment: 0 };
+  for (const s of info.streams) {
+    if (s.index === info.videoStreamIndex) continue;
+    const d = streamDisposition(s, muxer);
+    if (d.action === 'drop') {
+      warnings.push(d.note);
+      continue;
+    }
+    const letter = s.type === 'audio' ? 'a' : s.type === 'subtitle' ? 's' : 't';
+    const n = counters[s.type] ?? 0;
+    counters[s.type] = n + 1;
+    maps.push('-map', `1:${s.index}`);
+    if (s.type === 'attachment') continue; // attachments are always copied
+    codecs.push(`-c:${letter}:${n}`, d.action === 'copy' ? 'copy' : d.codec);
+    if (d.action === 'encode') warnings.push(d.note);
+  }
+  maps.push('-map_metadata', '1', '-map_chapters', '1');
+  return { maps, codecs, warnings };
+};
+
 export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
   const warnings: string[] = [];
   const { info, format, settings } = o;
@@ -136,30 +165,21 @@ export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
   const codecs = ['-c:v', settings.codec];
   if (o.keepStreams) {
     args.push('-i', info.source);
-    const counters: Record<string, number> = { audio: 0, subtitle: 0, attachment: 0 };
-    for (const s of info.streams) {
-      if (s.index === info.videoStreamIndex) continue;
-      const d = streamDisposition(s, o.muxer);
-      if (d.action === 'drop') {
-        warnings.push(d.note);
-        continue;
-      }
-      const letter = s.type === 'audio' ? 'a' : s.type === 'subtitle' ? 's' : 't';
-      const n = counters[s.type] ?? 0;
-      counters[s.type] = n + 1;
-      maps.push('-map', `1:${s.index}`);
-      if (s.type === 'attachment') continue; // attachments are always copied
-      codecs.push(`-c:${letter}:${n}`, d.action === 'copy' ? 'copy' : d.codec);
-      if (d.action === 'encode') warnings.push(d.note);
-    }
-    maps.push('-map_metadata', '1', '-map_chapters', '1');
+    const kept = keptStreamArgs(info, o.muxer);
+    maps.push(...kept.maps);
+    codecs.push(...kept.codecs);
+    warnings.push(...kept.warnings);
   }
   for (let i = 0; i < (o.sideAudio ?? 0); i++) {
     maps.push('-map', `0:a:${i}`);
     codecs.push(`-c:a:${i}`, o.muxer === 'webm' ? 'libopus' : 'aac');
   }
-  // Millisecond time base, as on the pipe: the default (1/frame-rate) would round VFR timestamps.
-  const video = ['-pix_fmt', format.pixFmt, '-crf', String(settings.crf), '-enc_time_base', '1/1000'];
+  // Millisecond time base, as on the pipe: the default (1/frame-rate) would round VFR timestamps. But ffmpeg 4
+  // gives packets no duration in any time base but its default one, and its MP4/MOV muxer then ends the edit
+  // list at the last frame's start, so players drop that frame: there, the default (VFR rounded to the rate).
+  const mp4ish = o.muxer === 'mp4' || o.muxer === 'mov';
+  const timeBase = o.ffmpegMajor < 5 && mp4ish ? [] : ['-enc_time_base', '1/1000'];
+  const video = ['-pix_fmt', format.pixFmt, '-crf', String(settings.crf), ...timeBase];
   if (/x26[45]/.test(settings.codec)) {
     // only x264/x265 take these presets; live: fast, no frame delay, unless the user chose a preset
     video.push('-preset', o.live && !o.live.presetGiven ? 'veryfast' : settings.preset);

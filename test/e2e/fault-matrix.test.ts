@@ -249,7 +249,12 @@ describe('fault matrix (docs/faults.md)', () => {
       f('8192.mp4'),
     ]);
     await ffmpeg(['-i', clips['good.mp4']!, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', f('rotated.mp4')]);
-    await makeClip(f('interlaced.mp4'), { frames: 10, extra: ['-flags', '+ildct+ilme', '-top', '1'] });
+    // Fields of a 50 fps source woven into 25 fps frames, coded as interlaced: ffprobe says field_order tt.
+    await makeClip(f('interlaced.mp4'), {
+      rate: 50,
+      frames: 10,
+      extra: ['-vf', 'tinterlace=interleave_top,setfield=tff', '-flags', '+ildct+ilme', '-top', '1'],
+    });
     // 10 frames at 96x64, then 10 at 128x96, in one transport stream.
     await makeClip(tmp.file('a.ts'), { frames: 10, extra: ['-f', 'mpegts'] });
     await makeClip(tmp.file('b.ts'), { width: 128, height: 96, frames: 10, extra: ['-f', 'mpegts', '-output_ts_offset', '0.4'] });
@@ -410,8 +415,8 @@ describe('fault matrix (docs/faults.md)', () => {
 
   row(
     'input',
-    'interlaced (x264 with +ildct+ilme, top field first)',
-    'completes; the fields are upscaled together as whole frames (no deinterlacing), as recorded here',
+    'interlaced (a 50 fps source woven by tinterlace, x264 with +ildct+ilme: field order tt)',
+    'completes with one warning that names the field order and suggests deinterlacing first (yadif); the fields are upscaled together as whole frames',
     async () => {
       const o = await runOn(clips['interlaced.mp4']!);
       if (o.r.code === 0) {
@@ -423,6 +428,10 @@ describe('fault matrix (docs/faults.md)', () => {
     },
     (o) => {
       assert.equal(o.r.code, 0, o.r.stderr);
+      const warned = lines(o.r.stderr).filter((l) => l.startsWith('srvid: warning:'));
+      assert.equal(warned.length, 1, o.r.stderr);
+      assert.match(warned[0]!, /interlaced \(top field first\).*deinterlace it first.*yadif/);
+      assert.match(o.note ?? '', /^output 192x128 /);
       assertNothingLeft(o);
     },
   );
@@ -430,21 +439,9 @@ describe('fault matrix (docs/faults.md)', () => {
   row(
     'input',
     'the size changes mid-stream (TS: 10 frames 96x64, then 10 at 128x96)',
-    "completes; frames after the change are scaled to the first frame's size by ffmpeg, as recorded here",
-    async () => {
-      const o = await runOn(clips['size-change.ts']!);
-      if (o.r.code === 0) {
-        const v = videoOf(await probe(o.output));
-        const warned = lines(o.r.stderr).filter((l) => l.startsWith('srvid: warning:'));
-        o.note = `${await countVideoFrames(o.output)} frames, all ${v.width}x${v.height}; ${warned.length ? `warned: ${warned.join(' ')}` : 'no warning'}`;
-      }
-      return o;
-    },
-    (o) => {
-      assert.equal(o.r.code, 0, o.r.stderr);
-      assert.match(o.note ?? '', /^20 frames, all 192x128/);
-      assertNothingLeft(o);
-    },
+    'refused at the change: one line naming the frame, its time and both sizes (not stretched to the first size); nothing written',
+    () => runOn(clips['size-change.ts']!),
+    (o) => assert.match(assertCleanFailure(o), /size changes mid-stream, from 96x64 to 128x96 at frame 10 \(\d+\.\d{3} s\)/),
   );
 
   for (const size of ['1x1', '2x2'] as const) {
@@ -596,36 +593,118 @@ describe('fault matrix (docs/faults.md)', () => {
     (o) => assert.match(assertCleanFailure(o), /killed|SIGKILL/),
   );
 
-  for (const [sig, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-  ] as const) {
+  for (const fault of ['throw', 'exit'] as const) {
     row(
       'process',
-      `${sig} mid-run`,
-      `stops: exit ${code}, one line saying nothing was written; nothing left`,
-      () => midRun((run) => void run.child.kill(sig)),
-      (o) => {
-        assert.equal(o.r.code, code, o.r.stderr);
-        assert.match(assertCleanFailure(o), /stopped/);
-      },
+      fault === 'throw'
+        ? 'an upscale worker thread throws (an uncaught error on frame 3; test hook SRVID_TEST_WORKER_FAULT=throw)'
+        : 'an upscale worker thread dies (process.exit(1) in the worker on frame 3; test hook SRVID_TEST_WORKER_FAULT=exit)',
+      `stops (no retry: the same model would fail again): one line naming the worker and ${fault === 'throw' ? 'its error' : 'its exit code'}; the other worker closes; nothing left`,
+      () => runOn(clips['good.mp4']!, [], { env: { SRVID_TEST_WORKER_FAULT: fault } }),
+      (o) =>
+        assert.match(
+          assertCleanFailure(o),
+          fault === 'throw' ? /upscale worker thread failed: test fault on frame 3/ : /upscale worker thread ended .*exit code 1/,
+        ),
     );
   }
 
-  for (const [sig, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
+  /** Polls until a process naming `dir` matches `pattern`; rejects when the CLI ends first or after `timeoutMs`. */
+  const processAppears = async (run: RunningCli, dir: string, pattern: RegExp, timeoutMs = 60_000): Promise<void> => {
+    let ended = false;
+    void run.done.then(() => (ended = true));
+    for (const until = Date.now() + timeoutMs; Date.now() < until && !ended;) {
+      if (processesMentioning(dir).some((p) => pattern.test(p.args))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no process matching ${pattern} appeared:\n${run.stderr()}`);
+  };
+
+  /** A run of the short clip that the test hook SRVID_TEST_HOLD holds at `stage` until it is stopped. */
+  const heldAt = async (stage: 'load' | 'flush', fault: (run: RunningCli) => void | Promise<void>): Promise<Outcome> => {
+    const dir = rowDir();
+    const output = join(dir, 'out.mp4');
+    const report = join(dir, 'q.json');
+    const run = cli([clips['good.mp4']!, output, '-y', '--report', report], { SRVID_TEST_HOLD: stage });
+    try {
+      await run.waitForStderr(new RegExp(`test hold: .*"${stage}"`), 60_000);
+      await fault(run);
+    } catch (err) {
+      run.child.kill('SIGKILL');
+      throw err;
+    }
+    return finish(run, dir, output, report);
+  };
+
+  /** Each stage of a run, and how a row gets there. */
+  const stages: [string, string, (sig: NodeJS.Signals) => Promise<Outcome>][] = [
+    [
+      'during the probe (the input is a FIFO no one writes to, so ffprobe waits on it)',
+      'ffprobe is killed',
+      async (sig) => {
+        const dir = rowDir();
+        const input = join(dir, 'fifo.mp4');
+        execFileSync('mkfifo', [input]);
+        const output = join(dir, 'out.mp4');
+        const run = cli([input, output, '-y']);
+        try {
+          await processAppears(run, dir, /ffprobe/);
+          run.child.kill(sig);
+        } catch (err) {
+          run.child.kill('SIGKILL');
+          throw err;
+        }
+        return finish(run, dir, output);
+      },
+    ],
+    [
+      'while the model loads (held there by the test hook SRVID_TEST_HOLD=load)',
+      'the run does not wait for the load to finish',
+      (sig) => heldAt('load', (run) => void run.child.kill(sig)),
+    ],
+    ['mid-run', 'nothing left', (sig) => midRun((run) => void run.child.kill(sig))],
+    [
+      'during the final flush (every frame sent and the encoder finishing the file; held there by SRVID_TEST_HOLD=flush)',
+      'the finished temporary file is removed, not renamed into place',
+      (sig) => heldAt('flush', (run) => void run.child.kill(sig)),
+    ],
+  ];
+  for (const [stage, what, reach] of stages) {
+    for (const [sig, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      row(
+        'process',
+        `${sig} ${stage}`,
+        `stops: exit ${code}, one line saying nothing was written; ${what}`,
+        () => reach(sig),
+        (o) => {
+          assert.equal(o.r.code, code, o.r.stderr);
+          assert.match(assertCleanFailure(o), /stopped/);
+        },
+      );
+    }
+  }
+
+  /** The signal, and the same again 20 ms later, while the first is being handled. */
+  const twice = (sig: NodeJS.Signals) => async (run: RunningCli) => {
+    run.child.kill(sig);
+    await new Promise((r) => setTimeout(r, 20));
+    run.child.kill(sig);
+  };
+  for (const [sig, code, when, reach] of [
+    ['SIGINT', 130, '', (sig: NodeJS.Signals) => midRun(twice(sig))],
+    ['SIGTERM', 143, '', (sig: NodeJS.Signals) => midRun(twice(sig))],
+    ['SIGINT', 130, ' while the model loads', (sig: NodeJS.Signals) => heldAt('load', twice(sig))],
+    ['SIGINT', 130, ' during the final flush', (sig: NodeJS.Signals) => heldAt('flush', twice(sig))],
   ] as const) {
     row(
       'process',
-      `${sig} twice (the second 20 ms after the first, while the first is being handled)`,
+      `${sig} twice${when} (the second 20 ms after the first, while the first is being handled${when ? `; held there by SRVID_TEST_HOLD` : ''})`,
       `exits at once (exit ${code}, or by ${sig} itself): no crash, no ffmpeg, output or partial file left`,
       async () => {
-        const o = await midRun(async (run) => {
-          run.child.kill(sig);
-          await new Promise((r) => setTimeout(r, 20));
-          run.child.kill(sig);
-        });
+        const o = await reach(sig);
         // The first stop may finish before the second signal comes: either ending is right.
         if (o.r.code === code || o.r.signal === sig) o.status = `exit ${code} or killed by ${sig}`;
         return o;
@@ -707,7 +786,6 @@ describe('fault matrix (docs/faults.md)', () => {
       assertNothingLeft(o);
       assert.match(o.note ?? '', /plays 10 of 10 frames$/);
     },
-    "known fault: the bundled 2018 ffmpeg ends its mp4 edit list at the last frame's start, so players drop that frame; not fixed yet",
   );
 
   row(
@@ -777,6 +855,12 @@ The output rows mount a tmpfs (read-only, or 1 MB), which needs root and \`mount
 \`/dev/null\` and fail as not run. ffmpeg cannot make or decode a 16384x16384 frame (it allows at most
 (w+128)·(h+128) < 2²⁸ pixels), so that row declares the size in patched MJPEG and AVI headers, and a second
 row takes the largest real case: an 8192x8192 frame, whose x2 output is past that limit.
+
+Two test-only environment variables reach what cannot be timed from outside: \`SRVID_TEST_HOLD=load\` or
+\`flush\` holds a run at that stage, saying so in a warning, until it is stopped (so a signal lands there, with
+no guess at how long a stage takes), and \`SRVID_TEST_WORKER_FAULT=throw\` or \`exit\` makes an upscale worker
+thread throw an uncaught error, or call \`process.exit(1)\`, on frame 3. A signal during the probe needs no
+hook: the input is a FIFO that nothing writes to, and the row waits until ffprobe is running.
 
 | | row | expected | observed |
 |---|---|---|---|

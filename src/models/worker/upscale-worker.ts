@@ -14,6 +14,18 @@ if (!port) throw new Error('upscale-worker.ts runs as a worker thread only');
 const config = workerData as WorkerConfig;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
+/**
+ * A test-only hook: SRVID_TEST_WORKER_FAULT=throw makes the worker that is handed frame 3 throw an uncaught
+ * error, and =exit makes it end its thread with process.exit(1), as a bug or a crashing runtime would; the
+ * fault matrix checks that the run then stops with one line. Unset, it does nothing.
+ */
+const faultForTests = (index: number): void => {
+  const fault = process.env.SRVID_TEST_WORKER_FAULT;
+  if (!fault || index !== 3) return;
+  if (fault === 'throw') throw new Error('test fault on frame 3 (SRVID_TEST_WORKER_FAULT=throw)');
+  if (fault === 'exit') process.exit(1);
+};
+
 try {
   const model = await loadOnnxLuma({ path: config.path, name: config.name, scale: config.scale, threads: config.threads });
   const upscaler = createFrameUpscaler(model, config.tiling, { reuseBuffers: true }); // one frame at a time, see pump
@@ -49,6 +61,7 @@ try {
       if (!busy) void finish();
       return;
     }
+    faultForTests(m.index);
     queue.push(m);
     void pump();
   });

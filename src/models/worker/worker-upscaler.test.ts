@@ -41,6 +41,29 @@ describe('createWorkerUpscaler', () => {
     }
   });
 
+  for (const fault of ['throw', 'exit'] as const) {
+    it(`a worker that ${fault === 'throw' ? 'throws' : 'exits'} mid-run fails its frame and every later one with one ModelError; dispose still ends`, async () => {
+      const entry = findModel('espcn', 2);
+      // The test-only hook of upscale-worker.ts: the worker handed frame 3 fails. Workers copy the environment at start.
+      process.env.SRVID_TEST_WORKER_FAULT = fault;
+      const pool = await createWorkerUpscaler({
+        path: entry.path,
+        name: entry.name,
+        scale: 2,
+        workers: 2,
+        threadsPerWorker: 1,
+        tiling: { maxPixels: 1 << 20, overlap: DEFAULT_OVERLAP },
+      }).finally(() => delete process.env.SRVID_TEST_WORKER_FAULT);
+      try {
+        const why = fault === 'throw' ? /upscale worker thread failed: test fault on frame 3/ : /upscale worker thread ended .*exit code 1/;
+        await assert.rejects(pool.upscale(frameOf(3, 40, 30)), (e: unknown) => e instanceof ModelError && why.test(e.message));
+        await assert.rejects(pool.upscale(frameOf(4, 40, 30)), (e: unknown) => e instanceof ModelError && why.test(e.message));
+      } finally {
+        await pool.dispose(); // the dead thread sends no second 'exit': this must not wait for one
+      }
+    });
+  }
+
   it('fails to start with a ModelError naming the file when the model cannot load', async () => {
     await assert.rejects(
       createWorkerUpscaler({ path: '/nonexistent/m.onnx', name: 'm', scale: 2, workers: 2, threadsPerWorker: 1, tiling: { maxPixels: 1 << 20, overlap: 4 } }),

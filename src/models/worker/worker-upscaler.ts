@@ -28,6 +28,8 @@ interface Job {
 interface Slot {
   readonly worker: Worker;
   readonly jobs: Map<number, Job>;
+  /** Set once the thread has ended (closed, or died: an uncaught error, process.exit in the worker). */
+  exited: boolean;
 }
 
 /**
@@ -72,7 +74,7 @@ export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Up
   let disposed = false;
   let nextId = 0;
   const slots: Slot[] = ready.map(({ worker }) => {
-    const slot: Slot = { worker, jobs: new Map() };
+    const slot: Slot = { worker, jobs: new Map(), exited: false };
     worker.on('message', (m: FromWorker) => {
       if (m.kind !== 'done' && m.kind !== 'failed') return;
       const job = slot.jobs.get(m.id);
@@ -88,12 +90,16 @@ export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Up
     });
     const stop = (why: string): void => {
       if (disposed) return;
-      broken ??= new ModelError(`an upscale worker stopped (${why}); the run cannot continue`);
+      // The first cause is kept: an uncaught error is followed by the thread's exit.
+      broken ??= new ModelError(`an upscale worker thread ${why}; the run cannot continue`);
       for (const job of slot.jobs.values()) job.reject(broken);
       slot.jobs.clear();
     };
-    worker.on('error', (err) => stop(err.message));
-    worker.on('exit', (code) => stop(`exit code ${code}`));
+    worker.on('error', (err) => stop(`failed: ${err.message}`));
+    worker.on('exit', (code) => {
+      slot.exited = true;
+      stop(`ended in the middle of the run (exit code ${code})`);
+    });
     return slot;
   });
   return {
@@ -117,9 +123,11 @@ export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Up
       // Asked to stop, a worker finishes the frame it is on (terminating it mid-inference would abort the
       // process, see upscale-worker.ts), drops the rest and exits; terminate is the last resort.
       await Promise.all(
-        slots.map(({ worker, jobs }) => {
+        slots.map(({ worker, jobs, exited }) => {
           for (const job of jobs.values()) job.reject(new ModelError('the upscaler was closed'));
           jobs.clear();
+          // A thread that already died sends no second 'exit': waiting for one would hold the run for the timeout.
+          if (exited) return null;
           return new Promise<void>((resolve) => {
             const timer = setTimeout(() => void worker.terminate().then(() => resolve()), CLOSE_TIMEOUT_MS);
             worker.once('exit', () => {
