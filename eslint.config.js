@@ -35,6 +35,7 @@ export default tseslint.config(
         window: 'readonly',
         location: 'readonly',
         WebSocket: 'readonly',
+        URLSearchParams: 'readonly',
         requestAnimationFrame: 'readonly',
         uPlot: 'readonly',
       },

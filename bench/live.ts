@@ -6,11 +6,14 @@
 // - the highest input frame rate held: the producer at rising rates; held means at most two seconds of frames
 //   by bicubic or dropped, all of it start-up (ffmpeg hands its first second of a live input over at once, and
 //   the model's warm-up measurement holds the frames that arrive meanwhile).
-// - memory over a long live run (BENCH_LIVE_MINUTES, default 1): srvid's RSS sampled every 10 s.
+// - memory over a long live run (BENCH_LIVE_MINUTES, default 1): srvid's RSS sampled every 10 s; BENCH_LIVE_PARTS=memory
+//   runs it alone, BENCH_LIVE_MONITOR=1 with --monitor and one WebSocket client reading throughout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { WebSocket } from 'ws';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const MODELS = ['espcn', 'espcn-int8', 'espcn-light'] as const;
@@ -185,20 +188,50 @@ export const liveMaxRate = async (): Promise<string[]> => {
   return out;
 };
 
-/** RSS of srvid over a long live run, sampled from /proc every 10 s. */
-export const liveMemory = async (minutes: number): Promise<string[]> => {
+/** A TCP port that was free a moment ago. */
+const freeTcpPort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+/**
+ * RSS of srvid over a long live run, sampled from /proc every 10 s. With `monitor`, srvid also serves its
+ * monitor and one WebSocket client reads it throughout (the history and the live summaries are bounded).
+ * Each sample is printed on stderr as it is taken, so a long run can be followed.
+ */
+export const liveMemory = async (minutes: number, monitor = false): Promise<string[]> => {
   const [a, b] = (await freeUdpPorts(2)) as [number, number];
+  const monitorPort = monitor ? await freeTcpPort() : 0;
   const sink = ffmpeg(['-i', `udp://127.0.0.1:${b}?timeout=10000000`, '-f', 'null', '-']);
   const srvid = track(
     spawn(
       process.execPath,
-      [CLI, `udp://127.0.0.1:${a}`, `udp://127.0.0.1:${b}?pkt_size=1316`, '--model', 'espcn-light', '--connect-timeout', '5', '-q'],
-      {
-        stdio: 'ignore',
-      },
+      [
+        CLI,
+        `udp://127.0.0.1:${a}`,
+        `udp://127.0.0.1:${b}?pkt_size=1316`,
+        // The file, not the name: a shipped model that cannot keep up would have the others measured at start.
+        '--model-file',
+        new URL('../models/espcn-light-x2.onnx', import.meta.url).pathname,
+        '--connect-timeout',
+        '5',
+        '-q',
+        ...(monitor ? ['--monitor', `127.0.0.1:${monitorPort}`] : []),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
     ),
   );
+  let stderr = '';
+  srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-2000)));
+  srvid.once('close', (code) => code && console.error(`srvid ended with code ${code}: ${stderr.trim()}`));
   await sleep(1500);
+  let messages = 0;
+  const client = monitor ? new WebSocket(`ws://127.0.0.1:${monitorPort}/ws`) : null;
+  client?.on('message', () => messages++);
+  client?.on('error', () => {});
   const producer = ffmpeg([
     '-re',
     '-f',
@@ -219,10 +252,14 @@ export const liveMemory = async (minutes: number): Promise<string[]> => {
     `udp://127.0.0.1:${a}?pkt_size=1316`,
   ]);
   const samples: number[] = [];
+  const t0 = performance.now();
   const timer = setInterval(() => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${srvid.pid}/status`, 'utf8'));
-      if (m) samples.push(Number(m[1]) / 1024);
+      if (m) {
+        samples.push(Number(m[1]) / 1024);
+        console.error(`live memory: ${((performance.now() - t0) / 1000).toFixed(0)} s  RSS ${(Number(m[1]) / 1024).toFixed(0)} MB`);
+      }
     } catch {
       // the process has ended
     }
@@ -230,16 +267,27 @@ export const liveMemory = async (minutes: number): Promise<string[]> => {
   await done(producer);
   await done(srvid);
   clearInterval(timer);
+  client?.close();
   await done(sink);
-  const at = (f: number): string => (samples[Math.floor(f * (samples.length - 1))] ?? NaN).toFixed(0);
+  const mb = (x: number | undefined): string => (x ?? NaN).toFixed(0);
+  const at = (f: number): string => mb(samples[Math.floor(f * (samples.length - 1))]);
+  // One figure every 5 minutes (every 30th sample), for the docs.
+  const every5 = samples.filter((_, i) => i % 30 === 0).map(mb);
   return [
-    `# live: memory over ${minutes} min (espcn-light, 360p→720p, 25 fps, RSS sampled every 10 s)`,
-    `RSS at 10 / 50 / 90 % of the run: ${at(0.1)} / ${at(0.5)} / ${at(0.9)} MB, peak ${Math.max(...samples).toFixed(0)} MB (${samples.length} samples)`,
+    `# live: memory over ${minutes} min (espcn-light, 360p→720p, 25 fps, ${monitor ? 'with --monitor and one client, ' : ''}RSS sampled every 10 s)`,
+    `RSS first / last sample: ${mb(samples[0])} / ${mb(samples.at(-1))} MB; at 10 / 50 / 90 % of the run: ${at(0.1)} / ${at(0.5)} / ${at(0.9)} MB; ` +
+      `peak ${mb(Math.max(...samples))} MB (${samples.length} samples)`,
+    `RSS every 5 min: ${every5.join(', ')} MB`,
+    ...(monitor ? [`monitor client received ${messages} messages`] : []),
   ];
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const minutes = Number(process.env.BENCH_LIVE_MINUTES ?? 1);
-  for (const part of [liveLatency, liveMaxRate]) for (const line of await part()) console.log(line);
-  if (minutes > 0) for (const line of await liveMemory(minutes)) console.log(line);
+  // BENCH_LIVE_PARTS=memory runs the memory figure alone; BENCH_LIVE_MONITOR=1 adds --monitor and a client to it.
+  const parts = (process.env.BENCH_LIVE_PARTS ?? 'latency,rate,memory').split(',');
+  if (parts.includes('latency')) for (const line of await liveLatency()) console.log(line);
+  if (parts.includes('rate')) for (const line of await liveMaxRate()) console.log(line);
+  if (minutes > 0 && parts.includes('memory'))
+    for (const line of await liveMemory(minutes, process.env.BENCH_LIVE_MONITOR === '1')) console.log(line);
 }

@@ -1,23 +1,24 @@
 /**
  * What `--monitor` and `--report` add to a video run: the monitor server, the per-frame messages, the
- * before/after previews and the summary, and the report file (written only when the run succeeds).
+ * before/after previews, the per-second interval messages and the summary, and the report file (written when
+ * the run succeeds, or when a live run is stopped by a signal).
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { AbortedError, OutputError, UsageError } from '../errors.js';
 import type { MonitorAddress } from './choices.js';
 import type { FrameReport, VideoInfo } from '../pipeline/ports.js';
 import { checkOutput } from '../sink/check-output.js';
 import { makePreview } from '../monitor/make-preview.js';
 import {
+  createIntervals,
   createSummary,
   frameMessage,
   helloMessage,
-  type FrameMessage,
   type RunDescription,
   type SummaryMessage,
 } from '../monitor/messages.js';
 import { isLoopback } from '../monitor/request-guard.js';
 import { serveMonitor, type MonitorServer } from '../monitor/serve-monitor.js';
+import { spoolReport } from '../monitor/spool-report.js';
 
 /** The warning for a monitor that other machines can reach and that has no token; null when there is none to give. */
 export const exposureWarning = (server: { readonly address: { host: string; port: number } }, token: string | undefined): string | null => {
@@ -44,6 +45,8 @@ export interface ObserveRunOptions {
   readonly inputs?: readonly string[];
   /** A before/after preview every N frames (default 30), and whenever a dashboard asks. */
   readonly previewEvery?: number;
+  /** Milliseconds between interval messages (default 1000). */
+  readonly intervalMs?: number;
   readonly signal?: AbortSignal;
   /** Told the dashboard's address once it listens; and when the run waits for a dashboard. */
   readonly onListening?: (url: string) => void;
@@ -78,7 +81,11 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
     o.onListening?.(server.url);
   }
   const summary = createSummary();
-  const rows: FrameMessage[] = [];
+  // On disk, not in memory: a live run may never end.
+  const rows = o.report ? spoolReport(o.report) : null;
+  const intervals = createIntervals();
+  let ticker: NodeJS.Timeout | null = null;
+  let t0 = 0;
   let run: RunDescription | null = null;
   let matrix: string | undefined;
   let preview: Promise<void> | null = null;
@@ -88,6 +95,13 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
       run = r;
       matrix = info.color.matrix;
       server?.publish(helloMessage(r));
+      if (server) {
+        // One summary a second (lag, bicubic, dropped), from the start: the dashboard's history of any run's length.
+        const s = server;
+        t0 = performance.now();
+        ticker = setInterval(() => s.publish(intervals.take((performance.now() - t0) / 1000)), o.intervalMs ?? 1000);
+        ticker.unref();
+      }
       if (server && o.monitor?.wait) {
         o.onWaiting?.();
         await server.waitForClient(o.signal).catch(() => {
@@ -98,7 +112,8 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
     onFrame: (r) => {
       const m = frameMessage(r);
       summary.add(r);
-      if (o.report) rows.push(m);
+      intervals.add(r);
+      rows?.add(m);
       if (!server) return;
       server.publish(m);
       // One preview at a time; sharp runs off the main thread, so the pipeline goes on meanwhile.
@@ -112,23 +127,27 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
       }
     },
     finish: async (outcome) => {
+      if (ticker) {
+        clearInterval(ticker);
+        server?.publish(intervals.take((performance.now() - t0) / 1000)); // the last, partial second
+      }
       await preview;
       const message = summary.message(outcome);
       server?.publish(message);
       try {
-        if (o.report && outcome.error === undefined) {
-          const tmp = `${o.report}.srvid-${process.pid}.partial`;
+        // A live run may only ever end by a signal: its report is written then too, its summary saying so.
+        const stoppedLive = run?.live === true && o.signal?.aborted === true;
+        if (rows && (outcome.error === undefined || stoppedLive)) {
           try {
             // The report's run is the hello message without its type: the same labels the dashboard shows.
             const described = run ? (({ type: _type, ...rest }) => rest)(helloMessage(run)) : null;
-            writeFileSync(tmp, `${JSON.stringify({ v: message.v, run: described, summary: message, frames: rows }, null, 1)}\n`);
-            renameSync(tmp, o.report);
+            rows.commit({ v: message.v, run: described, summary: message });
           } catch (err) {
-            rmSync(tmp, { force: true });
             throw new OutputError(`cannot write the report ${o.report}: ${(err as Error).message}`);
           }
         }
       } finally {
+        rows?.discard();
         await server?.close().catch(() => {});
       }
       return message;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { allocateFrame } from '../pipeline/frame.js';
 import type { FrameQuality, FrameReport } from '../pipeline/ports.js';
-import { createSummary, everyNth, frameMessage, helloMessage, PSNR_CAP, type RunDescription } from './messages.js';
+import { createIntervals, createSummary, everyNth, frameMessage, helloMessage, PSNR_CAP, type RunDescription } from './messages.js';
 
 const run = (o: Partial<RunDescription> = {}): RunDescription => ({
   input: 'in.mp4',
@@ -108,5 +108,38 @@ describe('monitor messages', () => {
     const none = createSummary();
     none.add(report(0, quality()));
     assert.equal(none.message({ elapsedSec: 1, fps: 1 }).detail, null);
+  });
+
+  it('interval: frames, rate, lag and the bicubic/dropped counts of each interval, from the running totals', () => {
+    const iv = createIntervals();
+    const lag = (latencyMs: number, dropped: number, fallback: number) => ({ latencyMs, dropped, fallback });
+    iv.add(lag(100, 0, 1));
+    iv.add(lag(300, 2, 3));
+    const first = iv.take(1);
+    assert.deepEqual(first, {
+      type: 'interval',
+      v: 1,
+      t: 1,
+      seconds: 1,
+      frames: 2,
+      fps: 2,
+      lagMs: { mean: 200, max: 300 },
+      dropped: 2,
+      fallback: 3,
+      droppedTotal: 2,
+      fallbackTotal: 3,
+    });
+    // A second with no frame (a stalled source): 0 frames, no lag, nothing new.
+    const empty = iv.take(2);
+    assert.deepEqual([empty.frames, empty.fps, empty.lagMs, empty.dropped, empty.fallback], [0, 0, null, 0, 0]);
+    assert.deepEqual([empty.droppedTotal, empty.fallbackTotal], [2, 3]);
+    iv.add(lag(50, 2, 7));
+    const third = iv.take(2.5);
+    assert.deepEqual([third.seconds, third.fps, third.dropped, third.fallback, third.fallbackTotal], [0.5, 2, 0, 4, 7]);
+  });
+
+  it('hello: says whether the run is live', () => {
+    assert.equal(helloMessage(run({ live: true })).live, true);
+    assert.equal(helloMessage(run()).live, undefined);
   });
 });

@@ -25,6 +25,8 @@ export interface RunDescription {
   readonly totalFrames: number | null;
   /** `consistency` mode: every how many frames a detail estimate is made (the probe's `detailEvery`); null: never. */
   readonly detailEvery?: number | null;
+  /** A live run (frames may be upscaled by bicubic or dropped to keep the lag bounded); absent or false: a file run. */
+  readonly live?: boolean;
 }
 
 /** What one figure measures: a short label for a tile or a line, and the same in full. */
@@ -123,7 +125,72 @@ export interface DroppedMessage {
   readonly count: number;
 }
 
-export type MonitorMessage = HelloMessage | FrameMessage | SummaryMessage | PreviewMessage | DroppedMessage;
+/**
+ * One second of the run, summed up: what a dashboard needs to draw a run of any length (lag, frames by bicubic and
+ * dropped over time) without every frame message. Published every second while the run goes on, also when no
+ * frame was written in it (a stalled source shows as seconds with 0 frames).
+ */
+export interface IntervalMessage {
+  readonly type: 'interval';
+  readonly v: number;
+  /** Seconds from the hello (the start of the run) to the end of this interval. */
+  readonly t: number;
+  /** The interval's length in seconds (about 1). */
+  readonly seconds: number;
+  /** Frames written in the interval, and the rate that makes. */
+  readonly frames: number;
+  readonly fps: number;
+  /** Lag (decoder to encoder, the frames' `latencyMs`) of the frames written in the interval; null without frames. */
+  readonly lagMs: { readonly mean: number; readonly max: number } | null;
+  /** Frames dropped and upscaled by bicubic in the interval, and since the start. */
+  readonly dropped: number;
+  readonly fallback: number;
+  readonly droppedTotal: number;
+  readonly fallbackTotal: number;
+}
+
+export type MonitorMessage = HelloMessage | FrameMessage | SummaryMessage | PreviewMessage | DroppedMessage | IntervalMessage;
+
+/**
+ * Sums frame reports up into interval messages: `add` each report, `take(t)` at the end of each interval (t in
+ * seconds since the run's start) for the message of the frames added since the last `take`.
+ */
+export const createIntervals = () => {
+  let start = 0;
+  let frames = 0;
+  let lagSum = 0;
+  let lagMax = 0;
+  const totals = { dropped: 0, fallback: 0 };
+  const before = { dropped: 0, fallback: 0 };
+  const add = (r: Pick<FrameReport, 'latencyMs' | 'dropped' | 'fallback'>): void => {
+    frames++;
+    lagSum += r.latencyMs;
+    lagMax = Math.max(lagMax, r.latencyMs);
+    // The reports carry running totals; the interval's share is the difference.
+    totals.dropped = Math.max(totals.dropped, r.dropped);
+    totals.fallback = Math.max(totals.fallback, r.fallback);
+  };
+  const take = (t: number): IntervalMessage => {
+    const seconds = Math.max(t - start, 1e-3);
+    const m: IntervalMessage = {
+      type: 'interval',
+      v: SCHEMA_VERSION,
+      t,
+      seconds,
+      frames,
+      fps: frames / seconds,
+      lagMs: frames ? { mean: lagSum / frames, max: lagMax } : null,
+      dropped: totals.dropped - before.dropped,
+      fallback: totals.fallback - before.fallback,
+      droppedTotal: totals.dropped,
+      fallbackTotal: totals.fallback,
+    };
+    [start, frames, lagSum, lagMax] = [t, 0, 0, 0];
+    Object.assign(before, totals);
+    return m;
+  };
+  return { add, take };
+};
 
 const ordinal = (n: number): string => {
   const tens = n % 100;

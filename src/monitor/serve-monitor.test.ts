@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { serveMonitor } from './serve-monitor.js';
-import { SCHEMA_VERSION, type FrameMessage } from './messages.js';
+import { createIntervals, SCHEMA_VERSION, type FrameMessage } from './messages.js';
 
 const frame = (index: number, pad = 0): FrameMessage & { pad?: string } => ({
   type: 'frame',
@@ -37,6 +37,26 @@ describe('serveMonitor', () => {
     assert.deepEqual(
       late.got.map((m) => m.type + (m.index ?? '')),
       ['hello', 'frame2', 'frame3', 'frame4'],
+    );
+    await server.close(100);
+    await late.closed;
+  });
+
+  it('keeps a bounded ring of interval messages for late clients, before the frames, oldest first', async () => {
+    const server = await serveMonitor({ host: '127.0.0.1', port: 0, history: 2, intervals: 4 });
+    server.publish({ type: 'hello', v: 1 } as never);
+    const iv = createIntervals();
+    // Far more than the ring holds, as a run that never ends would publish.
+    for (let i = 0; i < 1000; i++) {
+      iv.add({ latencyMs: 10, dropped: 0, fallback: i });
+      server.publish(iv.take(i + 1));
+      server.publish(frame(i));
+    }
+    const late = await connect(server.url.replace('http', 'ws') + 'ws');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      late.got.map((m) => m.type + ((m as { t?: number }).t ?? m.index ?? '')),
+      ['hello', 'interval997', 'interval998', 'interval999', 'interval1000', 'frame998', 'frame999'],
     );
     await server.close(100);
     await late.closed;

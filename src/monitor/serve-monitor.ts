@@ -25,7 +25,9 @@ export interface MonitorOptions {
   readonly token?: string;
   /** Frame messages kept for clients that join late (default 1000). */
   readonly history?: number;
-  /** Messages, and characters, waiting per client before the oldest is dropped (default history + 16, 4 MB). */
+  /** Interval messages (one a second) kept for clients that join late (default 3600: the last hour). */
+  readonly intervals?: number;
+  /** Messages, and characters, waiting per client before the oldest is dropped (default history + intervals + 16, 4 MB). */
   readonly clientBuffer?: number;
   readonly clientBufferBytes?: number;
   /** WebSocket clients at once (default 1000); the next one is refused with HTTP 503. */
@@ -87,13 +89,32 @@ const refuseUpgrade = (socket: Duplex, status: number, why: string): void => {
   setTimeout(() => socket.destroy(), 2000).unref();
 };
 
+/** The last `size` strings pushed, oldest first; a fixed array, so a push never moves the others. */
+const createRing = (size: number) => {
+  const slots: string[] = [];
+  let next = 0;
+  return {
+    push: (s: string): void => {
+      if (size <= 0) return;
+      if (slots.length < size) slots.push(s);
+      else slots[next] = s;
+      next = (next + 1) % size;
+    },
+    items: (): string[] => (slots.length < size ? [...slots] : [...slots.slice(next), ...slots.slice(0, next)]),
+  };
+};
+
 export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> => {
   const historySize = o.history ?? 1000;
-  const capacity = o.clientBuffer ?? historySize + 16;
+  const intervalsSize = o.intervals ?? 3600;
+  // A client that joins late gets both histories at once: its queue must hold them.
+  const capacity = o.clientBuffer ?? historySize + intervalsSize + 16;
   let hello: HelloMessage | null = null;
   let preview: string | null = null;
   let summary: string | null = null;
-  const history: string[] = [];
+  // Both bounded, whatever the run's length: a live run may never end.
+  const history = createRing(historySize);
+  const intervals = createRing(intervalsSize);
   const queues = new Map<WebSocket, ClientQueue>();
   const joinWaiters = new Set<() => void>();
   const dropNotice = (count: number): string => JSON.stringify({ type: 'dropped', v: SCHEMA_VERSION, count });
@@ -167,7 +188,8 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
       }
     });
     if (hello) queue.push(JSON.stringify(hello));
-    for (const m of history) queue.push(m);
+    for (const m of intervals.items()) queue.push(m);
+    for (const m of history.items()) queue.push(m);
     if (preview) queue.push(preview);
     if (summary) queue.push(summary);
     for (const w of joinWaiters) w();
@@ -201,10 +223,9 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
     publish: (m) => {
       const data = JSON.stringify(m);
       if (m.type === 'hello') hello = m;
-      else if (m.type === 'frame') {
-        history.push(data);
-        if (history.length > historySize) history.shift();
-      } else if (m.type === 'preview') preview = data;
+      else if (m.type === 'frame') history.push(data);
+      else if (m.type === 'interval') intervals.push(data);
+      else if (m.type === 'preview') preview = data;
       else if (m.type === 'summary') summary = data;
       broadcast(data);
     },

@@ -93,6 +93,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
       if (u.route !== 'drop') return true;
       const job = entry(u.frame);
       inFlight.delete(u.frame.index);
+      o.probe?.release?.(job.source);
       o.source.release(job.source);
       dropped++;
       return false;

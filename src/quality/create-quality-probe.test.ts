@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
 import { allocateFrame, type Frame } from '../pipeline/frame.js';
 import { createQualityProbe, downscaleFrame, resizePlane } from './create-quality-probe.js';
@@ -168,6 +170,51 @@ describe('createQualityProbe', () => {
       const b = frame(40, 32, 1);
       assert.ok((await probe.measure(b, b, nearest(b, 2)))?.detail);
       assert.equal(started, 2);
+    });
+
+    it('release() lets go of a prepared shadow: a live run behind real time keeps none of its frames', async () => {
+      let started = 0;
+      const probe = createQualityProbe({
+        mode: 'consistency',
+        scale: 2,
+        shadow: { every: 1, upscale: async (lr) => (started++, nearest(lr, 2)) },
+      });
+      const a = frame(40, 32, 0);
+      probe.prepare(a);
+      probe.release!(a);
+      // Let go: measuring it after all starts the network again.
+      assert.ok((await probe.measure(a, a, nearest(a, 2)))?.detail);
+      assert.equal(started, 2);
+      // Frames prepared and released by the hundred, as a run that stays behind would: none is kept.
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      // Made in a plain function: a suspended async function's registers could still hold its last frame.
+      const prepareAll = (from: number, to: number, release: boolean): WeakRef<Frame>[] =>
+        Array.from({ length: to - from + 1 }, (_, k) => {
+          const f = frame(40, 32, from + k);
+          probe.prepare(f);
+          if (release) probe.release!(f);
+          return new WeakRef(f);
+        });
+      const refs = prepareAll(1, 100, true);
+      // The shadows' promises settle; two collections a tick apart (a WeakRef keeps its target for the rest of its job).
+      for (let k = 0; k < 2; k++) await new Promise((r) => setTimeout(r, 10)).then(gc);
+      assert.deepEqual(
+        refs.filter((r) => r.deref() !== undefined).map((r) => r.deref()!.index),
+        [],
+        'released frames are garbage',
+      );
+      // And measuring a later frame lets go of every earlier one, measured or not.
+      const kept = prepareAll(101, 110, false);
+      const last = frame(40, 32, 111);
+      probe.prepare(last);
+      await probe.measure(last, last, nearest(last, 2));
+      for (let k = 0; k < 2; k++) await new Promise((r) => setTimeout(r, 10)).then(gc);
+      assert.deepEqual(
+        kept.filter((r) => r.deref() !== undefined).map((r) => r.deref()!.index),
+        [],
+        'frames before a measured one are let go',
+      );
     });
 
     it("reports the network's failure from measure(); frames too small to downscale get no estimate", async () => {

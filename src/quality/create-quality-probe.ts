@@ -178,9 +178,10 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
       const srvid = compare(g, sr, max, costs, 'psnr', 'ssim');
       const base = compare(g, bc, max, costs, 'psnr', 'ssim');
       let detail: DetailEstimate | undefined;
+      const prepared = pending.get(source.index);
+      for (const index of pending.keys()) if (index <= source.index) pending.delete(index); // frames come in order
       if (o.mode === 'consistency' && onGrid(source)) {
-        const shadow = pending.get(source.index) ?? startShadow(source); // started here when prepare() was not called
-        for (const index of pending.keys()) if (index <= source.index) pending.delete(index); // frames come in order
+        const shadow = prepared ?? startShadow(source); // started here when prepare() was not called
         if (shadow) {
           const result = await shadow.sr;
           if ('error' in result) throw result.error;
@@ -201,6 +202,7 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
         },
       };
     },
+    release: (source) => void pending.delete(source.index),
     close: () => {
       pending.clear();
       return o.close?.() ?? Promise.resolve();

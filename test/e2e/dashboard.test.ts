@@ -7,22 +7,58 @@
  * mode the headline is the detail estimate and faithfulness is never shown as a gain; self mode is unchanged.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { helloMessage, type FrameMessage, type MonitorMessage, type RunDescription } from '../../src/monitor/messages.js';
+import { createIntervals, helloMessage, type FrameMessage, type MonitorMessage, type RunDescription } from '../../src/monitor/messages.js';
 import { serveMonitor } from '../../src/monitor/serve-monitor.js';
-import { killLeftovers, startCli } from '../helpers/cli.js';
-import { makeTempDir, type TempDir } from '../helpers/clips.js';
+import { CLI as CLI_PATH, killLeftovers, startCli } from '../helpers/cli.js';
+import { FFMPEG, makeTempDir, type TempDir } from '../helpers/clips.js';
 
 const SAMPLE = fileURLToPath(new URL('../../samples/street-360p.mp4', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
+// A fixed model file: a live run with a shipped model that cannot keep up would also measure the others.
+const MODEL_FILE = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
 const CHROMIUM = process.env.SRVID_CHROMIUM ?? '/usr/bin/chromium';
 
 interface Dashboard {
-  srvidDashboard: { frames: number; summary: unknown };
+  srvidDashboard: {
+    frames: number;
+    intervals: number;
+    cap: number;
+    summary: unknown;
+    hello: unknown;
+    points: () => { frames: number; intervals: number; liveChart: number | null };
+  };
 }
+
+/** The live section as the page shows it: tiles, whether it is visible, the chart's legend and point counts. */
+const readLive = (page: Page) =>
+  // No named functions inside evaluate(): tsx would wrap them in a helper the page does not have.
+  page.evaluate(
+    (ids) => {
+      const d = (window as unknown as Dashboard).srvidDashboard;
+      const text = Object.fromEntries(ids.map((id) => [id, document.getElementById(id)!.textContent ?? '']));
+      return {
+        visible: !document.getElementById('live')!.hidden,
+        lag: text['t-lag']!,
+        lagMax: text['t-lag-max']!,
+        recent: text['t-recent']!,
+        totals: text['t-totals']!,
+        uptime: text['t-uptime']!,
+        summary: text['summary']!,
+        legend: Array.from(document.querySelectorAll('#chart-live .u-legend .u-series .u-label')).map((e) => e.textContent ?? ''),
+        canvases: document.querySelectorAll('#chart-live canvas').length,
+        frames: d.frames,
+        intervals: d.intervals,
+        cap: d.cap,
+        points: d.points(),
+      };
+    },
+    ['t-lag', 't-lag-max', 't-recent', 't-totals', 't-uptime', 'summary'],
+  );
 
 /** The tiles' values and labels, the chart's caption and the footer, as the page shows them. */
 const readPage = async (page: Page) => {
@@ -321,6 +357,143 @@ describe(
         shown.summary,
         'finished: 30 frames in 1.5 s (20.0 fps); PSNR-Y mean 50.00 dB (min 50.00), bicubic 40.00 dB (min 40.00)',
       );
+    });
+
+    it('live run: lag and frames by bicubic over time, from a run behind real time; the page keeps at most ?points=N', async () => {
+      // The network slowed by 250 ms a frame (test hook): the run falls behind and frames go to bicubic.
+      const report = tmp.file('live.json');
+      const srvid = spawn(
+        process.execPath,
+        [
+          CLI_PATH,
+          '-',
+          tmp.file('live.mkv'),
+          '--model-file',
+          MODEL_FILE,
+          '--max-latency',
+          '1000',
+          '--monitor',
+          '127.0.0.1:0',
+          '--report',
+          report,
+        ],
+        { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' } },
+      );
+      let err = '';
+      srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+      const closed = new Promise<number | null>((resolve) => srvid.once('close', resolve));
+      for (let k = 0; k < 600 && !/monitor: http:\/\/\S+/.test(err); k++) await new Promise((r) => setTimeout(r, 50));
+      const url = /monitor: (http:\/\/\S+)/.exec(err)?.[1];
+      assert.ok(url, err);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // Five points a chart: fewer than the frames and the seconds of the run, so the cap is reached.
+      await page.goto(`${url}?points=5`);
+      // The producer starts once the page is there: a real-time MPEG-TS stream on srvid's stdin, 9 s long.
+      const producer = spawn(
+        FFMPEG,
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'error',
+          '-re',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x240:rate=25',
+          '-t',
+          '9',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+          '-tune',
+          'zerolatency',
+          '-g',
+          '25',
+          '-f',
+          'mpegts',
+          '-',
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      producer.stdout.pipe(srvid.stdin!);
+      try {
+        // While the run goes on: the live section is shown and its tiles carry real values.
+        await page
+          .waitForFunction(() => (window as unknown as Dashboard).srvidDashboard.intervals >= 3, null, { timeout: 60_000 })
+          .catch((e: Error) => assert.fail(`${e.message}; srvid said: ${err}`));
+        const during = await readLive(page);
+        assert.equal(srvid.exitCode, null, 'the interval messages should arrive while the run goes on');
+        assert.ok(during.visible, 'the live section is shown for a live run');
+        assert.match(during.lag, /^\d+$/);
+        assert.match(during.uptime, /^0:00:\d\d$/);
+        await page.waitForFunction(() => (window as unknown as Dashboard).srvidDashboard.summary !== null, null, { timeout: 120_000 });
+        const code = await closed;
+        assert.equal(code, 0, err);
+        const shown = await readLive(page);
+        const r = JSON.parse(readFileSync(report, 'utf8')) as { summary: { frames: number; fallback: number; dropped: number } };
+        assert.ok(r.summary.fallback > 0, `no frame went to bicubic: ${JSON.stringify(r.summary)}`);
+        // The page's figures are the run's: the totals tile and the footer say what the report says.
+        const [fallbackTotal, droppedTotal] = shown.totals.split(' / ').map(Number);
+        assert.ok(fallbackTotal! > 0 && fallbackTotal! <= r.summary.fallback, `${shown.totals} vs ${JSON.stringify(r.summary)}`);
+        assert.ok(droppedTotal! <= r.summary.dropped);
+        assert.match(shown.summary, new RegExp(`behind real time: ${r.summary.fallback} frames by bicubic, ${r.summary.dropped} dropped`));
+        assert.match(shown.lagMax, /^\d+$/);
+        assert.ok(Number(shown.lagMax) > 0);
+        assert.deepEqual(shown.legend.slice(1), ['lag, mean (ms)', 'lag, worst (ms)', 'by bicubic (/s)', 'dropped (/s)']);
+        assert.equal(shown.canvases, 1);
+        // More frames and more seconds than the cap, and the page holds exactly the cap.
+        assert.equal(shown.cap, 5);
+        assert.ok(shown.frames > 5 && shown.intervals > 5, `${shown.frames} frames, ${shown.intervals} intervals`);
+        assert.deepEqual(shown.points, { frames: 5, intervals: 5, liveChart: 5 });
+        assert.deepEqual(errors, []);
+        mkdirSync(OUTPUT, { recursive: true });
+        await page.screenshot({ path: `${OUTPUT}dashboard-live.png`, fullPage: true });
+      } finally {
+        producer.kill('SIGKILL');
+        srvid.kill('SIGKILL');
+        await page.close();
+      }
+    });
+
+    it('live run that goes on and on: a late page gets the server bounded history and keeps a fixed number of points', async () => {
+      // Synthetic messages, as a run a long time under way would have published them: 500 seconds, 2 frames by
+      // bicubic in each, and 500 frames. The server keeps 100 seconds and 50 frames; the page shows 20 of each.
+      const server = await serveMonitor({ host: '127.0.0.1', port: 0, history: 50, intervals: 100 });
+      server.publish(helloMessage(run({ live: true, totalFrames: null, input: '-', output: '-' })));
+      const iv = createIntervals();
+      for (let t = 1; t <= 500; t++) {
+        iv.add({ latencyMs: t === 500 ? 900 : 400, dropped: 0, fallback: 2 * t });
+        const m = iv.take(t);
+        server.publish(m);
+        server.publish({ ...frames(false)[0]!, index: t - 1, latencyMs: 400, fallback: 2 * t });
+      }
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${server.url}?points=20`);
+      await page.waitForFunction(() => (window as unknown as Dashboard).srvidDashboard.intervals >= 100, null, { timeout: 30_000 });
+      await page.waitForFunction(() => (window as unknown as Dashboard).srvidDashboard.frames >= 50, null, { timeout: 30_000 });
+      let shown = await readLive(page);
+      assert.deepEqual([shown.intervals, shown.frames], [100, 50], 'the server gave the page its bounded history, no more');
+      assert.deepEqual(shown.points, { frames: 20, intervals: 20, liveChart: 20 });
+      // The last minute the page still has (the last 20 seconds): 2 a second by bicubic, and the worst lag.
+      assert.deepEqual([shown.recent, shown.totals, shown.lagMax, shown.uptime], ['40 / 0', '1000 / 0', '900', '0:08:20']);
+      // More arrive while the page is open: still 20 points.
+      for (let t = 501; t <= 530; t++) {
+        iv.add({ latencyMs: 400, dropped: t - 500, fallback: 2 * t });
+        server.publish(iv.take(t));
+      }
+      await page.waitForFunction(() => (window as unknown as Dashboard).srvidDashboard.intervals >= 130, null, { timeout: 30_000 });
+      await page.waitForTimeout(100); // one animation frame for the chart's redraw
+      shown = await readLive(page);
+      assert.deepEqual(shown.points, { frames: 20, intervals: 20, liveChart: 20 });
+      assert.equal(shown.totals, '1060 / 30');
+      assert.deepEqual(errors, []);
+      await Promise.all([page.close(), server.close(0)]);
     });
   },
 );

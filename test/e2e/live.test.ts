@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { CLI, killLeftovers, lines, startCli } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
@@ -112,6 +113,65 @@ describe('live streams', () => {
   });
 
   it(
+    'Matroska with a SubRip track on stdin: live keeps the video and audio and leaves the subtitles out; --no-live keeps them',
+    { timeout: 180_000 },
+    async () => {
+      const srt = tmp.file('subs.srt');
+      writeFileSync(srt, '1\n00:00:00,500 --> 00:00:01,500\nhello\n\n2\n00:00:02,000 --> 00:00:03,000\nworld\n');
+      const input = tmp.file('subs-in.mkv');
+      await ffmpeg([
+        ...SOURCE(3).slice(0, -2),
+        '-i',
+        srt,
+        '-t', // after the SubRip input: an output option, not one for that input
+        '3',
+        '-map',
+        '0',
+        '-map',
+        '1',
+        '-map',
+        '2',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-c:a',
+        'aac',
+        '-c:s',
+        'srt',
+        input,
+      ]);
+      /** `cat input | srvid - OUTPUT ...extra`, with a fixed model file (no live model choice). */
+      const throughStdin = async (output: string, extra: string[]) => {
+        const model = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
+        const srvid = spawn(process.execPath, [CLI, '-', output, '--model-file', model, '-q', ...extra], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        const out: Buffer[] = [];
+        let err = '';
+        srvid.stdout!.on('data', (b: Buffer) => out.push(b));
+        srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+        srvid.stdin!.end(readFileSync(input));
+        const code = await new Promise<number | null>((resolve) => srvid.once('close', resolve));
+        assert.equal(code, 0, err);
+        return Buffer.concat(out);
+      };
+      const types = async (file: string) => (await probe(file)).streams.map((s) => `${s.codec_type}:${s.codec_name}`);
+      // Live, to stdout (MPEG-TS) and to a Matroska file: video and audio; the subtitle track is not carried.
+      const piped = tmp.file('subs-live.ts');
+      writeFileSync(piped, await throughStdin('-', []));
+      assert.deepEqual(await types(piped), ['video:h264', 'audio:aac']);
+      const mkv = tmp.file('subs-live.mkv');
+      await throughStdin(mkv, []);
+      assert.deepEqual(await types(mkv), ['video:h264', 'audio:aac']);
+      // --no-live spools stdin to a file and keeps every stream, the subtitles included.
+      const kept = tmp.file('subs-nolive.mkv');
+      await throughStdin(kept, ['--no-live']);
+      assert.deepEqual(await types(kept), ['video:h264', 'audio:aac', 'subtitle:subrip']);
+    },
+  );
+
+  it(
     'UDP MPEG-TS in → UDP out, in real time: upscaled, with audio, frames arriving throughout; ends by itself',
     { timeout: 120_000 },
     async () => {
@@ -160,6 +220,70 @@ describe('live streams', () => {
     const v = videoOf(await probe(playlist));
     assert.deepEqual([v.width, v.height], [640, 480]);
   });
+
+  it(
+    'HLS out, longer than its window: the playlist rolls (media sequence rises, old segments deleted), ENDLIST at the end',
+    { timeout: 180_000 },
+    async () => {
+      mkdirSync(tmp.file('hls-roll'));
+      const playlist = tmp.file('hls-roll/roll.m3u8');
+      // 18 s of stream at 10 fps (2 s segments: 9 of them, 3 more than the window of 6), sent at twice real time.
+      const producer = run([
+        '-readrate',
+        '2',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=160x120:rate=10',
+        '-t',
+        '18',
+        ...MPEGTS.filter((a) => a !== '-c:a' && a !== 'aac'),
+        '-',
+      ]);
+      const model = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
+      const srvid = spawn(process.execPath, [CLI, '-', playlist, '--model-file', model, '--preset', 'ultrafast'], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        cwd: tmp.path,
+      });
+      producer.child.stdout!.pipe(srvid.stdin!);
+      let err = '';
+      srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+      const closed = new Promise<number | null>((resolve) => srvid.once('close', resolve));
+      let running = true;
+      void closed.then(() => (running = false));
+      // The playlist as it is rewritten: each media sequence seen, and the first segment ever listed.
+      const sequences: number[] = [];
+      let first: string | null = null;
+      while (running) {
+        const text = existsSync(playlist) ? readFileSync(playlist, 'utf8') : '';
+        const seq = /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text);
+        if (seq && sequences.at(-1) !== Number(seq[1])) sequences.push(Number(seq[1]));
+        first ??= text.split('\n').find((l) => l.endsWith('.ts')) ?? null;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(await closed, 0, err);
+      assert.equal(await producer.done, 0);
+      const text = readFileSync(playlist, 'utf8');
+      assert.match(text, /#EXT-X-ENDLIST/);
+      const finalSeq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]);
+      const listed = text.split('\n').filter((l) => l.endsWith('.ts'));
+      assert.ok(listed.length <= 6, `the window is 6 segments, the playlist lists ${listed.length}:\n${text}`);
+      assert.ok(finalSeq >= 1 && finalSeq + listed.length > 6, `media sequence ${finalSeq}, ${listed.length} listed:\n${text}`);
+      assert.deepEqual(
+        sequences,
+        [...sequences].sort((a, b) => a - b),
+        'the media sequence only rises',
+      );
+      assert.ok(sequences.length >= 2 && sequences[0] === 0, `media sequences seen: ${sequences.join(', ')}`);
+      // Old segments are deleted (ffmpeg keeps one beyond the window, hls_delete_threshold), the listed ones are there.
+      assert.ok(first !== null && !existsSync(tmp.file(`hls-roll/${first}`)), `${first} is still on disk`);
+      for (const seg of listed) assert.ok(existsSync(tmp.file(`hls-roll/${seg}`)), seg);
+      const onDisk = readdirSync(tmp.file('hls-roll')).filter((n) => n.endsWith('.ts'));
+      assert.ok(onDisk.length <= listed.length + 1, `${onDisk.length} segments on disk, ${listed.length} listed`);
+      const v = videoOf(await probe(playlist));
+      assert.deepEqual([v.width, v.height], [320, 240]);
+    },
+  );
 
   /** Starts srvid, waits a moment for it to listen, streams `seconds` into `push`, and records `pull`. */
   const relay = async (srvidArgs: string[], push: string[], o: { pullArgs?: string[]; recorded?: string; settleMs?: number } = {}) => {
@@ -431,6 +555,33 @@ describe('live streams', () => {
       assert.equal(report.summary.fallback, 0);
       assert.equal(report.summary.frames, 100);
     });
+  });
+
+  it('--report: a live run stopped by SIGINT still writes its report, every frame written so far in it', { timeout: 120_000 }, async () => {
+    const report = tmp.file('stopped.json');
+    const producer = run(['-re', ...SOURCE(30), ...MPEGTS, '-']);
+    const model = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
+    const srvid = spawn(process.execPath, [CLI, '-', tmp.file('stopped.mkv'), '--model-file', model, '--report', report], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    producer.child.stdout!.pipe(srvid.stdin!);
+    let err = '';
+    srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
+    const closed = new Promise<number | null>((resolve) => srvid.once('close', resolve));
+    while (!/^frame [1-9]\d* /m.test(err)) await new Promise((r) => setTimeout(r, 100));
+    srvid.kill('SIGINT');
+    assert.equal(await closed, 130, err);
+    producer.child.kill('SIGKILL');
+    const r = JSON.parse(readFileSync(report, 'utf8')) as {
+      run: { live: boolean };
+      summary: { status: string; error: string; frames: number };
+      frames: { index: number }[];
+    };
+    assert.equal(r.run.live, true);
+    assert.equal(r.summary.status, 'failed');
+    assert.match(r.summary.error, /stopped/);
+    assert.ok(r.summary.frames > 0);
+    assert.equal(r.frames.length, r.summary.frames);
   });
 
   it('--model auto measures at start and takes the fastest model when none keeps up, and says so', { timeout: 120_000 }, async () => {

@@ -7,8 +7,13 @@
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
+  // Every chart keeps at most this many points (the newest), so a run that never ends costs the page a fixed
+  // amount: 3600 by default (an hour of per-second points), ?points=N to change it.
+  const cap = Math.min(100000, Math.max(2, Number(new URLSearchParams(location.search).get('points')) || 3600));
   const state = {
+    cap,
     frames: 0,
+    intervals: 0,
     previews: 0,
     summary: null,
     hello: null,
@@ -17,6 +22,8 @@
     detail: { sp: 0, bp: 0, ss: 0, bs: 0, n: 0 },
   };
   window.srvidDashboard = state; // read by the browser test
+  // Per-second summaries (interval messages): seconds since the start, lag mean and max, bicubic and dropped.
+  const it = { t: [], lagMean: [], lagMax: [], fallback: [], dropped: [], seconds: [] };
   const x = [],
     psnr = [],
     bic = [],
@@ -64,6 +71,68 @@
     $('chart-speed'),
   );
 
+  /** Drops the oldest points beyond the cap, from every array of a chart alike. */
+  const trim = (arrays) => {
+    const over = arrays[0].length - cap;
+    if (over > 0) for (const a of arrays) a.splice(0, over);
+  };
+  state.points = () => ({ frames: x.length, intervals: it.t.length, liveChart: liveChart ? liveChart.data[0].length : null });
+
+  // Live runs only: lag (left, ms) and frames by bicubic and dropped (right, frames a second) over time.
+  let liveChart = null;
+  const liveData = () => [it.t, it.lagMean, it.lagMax, it.fallback, it.dropped];
+  const makeLiveChart = () => {
+    $('live').hidden = false;
+    liveChart = new uPlot(
+      {
+        width: width('chart-live'),
+        height: 240,
+        scales: { x: { time: false }, n: {} },
+        axes: [
+          { label: 'seconds since the start' },
+          { label: 'lag (ms)' },
+          { scale: 'n', side: 1, label: 'frames a second', grid: { show: false } },
+        ],
+        series: [
+          { label: 's' },
+          { label: 'lag, mean (ms)', stroke: '#a5a', width: 1.5 },
+          { label: 'lag, worst (ms)', stroke: '#a5a', width: 1, dash: [4, 3] },
+          { label: 'by bicubic (/s)', stroke: '#e80', scale: 'n', width: 1.5 },
+          { label: 'dropped (/s)', stroke: '#c00', scale: 'n', width: 1.5 },
+        ],
+      },
+      liveData(),
+      $('chart-live'),
+    );
+  };
+  const onInterval = (m) => {
+    state.intervals++;
+    it.t.push(m.t);
+    it.lagMean.push(m.lagMs ? m.lagMs.mean : null);
+    it.lagMax.push(m.lagMs ? m.lagMs.max : null);
+    it.fallback.push(m.fallback / m.seconds);
+    it.dropped.push(m.dropped / m.seconds);
+    it.seconds.push(m.seconds);
+    trim([it.t, it.lagMean, it.lagMax, it.fallback, it.dropped, it.seconds]);
+    if (!liveChart) return;
+    // The last minute, from the per-second points the page still has.
+    let worst = null,
+      fb = 0,
+      dr = 0;
+    for (let i = it.t.length - 1; i >= 0 && it.t[i] > m.t - 60; i--) {
+      if (it.lagMax[i] !== null) worst = Math.max(worst ?? 0, it.lagMax[i]);
+      fb += it.fallback[i] * it.seconds[i];
+      dr += it.dropped[i] * it.seconds[i];
+    }
+    $('t-lag-max').textContent = fmt(worst, 0);
+    $('t-recent').textContent = `${Math.round(fb)} / ${Math.round(dr)}`;
+    $('t-totals').textContent = `${m.fallbackTotal} / ${m.droppedTotal}`;
+    const sec = Math.floor(m.t);
+    $('t-uptime').textContent =
+      `${Math.floor(sec / 3600)}:${String(Math.floor(sec / 60) % 60).padStart(2, '0')}:${String(sec % 60).padStart(2, '0')}`;
+    schedule();
+  };
+
   let redraw = false;
   const schedule = () => {
     if (redraw) return;
@@ -72,6 +141,7 @@
       redraw = false;
       psnrChart.setData(psnrData());
       speedChart.setData([x, fps, latency]);
+      liveChart?.setData(liveData());
     });
   };
   const fmt = (v, d) => (v === null || v === undefined ? '–' : v.toFixed(d));
@@ -113,6 +183,7 @@
         : 'PSNR-Y per frame: faithfulness to the input (output downscaled back, not detail), srvid vs bicubic';
     }
     if (!psnrChart) makePsnrChart();
+    if (m.live && !liveChart) makeLiveChart();
   };
   const onFrame = (m) => {
     if (!psnrChart) makePsnrChart();
@@ -124,6 +195,7 @@
     detailBic.push(m.detail ? m.detail.bicubic.psnr : null);
     fps.push(m.fps);
     latency.push(m.latencyMs);
+    trim([x, psnr, bic, detailSr, detailBic, fps, latency]);
     const s = state.sums;
     if (m.srvid && m.bicubic) {
       s.sp += m.srvid.psnr;
@@ -164,6 +236,7 @@
     $('t-latency').textContent = fmt(m.latencyMs, 0);
     $('t-queue').textContent = String(m.queueDepth);
     $('t-dropped').textContent = `${m.dropped} / ${m.fallback}`;
+    $('t-lag').textContent = fmt(m.latencyMs, 0);
     schedule();
   };
   const onPreview = (m) => {
@@ -190,7 +263,10 @@
       quality = `; PSNR-Y mean ${fmt(p.mean, 2)} dB (min ${fmt(p.min, 2)}), bicubic ${fmt(b.mean, 2)} dB (min ${fmt(b.min, 2)})`;
     }
     $('summary').textContent =
-      `${m.status}: ${m.frames} frames in ${fmt(m.elapsedSec, 1)} s (${fmt(m.fps, 1)} fps)` + quality + (m.error ? `; ${m.error}` : '');
+      `${m.status}: ${m.frames} frames in ${fmt(m.elapsedSec, 1)} s (${fmt(m.fps, 1)} fps)` +
+      (liveChart || m.fallback || m.dropped ? `; behind real time: ${m.fallback} frames by bicubic, ${m.dropped} dropped` : '') +
+      quality +
+      (m.error ? `; ${m.error}` : '');
     setStatus(m.status === 'finished' ? 'finished' : 'failed', m.status === 'finished' ? 'done' : 'failed');
   };
 
@@ -205,6 +281,7 @@
     else if (m.type === 'frame') onFrame(m);
     else if (m.type === 'preview') onPreview(m);
     else if (m.type === 'summary') onSummary(m);
+    else if (m.type === 'interval') onInterval(m);
     else if (m.type === 'dropped') {
       state.missed = m.count;
       $('t-missed').textContent = String(m.count);
@@ -218,5 +295,6 @@
   window.addEventListener('resize', () => {
     psnrChart?.setSize({ width: width('chart-psnr'), height: 260 });
     speedChart.setSize({ width: width('chart-speed'), height: 260 });
+    liveChart?.setSize({ width: width('chart-live'), height: 240 });
   });
 })();

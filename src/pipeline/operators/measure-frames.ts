@@ -14,7 +14,11 @@ export const measureFrames = <T extends { readonly frame: Frame }>(
   skip: () => boolean = () => false,
 ): OperatorFunction<T, T & { quality: FrameQuality | null; qualityMs: number }> =>
   concatMap((item) => {
-    if (!probe || skip()) return of({ ...item, quality: null, qualityMs: 0 });
+    if (!probe) return of({ ...item, quality: null, qualityMs: 0 });
+    if (skip()) {
+      probe.release?.(inputsOf(item.frame).source);
+      return of({ ...item, quality: null, qualityMs: 0 });
+    }
     const { source, modelInput } = inputsOf(item.frame);
     return from(probe.measure(source, modelInput, item.frame)).pipe(
       map((quality) => {
