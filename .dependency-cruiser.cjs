@@ -3,7 +3,7 @@
  * Imports point inward: adapters use the pipeline's ports, the pure image/ helpers, the ffmpeg/ processes and
  * errors.ts, never each other; only api/ wires adapters together, and the CLI talks to the API alone.
  */
-const ADAPTERS = '(ingest|models|sink|quality|monitor)';
+const ADAPTERS = '(ingest|models|sink|quality|monitor|jobs)';
 
 module.exports = {
   forbidden: [
@@ -39,6 +39,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/ffmpeg/' },
       to: { path: '^src/', pathNot: '^src/(ffmpeg/|errors\\.ts$|pipeline/(ports|frame)\\.ts$)' },
+    },
+    {
+      name: 'jobs-know-only-ports',
+      comment: 'the journal, the work folder and the BullMQ queue: plain data and the port types, no frames, no processes',
+      severity: 'error',
+      from: { path: '^src/jobs/' },
+      to: { path: '^src/', pathNot: '^src/(jobs/|errors\\.ts$|pipeline/ports\\.ts$)' },
     },
     {
       name: 'only-src-ffmpeg-spawns',

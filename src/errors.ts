@@ -38,6 +38,11 @@ export class ModelError extends SrvidError {
   override name = 'ModelError';
 }
 
+/** A segmented job cannot go on: a journal made for another input or other options, a queue, a segment that keeps failing. */
+export class JobError extends SrvidError {
+  override name = 'JobError';
+}
+
 /** The run was stopped by an AbortSignal (SIGINT/SIGTERM in the CLI). */
 export class AbortedError extends SrvidError {
   override name = 'AbortedError';

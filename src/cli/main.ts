@@ -5,6 +5,8 @@ import { diagnose } from '../api/doctor.js';
 import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
 import { formatQualityLine, upscaleVideo, type UpscaleVideoResult } from '../api/upscale-video.js';
+import { upscaleSegmented } from '../api/upscale-segmented.js';
+import { runWorker } from '../api/run-worker.js';
 import { AbortedError, SrvidError, UsageError } from '../errors.js';
 import { isImagePath } from '../api/choices.js';
 import type { Progress, StageTimes } from '../pipeline/ports.js';
@@ -80,6 +82,19 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
     device: o.device,
     ...(o.modelFile ? { modelFile: o.modelFile } : {}),
   };
+  if (cli.command === 'worker') {
+    const { segments } = await runWorker({
+      ...model,
+      queue: o.queue as string,
+      workers: o.workers,
+      signal,
+      ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
+      ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
+      onNote: (line) => void (o.quiet || say(line)),
+    });
+    if (!o.quiet) say(`worker stopped after ${segments} segments`);
+    return;
+  }
   if (cli.command === 'eval') {
     const dir = cli.positionals[0] as string;
     const result = await evaluateImages({ ...model, dir, signal });
@@ -102,7 +117,25 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
   const progress = progressPrinter(o.quiet);
   let result: UpscaleVideoResult;
   try {
-    result = await upscaleVideo({
+    const segmented = o.resume || o.queue !== undefined;
+    result = await (segmented ? upscaleSegmented : upscaleVideo)({
+      ...(segmented
+        ? {
+            resume: true,
+            ...(o.queue !== undefined ? { queue: o.queue } : {}),
+            segmentSeconds: o.segmentSeconds,
+            onSegments: (s: { segments: number; done: number; framesDone: number; totalFrames: number }) => {
+              if (o.quiet) return;
+              say(
+                s.done > 0
+                  ? `resuming: ${s.done} of ${s.segments} segments (${s.framesDone} of ${s.totalFrames} frames) already done and verified`
+                  : `${s.segments} segments of about ${o.segmentSeconds} s; journal in ${output}.srvid/`,
+              );
+              if (s.done > 0) progress.label(`${s.framesDone} frames from before`);
+            },
+            onNote: (line: string) => void (o.quiet || say(line)),
+          }
+        : {}),
       ...model,
       input,
       output,

@@ -16,6 +16,7 @@ import {
   type WhenBehind,
   DEVICES,
   MODEL_FAMILIES,
+  MODEL_SUMMARIES,
   SCALE_LIST,
   type BackendChoice,
   type DeviceChoice,
@@ -24,11 +25,12 @@ import {
   type Scale,
 } from '../api/choices.js';
 import { UsageError } from '../errors.js';
+import { DEFAULT_SEGMENT_SECONDS, parseQueueUrl } from '../api/upscale-segmented.js';
 
 export interface CliOptions {
   scale: Scale;
   overwrite: boolean;
-  model: ModelFamily | typeof AUTO_MODEL;
+  model?: ModelFamily | typeof AUTO_MODEL;
   modelFile?: string;
   backend: BackendChoice;
   device: DeviceChoice;
@@ -57,6 +59,9 @@ export interface CliOptions {
   report?: string;
   detailEvery: number;
   previewEvery: number;
+  resume: boolean;
+  queue?: string;
+  segmentSeconds: number;
   ffmpeg?: string;
   ffprobe?: string;
   json: boolean;
@@ -123,8 +128,7 @@ export const OPTIONS: OptionTable = {
   model: {
     flag: '--model',
     arg: 'NAME',
-    description: `shipped model: ${MODEL_FAMILIES.join(', ')} — espcn (best quality), espcn-int8 (espcn with 8-bit integer arithmetic, faster on CPU) or espcn-light (x2 only, for real time); or auto (live: the best that keeps up, measured at start); see README`,
-    default: 'espcn',
+    description: `shipped model: ${MODEL_FAMILIES.map((f) => `${f} (${MODEL_SUMMARIES[f]})`).join(', ')}; or auto (live: the best that keeps up, measured at start); default: the best-quality model trained for the scale; see README`,
     parse: (v) => (v === AUTO_MODEL ? AUTO_MODEL : checkModelFamily(v)),
   },
   modelFile: { flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
@@ -270,6 +274,29 @@ export const OPTIONS: OptionTable = {
     default: 30,
     parse: int(1, 1_000_000),
   },
+  resume: {
+    flag: '--resume',
+    description:
+      'video files: work in keyframe-aligned segments with a journal beside the output (OUTPUT.srvid/), and carry on from it after a crash',
+    default: false,
+  },
+  queue: {
+    flag: '--queue',
+    arg: 'URL',
+    description:
+      'redis://HOST:PORT (or rediss://): put the segments on a BullMQ queue for srvid worker processes and wait (resumes like --resume); with worker: take segments from it',
+    parse: (v) => {
+      parseQueueUrl(v); // refuses anything but redis:// and rediss:// before a process starts
+      return v;
+    },
+  },
+  segmentSeconds: {
+    flag: '--segment-seconds',
+    arg: 'SEC',
+    description: 'with --resume or --queue: about how long each segment is (cuts fall on keyframes)',
+    default: DEFAULT_SEGMENT_SECONDS,
+    parse: int(1, 86_400),
+  },
   ffmpeg: { flag: '--ffmpeg', arg: 'PATH', description: 'ffmpeg to run (else $SRVID_FFMPEG, a system ffmpeg ≥ 5, the bundled one)' },
   ffprobe: { flag: '--ffprobe', arg: 'PATH', description: 'ffprobe to run (else $SRVID_FFPROBE, beside ffmpeg, on PATH, bundled)' },
   json: { flag: '--json', description: 'eval, doctor: print the result as JSON', default: false },
@@ -294,6 +321,7 @@ Usage:
   srvid INPUT OUTPUT [options]      upscale a video (or an image: png, jpg, webp)
   srvid eval DIR [options]          PSNR-Y/SSIM-Y of srvid and bicubic on a folder of HR images
   srvid doctor [--verbose]          which ffmpeg, ffprobe and backends srvid finds, and why one fails
+  srvid worker --queue URL          take segments of --queue jobs from Redis and upscale them
 
 INPUT is a file, a URL ffmpeg can open (udp, srt, rtmp, rtsp, http(s) HLS…), or - for stdin;
 OUTPUT is a file, an HLS playlist (.m3u8), a udp://, srt:// or rtmp:// URL, or - for stdout.
@@ -310,6 +338,9 @@ const EXAMPLES = `Examples:
   srvid srt://0.0.0.0:9000?mode=listener out/live.m3u8 --max-latency 1500
   srvid in.mp4 out.mp4 --monitor 8080 --report quality.json
   srvid hr.mp4 recon.mp4 --reference self --report quality.json
+  srvid film.mkv film-x2.mkv --resume
+  srvid /shared/film.mkv /shared/film-x2.mkv --queue redis://10.0.0.5:6379
+  srvid worker --queue redis://10.0.0.5:6379
   srvid photo.png photo-x4.png --scale 4
   srvid eval my-hr-images --scale 3
   srvid doctor`;

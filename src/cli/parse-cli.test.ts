@@ -90,6 +90,30 @@ describe('parseCli', () => {
     }
   });
 
+  it('reads segmented jobs and the worker command', () => {
+    const r = parseCli(['a.mp4', 'b.mp4', '--resume', '--segment-seconds', '30']);
+    assert.equal(r.options.resume, true);
+    assert.equal(r.options.segmentSeconds, 30);
+    const w = parseCli(['worker', '--queue', 'redis://10.0.0.5:6379']);
+    assert.equal(w.command, 'worker');
+    assert.equal(w.options.queue, 'redis://10.0.0.5:6379');
+    const cases: [string[], RegExp][] = [
+      [['worker'], /worker needs --queue redis:\/\/HOST:PORT/],
+      [['worker', 'x', '--queue', 'redis://h:1'], /worker takes no arguments/],
+      [['worker', '--queue', 'redis://h:1', '--report', 'r.json'], /--report is for video runs, not worker/],
+      [['a.mp4', 'b.mp4', '--queue', 'h:6379'], /--queue takes redis:\/\/HOST:PORT/],
+      [['a.mp4', 'b.mp4', '--resume', '--live'], /--resume is for files/],
+      [['a.mp4', 'b.mp4', '--segment-seconds', '0'], /--segment-seconds takes a whole number/],
+    ];
+    for (const [argv, re] of cases) {
+      assert.throws(
+        () => parseCli(argv),
+        (e: unknown) => e instanceof UsageError && re.test(e.message),
+        argv.join(' '),
+      );
+    }
+  });
+
   it('help wins over missing arguments', () => {
     assert.equal(parseCli(['--help']).command, 'help');
   });

@@ -4,7 +4,7 @@ import { OPTIONS, optionRows, type CliOptions, type OptionSpec } from './options
 
 export type { CliOptions };
 
-export type Command = 'upscale' | 'eval' | 'doctor' | 'help' | 'version';
+export type Command = 'upscale' | 'eval' | 'doctor' | 'worker' | 'help' | 'version';
 
 export interface ParsedCli {
   readonly command: Command;
@@ -61,6 +61,13 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
   }
   if (values.live && values.noLive) throw new UsageError('--live and --no-live contradict each other; give one');
   if (values.monitorToken === '') throw new UsageError('--monitor-token must not be empty');
+  if (positionals[0] === 'worker') {
+    if (positionals.length !== 1) throw new UsageError('worker takes no arguments: srvid worker --queue redis://HOST:PORT');
+    if (values.queue === undefined) throw new UsageError('worker needs --queue redis://HOST:PORT');
+    if (videoOnly) throw new UsageError(`${OPTIONS[videoOnly].flag} is for video runs, not worker`);
+    return { command: 'worker', positionals: [], options };
+  }
+  if (values.resume && values.live) throw new UsageError('--resume is for files; it cannot be used with --live');
   if (positionals[0] === 'doctor') {
     if (positionals.length !== 1) throw new UsageError('doctor takes no arguments');
     return { command: 'doctor', positionals: [], options };

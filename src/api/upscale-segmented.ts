@@ -1,0 +1,199 @@
+/**
+ * upscaleSegmented: `srvid in out --resume` and `srvid in out --queue redis://…`. The input's video is cut at
+ * keyframes into segments of about `segmentSeconds`, each segment is upscaled to a video-only file in the work
+ * folder beside the output (here, or by `srvid worker` processes through a BullMQ queue), and the segments are
+ * joined without re-encoding, with the input's other streams muxed in whole. A journal records every verified
+ * segment, so the same command after a crash carries on where the last one stopped.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isFullRange } from '../ingest/decoder-args.js';
+import { AbortedError, UsageError } from '../errors.js';
+import { isUrl } from '../ffmpeg/protocols.js';
+import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
+import { markDone, writeJournal, type OptionsKey } from '../jobs/journal.js';
+import { openSegmentQueue, type SegmentSettings } from '../jobs/queue.js';
+import { workDirFor } from '../jobs/work-dir.js';
+import type { Upscaler, UpscalerRuntime } from '../pipeline/ports.js';
+import { checkOutput } from '../sink/check-output.js';
+import { AUTO_MODEL, checkScale } from './choices.js';
+import { defaultModel } from '../models/registry.js';
+import { joinSegments } from './join-segments.js';
+import { resolveModel } from './load-model.js';
+import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
+import { planMuxer, planRun } from './plan-run.js';
+import { prepareSegments, openJournal } from './prepare-segments.js';
+import { loadForSegments, runSegmentsHere, runSegmentsOnQueue, type SegmentStatus } from './run-segments.js';
+import type { UpscaleVideoOptions, UpscaleVideoResult } from './upscale-video.js';
+
+export { parseQueueUrl } from '../jobs/queue.js';
+export type { SegmentStatus } from './run-segments.js';
+
+/** About how long a segment is; each cut falls on the next keyframe. */
+export const DEFAULT_SEGMENT_SECONDS = 10;
+
+export interface UpscaleSegmentedOptions extends UpscaleVideoOptions {
+  /** Keep a journal and carry on from it (the default with `queue`). */
+  readonly resume?: boolean;
+  /** `redis://HOST:PORT` (or `rediss://`): segments go to `srvid worker` processes through BullMQ. */
+  readonly queue?: string;
+  readonly segmentSeconds?: number;
+  /** Before the first segment: how much a journal says is already done. */
+  readonly onSegments?: (s: SegmentStatus) => void;
+  /** A line worth showing: a worker that joined, a segment retried. */
+  readonly onNote?: (line: string) => void;
+}
+
+const refuse = (o: UpscaleSegmentedOptions): void => {
+  const mode = o.queue ? '--queue' : '--resume';
+  if (o.input === '-' || (isUrl(o.input) && !/^https?:\/\//i.test(o.input)))
+    throw new UsageError(`${mode} needs an input file or an http(s):// URL, not ${o.input}`);
+  if (o.output === '-' || isUrl(o.output)) throw new UsageError(`${mode} writes a file; ${o.output} is not one`);
+  if (o.reference !== undefined || o.monitor || o.report || o.measure)
+    throw new UsageError(`${mode} does not measure quality yet: leave out --reference, --monitor and --report`);
+  if (o.live) throw new UsageError(`${mode} is for files, not live runs`);
+};
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/**
+ * Upscales a video as resumable segments, here or through a queue of workers.
+ *
+ * @example
+ * await upscaleSegmented({ input: 'film.mkv', output: 'film-x2.mkv', scale: 2, resume: true });
+ * await upscaleSegmented({ input: '/shared/film.mkv', output: '/shared/film-x2.mkv', scale: 2, queue: 'redis://10.0.0.5:6379' });
+ */
+export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<UpscaleVideoResult> => {
+  refuse(o);
+  checkScale(o.scale);
+  const model = resolveModel(o);
+  checkInputExists(o.input);
+  const muxer = planMuxer(o.output, o.format);
+  checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input] });
+  const seconds = o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
+  const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
+  const started = performance.now();
+  // The queue is reached before anything is cut, so a wrong address costs nothing.
+  const queue = o.queue ? await openSegmentQueue(o.queue) : null;
+  let input: OpenedInput | null = null;
+  let upscaler: Upscaler | null = null;
+  try {
+    input = await openInput(o.input, tools, o.signal);
+    const info = input.info;
+    const plan = planRun({ ...o, measure: false, live: false, detailEvery: 0 }, info, tools.major);
+    for (const w of plan.warnings) o.onWarning?.(w);
+    const modelSha256 = sha256(model.path);
+    const settings: SegmentSettings = {
+      scale: o.scale,
+      model: o.model !== undefined && o.model !== AUTO_MODEL ? o.model : defaultModel(o.scale),
+      ...(o.modelFile ? { modelFile: model.path } : {}),
+      modelSha256,
+      ...plan.encoder,
+      pixFmt: plan.pixFmt,
+      width: info.width,
+      height: info.height,
+      bitDepth: info.bitDepth,
+      fullRange: isFullRange(info.pixFmt, info.color.range),
+      color: info.color,
+    };
+    // Every option that changes the output; the model by its bytes, so retrained weights never mix with old ones.
+    const options: OptionsKey = {
+      scale: o.scale,
+      model: model.name,
+      modelSha256,
+      codec: plan.encoder.codec,
+      crf: plan.encoder.crf,
+      preset: plan.encoder.preset,
+      muxer,
+      pixFmt: plan.pixFmt,
+      segmentSeconds: seconds,
+      tolerateErrors: o.strict === false,
+    };
+    const dir = workDirFor(o.output);
+    const job = await prepareSegments(dir, await openJournal(dir, o.input, options, o.signal), info, tools, seconds, o.signal);
+    const segments = job.journal.segments ?? [];
+    const done = segments.filter((s) => s.done);
+    const status: SegmentStatus = {
+      segments: segments.length,
+      done: done.length,
+      framesDone: done.reduce((n, s) => n + s.frames, 0),
+      totalFrames: job.totalFrames,
+    };
+    upscaler = o.queue ? null : await loadForSegments(job.journal, o);
+    const runtime: UpscalerRuntime = upscaler?.runtime ?? {
+      model: model.name,
+      backend: o.queue ? 'queue' : 'none (every segment done)',
+      workers: 0,
+      threadsPerWorker: null,
+    };
+    const run = {
+      input: o.input,
+      output: o.output,
+      inputSize: { width: info.width, height: info.height },
+      modelInputSize: plan.modelInputSize,
+      outputSize: plan.outputSize,
+      scale: o.scale,
+      model: model.name,
+      backend: runtime.backend,
+      mode: null,
+      reference: null,
+      detailEvery: 0,
+      crop: 0,
+      frameRate: info.frameRate,
+      totalFrames: job.totalFrames,
+    };
+    await o.onStart?.({ ...info, frameCount: job.totalFrames }, run, runtime);
+    o.onSegments?.(status);
+    let journal = job.journal;
+    const record = (index: number): void => {
+      journal = markDone(journal, index);
+      writeJournal(dir, journal);
+    };
+    const common = { dir, journal, status, settings, tools, record, ...(o.signal ? { signal: o.signal } : {}) };
+    const ran =
+      queue && o.queue
+        ? await runSegmentsOnQueue({
+            ...common,
+            queue,
+            url: o.queue,
+            key: job.key,
+            ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+            ...(o.onNote ? { onNote: o.onNote } : {}),
+          })
+        : await runSegmentsHere({ ...common, upscaler, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    await joinSegments({
+      dir,
+      journal,
+      info,
+      muxer,
+      output: o.output,
+      tools,
+      totalFrames: job.totalFrames,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+    });
+    const elapsedSec = (performance.now() - started) / 1000;
+    const upscaled = job.totalFrames - status.framesDone;
+    return {
+      frames: job.totalFrames,
+      elapsedSec,
+      fps: elapsedSec > 0 ? upscaled / elapsedSec : 0,
+      stages: { decodeWaitMs: 0, convertMs: 0, inferenceMs: 0, chromaMs: 0, qualityMs: 0, encodeWaitMs: 0 },
+      info,
+      runtime: ran.runtime ?? runtime,
+      run: { ...run, backend: (ran.runtime ?? runtime).backend },
+      quality: null,
+      dropped: 0,
+      fallback: 0,
+    };
+  } catch (err) {
+    // Stopped (Ctrl-C, SIGTERM): what is done stays in the work folder, and the journal says so.
+    if (err instanceof AbortedError && !o.queue)
+      throw new AbortedError(`stopped; the finished segments are kept in ${workDirFor(o.output)}: rerun the same command to carry on`);
+    throw err;
+  } finally {
+    await upscaler?.dispose();
+    await queue?.close().catch(() => {});
+    input?.close();
+  }
+};

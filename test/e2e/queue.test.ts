@@ -1,0 +1,162 @@
+/**
+ * `--queue` with a real Redis (Debian's redis-server, started here on a free port, no persistence) and real
+ * `srvid worker` processes: one worker is SIGKILLed mid-segment and the coordinator is SIGKILLed and started
+ * again; the job still ends with every frame exactly once, equal to a plain run. A job whose segments always
+ * fail ends with a clear error; a queue nobody answers on is refused before anything is cut.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { killLeftovers, runCli, startCli, waitUntilGone, type RunningCli } from '../helpers/cli.js';
+import { makeTempDir, type TempDir } from '../helpers/clips.js';
+import { doneSegments, frameDigests, makeRichClip, streamSummary, waitFor } from '../helpers/segments.js';
+
+const LOSSLESS = ['--model', 'espcn', '--codec', 'libx264', '--crf', '0', '--preset', 'ultrafast'];
+const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+const startRedis = async (port: number): Promise<ChildProcess> => {
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  redis.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  await waitFor('redis-server to accept connections', () => /Ready to accept connections/.test(out), 15_000);
+  return redis;
+};
+
+describe(
+  '--queue: a coordinator and srvid worker processes on a real Redis',
+  { skip: !hasRedis && 'redis-server is not installed', timeout: 300_000 },
+  () => {
+    let tmp: TempDir;
+    let redis: ChildProcess;
+    let url: string;
+    let input: string;
+    let plain: string;
+    const workers: RunningCli[] = [];
+    // Each frame takes 40 ms longer, so a worker can be caught in the middle of a segment.
+    const startWorker = (env: NodeJS.ProcessEnv = { SRVID_TEST_SLOW_MODEL_MS: '40' }): RunningCli => {
+      const w = startCli(['worker', '--queue', url, '--workers', '1', '--threads', '1'], { detached: true, env });
+      workers.push(w);
+      return w;
+    };
+    const stopWorkers = async (): Promise<void> => {
+      for (const w of workers.splice(0)) {
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+        await w.done;
+      }
+      // Workers name the queue (its port is this test's own) on their command line, and only they do.
+      assert.deepEqual(await waitUntilGone(url, 5000), [], 'no worker left');
+    };
+
+    before(async () => {
+      tmp = makeTempDir('queue');
+      const port = await freePort();
+      redis = await startRedis(port);
+      url = `redis://127.0.0.1:${port}`;
+      input = await makeRichClip(tmp);
+      plain = tmp.file('plain.mkv');
+      const r = await runCli([input, plain, ...LOSSLESS, '--workers', '1']);
+      assert.equal(r.code, 0, r.stderr);
+    });
+    after(async () => {
+      killLeftovers(url);
+      killLeftovers(tmp.path);
+      redis.kill('SIGKILL');
+      tmp.remove();
+    });
+
+    it('finishes with every frame once after a worker and the coordinator are killed', async () => {
+      const output = tmp.file('out.mkv');
+      const work = `${output}.srvid`;
+      const args = [input, output, '--queue', url, '--segment-seconds', '1', ...LOSSLESS];
+      const [a, b] = [startWorker(), startWorker()];
+      await Promise.all([a, b].map((w) => w.waitForStderr(/waiting for segments/, 60_000)));
+      let coordinator = startCli(args, { detached: true });
+      // Worker a is killed once it is inside a segment; its segment must come back from the queue.
+      await a.waitForStderr(/segment (\d+): \d+ frames/, 60_000);
+      const taken = /segment (\d+): \d+ frames/.exec(a.stderr())?.[1] as string;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.doesNotMatch(a.stderr(), new RegExp(`segment ${taken}: done`));
+      process.kill(-(a.child.pid as number), 'SIGKILL');
+      // The coordinator dies too, once a segment is recorded, and is started again: it carries on.
+      await waitFor('a recorded segment', () => doneSegments(work) >= 1, 120_000);
+      process.kill(-(coordinator.child.pid as number), 'SIGKILL');
+      await coordinator.done;
+      coordinator = startCli(args);
+      const r = await coordinator.done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /resuming: \d of 4 segments/);
+      assert.match(b.stderr(), new RegExp(`segment ${taken}: done`), "the killed worker's segment was taken by the other");
+      assert.equal(existsSync(work), false);
+      const video = await frameDigests(output, '0:v');
+      assert.equal(video.length, 100);
+      assert.deepEqual(video, await frameDigests(plain, '0:v'), 'every frame exactly once, identical, same timestamps');
+      assert.deepEqual(await frameDigests(output, '0:a', true), await frameDigests(plain, '0:a', true), 'audio packets');
+      assert.deepEqual(await streamSummary(output), await streamSummary(plain));
+      await stopWorkers();
+    });
+
+    it('ends with a clear error when a segment fails on every try', async () => {
+      const w = startWorker({ SRVID_TEST_FAIL_SEGMENTS: '1' });
+      await w.waitForStderr(/waiting for segments/, 60_000);
+      const output = tmp.file('fails.mkv');
+      const r = await runCli([input, output, '--queue', url, '--segment-seconds', '1', ...LOSSLESS], { timeoutMs: 120_000 });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /srvid: segment \d+ failed on every try \(3 in all\): segment \d+: failing on purpose/);
+      assert.equal(existsSync(output), false);
+      await stopWorkers();
+    });
+
+    it('reaches a Redis with a password, refuses a wrong one, and stops cleanly on SIGTERM', async () => {
+      const port = await freePort();
+      const locked = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', 's3cret'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      try {
+        let out = '';
+        locked.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+        await waitFor('the locked redis-server', () => /Ready to accept connections/.test(out), 15_000);
+        const output = tmp.file('locked.mkv');
+        const wrong = await runCli([input, output, '--queue', `redis://:nope@127.0.0.1:${port}`, ...LOSSLESS]);
+        assert.equal(wrong.code, 1);
+        assert.match(wrong.stderr, /srvid: cannot reach the queue at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: .*(WRONGPASS|invalid|NOAUTH)/i);
+        assert.doesNotMatch(wrong.stderr, /nope/, 'the password is never shown');
+        // No worker: the coordinator queues its segments and waits until it is stopped.
+        const c = startCli([input, output, '--queue', `redis://:s3cret@127.0.0.1:${port}`, ...LOSSLESS]);
+        await c.waitForStderr(/segments on the queue/, 60_000);
+        c.child.kill('SIGTERM');
+        const r = await c.done;
+        assert.equal(r.code, 143);
+        assert.match(r.stderr, /srvid: stopped; the segments stay on the queue and the journal keeps what is done/);
+        assert.equal(existsSync(output), false);
+      } finally {
+        locked.kill('SIGKILL');
+      }
+    });
+
+    it('refuses a queue nobody answers on, before cutting anything', async () => {
+      const output = tmp.file('nobody.mkv');
+      const r = await runCli([input, output, '--queue', `redis://127.0.0.1:${await freePort()}`, ...LOSSLESS]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /srvid: cannot reach the queue at redis:\/\/127\.0\.0\.1:\d+: .*is redis-server running there\?/);
+      assert.equal(existsSync(`${output}.srvid`), false);
+    });
+  },
+);
