@@ -12,21 +12,22 @@ const PUBLISHED: Record<string, Record<(typeof SETS)[number], (number | null)[]>
   'FSRCNN (published)': { Set5: [37.0, 33.16, 30.71], Set14: [32.63, 29.43, 27.59] },
 };
 
-// The other shipped models, with the scales each exists at: the int8 ESPCN (faster on CPU), the light one (real time).
+// The other shipped models, with the scales each exists at: ESPCN (the previous default), its int8 version, the light one.
 const OTHERS: Record<string, [string, readonly number[]]> = {
+  'srvid ESPCN (srvid eval)': ['espcn', SCALES],
   'srvid ESPCN-int8 (srvid eval)': ['espcn-int8', SCALES],
   'srvid ESPCN-light (srvid eval; x2 only)': ['espcn-light', [2]],
 };
 const cells: Record<string, string[]> = {
   'bicubic (srvid eval)': [],
-  'srvid ESPCN (srvid eval)': [],
+  'srvid SESR (srvid eval)': [],
   ...Object.fromEntries(Object.keys(OTHERS).map((k) => [k, []])),
 };
 for (const set of SETS) {
   for (const scale of SCALES) {
     const r = await evaluateImages({ dir: `${VAL}${set}`, scale, backend: 'onnx', device: 'cpu' });
     cells['bicubic (srvid eval)']!.push(`${r.mean.bicubic.psnr.toFixed(2)} / ${r.mean.bicubic.ssim.toFixed(4)}`);
-    cells['srvid ESPCN (srvid eval)']!.push(`**${r.mean.srvid.psnr.toFixed(2)}** / ${r.mean.srvid.ssim.toFixed(4)}`);
+    cells['srvid SESR (srvid eval)']!.push(`**${r.mean.srvid.psnr.toFixed(2)}** / ${r.mean.srvid.ssim.toFixed(4)}`);
     for (const [row, [model, scales]] of Object.entries(OTHERS)) {
       const m = scales.includes(scale) ? await evaluateImages({ dir: `${VAL}${set}`, scale, model, backend: 'onnx', device: 'cpu' }) : null;
       cells[row]!.push(m ? `${m.mean.srvid.psnr.toFixed(2)} / ${m.mean.srvid.ssim.toFixed(4)}` : '–');
@@ -40,7 +41,7 @@ console.log('|---|---|---|---|---|---|---|');
 for (const name of [
   'bicubic (srvid eval)',
   'bicubic (published)',
-  'srvid ESPCN (srvid eval)',
+  'srvid SESR (srvid eval)',
   ...Object.keys(OTHERS),
   'ESPCN (published)',
   'FSRCNN (published)',

@@ -280,6 +280,30 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       assert.ok(worst < 1e-4, `max |collapsed (onnxruntime) - expanded (PyTorch)| = ${worst}`);
     });
 
+    it('the shipped sesr-x2.onnx equals its training checkpoint run expanded, within 1e-4 on a real frame', async () => {
+      const run = new URL('../docs/training/sesr-x2', import.meta.url).pathname;
+      const path = new URL('../models/sesr-x2.onnx', import.meta.url).pathname;
+      const [w, h] = [96, 64];
+      const luma = realLuma(w, h);
+      writeFileSync(join(dir, 'shipped-y.f32'), luma);
+      const c = spawnSync(
+        PYTHON,
+        [CHECK_COLLAPSE, run, '--input', join(dir, 'shipped-y.f32'), '--size', String(w), String(h), '--out', join(dir, 'shipped-up.f32')],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(c.status, 0, c.stderr);
+      const expanded = new Float32Array(readFileSync(join(dir, 'shipped-up.f32')).buffer.slice(0));
+      const model = await loadOnnxLuma({ path, name: 'sesr-x2', scale: 2, threads: 1 });
+      const collapsed = await model.run(luma, w, h);
+      await model.dispose();
+      assert.equal(collapsed.length, expanded.length);
+      let worst = 0;
+      for (let i = 0; i < collapsed.length; i++) worst = Math.max(worst, Math.abs((collapsed[i] as number) - (expanded[i] as number)));
+      assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - expanded checkpoint (PyTorch)| = ${worst}`);
+    });
+
     it(
       'quantises a plain chain fully to int8: every convolution a QLinearConv, close to the float model',
       { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { AbortedError, ModelError } from '../errors.js';
-import { createFrameUpscaler, DEFAULT_OVERLAP, DEFAULT_TILE_PIXELS, type Tiling } from '../models/espcn/upscale-frame.js';
+import { createFrameUpscaler, DEFAULT_OVERLAP, tilePixelsFor, type Tiling } from '../models/espcn/upscale-frame.js';
 import { readOnnxGraph } from '../models/espcn/read-onnx-weights.js';
 import { AUTO_MODEL, defaultModel, findModel } from '../models/registry.js';
 import { firstThatOpens, selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
@@ -24,7 +24,7 @@ export interface ModelChoice {
   /** Runtime (default auto: the fastest that loads) and device (default auto: a GPU when one works). */
   readonly backend?: BackendChoice;
   readonly device?: DeviceChoice;
-  /** Largest frame, in input pixels, the network sees at once; larger frames go in overlapping strips. */
+  /** Largest frame, in input pixels, the network sees at once; larger frames go in overlapping strips (default: by the network's width, tilePixelsFor). */
   readonly tilePixels?: number;
 }
 
@@ -33,6 +33,14 @@ export interface ResolvedModel {
   readonly path: string;
   readonly tiling: Tiling;
 }
+
+/** The widest layer's channels from a model's metadata (SESR: width, ESPCN: channels), 64 when it does not say. */
+const widestLayer = (meta: Record<string, unknown>): number => {
+  const a = meta.architecture as { width?: unknown; channels?: unknown } | undefined;
+  if (typeof a?.width === 'number') return a.width;
+  if (Array.isArray(a?.channels) && a.channels.every((c) => typeof c === 'number')) return Math.max(...(a.channels as number[]));
+  return 64;
+};
 
 /** The metadata JSON training writes beside a model (empty when there is none or it is unreadable). */
 const readMeta = (onnxPath: string): Record<string, unknown> => {
@@ -64,7 +72,7 @@ export const onnxScale = (path: string): number | null => {
 };
 
 /** Finds the model file and checks that it upscales by `scale`; no runtime is loaded yet. */
-export const resolveModel = ({ model: asked, modelFile, scale, tilePixels = DEFAULT_TILE_PIXELS }: ModelChoice): ResolvedModel => {
+export const resolveModel = ({ model: asked, modelFile, scale, tilePixels }: ModelChoice): ResolvedModel => {
   // auto: the best-quality model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
   const model = asked === undefined || asked === AUTO_MODEL ? defaultModel(scale) : asked;
   let entry;
@@ -82,7 +90,7 @@ export const resolveModel = ({ model: asked, modelFile, scale, tilePixels = DEFA
   const radius = (entry.meta.architecture as { receptiveRadius?: unknown } | undefined)?.receptiveRadius;
   // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
   const overlap = typeof radius === 'number' ? radius : 2 * DEFAULT_OVERLAP;
-  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels, overlap } };
+  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels ?? tilePixelsFor(widestLayer(entry.meta)), overlap } };
 };
 
 /** The network on one luma plane, in this thread (images, `srvid eval`). */

@@ -36,7 +36,7 @@ export interface CliOptions {
   device: DeviceChoice;
   workers: number;
   threads: number;
-  tilePixels: number;
+  tilePixels?: number;
   codec?: string;
   crf: number;
   preset: string;
@@ -163,8 +163,7 @@ export const OPTIONS: OptionTable = {
   tilePixels: {
     flag: '--tile',
     arg: 'PIXELS',
-    description: 'largest input area the network sees at once; larger frames go in overlapping strips (same result, less memory)',
-    default: DEFAULT_TILE_PIXELS,
+    description: `largest input area the network sees at once; larger frames go in overlapping strips (same result, less memory); default ${DEFAULT_TILE_PIXELS} for a 64-channel network (espcn), in proportion more for narrower ones (${DEFAULT_TILE_PIXELS * 4} for sesr)`,
     parse: int(4096, 1 << 30),
   },
   codec: { flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },

@@ -7,13 +7,14 @@ import { ModelError, UsageError } from '../errors.js';
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
 /** The shipped model families, best quality first; `--model` takes these names. */
-export const MODEL_FAMILIES = ['espcn', 'espcn-int8', 'espcn-light'] as const;
+export const MODEL_FAMILIES = ['sesr', 'espcn', 'espcn-int8', 'espcn-light'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 
 /** What each family is for, in a few words (for --help). */
 export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
-  espcn: 'best quality',
+  sesr: 'best quality, and faster than espcn',
+  espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
   'espcn-light': 'x2 only, the fastest, for real time',
 };
@@ -41,7 +42,7 @@ export const checkModelFamily = (name: string): ModelFamily => {
 };
 
 /** Scales each family is trained for. */
-const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = { espcn: SCALES, 'espcn-int8': SCALES, 'espcn-light': [2] };
+const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = { sesr: SCALES, espcn: SCALES, 'espcn-int8': SCALES, 'espcn-light': [2] };
 
 /** The scales a family was trained for. */
 export const trainedScales = (family: ModelFamily): readonly number[] => FAMILY_SCALES[family];

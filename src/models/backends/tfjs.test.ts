@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ModelError } from '../../errors.js';
-import { findModel } from '../registry.js';
+import { findModel, trainedScales } from '../registry.js';
 import { loadOnnxLuma } from './onnxruntime.js';
 import { explainTfjsFailure, loadTfjs, loadTfjsLuma, oihwToHwio } from './tfjs.js';
 
@@ -36,9 +36,9 @@ describe('tfjs backend', () => {
     for (let o = 0; o < 2; o++) for (let i = 0; i < 3; i++) for (let x = 0; x < 2; x++) assert.equal(hwio[(x * 3 + i) * 2 + o], (o * 3 + i) * 2 + x);
   });
 
-  for (const scale of [2, 3, 4]) {
-    it(`equals onnxruntime within 1e-4 on a real frame at x${scale}`, async (t) => {
-      const entry = findModel('espcn', scale);
+  for (const [family, scale] of (['espcn', 'sesr'] as const).flatMap((f) => trainedScales(f).map((s) => [f, s] as const))) {
+    it(`equals onnxruntime within 1e-4 on a real frame: ${family} x${scale}`, async (t) => {
+      const entry = findModel(family, scale);
       const runtime = await loadTfjs('tfjs-wasm');
       const tfjs = await loadTfjsLuma({ path: entry.path, name: entry.name, scale, runtime });
       const onnx = await loadOnnxLuma({ path: entry.path, name: entry.name, scale, threads: 1 });
@@ -47,7 +47,7 @@ describe('tfjs backend', () => {
       let maxDiff = 0;
       for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
       assert.equal(a.length, 192 * 144 * scale * scale);
-      t.diagnostic(`x${scale}: max |tfjs-wasm - onnxruntime| = ${maxDiff.toExponential(2)} over ${a.length} outputs`);
+      t.diagnostic(`${family} x${scale}: max |tfjs-wasm - onnxruntime| = ${maxDiff.toExponential(2)} over ${a.length} outputs`);
       assert.ok(maxDiff < 1e-4, `max |tfjs - onnx| = ${maxDiff}`);
       await tfjs.dispose();
       await onnx.dispose();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadOnnxLuma } from '../backends/onnxruntime.js';
-import { findModel } from '../registry.js';
+import { findModel, trainedScales } from '../registry.js';
 import { DEFAULT_OVERLAP, stripsFor, upscaleLuma } from './upscale-frame.js';
 
 /** A textured 8-bit plane: two gratings and deterministic noise, so every strip border cuts through detail. */
@@ -38,17 +38,18 @@ describe('stripsFor', () => {
 });
 
 describe('tiled inference', () => {
-  for (const [family, scale] of [['espcn', 2], ['espcn', 3], ['espcn', 4], ['espcn-int8', 2]] as const) {
-    it(`equals the untiled output within 1e-4 (${family} x${scale}, shipped model, strips with ${DEFAULT_OVERLAP}-row overlap)`, async () => {
+  for (const [family, scale] of [['espcn', 2], ['espcn', 3], ['espcn', 4], ['espcn-int8', 2], ['sesr', Math.max(...trainedScales('sesr'))]] as const) {
+    it(`equals the untiled output within 1e-4 (${family} x${scale}, shipped model, strips overlapping by its receptive radius)`, async () => {
       const entry = findModel(family, scale);
+      const overlap = (entry.meta.architecture as { receptiveRadius?: number } | undefined)?.receptiveRadius ?? DEFAULT_OVERLAP;
       const model = await loadOnnxLuma({ path: entry.path, name: entry.name, scale, threads: 1 });
       try {
         const [w, h] = [96, 77];
         const plane = { width: w, height: h, data: texture(w, h) };
-        const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap: DEFAULT_OVERLAP });
-        const budget = w * 24; // 16 kept rows + 2 × 4 overlap: five strips
-        assert.ok(stripsFor(w, h, { maxPixels: budget, overlap: DEFAULT_OVERLAP }).length >= 4);
-        const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap: DEFAULT_OVERLAP });
+        const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap });
+        const budget = w * (16 + 2 * overlap); // 16 kept rows and the overlap on both sides
+        assert.ok(stripsFor(w, h, { maxPixels: budget, overlap }).length >= 4);
+        const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap });
         let worst = 0;
         for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs((whole[i] as number) - (tiled[i] as number)) / 255);
         assert.ok(worst <= 1e-4, `largest difference ${worst}`);
