@@ -34,7 +34,7 @@ describe('onnxruntime ESPCN loader', () => {
   });
 
   it('rejects unknown models and scales with the choices', () => {
-    assert.throws(() => findModel('srgan', 2), /available: espcn/);
+    assert.throws(() => findModel('srgan', 2), /available: sesr, espcn, espcn-int8, espcn-light/);
     assert.throws(() => findModel('espcn', 5), /use 2, 3 or 4/);
   });
 });
