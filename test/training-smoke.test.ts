@@ -10,22 +10,13 @@ import sharp from 'sharp';
 import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
 import { readOnnxGraph } from '../src/models/espcn/read-onnx-weights.js';
 import { resizeBicubic } from '../src/image/resize.js';
+import { realLuma } from './helpers/real-luma.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAIN = new URL('../training/train.py', import.meta.url).pathname;
 const QAT = new URL('../training/qat.py', import.meta.url).pathname;
 const QUANTIZE_CHAIN = new URL('../training/quantize_chain.py', import.meta.url).pathname;
 const CHECK_COLLAPSE = new URL('../training/check_collapse.py', import.meta.url).pathname;
-const Y4M = new URL('../../shared/data/video/vtest_768x576_f000-023.y4m', import.meta.url).pathname;
-
-/** A crop of the luma of the real clip's first frame (Y/255), or a ramp with an edge without it. */
-const realLuma = (w: number, h: number): Float32Array => {
-  if (!existsSync(Y4M))
-    return Float32Array.from({ length: w * h }, (_, i) => (16 + ((i % w) * 3 + Math.floor(i / w) * 2) + (i % w > w / 2 ? 40 : 0)) / 255);
-  const file = readFileSync(Y4M);
-  const start = file.indexOf('FRAME\n') + 6;
-  return Float32Array.from({ length: w * h }, (_, i) => (file[start + (200 + Math.floor(i / w)) * 768 + 300 + (i % w)] as number) / 255);
-};
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib'], { stdio: 'ignore' }).status === 0;
 
 describe(
@@ -81,6 +72,25 @@ describe(
         ],
         { encoding: 'utf8', timeout: 300_000 },
       );
+
+    /** A real w×h luma crop through a SESR run's checkpoint with its blocks expanded (PyTorch) and through an ONNX export (onnxruntime). */
+    const expandedAgainstOnnx = async (run: string, onnx: string, w: number, h: number) => {
+      const luma = realLuma(w, h);
+      const [input, output] = [join(dir, 'collapse-in.f32'), join(dir, 'collapse-out.f32')];
+      writeFileSync(input, luma);
+      const c = spawnSync(PYTHON, [CHECK_COLLAPSE, run, '--input', input, '--size', String(w), String(h), '--out', output], {
+        encoding: 'utf8',
+      });
+      assert.equal(c.status, 0, c.stderr);
+      const expanded = new Float32Array(readFileSync(output).buffer.slice(0));
+      const model = await loadOnnxLuma({ path: onnx, name: onnx, scale: 2, threads: 1 });
+      const collapsed = await model.run(luma, w, h);
+      await model.dispose();
+      assert.equal(collapsed.length, expanded.length);
+      let worst = 0;
+      for (let i = 0; i < collapsed.length; i++) worst = Math.max(worst, Math.abs((collapsed[i] as number) - (expanded[i] as number)));
+      return { luma, expanded, worst };
+    };
 
     it('trains, checkpoints, resumes and exports a model onnxruntime runs', async () => {
       const first = train(1, ['--no-export']);
@@ -252,29 +262,11 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       );
 
       const [w, h] = [96, 64];
-      const luma = realLuma(w, h);
-      writeFileSync(join(dir, 'y.f32'), luma);
-      const c = spawnSync(
-        PYTHON,
-        [CHECK_COLLAPSE, join(dir, 'sesr'), '--input', join(dir, 'y.f32'), '--size', String(w), String(h), '--out', join(dir, 'up.f32')],
-        {
-          encoding: 'utf8',
-        },
-      );
-      assert.equal(c.status, 0, c.stderr);
-      const expanded = new Float32Array(readFileSync(join(dir, 'up.f32')).buffer.slice(0));
-      const model = await loadOnnxLuma({ path, name: 'sesr', scale: 2, threads: 1 });
-      const collapsed = await model.run(luma, w, h);
-      await model.dispose();
-      assert.equal(collapsed.length, expanded.length);
-      let worst = 0;
+      const { luma, expanded, worst } = await expandedAgainstOnnx(join(dir, 'sesr'), path, w, h);
       let spread = 0;
-      for (let i = 0; i < collapsed.length; i++) {
-        worst = Math.max(worst, Math.abs((collapsed[i] as number) - (expanded[i] as number)));
-        spread = Math.max(
-          spread,
-          Math.abs((expanded[i] as number) - (luma[Math.floor(Math.floor(i / (2 * w)) / 2) * w + Math.floor((i % (2 * w)) / 2)] as number)),
-        );
+      for (let i = 0; i < expanded.length; i++) {
+        const nearest = luma[Math.floor(Math.floor(i / (2 * w)) / 2) * w + Math.floor((i % (2 * w)) / 2)] as number;
+        spread = Math.max(spread, Math.abs((expanded[i] as number) - nearest));
       }
       assert.ok(spread > 1e-3, 'the network changes its input (a zero network would pass trivially)');
       assert.ok(worst < 1e-4, `max |collapsed (onnxruntime) - expanded (PyTorch)| = ${worst}`);
@@ -283,24 +275,7 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
     it('the shipped sesr-x2.onnx equals its training checkpoint run expanded, within 1e-4 on a real frame', async () => {
       const run = new URL('../docs/training/sesr-x2', import.meta.url).pathname;
       const path = new URL('../models/sesr-x2.onnx', import.meta.url).pathname;
-      const [w, h] = [96, 64];
-      const luma = realLuma(w, h);
-      writeFileSync(join(dir, 'shipped-y.f32'), luma);
-      const c = spawnSync(
-        PYTHON,
-        [CHECK_COLLAPSE, run, '--input', join(dir, 'shipped-y.f32'), '--size', String(w), String(h), '--out', join(dir, 'shipped-up.f32')],
-        {
-          encoding: 'utf8',
-        },
-      );
-      assert.equal(c.status, 0, c.stderr);
-      const expanded = new Float32Array(readFileSync(join(dir, 'shipped-up.f32')).buffer.slice(0));
-      const model = await loadOnnxLuma({ path, name: 'sesr-x2', scale: 2, threads: 1 });
-      const collapsed = await model.run(luma, w, h);
-      await model.dispose();
-      assert.equal(collapsed.length, expanded.length);
-      let worst = 0;
-      for (let i = 0; i < collapsed.length; i++) worst = Math.max(worst, Math.abs((collapsed[i] as number) - (expanded[i] as number)));
+      const { worst } = await expandedAgainstOnnx(run, path, 96, 64);
       assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - expanded checkpoint (PyTorch)| = ${worst}`);
     });
 

@@ -61,6 +61,32 @@ class QuantESPCN(ESPCN):
         return self.shuffle(self.conv3(torch.tanh(z2)) + x[:, :, r:-r, r:-r])
 
 
+def fine_tune(model, sampler, sets: dict, scale: int, a, val_rows: list) -> list:
+    """Quantisation-aware steps (a.steps, a.batch, a.lr on a cosine, validation every a.val_every, appended to
+    val_rows); returns the training rows (step, loss, lr, seconds)."""
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
+    model.train().set_valid(True)
+    train_rows, t0, acc = [], time.time(), []
+    for step in range(1, a.steps + 1):
+        for g in opt.param_groups:
+            g["lr"] = a.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - 1) / a.steps)))
+        lr_np, hr_np = sampler.batch(a.batch)
+        loss = F.mse_loss(model(torch.from_numpy(lr_np)), torch.from_numpy(hr_np))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        acc.append(loss.item())
+        if step % 100 == 0:
+            train_rows.append([step, float(np.mean(acc)), opt.param_groups[0]["lr"], round(time.time() - t0, 1)])
+            acc = []
+        if step % a.val_every == 0 or step == a.steps:
+            scores = validate(model, sets, scale, "cpu")
+            val_rows.append([step, round(time.time() - t0, 1), *(round(v, 3) for v in scores.values())])
+            print(f"step {step}/{a.steps}  loss {loss.item():.6f}  {(time.time() - t0) / 60:.1f} min  "
+                  + "  ".join(f"{k} {v:.3f} dB" for k, v in scores.items()), flush=True)
+    return train_rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", type=Path, help="float ESPCN .onnx (with its .json beside it)")
@@ -93,28 +119,10 @@ def main():
     model.load_state_dict({k: torch.from_numpy(v) for k, v in w.items()})
     sampler = PatchSampler(paths, scale, a.patch, RECEPTIVE_RADIUS, seed=a.seed)
     sets = {f.name: load_eval_set(f, scale) for f in a.val}
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     val_rows = [[0, 0.0, *(round(v, 3) for v in validate(model, sets, scale, "cpu").values())]]
     print(f"fake-quantised before fine-tuning: {val_rows[0][2:]} (Set5, Set14 PSNR-Y dB)", flush=True)
-    model.train().set_valid(True)
-    train_rows, t0, acc = [], time.time(), []
-    for step in range(1, a.steps + 1):
-        for g in opt.param_groups:
-            g["lr"] = a.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - 1) / a.steps)))
-        lr_np, hr_np = sampler.batch(a.batch)
-        loss = F.mse_loss(model(torch.from_numpy(lr_np)), torch.from_numpy(hr_np))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        acc.append(loss.item())
-        if step % 100 == 0:
-            train_rows.append([step, float(np.mean(acc)), opt.param_groups[0]["lr"], round(time.time() - t0, 1)])
-            acc = []
-        if step % a.val_every == 0 or step == a.steps:
-            scores = validate(model, sets, scale, "cpu")
-            val_rows.append([step, round(time.time() - t0, 1), *(round(v, 3) for v in scores.values())])
-            print(f"step {step}/{a.steps}  loss {loss.item():.6f}  {(time.time() - t0) / 60:.1f} min  "
-                  + "  ".join(f"{k} {v:.3f} dB" for k, v in scores.items()), flush=True)
+    t0 = time.time()
+    train_rows = fine_tune(model, sampler, sets, scale, a, val_rows)
     write_csv(a.log / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
     write_csv(a.log / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
     trained = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}

@@ -22,7 +22,6 @@ Needs Debian's python3-onnx and python3-torch.
 """
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import PatchSampler, list_images, load_eval_set  # noqa: E402
+from qat import fine_tune  # noqa: E402
 from quantize import s8_per_channel  # noqa: E402
 from train import SHARED, validate, write_csv  # noqa: E402
 
@@ -193,26 +193,8 @@ def main():
     print(f"float {[round(v, 3) for v in float_scores.values()]}, fake-quantised before fine-tuning "
           f"{val_rows[0][2:]} (PSNR-Y dB: {', '.join(sets)})", flush=True)
     sampler = PatchSampler(paths, scale, a.patch, radius, seed=a.seed)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr)
-    model.train().set_valid(True)
-    train_rows, t0, acc = [], time.time(), []
-    for step in range(1, a.steps + 1):
-        for g in opt.param_groups:
-            g["lr"] = a.lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * (step - 1) / a.steps)))
-        lr_np, hr_np = sampler.batch(a.batch)
-        loss = F.mse_loss(model(torch.from_numpy(lr_np)), torch.from_numpy(hr_np))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        acc.append(loss.item())
-        if step % 100 == 0:
-            train_rows.append([step, float(np.mean(acc)), opt.param_groups[0]["lr"], round(time.time() - t0, 1)])
-            acc = []
-        if step % a.val_every == 0 or step == a.steps:
-            scores = validate(model, sets, scale, "cpu")
-            val_rows.append([step, round(time.time() - t0, 1), *(round(v, 3) for v in scores.values())])
-            print(f"step {step}/{a.steps}  loss {loss.item():.6f}  {(time.time() - t0) / 60:.1f} min  "
-                  + "  ".join(f"{k} {v:.3f} dB" for k, v in scores.items()), flush=True)
+    t0 = time.time()
+    train_rows = fine_tune(model, sampler, sets, scale, a, val_rows)
     if a.log:
         write_csv(a.log / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
         write_csv(a.log / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
