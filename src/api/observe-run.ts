@@ -15,6 +15,7 @@ import {
   helloMessage,
   type RunDescription,
   type SummaryMessage,
+  type WorkersMessage,
 } from '../monitor/messages.js';
 import { isLoopback } from '../monitor/request-guard.js';
 import { serveMonitor, type MonitorServer } from '../monitor/serve-monitor.js';
@@ -58,8 +59,10 @@ export interface ObserveRunOptions {
 export interface RunObserver {
   readonly onStart: (info: VideoInfo, run: RunDescription) => Promise<void>;
   readonly onFrame: (r: FrameReport) => void;
+  /** A segmented run's workers and segments (its frames are not reported one by one). */
+  readonly onWorkers: (m: WorkersMessage) => void;
   /** Publishes the summary, writes the report (on success) and closes the monitor. Never throws for the monitor. */
-  readonly finish: (outcome: { elapsedSec: number; fps: number; error?: string }) => Promise<SummaryMessage>;
+  readonly finish: (outcome: { elapsedSec: number; fps: number; error?: string; frames?: number }) => Promise<SummaryMessage>;
 }
 
 export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => {
@@ -95,7 +98,7 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
       run = r;
       matrix = info.color.matrix;
       server?.publish(helloMessage(r));
-      if (server) {
+      if (server && !r.segmented) {
         // One summary a second (lag, bicubic, dropped), from the start: the dashboard's history of any run's length.
         const s = server;
         t0 = performance.now();
@@ -126,6 +129,7 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
           .finally(() => void (preview = null));
       }
     },
+    onWorkers: (m) => server?.publish(m),
     finish: async (outcome) => {
       if (ticker) {
         clearInterval(ticker);

@@ -7,10 +7,19 @@ import { join } from 'node:path';
 import { AbortedError, JobError } from '../errors.js';
 import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import type { Journal, JournalSegment } from '../jobs/journal.js';
-import { ATTEMPTS, describeQueue, type SegmentQueue, type SegmentSettings, type SegmentTask, type WorkerReport } from '../jobs/queue.js';
+import {
+  ATTEMPTS,
+  describeQueue,
+  workerName,
+  type SegmentQueue,
+  type SegmentSettings,
+  type SegmentTask,
+  type WorkerReport,
+} from '../jobs/queue.js';
 import type { Progress, Upscaler, UpscalerRuntime } from '../pipeline/ports.js';
 import { loadVideoUpscaler, type VideoModelChoice } from './load-model.js';
 import { verifySegment } from './prepare-segments.js';
+import type { SegmentBoard } from './segment-board.js';
 import { upscaleSegment } from './upscale-segment.js';
 
 export interface SegmentStatus {
@@ -31,6 +40,9 @@ interface RunSegments {
   readonly record: (index: number) => void;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /** The dashboard's view of the workers (with `--monitor`), and what to call after each change to it. */
+  readonly board?: SegmentBoard;
+  readonly onBoard?: () => void;
 }
 
 const pending = (j: Journal): JournalSegment[] => (j.segments ?? []).filter((s) => !s.done);
@@ -72,9 +84,19 @@ export const runSegmentsHere = async (
   if (todo.length === 0 || !upscaler) return { runtime: null };
   const progress = meter(r.status, r.onProgress);
   let framesBefore = 0;
+  // This process is the one worker; the dashboard shows it as `srvid worker` processes are shown.
+  const me = (frames: number, fps: number): WorkerReport => ({
+    worker: workerName(),
+    model: upscaler.runtime.model,
+    backend: upscaler.runtime.backend,
+    frames,
+    fps,
+  });
   // The caller owns the upscaler and disposes of it.
   for (const s of todo) {
-    await upscaleSegment({
+    r.board?.working(me(0, 0), s.index);
+    r.onBoard?.();
+    const done = await upscaleSegment({
       tools: r.tools,
       upscaler,
       settings: r.settings,
@@ -82,10 +104,16 @@ export const runSegmentsHere = async (
       output: join(r.dir, s.output),
       frames: s.frames,
       ...(r.signal ? { signal: r.signal } : {}),
-      onProgress: (p) => progress(framesBefore + p.frames),
+      onProgress: (p) => {
+        progress(framesBefore + p.frames);
+        r.board?.working(me(p.frames, p.fps), s.index);
+        r.onBoard?.();
+      },
     });
     await checkCount(r, s);
     r.record(s.index);
+    r.board?.finished(me(s.frames, done.fps), s.index, s.frames);
+    r.onBoard?.();
     framesBefore += s.frames;
     progress(framesBefore);
   }
@@ -141,6 +169,7 @@ export const runSegmentsOnQueue = async (
         'stopped; the segments stay on the queue and the journal keeps what is done: rerun the same command to carry on',
       );
     let inHand = 0;
+    const holders = new Map<number, string>();
     const left: JournalSegment[] = [];
     // Every tenth poll looks for segments that vanished from the queue (removed by hand, Redis restarted empty).
     const all = polls++ % 10 === 9;
@@ -152,6 +181,7 @@ export const runSegmentsOnQueue = async (
         if (await verifySegment(r.dir, s, r.tools.ffprobe)) {
           r.record(s.index);
           const w = st.result;
+          r.board?.finished(w, s.index, s.frames);
           r.onNote?.(`segment ${s.index} done by ${w.worker} (${w.model} on ${w.backend}, ${w.fps.toFixed(1)} fps)`);
           framesDone += s.frames;
           await queue.remove(task(s));
@@ -169,10 +199,14 @@ export const runSegmentsOnQueue = async (
       } else if (st.kind === 'active' && st.progress) {
         seen(st.progress);
         inHand += st.progress.frames;
+        holders.set(s.index, st.progress.worker);
+        r.board?.working(st.progress, s.index);
       }
       left.push(s);
     }
     todo = left;
+    r.board?.inHand(holders);
+    r.onBoard?.();
     progress(framesDone + inHand);
     if (todo.length > 0) await sleep(POLL_MS, r.signal);
   }

@@ -12,13 +12,15 @@ import { AbortedError, UsageError } from '../errors.js';
 import { isUrl } from '../ffmpeg/protocols.js';
 import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
 import { markDone, writeJournal, type OptionsKey } from '../jobs/journal.js';
-import { openSegmentQueue, type SegmentSettings } from '../jobs/queue.js';
+import { describeQueue, openSegmentQueue, type SegmentSettings } from '../jobs/queue.js';
 import { workDirFor } from '../jobs/work-dir.js';
 import type { Upscaler, UpscalerRuntime } from '../pipeline/ports.js';
 import { checkOutput } from '../sink/check-output.js';
 import { AUTO_MODEL, checkScale } from './choices.js';
 import { defaultModel } from '../models/registry.js';
 import { joinSegments } from './join-segments.js';
+import { observeRun, type RunObserver } from './observe-run.js';
+import { createSegmentBoard, type SegmentBoard } from './segment-board.js';
 import { resolveModel } from './load-model.js';
 import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
 import { planMuxer, planRun } from './plan-run.js';
@@ -49,9 +51,31 @@ const refuse = (o: UpscaleSegmentedOptions): void => {
   if (o.input === '-' || (isUrl(o.input) && !/^https?:\/\//i.test(o.input)))
     throw new UsageError(`${mode} needs an input file or an http(s):// URL, not ${o.input}`);
   if (o.output === '-' || isUrl(o.output)) throw new UsageError(`${mode} writes a file; ${o.output} is not one`);
-  if (o.reference !== undefined || o.monitor || o.report || o.measure)
-    throw new UsageError(`${mode} does not measure quality yet: leave out --reference, --monitor and --report`);
+  if (o.reference !== undefined || o.report || o.measure)
+    throw new UsageError(`${mode} does not measure quality yet: leave out --reference and --report (--monitor shows the workers)`);
   if (o.live) throw new UsageError(`${mode} is for files, not live runs`);
+};
+
+/** The dashboard of a segmented run: its workers and segments (no frame messages, no quality). */
+const startObserver = (o: UpscaleSegmentedOptions): Promise<RunObserver> | null =>
+  o.monitor
+    ? observeRun({
+        monitor: o.monitor,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.onMonitorListening ? { onListening: o.onMonitorListening } : {}),
+        ...(o.onMonitorWaiting ? { onWaiting: o.onMonitorWaiting } : {}),
+        ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+      })
+    : null;
+
+/** Publishes the board's message after a change: at once when a segment is finished, else at most four times a second. */
+const boardPublisher = (board: SegmentBoard, observer: RunObserver): ((force?: boolean) => void) => {
+  let last = -Infinity;
+  return (force = false) => {
+    if (!force && performance.now() - last < 250) return;
+    last = performance.now();
+    observer.onWorkers(board.message());
+  };
 };
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -77,7 +101,9 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
   const queue = o.queue ? await openSegmentQueue(o.queue) : null;
   let input: OpenedInput | null = null;
   let upscaler: Upscaler | null = null;
+  let observer: RunObserver | null = null;
   try {
+    observer = await startObserver(o);
     input = await openInput(o.input, tools, o.signal);
     const info = input.info;
     const plan = planRun({ ...o, measure: false, live: false, detailEvery: 0 }, info, tools.major);
@@ -141,15 +167,34 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
       crop: 0,
       frameRate: info.frameRate,
       totalFrames: job.totalFrames,
+      segmented: {
+        segments: status.segments,
+        doneBefore: status.done,
+        segmentSeconds: seconds,
+        queue: o.queue ? describeQueue(o.queue) : null,
+      },
     };
     await o.onStart?.({ ...info, frameCount: job.totalFrames }, run, runtime);
     o.onSegments?.(status);
+    await observer?.onStart(info, run);
+    const board = observer ? createSegmentBoard(status, performance.now()) : null;
+    const publish = board && observer ? boardPublisher(board, observer) : null;
+    publish?.(true);
     let journal = job.journal;
     const record = (index: number): void => {
       journal = markDone(journal, index);
       writeJournal(dir, journal);
     };
-    const common = { dir, journal, status, settings, tools, record, ...(o.signal ? { signal: o.signal } : {}) };
+    const common = {
+      dir,
+      journal,
+      status,
+      settings,
+      tools,
+      record,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(board && publish ? { board, onBoard: publish } : {}),
+    };
     const ran =
       queue && o.queue
         ? await runSegmentsOnQueue({
@@ -172,12 +217,17 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onWarning ? { onWarning: o.onWarning } : {}),
     });
+    publish?.(true);
     const elapsedSec = (performance.now() - started) / 1000;
     const upscaled = job.totalFrames - status.framesDone;
+    const fps = elapsedSec > 0 ? upscaled / elapsedSec : 0;
+    const observed = observer;
+    observer = null;
+    await observed?.finish({ elapsedSec, fps, frames: job.totalFrames });
     return {
       frames: job.totalFrames,
       elapsedSec,
-      fps: elapsedSec > 0 ? upscaled / elapsedSec : 0,
+      fps,
       stages: { decodeWaitMs: 0, convertMs: 0, inferenceMs: 0, chromaMs: 0, qualityMs: 0, encodeWaitMs: 0 },
       info,
       runtime: ran.runtime ?? runtime,
@@ -187,6 +237,7 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
       fallback: 0,
     };
   } catch (err) {
+    await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message }).catch(() => {});
     // Stopped (Ctrl-C, SIGTERM): what is done stays in the work folder, and the journal says so.
     if (err instanceof AbortedError && !o.queue)
       throw new AbortedError(`stopped; the finished segments are kept in ${workDirFor(o.output)}: rerun the same command to carry on`);

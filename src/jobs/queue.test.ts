@@ -16,6 +16,8 @@ describe('queue addresses', () => {
     });
     assert.equal(parseQueueUrl('redis://[::1]').host, '::1');
     assert.equal(parseQueueUrl('redis://host').port, 6379);
+    // An address has no name to send (SNI): the certificate is checked against the IP address itself.
+    assert.deepEqual((parseQueueUrl('rediss://127.0.0.1:6390') as { tls?: unknown }).tls, {});
   });
 
   it('refuses anything else with the form it takes', () => {

@@ -5,6 +5,7 @@
  * takes it; a segment that fails `ATTEMPTS` times ends the job with its last error. Job ids are the job's key
  * and the segment number, so a restarted coordinator finds the segments it queued before.
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { Queue, Worker, type ConnectionOptions, type Job, type JobType } from 'bullmq';
 import { JobError, UsageError } from '../errors.js';
@@ -16,6 +17,8 @@ export const ATTEMPTS = 3;
 /** A worker renews its lock every half of this; a dead worker's segment is free again after it. */
 const LOCK_MS = 10_000;
 const STALLED_CHECK_MS = 5_000;
+/** How long a worker or coordinator waits for the queue's first answer. */
+const READY_MS = 5_000;
 
 /** What a worker needs to upscale one segment exactly as the coordinator would. */
 export interface SegmentSettings {
@@ -76,13 +79,15 @@ export const parseQueueUrl = (url: string): ConnectionOptions & { host: string; 
   }
   const db = u.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db)) throw new UsageError(`--queue: "${db}" is not a Redis database number`);
+  const host = u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   return {
-    host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    host,
     port: u.port ? Number(u.port) : 6379,
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(db ? { db: Number(db) } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: { servername: u.hostname } } : {}),
+    // TLS checks the certificate against the host name, or its IP address (SNI carries names only).
+    ...(u.protocol === 'rediss:' ? { tls: isIP(host) ? {} : { servername: host } } : {}),
     // BullMQ's workers block on Redis; ioredis must retry for them rather than give up after 20 tries.
     maxRetriesPerRequest: null,
   };
@@ -106,8 +111,14 @@ export interface SegmentQueue {
   readonly close: () => Promise<void>;
 }
 
-const unreachable = (url: string, err: unknown): JobError =>
-  new JobError(`cannot reach the queue at ${describeQueue(url)}: ${(err as Error).message}; is redis-server running there?`);
+const unreachable = (url: string, err: unknown): JobError => {
+  const why = (err as Error).message;
+  // A TLS server whose certificate this machine does not trust (a private CA) is running, but refused.
+  const hint = /certificate|CERT_|self.signed/i.test(why)
+    ? "the server's certificate is not trusted here: give its CA's certificate with NODE_EXTRA_CA_CERTS=/path/to/ca.pem"
+    : 'is redis-server running there?';
+  return new JobError(`cannot reach the queue at ${describeQueue(url)}: ${why}; ${hint}`);
+};
 
 /** Opens the queue; rejects with a clear message when Redis does not answer within a few seconds. */
 export const openSegmentQueue = async (url: string): Promise<SegmentQueue> => {
@@ -118,7 +129,7 @@ export const openSegmentQueue = async (url: string): Promise<SegmentQueue> => {
   try {
     await Promise.race([
       queue.waitUntilReady(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5000).unref()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${READY_MS / 1000} s`)), READY_MS).unref()),
     ]);
   } catch (err) {
     await queue.close().catch(() => {});
@@ -199,12 +210,32 @@ export const startSegmentWorker = async (
       maxStalledCount: ATTEMPTS - 1,
     },
   );
-  worker.on('error', onError);
+  // Until the queue has answered once, its errors say why it cannot be reached; later ones (Redis restarting)
+  // are reported once each while the connection retries.
+  let lastError: string | null = null;
+  let firstError: Error | null = null;
+  worker.on('error', (err) => {
+    firstError ??= err;
+    if (!ready || err.message === lastError) return;
+    lastError = err.message;
+    onError(err);
+  });
+  let ready = false;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await worker.waitUntilReady();
+    await Promise.race([
+      worker.waitUntilReady(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(firstError ?? new Error(`no answer within ${READY_MS / 1000} s`)), READY_MS);
+      }),
+    ]);
+    ready = true;
   } catch (err) {
-    await worker.close(true).catch(() => {});
+    // Closing a connection that never opened would wait for its retries: disconnect it instead.
+    void worker.close(true).catch(() => {});
     throw unreachable(url, err);
+  } finally {
+    clearTimeout(timer);
   }
   return { close: (force = false) => worker.close(force) };
 };

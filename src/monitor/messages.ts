@@ -27,6 +27,17 @@ export interface RunDescription {
   readonly detailEvery?: number | null;
   /** A live run (frames may be upscaled by bicubic or dropped to keep the lag bounded); absent or false: a file run. */
   readonly live?: boolean;
+  /** A segmented run (`--resume`, `--queue`): its segments, and the queue's address (no password); absent: a plain run. */
+  readonly segmented?: SegmentedRun;
+}
+
+export interface SegmentedRun {
+  readonly segments: number;
+  /** Segments already done and verified when this run started (a resumed job). */
+  readonly doneBefore: number;
+  readonly segmentSeconds: number;
+  /** null: upscaled here, by this process. */
+  readonly queue: string | null;
 }
 
 /** What one figure measures: a short label for a tile or a line, and the same in full. */
@@ -149,7 +160,43 @@ export interface IntervalMessage {
   readonly fallbackTotal: number;
 }
 
-export type MonitorMessage = HelloMessage | FrameMessage | SummaryMessage | PreviewMessage | DroppedMessage | IntervalMessage;
+/** One worker of a segmented run, as the coordinator last heard from it. */
+export interface WorkerRow {
+  /** host:pid */
+  readonly worker: string;
+  readonly model: string;
+  readonly backend: string;
+  /** The segment in hand, and its frames done so far; null when the worker has none (idle, or gone). */
+  readonly segment: number | null;
+  readonly segmentFrames: number | null;
+  /** The worker's own rate on its latest segment (frames a second). */
+  readonly fps: number;
+  /** Segments (and their frames) this worker finished in this run, each counted by the coordinator. */
+  readonly segmentsDone: number;
+  readonly framesDone: number;
+  /** Seconds from the hello to the worker's latest report. */
+  readonly lastSeen: number;
+}
+
+/**
+ * A segmented run's state (`--resume`, `--queue`): the segments and frames done and in hand, and every worker
+ * heard from. Sent as it changes, at most four times a second; a late client gets the latest one.
+ */
+export interface WorkersMessage {
+  readonly type: 'workers';
+  readonly v: number;
+  /** Seconds since the hello. */
+  readonly t: number;
+  readonly segments: { readonly total: number; readonly done: number; readonly inHand: number };
+  /** Frames in finished segments (those done before this run included), and in all. */
+  readonly frames: { readonly done: number; readonly total: number };
+  /** Frames a second over this run so far, all workers together (segments done before it not counted). */
+  readonly fps: number;
+  readonly workers: readonly WorkerRow[];
+}
+
+export type MonitorMessage =
+  HelloMessage | FrameMessage | SummaryMessage | PreviewMessage | DroppedMessage | IntervalMessage | WorkersMessage;
 
 /**
  * Sums frame reports up into interval messages: `add` each report, `take(t)` at the end of each interval (t in
@@ -306,12 +353,13 @@ export const createSummary = () => {
     if (r.quality.detail) detail.add(r.quality.detail.srvid, r.quality.detail.bicubic);
     for (const k of Object.keys(cost) as (keyof typeof cost)[]) cost[k] += r.quality.costMs[k] ?? 0;
   };
-  const message = (run: { elapsedSec: number; fps: number; error?: string }): SummaryMessage => ({
+  /** `frames`: a segmented run's frame count (its frames are not reported one by one). */
+  const message = (run: { elapsedSec: number; fps: number; error?: string; frames?: number }): SummaryMessage => ({
     type: 'summary',
     v: SCHEMA_VERSION,
     status: run.error === undefined ? 'finished' : 'failed',
     ...(run.error === undefined ? {} : { error: run.error }),
-    frames,
+    frames: run.frames ?? frames,
     measured,
     elapsedSec: run.elapsedSec,
     fps: run.fps,

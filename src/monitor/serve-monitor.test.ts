@@ -42,6 +42,30 @@ describe('serveMonitor', () => {
     await late.closed;
   });
 
+  it("gives a late client a segmented run's latest workers message only", async () => {
+    const server = await serveMonitor({ host: '127.0.0.1', port: 0 });
+    server.publish({ type: 'hello', v: 1 } as never);
+    for (let t = 1; t <= 3; t++) {
+      server.publish({
+        type: 'workers',
+        v: 1,
+        t,
+        segments: { total: 3, done: t, inHand: 0 },
+        frames: { done: t, total: 3 },
+        fps: 1,
+        workers: [],
+      });
+    }
+    const late = await connect(server.url.replace('http', 'ws') + 'ws');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      late.got.map((m) => m.type + ((m as { t?: number }).t ?? '')),
+      ['hello', 'workers3'],
+    );
+    await server.close(100);
+    await late.closed;
+  });
+
   it('keeps a bounded ring of interval messages for late clients, before the frames, oldest first', async () => {
     const server = await serveMonitor({ host: '127.0.0.1', port: 0, history: 2, intervals: 4 });
     server.publish({ type: 'hello', v: 1 } as never);

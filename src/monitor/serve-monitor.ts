@@ -1,8 +1,9 @@
 /**
  * The monitor: one HTTP server for the dashboard page and its WebSocket (`/ws`) on the same port. Every
- * client gets the hello, the recent history and the latest preview when it joins, then each message as it
- * is published, through its own bounded queue (client-queue.ts): a slow client loses its oldest messages,
- * never slows the run. With a token, the page and the socket both require `?token=…`.
+ * client gets the hello, the recent history, the latest preview and (segmented runs) the latest workers
+ * message when it joins, then each message as it is published, through its own bounded queue
+ * (client-queue.ts): a slow client loses its oldest messages, never slows the run. With a token, the page
+ * and the socket both require `?token=…`.
  *
  * Safe to expose: only the five files of the page are ever served (a fixed map, whatever the path says); a
  * request target that is not a URL gets 400; at most `maxClients` WebSockets at once (more get 503); a client
@@ -111,6 +112,7 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
   const capacity = o.clientBuffer ?? historySize + intervalsSize + 16;
   let hello: HelloMessage | null = null;
   let preview: string | null = null;
+  let workers: string | null = null; // a segmented run's latest state
   let summary: string | null = null;
   // Both bounded, whatever the run's length: a live run may never end.
   const history = createRing(historySize);
@@ -191,6 +193,7 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
     for (const m of intervals.items()) queue.push(m);
     for (const m of history.items()) queue.push(m);
     if (preview) queue.push(preview);
+    if (workers) queue.push(workers);
     if (summary) queue.push(summary);
     for (const w of joinWaiters) w();
   };
@@ -226,6 +229,7 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
       else if (m.type === 'frame') history.push(data);
       else if (m.type === 'interval') intervals.push(data);
       else if (m.type === 'preview') preview = data;
+      else if (m.type === 'workers') workers = data;
       else if (m.type === 'summary') summary = data;
       broadcast(data);
     },

@@ -16,6 +16,7 @@ import { createIntervals, helloMessage, type FrameMessage, type MonitorMessage, 
 import { serveMonitor } from '../../src/monitor/serve-monitor.js';
 import { CLI as CLI_PATH, killLeftovers, startCli } from '../helpers/cli.js';
 import { FFMPEG, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { makeRichClip } from '../helpers/segments.js';
 
 const SAMPLE = fileURLToPath(new URL('../../samples/street-360p.mp4', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
@@ -494,6 +495,74 @@ describe(
       assert.equal(shown.totals, '1060 / 30');
       assert.deepEqual(errors, []);
       await Promise.all([page.close(), server.close(0)]);
+    });
+
+    it('segmented run (--resume): the workers table and the segment tiles while it runs, no frame charts', async () => {
+      const input = await makeRichClip(tmp, 'segments-in.mkv');
+      const output = tmp.file('segments-out.mkv');
+      // Each frame 40 ms slower (test hook), so the page sees the run in progress; --monitor-wait: from its start.
+      const run = startCli(
+        [input, output, '--resume', '--segment-seconds', '1', '--model', 'espcn', '--monitor', '127.0.0.1:0', '--monitor-wait'],
+        { env: { SRVID_TEST_SLOW_MODEL_MS: '40' } },
+      );
+      await run.waitForStderr(/monitor: http:\/\/\S+/, 60_000);
+      const url = /monitor: (http:\/\/\S+)/.exec(run.stderr())?.[1] as string;
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      // No named functions inside evaluate(): tsx would wrap them in a helper the page does not have.
+      const read = () =>
+        page.evaluate(() => ({
+          run: document.getElementById('run')!.textContent ?? '',
+          shown: !document.getElementById('workers')!.hidden,
+          hidden: Array.from(document.querySelectorAll<HTMLElement>('#run-tiles, section.charts, section.preview')).map(
+            (e) => getComputedStyle(e).display === 'none',
+          ),
+          tiles: ['t-segments', 't-job-frames', 't-workers', 't-job-eta'].map((id) => document.getElementById(id)!.textContent),
+          rows: Array.from(document.querySelectorAll('#worker-table tbody tr')).map((tr) =>
+            Array.from(tr.querySelectorAll('td')).map((td) => td.textContent),
+          ),
+        }));
+      try {
+        await page.waitForFunction(
+          () => {
+            const w = (window as unknown as { srvidDashboard: { workers: { segments: { done: number; inHand: number } } | null } })
+              .srvidDashboard.workers;
+            return w !== null && w.segments.done >= 1 && w.segments.inHand === 1;
+          },
+          null,
+          { timeout: 60_000 },
+        );
+        const during = await read();
+        assert.equal(run.child.exitCode, null, 'the page should see the run while it goes on');
+        assert.ok(during.shown);
+        assert.deepEqual(during.hidden, [true, true, true], 'no frame tiles, charts or preview: segments are not reported frame by frame');
+        assert.match(during.run, /4 segments of about 1 s \(0 done before this run\), upscaled here$/);
+        assert.match(during.tiles[0]!, /^[1-3] \/ 1 \/ 4$/);
+        assert.deepEqual(during.tiles[2], '1 / 1');
+        assert.equal(during.rows.length, 1);
+        const [worker, model, backend, segment] = during.rows[0]!;
+        assert.match(worker!, /^.+:\d+$/);
+        assert.deepEqual([model, backend], ['espcn-x2', 'onnxruntime-cpu']);
+        assert.match(segment!, /^[1-3] \(\d+ frames done\)$/);
+        await page.waitForFunction(() => (window as unknown as Dashboard).srvidDashboard.summary !== null, null, { timeout: 120_000 });
+        const r = await run.done;
+        assert.equal(r.code, 0, r.stderr);
+        const shown = await read();
+        assert.deepEqual(shown.tiles, ['4 / 0 / 4', '100 / 100', '0 / 1', 'done']);
+        assert.deepEqual(
+          shown.rows[0]!.slice(3, 7).map((c, k) => (k === 1 ? 'fps' : c)),
+          ['none', 'fps', '4', '100'],
+        );
+        assert.match(await page.evaluate(() => document.getElementById('summary')!.textContent ?? ''), /^finished: 100 frames in /);
+        assert.deepEqual(errors, []);
+        mkdirSync(OUTPUT, { recursive: true });
+        await page.screenshot({ path: `${OUTPUT}dashboard-segments.png`, fullPage: true });
+      } finally {
+        await page.close();
+        run.child.kill('SIGKILL');
+      }
     });
   },
 );

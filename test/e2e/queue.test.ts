@@ -1,14 +1,18 @@
 /**
  * `--queue` with a real Redis (Debian's redis-server, started here on a free port, no persistence) and real
  * `srvid worker` processes: one worker is SIGKILLed mid-segment and the coordinator is SIGKILLed and started
- * again; the job still ends with every frame exactly once, equal to a plain run. A job whose segments always
- * fail ends with a clear error; a queue nobody answers on is refused before anything is cut.
+ * again; the job still ends with every frame exactly once, equal to a plain run. The coordinator's dashboard
+ * (a real WebSocket client) shows every worker. A job whose segments always fail ends with a clear error; a
+ * queue nobody answers on is refused before anything is cut; Redis with a password, and with TLS (a
+ * certificate from a CA made here with openssl), work.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import type { HelloMessage, MonitorMessage, SummaryMessage, WorkersMessage } from '../../src/monitor/messages.js';
 import { killLeftovers, runCli, startCli, waitUntilGone, type RunningCli } from '../helpers/cli.js';
 import { makeTempDir, type TempDir } from '../helpers/clips.js';
 import { doneSegments, frameDigests, makeRichClip, streamSummary, waitFor } from '../helpers/segments.js';
@@ -26,14 +30,44 @@ const freePort = (): Promise<number> =>
     });
   });
 
-const startRedis = async (port: number): Promise<ChildProcess> => {
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+const startRedis = async (port: number, extra: readonly string[] = []): Promise<ChildProcess> => {
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   redis.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   await waitFor('redis-server to accept connections', () => /Ready to accept connections/.test(out), 15_000);
   return redis;
+};
+
+/** Every message of a monitor, from its first to the summary (or until the socket closes). */
+const collectMonitor = (url: string): Promise<MonitorMessage[]> =>
+  new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws').replace(/\/(\?|$)/, '/ws$1'));
+    const seen: MonitorMessage[] = [];
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as MonitorMessage;
+      seen.push(m);
+      if (m.type === 'summary') ws.close();
+    });
+    ws.once('close', () => resolve(seen));
+    ws.once('error', reject);
+  });
+
+/** A CA, and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
+const makeCertificates = (dir: { file: (name: string) => string }): { ca: string; cert: string; key: string } => {
+  const [ca, caKey, cert, key, csr, ext] = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'ext.cnf'].map((n) =>
+    dir.file(n),
+  ) as [string, string, string, string, string, string];
+  const openssl = (args: string[], input?: string): void => {
+    const r = spawnSync('openssl', args, { input });
+    assert.equal(r.status, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '1', '-subj', '/CN=srvid test CA']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1']);
+  spawnSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1\n' > '${ext}'`]);
+  openssl(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext]);
+  return { ca, cert, key };
 };
 
 describe(
@@ -109,6 +143,56 @@ describe(
       await stopWorkers();
     });
 
+    it("shows every worker on the coordinator's dashboard: model, backend, speed, segments and frames", async () => {
+      const [a, b] = [startWorker(), startWorker()];
+      await Promise.all([a, b].map((w) => w.waitForStderr(/waiting for segments/, 60_000)));
+      const names = [a, b].map((w) => /worker (\S+) waiting for segments/.exec(w.stderr())?.[1]).sort();
+      const output = tmp.file('watched.mkv');
+      // --monitor-wait: the run starts once the client below is connected, so it sees the run from its hello.
+      const args = [input, output, '--queue', url, '--segment-seconds', '1', '--monitor', '127.0.0.1:0', '--monitor-wait', ...LOSSLESS];
+      const coordinator = startCli(args);
+      await coordinator.waitForStderr(/monitor: http:\/\/\S+/, 60_000);
+      const seen = await collectMonitor(/monitor: (http:\/\/\S+)/.exec(coordinator.stderr())?.[1] as string);
+      const r = await coordinator.done;
+      assert.equal(r.code, 0, r.stderr);
+      const hello = seen.find((m): m is HelloMessage => m.type === 'hello');
+      assert.deepEqual(hello?.segmented, { segments: 4, doneBefore: 0, segmentSeconds: 1, queue: url });
+      const boards = seen.filter((m): m is WorkersMessage => m.type === 'workers');
+      assert.ok(boards.length >= 4, `a workers message as the run goes (${boards.length})`);
+      // While the job ran, both workers were seen with a segment in hand.
+      const busy = new Set(boards.flatMap((m) => m.workers.filter((w) => w.segment !== null).map((w) => w.worker)));
+      assert.deepEqual([...busy].sort(), names);
+      const last = boards.at(-1) as WorkersMessage;
+      assert.deepEqual(last.segments, { total: 4, done: 4, inHand: 0 });
+      assert.deepEqual(last.frames, { done: 100, total: 100 });
+      assert.deepEqual(last.workers.map((w) => w.worker).sort(), names);
+      for (const w of last.workers) {
+        assert.equal(w.model, 'espcn-x2');
+        assert.equal(w.backend, 'onnxruntime-cpu');
+        assert.ok(w.fps > 0 && w.segmentsDone >= 1, JSON.stringify(w));
+      }
+      assert.equal(
+        last.workers.reduce((n, w) => n + w.segmentsDone, 0),
+        4,
+        'each segment counted once, by the worker that did it',
+      );
+      assert.equal(
+        last.workers.reduce((n, w) => n + w.framesDone, 0),
+        100,
+      );
+      // What the workers said about each segment on the coordinator's progress lines, the dashboard says too.
+      for (const [, index, worker] of r.stderr.matchAll(/segment (\d+) done by (\S+) /g))
+        assert.ok(
+          boards.some((m) => m.workers.some((w) => w.worker === worker && w.segmentsDone > 0)),
+          `segment ${index}`,
+        );
+      const summary = seen.find((m): m is SummaryMessage => m.type === 'summary');
+      assert.equal(summary?.status, 'finished');
+      assert.equal(summary?.frames, 100);
+      assert.equal((await frameDigests(output, '0:v')).length, 100);
+      await stopWorkers();
+    });
+
     it('ends with a clear error when a segment fails on every try', async () => {
       const w = startWorker({ SRVID_TEST_FAIL_SEGMENTS: '1' });
       await w.waitForStderr(/waiting for segments/, 60_000);
@@ -148,6 +232,42 @@ describe(
         assert.equal(existsSync(output), false);
       } finally {
         locked.kill('SIGKILL');
+      }
+    });
+
+    it('works through Redis with TLS (rediss://) and a private CA; without the CA, says how to give it', async () => {
+      const certs = makeCertificates(tmp);
+      const port = await freePort();
+      // TLS only: with --port 0 the server has no plain port, so the job can only have gone through TLS.
+      const tls = await startRedis(0, [
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        certs.cert,
+        '--tls-key-file',
+        certs.key,
+        '--tls-ca-cert-file',
+        certs.ca,
+        '--tls-auth-clients',
+        'no',
+      ]);
+      try {
+        const secure = `rediss://127.0.0.1:${port}`;
+        const output = tmp.file('tls.mkv');
+        const untrusted = await runCli([input, output, '--queue', secure, ...LOSSLESS]);
+        assert.equal(untrusted.code, 1);
+        assert.match(untrusted.stderr, /srvid: cannot reach the queue at rediss:\/\/127\.0\.0\.1:\d+: .*certificate.*NODE_EXTRA_CA_CERTS/);
+        const trusted = { NODE_EXTRA_CA_CERTS: certs.ca };
+        const w = startCli(['worker', '--queue', secure, '--workers', '1', '--threads', '1'], { detached: true, env: trusted });
+        workers.push(w);
+        await w.waitForStderr(/waiting for segments/, 60_000);
+        const r = await runCli([input, output, '--queue', secure, '--segment-seconds', '2', ...LOSSLESS], { env: trusted });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(w.stderr(), /segment 1: done/);
+        assert.deepEqual(await frameDigests(output, '0:v'), await frameDigests(plain, '0:v'));
+        await stopWorkers();
+      } finally {
+        tls.kill('SIGKILL');
       }
     });
 

@@ -80,7 +80,10 @@ export const startCli = (
 };
 
 /** Runs the CLI to the end; kills it after `timeoutMs` so a hung run fails the test instead of blocking it. */
-export const runCli = async (args: readonly string[], o: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> => {
+export const runCli = async (
+  args: readonly string[],
+  o: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> => {
   const run = startCli(args, o);
   const timer = setTimeout(() => run.child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
   try {

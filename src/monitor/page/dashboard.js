@@ -15,6 +15,7 @@
     frames: 0,
     intervals: 0,
     previews: 0,
+    workers: null, // a segmented run's latest workers message
     summary: null,
     hello: null,
     missed: 0,
@@ -184,6 +185,15 @@
     }
     if (!psnrChart) makePsnrChart();
     if (m.live && !liveChart) makeLiveChart();
+    if (m.segmented) {
+      // Segments are upscaled by workers that report per segment, not per frame: no frame charts, no preview.
+      const g = m.segmented;
+      $('run').textContent +=
+        `; ${g.segments} segments of about ${g.segmentSeconds} s (${g.doneBefore} done before this run), ` +
+        (g.queue ? `on the queue at ${g.queue}` : 'upscaled here');
+      $('workers').hidden = false;
+      for (const el of document.querySelectorAll('#run-tiles, section.charts, section.preview')) el.hidden = true;
+    }
   };
   const onFrame = (m) => {
     if (!psnrChart) makePsnrChart();
@@ -239,6 +249,42 @@
     $('t-lag').textContent = fmt(m.latencyMs, 0);
     schedule();
   };
+  // A segmented run (--resume, --queue): no frame messages, but its segments and every worker, as last heard.
+  const clock = (sec) =>
+    `${Math.floor(sec / 3600)}:${String(Math.floor(sec / 60) % 60).padStart(2, '0')}:${String(Math.floor(sec) % 60).padStart(2, '0')}`;
+  const onWorkers = (m) => {
+    state.workers = m;
+    $('workers').hidden = false;
+    $('t-segments').textContent = `${m.segments.done} / ${m.segments.inHand} / ${m.segments.total}`;
+    $('t-job-frames').textContent = `${m.frames.done} / ${m.frames.total}`;
+    $('t-job-fps').textContent = fmt(m.fps, 1);
+    $('t-workers').textContent = `${m.workers.filter((w) => w.segment !== null).length} / ${m.workers.length}`;
+    const left = m.frames.total - m.frames.done;
+    $('t-job-eta').textContent = left === 0 ? 'done' : m.fps > 0 ? clock(left / m.fps) : '–';
+    const body = $('worker-table').tBodies[0];
+    body.replaceChildren(
+      ...m.workers.map((w) => {
+        const tr = document.createElement('tr');
+        const cells = [
+          w.worker,
+          w.model,
+          w.backend,
+          w.segment === null ? 'none' : `${w.segment} (${w.segmentFrames} frames done)`,
+          fmt(w.fps, 1),
+          String(w.segmentsDone),
+          String(w.framesDone),
+          `${fmt(Math.max(0, m.t - w.lastSeen), 0)} s ago`,
+        ];
+        for (const text of cells) {
+          const td = document.createElement('td');
+          td.textContent = text; // never innerHTML: a worker's name comes from another machine
+          if (w.segment === null) td.className = 'idle';
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+  };
   const onPreview = (m) => {
     state.previews++;
     $('img-before').src = m.before;
@@ -282,6 +328,7 @@
     else if (m.type === 'preview') onPreview(m);
     else if (m.type === 'summary') onSummary(m);
     else if (m.type === 'interval') onInterval(m);
+    else if (m.type === 'workers') onWorkers(m);
     else if (m.type === 'dropped') {
       state.missed = m.count;
       $('t-missed').textContent = String(m.count);
