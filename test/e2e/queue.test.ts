@@ -271,12 +271,16 @@ describe(
       }
     });
 
-    it('refuses a queue nobody answers on, before cutting anything', async () => {
+    it('refuses a queue nobody answers on, before cutting anything; a worker too', async () => {
       const output = tmp.file('nobody.mkv');
       const r = await runCli([input, output, '--queue', `redis://127.0.0.1:${await freePort()}`, ...LOSSLESS]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /srvid: cannot reach the queue at redis:\/\/127\.0\.0\.1:\d+: .*is redis-server running there\?/);
       assert.equal(existsSync(`${output}.srvid`), false);
+      // A worker too: one line and exit 1 (it used to retry without a word, and without minding SIGTERM).
+      const w = await runCli(['worker', '--queue', `redis://127.0.0.1:${await freePort()}`], { timeoutMs: 60_000 });
+      assert.equal(w.code, 1);
+      assert.match(w.stderr, /^srvid: cannot reach the queue at redis:\/\/127\.0\.0\.1:\d+: .*is redis-server running there\?\n$/);
     });
   },
 );
