@@ -112,8 +112,8 @@ export const runSegmentsHere = async (
     });
     await checkCount(r, s);
     r.record(s.index);
+    // Published with the next segment taken (or at the end): never a moment with none in hand between two.
     r.board?.finished(me(s.frames, done.fps), s.index, s.frames);
-    r.onBoard?.();
     framesBefore += s.frames;
     progress(framesBefore);
   }
