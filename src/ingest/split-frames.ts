@@ -1,6 +1,6 @@
 /**
  * Splits the decoder's Matroska stream into exact frames with their timestamps, and the packets of its other
- * tracks (audio copied by a live decoder) as they are. Pure and incremental: feed chunks as they arrive;
+ * tracks (a live decoder's audio, and its subtitle cues with their durations) as they are. Pure and incremental: feed chunks as they arrive;
  * `pause()` from inside `onFrame` stops at that frame and keeps the rest of the chunk until `resume()`, which
  * is how the source holds a bounded number of frames.
  */
@@ -15,6 +15,7 @@ const ID = {
   timecode: 0xe7,
   blockGroup: 0xa0,
   block: 0xa1,
+  blockDuration: 0x9b,
   simpleBlock: 0xa3,
   tracks: 0x1654ae6b,
   trackEntry: 0xae,
@@ -22,6 +23,7 @@ const ID = {
   trackUid: 0x73c5,
   trackType: 0x83,
   codecId: 0x86,
+  language: 0x22b59c,
   video: 0xe0,
   pixelWidth: 0xb0,
   pixelHeight: 0xba,
@@ -42,6 +44,23 @@ export interface DecoderTracks {
 
 const TRACK_TYPES: Record<number, SideTrack['type']> = { 1: 'video', 2: 'audio', 0x11: 'subtitle' };
 
+/** ffmpeg's codec names for the Matroska codec IDs a live decoder writes (what the encoder's rules are keyed on). */
+const CODEC_NAMES: Record<string, string> = {
+  'A_PCM/INT/LIT': 'pcm_s16le',
+  'S_TEXT/UTF8': 'subrip',
+  'S_TEXT/ASS': 'ass',
+  'S_TEXT/SSA': 'ass',
+  S_ASS: 'ass',
+  S_SSA: 'ass',
+  'S_TEXT/WEBVTT': 'webvtt',
+  'D_WEBVTT/SUBTITLES': 'webvtt',
+  S_DVBSUB: 'dvb_subtitle',
+  S_VOBSUB: 'dvd_subtitle',
+  'S_HDMV/PGS': 'hdmv_pgs_subtitle',
+  'S_HDMV/TEXTST': 'hdmv_text_subtitle',
+  S_ARIBSUB: 'arib_caption',
+};
+
 export interface SplitterEvents {
   /** The Tracks element has been read; return the video frame's byte length when the constructor had none. */
   readonly onTracks?: (tracks: DecoderTracks) => number | void;
@@ -49,8 +68,8 @@ export interface SplitterEvents {
   readonly onPacket?: (packet: SidePacket) => void;
 }
 
-/** Elements whose children we read (their size may be unknown on a pipe). */
-const CONTAINERS = new Set<number>([ID.segment, ID.info, ID.cluster, ID.blockGroup]);
+/** Elements whose children we read (their size may be unknown on a pipe). A BlockGroup is read whole instead. */
+const CONTAINERS = new Set<number>([ID.segment, ID.info, ID.cluster]);
 /** Small elements whose value we need. */
 const VALUES = new Set<number>([ID.timecodeScale, ID.timecode]);
 
@@ -62,7 +81,7 @@ type State =
   | { kind: 'value'; id: number; size: number }
   | { kind: 'blockHeader'; size: number }
   | { kind: 'blockData'; frame: Uint8Array; filled: number; ptsMs: number; side: { track: number; keyframe: boolean } | null }
-  | { kind: 'collect'; bytes: Uint8Array; filled: number };
+  | { kind: 'collect'; what: 'tracks' | 'group'; bytes: Uint8Array; filled: number };
 
 const UNKNOWN = -1;
 
@@ -117,6 +136,7 @@ export const parseTracks = (payload: Uint8Array): DecoderTracks => {
     let width = 0;
     let height = 0;
     let durationNs = 0;
+    let language = '';
     const rest: Uint8Array[] = [];
     for (const [cid, value, whole] of children(entry)) {
       if (cid === ID.trackNumber) track = readUint(value, 0, value.length);
@@ -125,6 +145,7 @@ export const parseTracks = (payload: Uint8Array): DecoderTracks => {
         if (cid === ID.trackType) type = readUint(value, 0, value.length);
         if (cid === ID.defaultDuration) durationNs = readUint(value, 0, value.length);
         if (cid === ID.codecId) codecId = Buffer.from(value).toString('ascii').replace(/\0+$/, '');
+        if (cid === ID.language) language = Buffer.from(value).toString('ascii').replace(/\0+$/, '');
         if (cid === ID.video) {
           for (const [vid, v] of children(value)) {
             if (vid === ID.pixelWidth) width = readUint(v, 0, v.length);
@@ -135,7 +156,11 @@ export const parseTracks = (payload: Uint8Array): DecoderTracks => {
       }
     }
     if (type === 1 && !video) video = { track, width, height, frameRate: durationNs > 0 ? 1e9 / durationNs : null };
-    else side.push({ track, type: TRACK_TYPES[type] ?? 'data', codecId, entry: Buffer.concat(rest) });
+    else {
+      const codec = CODEC_NAMES[codecId] ?? codecId;
+      const lang = language && language !== 'und' ? { language } : {};
+      side.push({ track, type: TRACK_TYPES[type] ?? 'data', codecId, codec, ...lang, entry: Buffer.concat(rest) });
+    }
   }
   return { video, side };
 };
@@ -216,8 +241,10 @@ export class MatroskaFrameSplitter {
         pos += n;
         if (s.filled === target.length) {
           this.state = { kind: 'header' };
-          if (s.kind === 'collect') this.readTracks(s.bytes);
-          else if (s.side) this.events.onPacket?.({ ...s.side, ptsMs: s.ptsMs, data: s.frame });
+          if (s.kind === 'collect') {
+            if (s.what === 'tracks') this.readTracks(s.bytes);
+            else this.readGroup(s.bytes);
+          } else if (s.side) this.events.onPacket?.({ ...s.side, ptsMs: s.ptsMs, data: s.frame });
           else {
             this.emitted++;
             this.onFrame(s.frame, s.ptsMs);
@@ -237,6 +264,42 @@ export class MatroskaFrameSplitter {
     this.videoTrack = tracks.video?.track ?? null;
     const bytes = this.events.onTracks?.(tracks);
     if (typeof bytes === 'number' && !this.frameBytes) this.frameBytes = bytes;
+  }
+
+  /**
+   * A BlockGroup, read whole: its Block and the BlockDuration that may come after it (ffmpeg writes subtitle
+   * cues this way, each with the time it shows).
+   */
+  private readGroup(payload: Uint8Array): void {
+    let block: Uint8Array | null = null;
+    let durationTicks: number | null = null;
+    for (const [id, value] of children(payload)) {
+      if (id === ID.block) block = value;
+      else if (id === ID.blockDuration) durationTicks = readUint(value, 0, value.length);
+    }
+    if (!block) return;
+    const track = readVint(block, 0, false);
+    if (!track || block.length < track.length + 3) throw new Error('malformed Block in the decoder stream');
+    const flags = block[track.length + 2] as number;
+    if (flags & 0x06) throw new Error('laced blocks are not expected from the decoder');
+    const ptsMs = this.blockPtsMs(block, track.length);
+    const data = block.slice(track.length + 3);
+    if (this.videoTrack !== null && track.value !== this.videoTrack) {
+      const duration = durationTicks === null ? {} : { durationMs: (durationTicks * this.timecodeScaleNs) / 1e6 };
+      // A BlockGroup says nothing of keyframes; a subtitle cue stands alone.
+      this.events.onPacket?.({ track: track.value, ptsMs, ...duration, keyframe: true, data });
+      return;
+    }
+    if (data.length !== this.frameBytes) throw new FrameSizeChangedError(this.emitted, ptsMs, data.length, this.frameBytes);
+    this.emitted++;
+    this.onFrame(data, ptsMs);
+  }
+
+  /** A block's timestamp in milliseconds: its cluster's, plus the signed 16-bit offset after the track number. */
+  private blockPtsMs(buf: Uint8Array, at: number): number {
+    const rel = ((buf[at] as number) << 8) | (buf[at + 1] as number);
+    const relSigned = rel & 0x8000 ? rel - 0x10000 : rel;
+    return ((this.clusterTimecode + relSigned) * this.timecodeScaleNs) / 1e6;
   }
 
   /** Checks that the stream ended on an element boundary. */
@@ -260,13 +323,11 @@ export class MatroskaFrameSplitter {
     if (s.kind === 'blockHeader') {
       const track = readVint(buf, pos, false);
       if (!track || buf.length - pos < track.length + 3) return 0;
-      const rel = ((buf[pos + track.length] as number) << 8) | (buf[pos + track.length + 1] as number);
       const flags = buf[pos + track.length + 2] as number;
       if (flags & 0x06) throw new Error('laced blocks are not expected from the decoder');
       const headerLength = track.length + 3;
       const dataLength = s.size - headerLength;
-      const relSigned = rel & 0x8000 ? rel - 0x10000 : rel;
-      const ptsMs = ((this.clusterTimecode + relSigned) * this.timecodeScaleNs) / 1e6;
+      const ptsMs = this.blockPtsMs(buf, pos + track.length);
       if (this.videoTrack !== null && track.value !== this.videoTrack) {
         const side = { track: track.value, keyframe: (flags & 0x80) !== 0 };
         this.state = { kind: 'blockData', frame: new Uint8Array(dataLength), filled: 0, ptsMs, side };
@@ -285,8 +346,9 @@ export class MatroskaFrameSplitter {
       this.state = { kind: 'header' }; // children follow; an unknown size is fine here
     } else if (size.value === UNKNOWN) {
       throw new Error(`element 0x${id.value.toString(16)} of unknown size in the decoder stream`);
-    } else if (id.value === ID.tracks) {
-      this.state = { kind: 'collect', bytes: new Uint8Array(size.value), filled: 0 };
+    } else if (id.value === ID.tracks || id.value === ID.blockGroup) {
+      const what = id.value === ID.tracks ? 'tracks' : 'group';
+      this.state = { kind: 'collect', what, bytes: new Uint8Array(size.value), filled: 0 };
     } else if (VALUES.has(id.value)) {
       this.state = { kind: 'value', id: id.value, size: size.value };
     } else if (id.value === ID.simpleBlock || id.value === ID.block) {
