@@ -46,6 +46,8 @@ export interface LiveInputOptions {
   readonly listen: boolean;
   readonly signal?: AbortSignal;
   readonly onEnded?: (message: string) => void;
+  /** Subtitle streams converted or left out on the way in. */
+  readonly onWarning?: (message: string) => void;
   /** Reconnect attempts after the input drops (0: the run ends there, cleanly). */
   readonly reconnectAttempts: number;
 }
@@ -65,6 +67,7 @@ export const openLiveInput = async (input: string, tools: FfmpegTools, o: LiveIn
     listen: o.listen,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onEnded ? { onEnded: o.onEnded, onReconnect: o.onEnded } : {}),
+    ...(o.onWarning ? { onWarning: o.onWarning } : {}),
     reconnectAttempts: o.reconnectAttempts,
   });
   const info: VideoInfo = {

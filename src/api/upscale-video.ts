@@ -199,7 +199,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
           listen: o.listen ?? false,
           reconnectAttempts: o.reconnectAttempts ?? 0,
           ...(o.signal ? { signal: o.signal } : {}),
-          ...(o.onWarning ? { onEnded: o.onWarning } : {}),
+          ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
         })
       : await openInput(o.input, tools, o.signal);
     const info = input.info;
@@ -252,7 +252,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       overwrite: o.overwrite ?? false,
       settings: plan.encoder,
       keepStreams: !input.live,
-      sideTracks: input.live?.tracks.side.filter((t) => t.type === 'audio') ?? [],
+      sideTracks: input.live?.tracks.side.filter((t) => t.type === 'audio' || t.type === 'subtitle') ?? [],
       live: live ? { frameRate: info.frameRate, presetGiven: o.preset !== undefined } : null,
       ...(o.onWarning ? { onWarning: o.onWarning } : {}),
       onFlush: () => holdForTests('flush', o.signal, o.onWarning),

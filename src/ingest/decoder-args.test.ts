@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decoderArgs, transportPixFmt } from './decoder-args.js';
+import { decoderArgs, liveDecoderArgs, transportPixFmt, type LiveSubtitles } from './decoder-args.js';
 import { parseFfmpegMajor } from '../ffmpeg/resolve-ffmpeg.js';
 
 describe('decoderArgs', () => {
@@ -22,6 +22,33 @@ describe('decoderArgs', () => {
     assert.equal(transportPixFmt(10, 5), 'yuv420p10le');
     assert.equal(transportPixFmt(10, 4), 'yuv420p');
     assert.equal(transportPixFmt(8, 6), 'yuv420p');
+  });
+});
+
+describe('liveDecoderArgs', () => {
+  const live = (subtitles: LiveSubtitles) =>
+    liveDecoderArgs({ input: 'pipe:0', pixFmt: 'yuv420p', ffmpegMajor: 5, readTimeoutMs: null, listen: false, subtitles });
+  const pairs = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+  it('copies every subtitle stream first, then the chosen ones by index (copied or to SubRip), or none', () => {
+    const all = live({ kind: 'all' });
+    assert.deepEqual(pairs(all, '-map'), ['0:v:0', '0:a?', '0:s?']);
+    assert.deepEqual(pairs(all, '-c:s'), ['copy']);
+    const chosen = live({
+      kind: 'chosen',
+      streams: [
+        { index: 2, codec: 'srt' },
+        { index: 4, codec: 'copy' },
+      ],
+    });
+    assert.deepEqual(pairs(chosen, '-map'), ['0:v:0', '0:a?', '0:2?', '0:4?']);
+    assert.deepEqual([...pairs(chosen, '-c:s:0'), ...pairs(chosen, '-c:s:1')], ['srt', 'copy']);
+    assert.deepEqual(pairs(live({ kind: 'none' }), '-map'), ['0:v:0', '0:a?']);
+  });
+  it('logs the stream list with level tags, and does not hold frames back for a sparse subtitle stream', () => {
+    const args = live({ kind: 'all' });
+    assert.deepEqual(pairs(args, '-loglevel'), ['level+info']);
+    assert.ok(args.includes('-nostats'));
+    assert.deepEqual(pairs(args, '-max_interleave_delta'), ['100000']);
   });
 });
 

@@ -45,6 +45,26 @@ export const decoderArgs = (o: DecoderArgsOptions): string[] => [
   'pipe:1',
 ];
 
+/**
+ * The subtitle streams a live decoder puts in its Matroska pipe: `all` copies every one (the first try, since
+ * nothing probes a live input); `chosen` maps streams by input index, each copied or converted to SubRip (after
+ * Matroska refused one of `all`); `none` maps none.
+ */
+export type LiveSubtitles =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'chosen'; readonly streams: readonly { readonly index: number; readonly codec: 'copy' | 'srt' }[] }
+  | { readonly kind: 'none' };
+
+const subtitleArgs = (s: LiveSubtitles): string[] => {
+  if (s.kind === 'all') return ['-map', '0:s?', '-c:s', 'copy'];
+  if (s.kind === 'none') return [];
+  // `?`: a stream that is gone after a reconnection is skipped rather than ending the decoder.
+  return [...s.streams.flatMap((t) => ['-map', `0:${t.index}?`]), ...s.streams.flatMap((t, k) => [`-c:s:${k}`, t.codec])];
+};
+
+/** How long the live decoder's muxer waits for a packet of a sparse (subtitle) stream before writing the others. */
+const INTERLEAVE_US = 100_000;
+
 export interface LiveDecoderArgsOptions {
   /** A URL, or 'pipe:0' for stdin. */
   readonly input: string;
@@ -54,14 +74,9 @@ export interface LiveDecoderArgsOptions {
   readonly readTimeoutMs: number | null;
   /** Wait for a publisher (`rtmp://` as a server). */
   readonly listen: boolean;
+  readonly subtitles: LiveSubtitles;
 }
 
-/**
- * A live input, read once: the first video stream as raw frames and every audio stream as PCM, in one
- * Matroska stream on stdout; srvid passes the audio through to the encoder, in step with the frames. Audio
- * travels as PCM because ffmpeg 5.1's Matroska muxer cannot copy AAC out of MPEG-TS (no extradata at header
- * time); the encoder compresses it again. Damaged packets are skipped (a live run does not stop for them).
- */
 /**
  * A UDP input only notices that datagrams stopped through its own `timeout` URL option (its reader thread
  * does not see -rw_timeout); other protocols take -rw_timeout.
@@ -71,11 +86,21 @@ export const withReadTimeout = (input: string, timeoutMs: number | null): string
   return `${input}${input.includes('?') ? '&' : '?'}timeout=${timeoutMs * 1000}`;
 };
 
+/**
+ * A live input, read once: the first video stream as raw frames, every audio stream as PCM and the subtitle
+ * streams `subtitles` says, in one Matroska stream on stdout; srvid passes audio and subtitles through to the
+ * encoder, in step with the frames. Audio travels as PCM because ffmpeg 5.1's Matroska muxer cannot copy AAC
+ * out of MPEG-TS (no extradata at header time); the encoder compresses it again. Damaged packets are skipped
+ * (a live run does not stop for them). The log is at info level, each line tagged with its level: the input's
+ * stream list (printed before the output starts) says which subtitle streams to choose when Matroska refuses
+ * one; messages are made of the error lines (see live-subtitles.ts).
+ */
 export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   '-hide_banner',
   '-nostdin',
+  '-nostats',
   '-loglevel',
-  'error',
+  'level+info',
   ...protocolWhitelistArgs(o.input),
   ...(o.readTimeoutMs !== null && o.input !== 'pipe:0' && !o.listen ? ['-rw_timeout', String(o.readTimeoutMs * 1000)] : []),
   ...(o.listen ? ['-listen', '1'] : []),
@@ -89,6 +114,7 @@ export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   '0:v:0',
   '-map',
   '0:a?',
+  ...subtitleArgs(o.subtitles),
   ...(o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
   '-c:v',
   'rawvideo',
@@ -101,6 +127,9 @@ export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   // Small clusters: frames leave the decoder at once instead of waiting for a cluster to fill.
   '-cluster_time_limit',
   '0',
+  // A subtitle stream is sparse: by default the muxer would hold the frames back up to 10 s for its next cue.
+  '-max_interleave_delta',
+  String(INTERLEAVE_US),
   '-f',
   'matroska',
   'pipe:1',

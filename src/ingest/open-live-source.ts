@@ -2,7 +2,9 @@
  * A live input, read once by one decoder: started at once (not on subscribe), so the run learns the frame
  * size from the decoder's own header instead of probing (a second reader a live source cannot serve). The
  * decoder is never paused: a network reader that waits loses data, so keeping up is the pipeline's job (see
- * upscale-live.ts). Audio arrives as side packets, for the encoder to mux in step with the frames.
+ * upscale-live.ts). Audio and subtitle cues arrive as side packets, for the encoder to mux in step with the
+ * frames. When ffmpeg cannot put a subtitle stream in its Matroska pipe, a decoder is started again with other
+ * subtitle choices (live-subtitles.ts), reading stdin again from its start (replay-stdin.ts).
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { InputError, tailLines } from '../errors.js';
@@ -10,10 +12,12 @@ import type { WatchedChild } from '../ffmpeg/child-state.js';
 import { spawnDecoder } from '../ffmpeg/spawn-decoder.js';
 import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pipeline/frame.js';
 import type { FrameSource, SidePacket } from '../pipeline/ports.js';
-import { liveDecoderArgs, type LiveDecoderArgsOptions } from './decoder-args.js';
+import { liveDecoderArgs, type LiveDecoderArgsOptions, type LiveSubtitles } from './decoder-args.js';
+import { decoderErrors, isSubtitleFailure, nextSubtitleChoice } from './live-subtitles.js';
+import { feedStdin, STDIN_REPLAY_CAP } from './replay-stdin.js';
 import { MatroskaFrameSplitter, type DecoderTracks } from './split-frames.js';
 
-export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input'> {
+export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input' | 'subtitles'> {
   readonly ffmpeg: string;
   /** A URL, or '-' for srvid's stdin. */
   readonly input: string;
@@ -29,11 +33,13 @@ export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input'>
   readonly reconnectAttempts?: number;
   /** Told of each drop and reconnection. */
   readonly onReconnect?: (message: string) => void;
+  /** Told of subtitle streams converted or left out, once a decoder runs. */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface LiveSource extends FrameSource {
   readonly tracks: DecoderTracks;
-  /** Audio packets go here as they arrive (those read before this is called are kept for it). */
+  /** Audio and subtitle packets go here as they arrive (those read before this is called are kept for it). */
   onPacket(handler: (p: SidePacket) => void): void;
   /** Stops the decoder (when the run fails before subscribing). */
   close(): Promise<void>;
@@ -41,10 +47,12 @@ export interface LiveSource extends FrameSource {
 
 /** ffmpeg looks at about a second of a live input before its first frame (decoderArgs' -analyzeduration). */
 const PROBE_ALLOWANCE_MS = 2000;
+/** The start of a decoder's log that is kept: the input's stream list, read when a subtitle stream ended it. */
+const LOG_HEAD_CHARS = 64 * 1024;
 
 export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
   new Promise<LiveSource>((resolveOpen, rejectOpen) => {
-    const stdin = o.input === '-' ? process.stdin : undefined;
+    const stdin = o.input === '-' ? feedStdin(process.stdin) : null;
     let format: FrameFormat | null = null;
     let subscriber: Subscriber<Frame> | null = null;
     const early: Frame[] = [];
@@ -60,6 +68,8 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
     let seenStep = false;
     let child: WatchedChild | null = null;
     let failedAttempts = 0;
+    let subtitles: LiveSubtitles = { kind: 'all' };
+    let subtitleWarnings: string[] = []; // said once a decoder with these choices runs
 
     const emit = (frame: Frame): void => void (subscriber ? subscriber.next(frame) : early.push(frame));
     const fail = (err: Error): void => {
@@ -68,27 +78,35 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
     };
     const end = (): void => {
       ended = true;
+      stdin?.close();
       subscriber?.complete();
     };
     const giveUp = (why: string): void => {
       if (opened) return;
       opened = true;
+      stopped = true; // no decoder after this one: neither a reconnection nor another subtitle choice
       clearTimeout(timer);
+      stdin?.close();
       void child?.stop(500);
       rejectOpen(new InputError(why));
     };
     const noVideo = `${o.input}: no video arrived within ${Math.round(o.connectTimeoutMs / 1000)} s; check the address and that the stream is running (--connect-timeout sets the wait)`;
-    const timer = setTimeout(() => giveUp(noVideo), o.connectTimeoutMs + PROBE_ALLOWANCE_MS);
+    const waitForVideo = (): NodeJS.Timeout => setTimeout(() => giveUp(noVideo), o.connectTimeoutMs + PROBE_ALLOWANCE_MS);
+    let timer = waitForVideo();
     const onAbort = (): void => giveUp('stopped before the input started');
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     /** One decoder: the first, or one after a drop, whose timestamps are moved to carry on from the last frame. */
     const session = (reconnected: boolean): void => {
-      const decoder = spawnDecoder(o.ffmpeg, liveDecoderArgs({ ...o, input: stdin ? 'pipe:0' : o.input }), stdin);
+      const args = liveDecoderArgs({ ...o, input: stdin ? 'pipe:0' : o.input, subtitles });
+      const decoder = spawnDecoder(o.ffmpeg, args, stdin?.next() ?? undefined);
       child = decoder;
       const stdout = decoder.process.stdout!;
+      let log = '';
+      decoder.process.stderr?.on('data', (text: string) => void (log.length < LOG_HEAD_CHARS && (log += text)));
       let offsetMs: number | null = reconnected ? null : 0;
       let sessionFrames = 0;
+      let sessionTracks = false;
       const shift = (ptsMs: number): number => {
         offsetMs ??= (lastPtsMs ?? 0) + stepMs - ptsMs;
         return ptsMs + offsetMs;
@@ -103,11 +121,14 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
           lastPtsMs = t;
           sessionFrames++;
           failedAttempts = 0;
+          stdin?.settle();
           emit(makeFrame(frames++, t, format as FrameFormat, bytes));
         },
         {
           onTracks: (tracks) => {
             if (!tracks.video) return;
+            sessionTracks = true;
+            for (const w of subtitleWarnings.splice(0)) o.onWarning?.(w);
             if (!format) {
               format = { width: tracks.video.width, height: tracks.video.height, pixFmt: o.pixFmt };
               opened = true;
@@ -140,7 +161,23 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
       });
       void decoder.exited.then((state) => {
         if (stopped || failure) return;
-        const why = state.kind === 'exited-error' ? tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}` : null;
+        const errors = state.kind === 'exited-error' ? decoderErrors(state.stderrTail) : '';
+        const why = state.kind === 'exited-error' ? tailLines(errors, 2) || `exit code ${state.code ?? state.signal}` : null;
+        // Ended at its start by a subtitle stream its Matroska pipe cannot hold: again, with other choices.
+        const retry = !sessionTracks && isSubtitleFailure(log, errors) ? nextSubtitleChoice(subtitles, log, errors) : null;
+        if (retry && stdin && !stdin.replayable) {
+          const message = `${o.input}: ffmpeg could not put the input's subtitles in srvid's live pipe (ffmpeg: ${why}), and the ${STDIN_REPLAY_CAP / 2 ** 20} MiB of stdin it read before failing are more than srvid keeps to start it again; run with --no-live`;
+          return opened ? fail(new InputError(message)) : giveUp(message);
+        }
+        if (retry) {
+          subtitles = retry.subtitles;
+          subtitleWarnings = retry.warnings;
+          if (!opened) {
+            clearTimeout(timer);
+            timer = waitForVideo();
+          }
+          return session(reconnected);
+        }
         if (!opened) {
           // A network reader that times out reports an I/O error: that is "nothing arrived", said plainly.
           if (why === null || /Input\/output error|timed out/i.test(why)) return giveUp(noVideo);
@@ -163,6 +200,7 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
 
     const stop = async (): Promise<void> => {
       stopped = true;
+      stdin?.close();
       o.signal?.removeEventListener('abort', onAbort);
       const c = child;
       c?.process.stdout?.removeAllListeners('data');

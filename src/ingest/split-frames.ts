@@ -1,46 +1,13 @@
 /**
  * Splits the decoder's Matroska stream into exact frames with their timestamps, and the packets of its other
- * tracks (audio copied by a live decoder) as they are. Pure and incremental: feed chunks as they arrive;
- * `pause()` from inside `onFrame` stops at that frame and keeps the rest of the chunk until `resume()`, which
- * is how the source holds a bounded number of frames.
+ * tracks (a live decoder's audio, and its subtitle cues with their durations) as they are. Pure and
+ * incremental: feed chunks as they arrive; `pause()` from inside `onFrame` stops at that frame and keeps the
+ * rest of the chunk until `resume()`, which is how the source holds a bounded number of frames.
  */
-import type { SidePacket, SideTrack } from '../pipeline/ports.js';
+import type { SidePacket } from '../pipeline/ports.js';
+import { children, ID, parseTracks, readUint, readVint, UNKNOWN, type DecoderTracks } from './read-matroska.js';
 
-const ID = {
-  ebml: 0x1a45dfa3,
-  segment: 0x18538067,
-  info: 0x1549a966,
-  timecodeScale: 0x2ad7b1,
-  cluster: 0x1f43b675,
-  timecode: 0xe7,
-  blockGroup: 0xa0,
-  block: 0xa1,
-  simpleBlock: 0xa3,
-  tracks: 0x1654ae6b,
-  trackEntry: 0xae,
-  trackNumber: 0xd7,
-  trackUid: 0x73c5,
-  trackType: 0x83,
-  codecId: 0x86,
-  video: 0xe0,
-  pixelWidth: 0xb0,
-  pixelHeight: 0xba,
-  defaultDuration: 0x23e383,
-} as const;
-
-/** The decoder's tracks: the video track's number and size, and every other track to pass through. */
-export interface DecoderTracks {
-  readonly video: {
-    readonly track: number;
-    readonly width: number;
-    readonly height: number;
-    /** From the track's DefaultDuration, when the decoder knew the rate. */
-    readonly frameRate: number | null;
-  } | null;
-  readonly side: readonly SideTrack[];
-}
-
-const TRACK_TYPES: Record<number, SideTrack['type']> = { 1: 'video', 2: 'audio', 0x11: 'subtitle' };
+export { parseTracks, type DecoderTracks };
 
 export interface SplitterEvents {
   /** The Tracks element has been read; return the video frame's byte length when the constructor had none. */
@@ -49,8 +16,8 @@ export interface SplitterEvents {
   readonly onPacket?: (packet: SidePacket) => void;
 }
 
-/** Elements whose children we read (their size may be unknown on a pipe). */
-const CONTAINERS = new Set<number>([ID.segment, ID.info, ID.cluster, ID.blockGroup]);
+/** Elements whose children we read (their size may be unknown on a pipe). A BlockGroup is read whole instead. */
+const CONTAINERS = new Set<number>([ID.segment, ID.info, ID.cluster]);
 /** Small elements whose value we need. */
 const VALUES = new Set<number>([ID.timecodeScale, ID.timecode]);
 
@@ -62,83 +29,7 @@ type State =
   | { kind: 'value'; id: number; size: number }
   | { kind: 'blockHeader'; size: number }
   | { kind: 'blockData'; frame: Uint8Array; filled: number; ptsMs: number; side: { track: number; keyframe: boolean } | null }
-  | { kind: 'collect'; bytes: Uint8Array; filled: number };
-
-const UNKNOWN = -1;
-
-/** Reads an EBML variable-length integer at `pos`; null if incomplete. `keepMarker` for element IDs. */
-const readVint = (buf: Uint8Array, pos: number, keepMarker: boolean): { value: number; length: number } | null => {
-  if (pos >= buf.length) return null;
-  const first = buf[pos] as number;
-  let length = 1;
-  while (length <= 8 && !(first & (0x80 >> (length - 1)))) length++;
-  if (length > 8) throw new Error('invalid EBML variable-length integer in the decoder stream');
-  if (pos + length > buf.length) return null;
-  let value = keepMarker ? first : first & (0xff >> length);
-  let allOnes = value === 0xff >> length;
-  for (let i = 1; i < length; i++) {
-    const b = buf[pos + i] as number;
-    value = value * 256 + b;
-    allOnes &&= b === 0xff;
-  }
-  return { value: !keepMarker && allOnes ? UNKNOWN : value, length };
-};
-
-const readUint = (buf: Uint8Array, pos: number, size: number): number => {
-  let v = 0;
-  for (let i = 0; i < size; i++) v = v * 256 + (buf[pos + i] as number);
-  return v;
-};
-
-/** The children of an EBML element's payload: [id, payload, the child's own bytes]. */
-const children = (buf: Uint8Array): [number, Uint8Array, Uint8Array][] => {
-  const out: [number, Uint8Array, Uint8Array][] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const id = readVint(buf, pos, true);
-    const size = id && readVint(buf, pos + id.length, false);
-    if (!id || !size || size.value === UNKNOWN) throw new Error('malformed Tracks element in the decoder stream');
-    const start = pos + id.length + size.length;
-    out.push([id.value, buf.subarray(start, start + size.value), buf.subarray(pos, start + size.value)]);
-    pos = start + size.value;
-  }
-  return out;
-};
-
-/** Reads the Tracks element: which track is the video (and its size), and the others as passthrough entries. */
-export const parseTracks = (payload: Uint8Array): DecoderTracks => {
-  let video: DecoderTracks['video'] = null;
-  const side: SideTrack[] = [];
-  for (const [id, entry] of children(payload)) {
-    if (id !== ID.trackEntry) continue;
-    let track = 0;
-    let type = 0;
-    let codecId = '';
-    let width = 0;
-    let height = 0;
-    let durationNs = 0;
-    const rest: Uint8Array[] = [];
-    for (const [cid, value, whole] of children(entry)) {
-      if (cid === ID.trackNumber) track = readUint(value, 0, value.length);
-      else if (cid === ID.trackUid) continue;
-      else {
-        if (cid === ID.trackType) type = readUint(value, 0, value.length);
-        if (cid === ID.defaultDuration) durationNs = readUint(value, 0, value.length);
-        if (cid === ID.codecId) codecId = Buffer.from(value).toString('ascii').replace(/\0+$/, '');
-        if (cid === ID.video) {
-          for (const [vid, v] of children(value)) {
-            if (vid === ID.pixelWidth) width = readUint(v, 0, v.length);
-            if (vid === ID.pixelHeight) height = readUint(v, 0, v.length);
-          }
-        }
-        rest.push(whole);
-      }
-    }
-    if (type === 1 && !video) video = { track, width, height, frameRate: durationNs > 0 ? 1e9 / durationNs : null };
-    else side.push({ track, type: TRACK_TYPES[type] ?? 'data', codecId, entry: Buffer.concat(rest) });
-  }
-  return { video, side };
-};
+  | { kind: 'collect'; what: 'tracks' | 'group'; bytes: Uint8Array; filled: number };
 
 /** A video frame whose byte length is not that of the stream's frames: the picture size changed mid-stream. */
 export class FrameSizeChangedError extends Error {
@@ -216,8 +107,10 @@ export class MatroskaFrameSplitter {
         pos += n;
         if (s.filled === target.length) {
           this.state = { kind: 'header' };
-          if (s.kind === 'collect') this.readTracks(s.bytes);
-          else if (s.side) this.events.onPacket?.({ ...s.side, ptsMs: s.ptsMs, data: s.frame });
+          if (s.kind === 'collect') {
+            if (s.what === 'tracks') this.readTracks(s.bytes);
+            else this.readGroup(s.bytes);
+          } else if (s.side) this.events.onPacket?.({ ...s.side, ptsMs: s.ptsMs, data: s.frame });
           else {
             this.emitted++;
             this.onFrame(s.frame, s.ptsMs);
@@ -237,6 +130,42 @@ export class MatroskaFrameSplitter {
     this.videoTrack = tracks.video?.track ?? null;
     const bytes = this.events.onTracks?.(tracks);
     if (typeof bytes === 'number' && !this.frameBytes) this.frameBytes = bytes;
+  }
+
+  /**
+   * A BlockGroup, read whole: its Block and the BlockDuration that may come after it (ffmpeg writes subtitle
+   * cues this way, each with the time it shows).
+   */
+  private readGroup(payload: Uint8Array): void {
+    let block: Uint8Array | null = null;
+    let durationTicks: number | null = null;
+    for (const [id, value] of children(payload)) {
+      if (id === ID.block) block = value;
+      else if (id === ID.blockDuration) durationTicks = readUint(value, 0, value.length);
+    }
+    if (!block) return;
+    const track = readVint(block, 0, false);
+    if (!track || block.length < track.length + 3) throw new Error('malformed Block in the decoder stream');
+    const flags = block[track.length + 2] as number;
+    if (flags & 0x06) throw new Error('laced blocks are not expected from the decoder');
+    const ptsMs = this.blockPtsMs(block, track.length);
+    const data = block.slice(track.length + 3);
+    if (this.videoTrack !== null && track.value !== this.videoTrack) {
+      const duration = durationTicks === null ? {} : { durationMs: (durationTicks * this.timecodeScaleNs) / 1e6 };
+      // A BlockGroup says nothing of keyframes; a subtitle cue stands alone.
+      this.events.onPacket?.({ track: track.value, ptsMs, ...duration, keyframe: true, data });
+      return;
+    }
+    if (data.length !== this.frameBytes) throw new FrameSizeChangedError(this.emitted, ptsMs, data.length, this.frameBytes);
+    this.emitted++;
+    this.onFrame(data, ptsMs);
+  }
+
+  /** A block's timestamp in milliseconds: its cluster's, plus the signed 16-bit offset after the track number. */
+  private blockPtsMs(buf: Uint8Array, at: number): number {
+    const rel = ((buf[at] as number) << 8) | (buf[at + 1] as number);
+    const relSigned = rel & 0x8000 ? rel - 0x10000 : rel;
+    return ((this.clusterTimecode + relSigned) * this.timecodeScaleNs) / 1e6;
   }
 
   /** Checks that the stream ended on an element boundary. */
@@ -260,13 +189,11 @@ export class MatroskaFrameSplitter {
     if (s.kind === 'blockHeader') {
       const track = readVint(buf, pos, false);
       if (!track || buf.length - pos < track.length + 3) return 0;
-      const rel = ((buf[pos + track.length] as number) << 8) | (buf[pos + track.length + 1] as number);
       const flags = buf[pos + track.length + 2] as number;
       if (flags & 0x06) throw new Error('laced blocks are not expected from the decoder');
       const headerLength = track.length + 3;
       const dataLength = s.size - headerLength;
-      const relSigned = rel & 0x8000 ? rel - 0x10000 : rel;
-      const ptsMs = ((this.clusterTimecode + relSigned) * this.timecodeScaleNs) / 1e6;
+      const ptsMs = this.blockPtsMs(buf, pos + track.length);
       if (this.videoTrack !== null && track.value !== this.videoTrack) {
         const side = { track: track.value, keyframe: (flags & 0x80) !== 0 };
         this.state = { kind: 'blockData', frame: new Uint8Array(dataLength), filled: 0, ptsMs, side };
@@ -285,8 +212,9 @@ export class MatroskaFrameSplitter {
       this.state = { kind: 'header' }; // children follow; an unknown size is fine here
     } else if (size.value === UNKNOWN) {
       throw new Error(`element 0x${id.value.toString(16)} of unknown size in the decoder stream`);
-    } else if (id.value === ID.tracks) {
-      this.state = { kind: 'collect', bytes: new Uint8Array(size.value), filled: 0 };
+    } else if (id.value === ID.tracks || id.value === ID.blockGroup) {
+      const what = id.value === ID.tracks ? 'tracks' : 'group';
+      this.state = { kind: 'collect', what, bytes: new Uint8Array(size.value), filled: 0 };
     } else if (VALUES.has(id.value)) {
       this.state = { kind: 'value', id: id.value, size: size.value };
     } else if (id.value === ID.simpleBlock || id.value === ID.block) {

@@ -60,13 +60,17 @@ export interface FrameSource {
 }
 
 /**
- * A track of the input other than the upscaled video (audio, from a live decoder's one stream), passed
- * through to the encoder as it is: `entry` is its Matroska TrackEntry without the number and UID.
+ * A track of the input other than the upscaled video (a live decoder's audio and subtitles, from its one
+ * stream), passed through to the encoder as it is: `entry` is its Matroska TrackEntry without the number and UID.
  */
 export interface SideTrack {
   readonly track: number;
   readonly type: 'video' | 'audio' | 'subtitle' | 'data';
   readonly codecId: string;
+  /** ffmpeg's name for the codec (`pcm_s16le`, `subrip`, `ass`, `dvb_subtitle`, …), or the codec ID when it has none. */
+  readonly codec: string;
+  /** The track's language as Matroska gives it (`eng`), when it says one. */
+  readonly language?: string;
   readonly entry: Uint8Array;
 }
 
@@ -74,6 +78,8 @@ export interface SideTrack {
 export interface SidePacket {
   readonly track: number;
   readonly ptsMs: number;
+  /** How long it shows, for a subtitle cue (Matroska's BlockDuration); absent for audio. */
+  readonly durationMs?: number;
   readonly keyframe: boolean;
   readonly data: Uint8Array;
 }

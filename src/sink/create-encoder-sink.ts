@@ -2,7 +2,7 @@
  * A FrameSink over the encoder. A file output is written to a temporary file beside the target and renamed
  * only after ffmpeg exits cleanly, so a failed or stopped run leaves nothing behind; network outputs and HLS
  * playlists (whose segments are files of their own) are written as they go. Side packets (a live input's
- * audio) are interleaved with the frames by timestamp on the encoder's stdin.
+ * audio and subtitle cues) are interleaved with the frames by timestamp on the encoder's stdin.
  */
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -25,7 +25,7 @@ export interface EncoderSinkOptions {
   readonly overwrite: boolean;
   readonly settings: EncoderSettings;
   readonly keepStreams: boolean;
-  /** A live input's audio tracks, whose packets come through writePacket. */
+  /** A live input's audio and subtitle tracks, whose packets come through writePacket. */
   readonly sideTracks?: readonly SideTrack[];
   readonly live?: EncoderArgsOptions['live'];
   readonly onWarning?: (message: string) => void;
@@ -53,7 +53,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
     settings: o.settings,
     keepStreams: o.keepStreams,
     ffmpegMajor: o.ffmpegMajor,
-    sideAudio: (o.sideTracks ?? []).length,
+    sideTracks: o.sideTracks ?? [],
     live: o.live ?? null,
   });
   const sideTracks = o.sideTracks ?? [];
@@ -121,7 +121,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
       const p = packets.shift() as SidePacket;
       const track = trackNumber.get(p.track);
       if (track === undefined) continue;
-      await send(matroskaBlockHeader(track, p.data.byteLength, p.ptsMs, p.keyframe));
+      await send(matroskaBlockHeader(track, p.data.byteLength, p.ptsMs, p.keyframe, p.durationMs));
       await send(p.data);
     }
   };

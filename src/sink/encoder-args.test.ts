@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { VideoInfo } from '../pipeline/ports.js';
+import type { SideTrack, VideoInfo } from '../pipeline/ports.js';
 import { encoderArgs, muxerForPath, streamDisposition } from './encoder-args.js';
 
 const info: VideoInfo = {
@@ -62,7 +62,7 @@ describe('encoderArgs', () => {
     assert.equal(args[args.indexOf('-c:a:1') + 1], 'aac');
     assert.equal(args[args.indexOf('-c:s:0') + 1], 'mov_text');
     assert.equal(warnings.length, 4);
-    assert.ok(warnings.some((w) => /hdmv_pgs_subtitle.*dropped/.test(w)));
+    assert.ok(warnings.some((w) => /hdmv_pgs_subtitle.*left out: MP4 cannot hold hdmv_pgs_subtitle subtitles; write \.mkv/.test(w)));
     assert.ok(warnings.some((w) => /attachment.*dropped/.test(w)));
     assert.ok(args.includes('+faststart'));
   });
@@ -124,11 +124,11 @@ describe('encoderArgs', () => {
       settings: { codec: 'libx264', crf: 18, preset: 'medium' },
       keepStreams: false,
       ffmpegMajor: 5,
-      sideAudio: 1,
+      sideTracks: [{ track: 2, type: 'audio', codecId: 'A_PCM/INT/LIT', codec: 'pcm_s16le', entry: new Uint8Array(0) }],
       live: { frameRate: 30, presetGiven: false },
     }).args;
     assert.deepEqual(pairs(live, '-i'), ['pipe:0'], 'the input is never read a second time');
-    assert.deepEqual(pairs(live, '-map'), ['0:v:0', '0:a:0']);
+    assert.deepEqual(pairs(live, '-map'), ['0:v:0', '0:1']);
     assert.deepEqual(pairs(live, '-c:a:0'), ['aac']);
     assert.deepEqual(pairs(live, '-preset'), ['veryfast']);
     assert.deepEqual(pairs(live, '-tune'), ['zerolatency']);
@@ -136,5 +136,57 @@ describe('encoderArgs', () => {
     assert.deepEqual(pairs(live, '-hls_list_size'), ['6']);
     assert.match(pairs(live, '-hls_flags')[0] ?? '', /delete_segments/);
     assert.equal(live.at(-1), 'out/live.m3u8');
+  });
+
+  it('live: each subtitle track by the same rules as a file run, or left out with a warning that says what to do', () => {
+    const side = (track: number, type: SideTrack['type'], codec: string, language?: string): SideTrack => ({
+      track,
+      type,
+      codecId: '',
+      codec,
+      ...(language ? { language } : {}),
+      entry: new Uint8Array(0),
+    });
+    const tracks = [side(2, 'audio', 'pcm_s16le'), side(3, 'subtitle', 'subrip', 'eng'), side(4, 'subtitle', 'dvb_subtitle')];
+    const live = (muxer: string) =>
+      encoderArgs({
+        info,
+        format: { width: 640, height: 480, pixFmt: 'yuv420p' },
+        target: 'pipe:1',
+        muxer,
+        settings: { codec: 'libx264', crf: 18, preset: 'medium' },
+        keepStreams: false,
+        ffmpegMajor: 5,
+        sideTracks: tracks,
+        live: { frameRate: 25, presetGiven: false },
+      });
+    const mkv = live('matroska');
+    assert.deepEqual(pairs(mkv.args, '-map'), ['0:v:0', '0:1', '0:2', '0:3'], 'the frames pipe: video, audio, two subtitle tracks');
+    assert.deepEqual([...pairs(mkv.args, '-c:s:0'), ...pairs(mkv.args, '-c:s:1')], ['copy', 'copy']);
+    assert.deepEqual(mkv.warnings, []);
+    assert.deepEqual(pairs(mkv.args, '-max_interleave_delta'), ['100000'], 'a sparse subtitle track does not hold the frames back');
+
+    const mp4 = live('mp4');
+    assert.deepEqual(pairs(mp4.args, '-map'), ['0:v:0', '0:1', '0:2']);
+    assert.deepEqual(pairs(mp4.args, '-c:s:0'), ['mov_text']);
+    assert.deepEqual(mp4.warnings, [
+      'subtitle track 1 (subrip, eng) converted to mov_text, the only subtitle format of mp4',
+      'subtitle track 2 (dvb_subtitle) left out: MP4 cannot hold dvb_subtitle subtitles; write .mkv (or -f matroska) to keep it',
+    ]);
+
+    const ts = live('mpegts');
+    assert.deepEqual(pairs(ts.args, '-map'), ['0:v:0', '0:1'], 'audio only: MPEG-TS holds no text subtitles');
+    assert.deepEqual(pairs(ts.args, '-max_interleave_delta'), []);
+    assert.equal(
+      ts.warnings[0],
+      'subtitle track 1 (subrip, eng) left out: MPEG-TS cannot hold text subtitles; write .mkv (or -f matroska) to keep it',
+    );
+    for (const muxer of ['flv', 'hls']) {
+      assert.deepEqual(pairs(live(muxer).args, '-map'), ['0:v:0', '0:1'], muxer);
+      assert.match(live(muxer).warnings[0] ?? '', /^subtitle track 1 \(subrip, eng\) left out: (FLV|HLS) cannot hold text subtitles/);
+    }
+    const webm = live('webm');
+    assert.deepEqual(pairs(webm.args, '-c:s:0'), ['webvtt']);
+    assert.deepEqual(pairs(webm.args, '-c:a:0'), ['libopus']);
   });
 });

@@ -3,8 +3,11 @@
  * of the input, and the warnings for what the output container cannot hold. Pure.
  */
 import { urlScheme } from '../ffmpeg/protocols.js';
+import { streamDisposition } from '../ffmpeg/stream-rules.js';
 import type { FrameFormat } from '../pipeline/frame.js';
-import type { StreamInfo, VideoInfo } from '../pipeline/ports.js';
+import type { SideTrack, VideoInfo } from '../pipeline/ports.js';
+
+export { streamDisposition };
 
 export interface EncoderSettings {
   readonly codec: string;
@@ -24,8 +27,11 @@ export interface EncoderArgsOptions {
   /** Copy audio, subtitles, chapters and metadata from the input (off when the input cannot be reopened). */
   readonly keepStreams: boolean;
   readonly ffmpegMajor: number;
-  /** Side tracks that come with the frames on stdin (a live input's audio, as PCM): each is encoded. */
-  readonly sideAudio?: number;
+  /**
+   * Tracks that come with the frames on stdin, as its streams 1, 2, … (a live input's): audio (PCM) is encoded;
+   * subtitles are copied, converted or left out as the container needs, like a file run's kept streams.
+   */
+  readonly sideTracks?: readonly SideTrack[];
   /** Live output: x264 tuned for latency, a keyframe every two seconds, HLS as a rolling window. */
   readonly live?: { readonly frameRate: number | null; readonly presetGiven: boolean } | null;
 }
@@ -34,24 +40,6 @@ export interface EncoderPlan {
   readonly args: string[];
   readonly warnings: string[];
 }
-
-const MP4_AUDIO = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac', 'opus', 'flac', 'mp2']);
-const MOV_AUDIO = new Set([...MP4_AUDIO, 'pcm_s16le', 'pcm_s16be', 'pcm_s24le', 'pcm_s24be', 'pcm_f32le']);
-const WEBM_AUDIO = new Set(['opus', 'vorbis']);
-const TEXT_SUBS = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
-/** Subtitle codecs ffmpeg's Matroska muxer has a codec ID for. */
-const MATROSKA_SUBS = new Set([
-  'subrip',
-  'srt',
-  'ass',
-  'ssa',
-  'webvtt',
-  'text',
-  'dvd_subtitle',
-  'hdmv_pgs_subtitle',
-  'dvb_subtitle',
-  'arib_caption',
-]);
 
 const EXTENSION_MUXERS: Record<string, string> = {
   mp4: 'mp4',
@@ -80,45 +68,6 @@ export const muxerForPath = (path: string): string | null => {
   if (scheme && scheme !== 'file') return SCHEME_MUXERS[scheme] ?? null;
   const ext = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
   return ext ? (EXTENSION_MUXERS[ext] ?? null) : null;
-};
-
-type Disposition = { action: 'copy' } | { action: 'encode'; codec: string; note: string } | { action: 'drop'; note: string };
-
-/** What to do with one non-video stream in `muxer`. */
-export const streamDisposition = (s: StreamInfo, muxer: string): Disposition => {
-  const what = `${s.type} stream #${s.index} (${s.codec}${s.language ? `, ${s.language}` : ''})`;
-  const mp4ish = muxer === 'mp4' || muxer === 'mov';
-  if (s.type === 'audio') {
-    if (mp4ish && !(muxer === 'mov' ? MOV_AUDIO : MP4_AUDIO).has(s.codec)) {
-      return { action: 'encode', codec: 'aac', note: `${what} re-encoded to AAC: ${muxer} cannot hold ${s.codec}` };
-    }
-    if (muxer === 'webm' && !WEBM_AUDIO.has(s.codec)) {
-      return { action: 'encode', codec: 'libopus', note: `${what} re-encoded to Opus: WebM holds only Opus/Vorbis` };
-    }
-    return { action: 'copy' };
-  }
-  if (s.type === 'subtitle') {
-    const text = TEXT_SUBS.has(s.codec);
-    if (muxer === 'matroska') {
-      if (MATROSKA_SUBS.has(s.codec)) return { action: 'copy' };
-      if (s.codec === 'mov_text') return { action: 'encode', codec: 'srt', note: `${what} converted to SubRip for Matroska` };
-    }
-    if (mp4ish) {
-      if (s.codec === 'mov_text') return { action: 'copy' };
-      if (text) return { action: 'encode', codec: 'mov_text', note: `${what} converted to mov_text, the only subtitle format of ${muxer}` };
-    }
-    if (muxer === 'webm' && text) {
-      return s.codec === 'webvtt'
-        ? { action: 'copy' }
-        : { action: 'encode', codec: 'webvtt', note: `${what} converted to WebVTT for WebM` };
-    }
-    return { action: 'drop', note: `${what} dropped: ${muxer} cannot hold it (use .mkv to keep it)` };
-  }
-  if (s.type === 'attachment') {
-    return muxer === 'matroska' ? { action: 'copy' } : { action: 'drop', note: `${what} dropped: only Matroska holds attachments` };
-  }
-  if (s.type === 'video') return { action: 'drop', note: `${what} dropped: srvid upscales one video stream` };
-  return { action: 'drop', note: `${what} dropped: data streams are not carried over` };
 };
 
 const COLOR_FLAGS: [keyof VideoInfo['color'], string][] = [
@@ -157,6 +106,37 @@ export const keptStreamArgs = (info: VideoInfo, muxer: string): { maps: string[]
   return { maps, codecs, warnings };
 };
 
+/** How long a live muxer waits for a packet of a sparse (subtitle) stream before writing the others: 0.1 s. */
+export const LIVE_INTERLEAVE_US = 100_000;
+
+/**
+ * A live input's side tracks, read as streams 1, 2, … of ffmpeg's input 0 (the frames pipe): audio encoded for
+ * the container, each subtitle track by the same rules as a file run's kept streams.
+ */
+const sideTrackArgs = (tracks: readonly SideTrack[], muxer: string) => {
+  const maps: string[] = [];
+  const codecs: string[] = [];
+  const warnings: string[] = [];
+  let audio = 0;
+  let subtitles = 0;
+  let seen = 0;
+  tracks.forEach((t, i) => {
+    if (t.type === 'audio') {
+      maps.push('-map', `0:${i + 1}`);
+      codecs.push(`-c:a:${audio++}`, muxer === 'webm' ? 'libopus' : 'aac');
+    } else if (t.type === 'subtitle') {
+      seen++;
+      const what = `subtitle track ${seen} (${t.codec}${t.language ? `, ${t.language}` : ''})`;
+      const d = streamDisposition({ index: seen, type: 'subtitle', codec: t.codec }, muxer, what);
+      if (d.action === 'drop') return void warnings.push(d.note);
+      maps.push('-map', `0:${i + 1}`);
+      codecs.push(`-c:s:${subtitles++}`, d.action === 'copy' ? 'copy' : d.codec);
+      if (d.action === 'encode') warnings.push(d.note);
+    }
+  });
+  return { maps, codecs, warnings, subtitles };
+};
+
 export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
   const warnings: string[] = [];
   const { info, format, settings } = o;
@@ -170,10 +150,10 @@ export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
     codecs.push(...kept.codecs);
     warnings.push(...kept.warnings);
   }
-  for (let i = 0; i < (o.sideAudio ?? 0); i++) {
-    maps.push('-map', `0:a:${i}`);
-    codecs.push(`-c:a:${i}`, o.muxer === 'webm' ? 'libopus' : 'aac');
-  }
+  const side = sideTrackArgs(o.sideTracks ?? [], o.muxer);
+  maps.push(...side.maps);
+  codecs.push(...side.codecs);
+  warnings.push(...side.warnings);
   // Millisecond time base, as on the pipe: the default (1/frame-rate) would round VFR timestamps. But ffmpeg 4
   // gives packets no duration in any time base but its default one, and its MP4/MOV muxer then ends the edit
   // list at the last frame's start, so players drop that frame: there, the default (VFR rounded to the rate).
@@ -204,6 +184,12 @@ export const encoderArgs = (o: EncoderArgsOptions): EncoderPlan => {
     o.muxer === 'hls'
       ? ['-hls_time', '2', '-hls_list_size', o.live ? '6' : '0', ...(o.live ? ['-hls_flags', 'delete_segments+independent_segments'] : [])]
       : [];
+  // A live subtitle track is sparse: without a short interleave wait, the muxer holds everything else back for
+  // up to 10 s (its default) whenever no cue is due.
+  const interleave = o.live && side.subtitles > 0 ? ['-max_interleave_delta', String(LIVE_INTERLEAVE_US)] : [];
   const flush = o.live ? ['-flush_packets', '1'] : [];
-  return { args: [...args, ...maps, ...codecs, ...video, ...sync, ...container, ...hls, ...flush, '-f', o.muxer, o.target], warnings };
+  return {
+    args: [...args, ...maps, ...codecs, ...video, ...sync, ...container, ...hls, ...interleave, ...flush, '-f', o.muxer, o.target],
+    warnings,
+  };
 };

@@ -1,7 +1,7 @@
 /**
  * The smallest Matroska stream that carries raw frames with their timestamps to the encoder's stdin:
  * one V_UNCOMPRESSED track (pixel format by FourCC), then any side tracks passed through from the decoder
- * (audio of a live input), one cluster per block (so any timestamp fits the block's 16-bit offset),
+ * (a live input's audio and subtitles), one cluster per block (so any timestamp fits the block's 16-bit offset),
  * millisecond timestamps. Pure: returns bytes to write before each frame or packet.
  */
 import type { FrameFormat } from '../pipeline/frame.js';
@@ -130,13 +130,31 @@ export const sideTrackNumber = (index: number): number => index + 2;
 /** Cluster + SimpleBlock header for a frame of `frameBytes` bytes at `ptsMs`; write the frame right after. */
 export const matroskaFrameHeader = (frameBytes: number, ptsMs: number): Uint8Array => matroskaBlockHeader(1, frameBytes, ptsMs, true);
 
-/** Cluster + SimpleBlock header for `bytes` bytes of track `track` (1–126) at `ptsMs`; write the bytes right after. */
-export const matroskaBlockHeader = (track: number, bytes: number, ptsMs: number, keyframe: boolean): Uint8Array => {
-  const frameBytes = bytes;
+/**
+ * Cluster + block header for `bytes` bytes of track `track` (1–126) at `ptsMs`; write the bytes right after. With
+ * `durationMs` (a subtitle cue), a BlockGroup whose BlockDuration comes before its Block, so that the data can
+ * still follow the header; otherwise a SimpleBlock.
+ */
+export const matroskaBlockHeader = (track: number, bytes: number, ptsMs: number, keyframe: boolean, durationMs?: number): Uint8Array => {
   const timecode = uintEl(0xe7, Math.max(0, Math.round(ptsMs)));
-  const blockHeader = [0x80 | track, 0x00, 0x00, keyframe ? 0x80 : 0x00]; // track, offset 0, flags
-  const blockSize = blockHeader.length + frameBytes;
-  const simpleBlockHead = [0xa3, ...size8(blockSize)];
-  const clusterSize = timecode.length + simpleBlockHead.length + blockSize;
-  return Uint8Array.from([0x1f, 0x43, 0xb6, 0x75, ...size8(clusterSize), ...timecode, ...simpleBlockHead, ...blockHeader]);
+  const grouped = durationMs !== undefined;
+  // track, offset 0, flags (a Block inside a BlockGroup has no keyframe flag)
+  const blockHeader = [0x80 | track, 0x00, 0x00, keyframe && !grouped ? 0x80 : 0x00];
+  const blockSize = blockHeader.length + bytes;
+  const blockHead = [grouped ? 0xa1 : 0xa3, ...size8(blockSize)];
+  const duration = grouped ? uintEl(0x9b, Math.max(0, Math.round(durationMs))) : [];
+  const groupHead = grouped ? [0xa0, ...size8(duration.length + blockHead.length + blockSize)] : [];
+  const clusterSize = timecode.length + groupHead.length + duration.length + blockHead.length + blockSize;
+  return Uint8Array.from([
+    0x1f,
+    0x43,
+    0xb6,
+    0x75,
+    ...size8(clusterSize),
+    ...timecode,
+    ...groupHead,
+    ...duration,
+    ...blockHead,
+    ...blockHeader,
+  ]);
 };

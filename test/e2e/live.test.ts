@@ -113,65 +113,6 @@ describe('live streams', () => {
   });
 
   it(
-    'Matroska with a SubRip track on stdin: live keeps the video and audio and leaves the subtitles out; --no-live keeps them',
-    { timeout: 180_000 },
-    async () => {
-      const srt = tmp.file('subs.srt');
-      writeFileSync(srt, '1\n00:00:00,500 --> 00:00:01,500\nhello\n\n2\n00:00:02,000 --> 00:00:03,000\nworld\n');
-      const input = tmp.file('subs-in.mkv');
-      await ffmpeg([
-        ...SOURCE(3).slice(0, -2),
-        '-i',
-        srt,
-        '-t', // after the SubRip input: an output option, not one for that input
-        '3',
-        '-map',
-        '0',
-        '-map',
-        '1',
-        '-map',
-        '2',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-c:a',
-        'aac',
-        '-c:s',
-        'srt',
-        input,
-      ]);
-      /** `cat input | srvid - OUTPUT ...extra`, with a fixed model file (no live model choice). */
-      const throughStdin = async (output: string, extra: string[]) => {
-        const model = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
-        const srvid = spawn(process.execPath, [CLI, '-', output, '--model-file', model, '-q', ...extra], {
-          stdio: ['pipe', 'pipe', 'pipe'],
-        });
-        const out: Buffer[] = [];
-        let err = '';
-        srvid.stdout!.on('data', (b: Buffer) => out.push(b));
-        srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
-        srvid.stdin!.end(readFileSync(input));
-        const code = await new Promise<number | null>((resolve) => srvid.once('close', resolve));
-        assert.equal(code, 0, err);
-        return Buffer.concat(out);
-      };
-      const types = async (file: string) => (await probe(file)).streams.map((s) => `${s.codec_type}:${s.codec_name}`);
-      // Live, to stdout (MPEG-TS) and to a Matroska file: video and audio; the subtitle track is not carried.
-      const piped = tmp.file('subs-live.ts');
-      writeFileSync(piped, await throughStdin('-', []));
-      assert.deepEqual(await types(piped), ['video:h264', 'audio:aac']);
-      const mkv = tmp.file('subs-live.mkv');
-      await throughStdin(mkv, []);
-      assert.deepEqual(await types(mkv), ['video:h264', 'audio:aac']);
-      // --no-live spools stdin to a file and keeps every stream, the subtitles included.
-      const kept = tmp.file('subs-nolive.mkv');
-      await throughStdin(kept, ['--no-live']);
-      assert.deepEqual(await types(kept), ['video:h264', 'audio:aac', 'subtitle:subrip']);
-    },
-  );
-
-  it(
     'UDP MPEG-TS in → UDP out, in real time: upscaled, with audio, frames arriving throughout; ends by itself',
     { timeout: 120_000 },
     async () => {
