@@ -14,9 +14,10 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { WebSocket } from 'ws';
+import { MODEL_FAMILIES } from '../src/models/registry.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-const MODELS = ['espcn', 'espcn-int8', 'espcn-light'] as const;
+const MODELS = MODEL_FAMILIES; // every shipped model, sesr (the default) first
 
 /** `n` distinct UDP ports that were free a moment ago (all held open together, so none is handed out twice). */
 const freeUdpPorts = async (n: number): Promise<number[]> => {
