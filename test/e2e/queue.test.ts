@@ -19,6 +19,7 @@ import { doneSegments, frameDigests, makeRichClip, streamSummary, waitFor } from
 
 const LOSSLESS = ['--model', 'espcn', '--codec', 'libx264', '--crf', '0', '--preset', 'ultrafast'];
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -55,17 +56,21 @@ const collectMonitor = (url: string): Promise<MonitorMessage[]> =>
   });
 
 /** A CA, and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
-const makeCertificates = (dir: { file: (name: string) => string }): { ca: string; cert: string; key: string } => {
-  const [ca, caKey, cert, key, csr, ext] = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'ext.cnf'].map((n) =>
-    dir.file(n),
-  ) as [string, string, string, string, string, string];
-  const openssl = (args: string[], input?: string): void => {
-    const r = spawnSync('openssl', args, { input });
+const makeCertificates = (tmp: TempDir): { ca: string; cert: string; key: string } => {
+  const [ca, caKey, cert, key, csr] = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr'].map((n) => tmp.file(n)) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const openssl = (args: string[]): void => {
+    const r = spawnSync('openssl', args);
     assert.equal(r.status, 0, `openssl ${args.join(' ')}: ${r.stderr}`);
   };
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '1', '-subj', '/CN=srvid test CA']);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1']);
-  spawnSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1\n' > '${ext}'`]);
+  const ext = tmp.write('ext.cnf', 'subjectAltName=IP:127.0.0.1\n');
   openssl(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext]);
   return { ca, cert, key };
 };
@@ -235,41 +240,48 @@ describe(
       }
     });
 
-    it('works through Redis with TLS (rediss://) and a private CA; without the CA, says how to give it', async () => {
-      const certs = makeCertificates(tmp);
-      const port = await freePort();
-      // TLS only: with --port 0 the server has no plain port, so the job can only have gone through TLS.
-      const tls = await startRedis(0, [
-        '--tls-port',
-        String(port),
-        '--tls-cert-file',
-        certs.cert,
-        '--tls-key-file',
-        certs.key,
-        '--tls-ca-cert-file',
-        certs.ca,
-        '--tls-auth-clients',
-        'no',
-      ]);
-      try {
-        const secure = `rediss://127.0.0.1:${port}`;
-        const output = tmp.file('tls.mkv');
-        const untrusted = await runCli([input, output, '--queue', secure, ...LOSSLESS]);
-        assert.equal(untrusted.code, 1);
-        assert.match(untrusted.stderr, /srvid: cannot reach the queue at rediss:\/\/127\.0\.0\.1:\d+: .*certificate.*NODE_EXTRA_CA_CERTS/);
-        const trusted = { NODE_EXTRA_CA_CERTS: certs.ca };
-        const w = startCli(['worker', '--queue', secure, '--workers', '1', '--threads', '1'], { detached: true, env: trusted });
-        workers.push(w);
-        await w.waitForStderr(/waiting for segments/, 60_000);
-        const r = await runCli([input, output, '--queue', secure, '--segment-seconds', '2', ...LOSSLESS], { env: trusted });
-        assert.equal(r.code, 0, r.stderr);
-        assert.match(w.stderr(), /segment 1: done/);
-        assert.deepEqual(await frameDigests(output, '0:v'), await frameDigests(plain, '0:v'));
-        await stopWorkers();
-      } finally {
-        tls.kill('SIGKILL');
-      }
-    });
+    it(
+      'works through Redis with TLS (rediss://) and a private CA; without the CA, says how to give it',
+      { skip: !hasOpenssl && 'openssl is not installed (it makes the certificates): apt-get install -y openssl' },
+      async () => {
+        const certs = makeCertificates(tmp);
+        const port = await freePort();
+        // TLS only: with --port 0 the server has no plain port, so the job can only have gone through TLS.
+        const tls = await startRedis(0, [
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          certs.cert,
+          '--tls-key-file',
+          certs.key,
+          '--tls-ca-cert-file',
+          certs.ca,
+          '--tls-auth-clients',
+          'no',
+        ]);
+        try {
+          const secure = `rediss://127.0.0.1:${port}`;
+          const output = tmp.file('tls.mkv');
+          const untrusted = await runCli([input, output, '--queue', secure, ...LOSSLESS]);
+          assert.equal(untrusted.code, 1);
+          assert.match(
+            untrusted.stderr,
+            /srvid: cannot reach the queue at rediss:\/\/127\.0\.0\.1:\d+: .*certificate.*NODE_EXTRA_CA_CERTS/,
+          );
+          const trusted = { NODE_EXTRA_CA_CERTS: certs.ca };
+          const w = startCli(['worker', '--queue', secure, '--workers', '1', '--threads', '1'], { detached: true, env: trusted });
+          workers.push(w);
+          await w.waitForStderr(/waiting for segments/, 60_000);
+          const r = await runCli([input, output, '--queue', secure, '--segment-seconds', '2', ...LOSSLESS], { env: trusted });
+          assert.equal(r.code, 0, r.stderr);
+          assert.match(w.stderr(), /segment 1: done/);
+          assert.deepEqual(await frameDigests(output, '0:v'), await frameDigests(plain, '0:v'));
+          await stopWorkers();
+        } finally {
+          tls.kill('SIGKILL');
+        }
+      },
+    );
 
     it('refuses a queue nobody answers on, before cutting anything; a worker too', async () => {
       const output = tmp.file('nobody.mkv');
