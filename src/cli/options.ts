@@ -242,7 +242,8 @@ export const OPTIONS: OptionTable = {
   monitor: {
     flag: '--monitor',
     arg: '[HOST:]PORT',
-    description: 'serve the live dashboard and per-frame quality over a WebSocket (host 127.0.0.1 unless given; port 0: any free one)',
+    description:
+      'serve the live dashboard and per-frame quality over a WebSocket (host 127.0.0.1 unless given; port 0: any free one); with --resume or --queue: the segments and every worker',
     parse: parseMonitorAddress,
   },
   monitorToken: { flag: '--monitor-token', arg: 'TOKEN', description: 'dashboard and WebSocket clients must give ?token=TOKEN' },
