@@ -68,7 +68,7 @@ const startObserver = (o: UpscaleSegmentedOptions): Promise<RunObserver> | null 
       })
     : null;
 
-/** Publishes the board's message after a change: at once when a segment is finished, else at most four times a second. */
+/** Publishes the board's message after a change, at most four times a second; `force`: at once (the start and the end). */
 const boardPublisher = (board: SegmentBoard, observer: RunObserver): ((force?: boolean) => void) => {
   let last = -Infinity;
   return (force = false) => {
