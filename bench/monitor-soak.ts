@@ -3,15 +3,15 @@
 // messages reach 10, 50 and 90 % of the clip (flat means the history, the queues and the previews do not grow
 // with the run), its peak, the rate, and what the clients got. `npm run bench` runs it with BENCH_SOAK=N (e.g. 10000); alone:
 // `npm run build && BENCH_SOAK=2000 node --import tsx bench/monitor-soak.ts`.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openClients, sampleRss } from '../test/helpers/monitor-clients.js';
+import { makeClip } from './clips.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-const VTEST = new URL('../../shared/data/video/vtest.avi', import.meta.url).pathname;
 
 export interface SoakResult {
   readonly frames: number;
@@ -34,17 +34,6 @@ const rssOf = (pid: number): number => {
   } catch {
     return NaN;
   }
-};
-
-/** A clip of `frames` frames at `size` (real footage when ../shared/data/video/vtest.avi is there). */
-export const makeSoakClip = (path: string, frames: number, size = '640x360'): void => {
-  const [w, h] = size.split('x');
-  const input = existsSync(VTEST) ? ['-stream_loop', '-1', '-i', VTEST] : ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`];
-  const r = spawnSync('ffmpeg', [
-    ...['-v', 'error', '-y', ...input, '-frames:v', String(frames), '-vf', `scale=${w}:${h}:flags=bicubic,format=yuv420p`],
-    ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', path],
-  ]);
-  if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
 };
 
 export const monitorSoak = async (clip: string, frames: number, clients = 50, size = '640x360'): Promise<SoakResult> => {
@@ -107,7 +96,8 @@ export const soakIn = async (
   size = process.env.BENCH_SOAK_SIZE || '640x360',
 ): Promise<SoakResult> => {
   const clip = join(dir, `soak-${frames}.mp4`);
-  makeSoakClip(clip, frames, size);
+  const [w, h] = size.split('x').map(Number) as [number, number];
+  makeClip(clip, w, h, frames);
   return monitorSoak(clip, frames, clients, size);
 };
 

@@ -6,7 +6,7 @@
 // N frames with --monitor and 50 WebSocket clients (bench/monitor-soak.ts); BENCH_LIVE=1 the live figures (bench/live.ts);
 // BENCH_SEGMENTS=1 segmenting, resume and 1 vs 2 queue workers, with the paper estimate for a film (bench/segments.ts).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -18,38 +18,16 @@ import { qualityCosts } from './quality-costs.js';
 import { endToEnd, type Stages } from './end-to-end.js';
 import { liveLatency, liveMaxRate, liveMemory } from './live.js';
 import { formatSoak, soakIn } from './monitor-soak.js';
+import { makeClip } from './clips.js';
 import { segmentBench } from './segments.js';
 import type { ThreadCpu } from './thread-cpu.js';
 
-const VTEST = new URL('../../shared/data/video/vtest.avi', import.meta.url).pathname;
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 150);
 const LONG = Number(process.env.BENCH_LONG ?? 0);
 const SOAK = Number(process.env.BENCH_SOAK ?? 0);
 const LIVE = process.env.BENCH_LIVE === '1';
 const SEGMENTS = process.env.BENCH_SEGMENTS === '1';
 const CORES = availableParallelism();
-
-const makeClip = (path: string, w: number, h: number, frames: number): void => {
-  const input = existsSync(VTEST) ? ['-stream_loop', '-1', '-i', VTEST] : ['-f', 'lavfi', '-i', `testsrc2=size=${w}x${h}:rate=25`];
-  const r = spawnSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    ...input,
-    '-frames:v',
-    String(frames),
-    '-vf',
-    `scale=${w}:${h}:flags=bicubic,format=yuv420p`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '18',
-    path,
-  ]);
-  if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
-};
 
 const flopsPerFrame = (entry: ModelEntry, w: number, h: number): number =>
   2 * Number((entry.meta.architecture as { macsPerLrPixel?: number })?.macsPerLrPixel ?? 0) * w * h;

@@ -4,14 +4,16 @@
 // on a real redis-server; plus the cut and the join alone. From those figures, on paper: a two-hour film
 // at 1080p output on 1, 4 and 16 machines of this size. BENCH_SEGMENT_FRAMES=N sets the clip (default 450).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { concatList, cutArgs, parseSegmentList } from '../src/ffmpeg/segment-args.js';
+import { probeVideo } from '../src/ffmpeg/probe-input.js';
+import { joinArgs } from '../src/sink/join-args.js';
+import { makeClip } from './clips.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-const VTEST = new URL('../../shared/data/video/vtest.avi', import.meta.url).pathname;
 const FRAMES = Number(process.env.BENCH_SEGMENT_FRAMES ?? 450);
 const SEGMENT_SECONDS = 4;
 const COMMON = ['--model', 'espcn', '--scale', '2', '--preset', 'veryfast', '-y', '-q'];
@@ -103,23 +105,7 @@ const fmt = (sec: number): string =>
 export const segmentBench = async (dir: string): Promise<string[]> => {
   const out: string[] = [];
   const input = join(dir, 'seg-in-640x360.mp4');
-  const source = existsSync(VTEST) ? ['-stream_loop', '-1', '-i', VTEST] : ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'];
-  ffmpeg([
-    ...source,
-    '-frames:v',
-    String(FRAMES),
-    '-vf',
-    'scale=640:360:flags=bicubic,format=yuv420p',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '18',
-    '-g',
-    '50',
-    input,
-  ]);
+  makeClip(input, 640, 360, FRAMES, ['-g', '50']); // a keyframe every 2 s
   const o = (name: string): string => join(dir, name);
 
   const plain = await srvid([input, o('plain.mp4'), ...COMMON], 'plain');
@@ -154,26 +140,14 @@ export const segmentBench = async (dir: string): Promise<string[]> => {
   );
   const ups = parseSegmentList(readFileSync(join(upDir, 'list.csv'), 'utf8'));
   writeFileSync(o('join.ffconcat'), concatList(ups.map((u) => ({ path: join(upDir, u.file), startSec: u.startSec }))));
-  const joinSec = ffmpeg([
-    '-copyts',
-    '-f',
-    'concat',
-    '-safe',
-    '0',
-    '-i',
-    o('join.ffconcat'),
-    '-i',
-    input,
-    '-map',
-    '0:v:0',
-    '-map',
-    '1:a?',
-    '-c',
-    'copy',
-    '-movflags',
-    '+faststart',
-    o('joined.mp4'),
-  ]);
+  // The join as srvid runs it (src/sink/join-args.ts), here on segments cut from the plain run's output.
+  const joined = joinArgs({
+    info: await probeVideo('ffprobe', input),
+    listPath: o('join.ffconcat'),
+    target: o('joined.mp4'),
+    muxer: 'mp4',
+  });
+  const joinSec = ffmpeg(joined.args);
   const outBytes = statSync(o('plain.mp4')).size;
   const upBytes = readdirSync(upDir).reduce((n, f) => n + statSync(join(upDir, f)).size, 0);
 
