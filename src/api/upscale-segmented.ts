@@ -26,7 +26,7 @@ import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
 import { planMuxer, planRun } from './plan-run.js';
 import { prepareSegments, openJournal } from './prepare-segments.js';
 import { loadForSegments, runSegmentsHere, runSegmentsOnQueue, type SegmentStatus } from './run-segments.js';
-import type { UpscaleVideoOptions, UpscaleVideoResult } from './upscale-video.js';
+import { describeRun, type UpscaleVideoOptions, type UpscaleVideoResult } from './upscale-video.js';
 
 export { parseQueueUrl } from '../jobs/queue.js';
 export type { SegmentStatus } from './run-segments.js';
@@ -153,20 +153,10 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
       threadsPerWorker: null,
     };
     const run = {
-      input: o.input,
-      output: o.output,
-      inputSize: { width: info.width, height: info.height },
-      modelInputSize: plan.modelInputSize,
-      outputSize: plan.outputSize,
-      scale: o.scale,
-      model: model.name,
-      backend: runtime.backend,
-      mode: null,
-      reference: null,
-      detailEvery: 0,
-      crop: 0,
-      frameRate: info.frameRate,
+      // A segmented run measures nothing and is never live; its frames are counted by the cut.
+      ...describeRun(o, info, plan, runtime, 0),
       totalFrames: job.totalFrames,
+      live: false,
       segmented: {
         segments: status.segments,
         doneBefore: status.done,

@@ -133,7 +133,14 @@ const startObserver = (o: UpscaleVideoOptions): Promise<RunObserver> | null =>
       })
     : null;
 
-const describeRun = (o: UpscaleVideoOptions, info: VideoInfo, plan: RunPlan, runtime: UpscalerRuntime, crop: number): RunDescription => ({
+/** The run as the monitor's hello and the report describe it. */
+export const describeRun = (
+  o: UpscaleVideoOptions,
+  info: VideoInfo,
+  plan: RunPlan,
+  runtime: UpscalerRuntime,
+  crop: number,
+): RunDescription => ({
   input: o.input,
   output: o.output,
   inputSize: { width: info.width, height: info.height },
