@@ -76,16 +76,38 @@ def equalised_conv2(w: dict, ranges: dict):
         (w["conv2.bias"] / r2).astype(np.float32)
 
 
-def build(w: dict, scale: int, ranges: dict) -> onnx.ModelProto:
-    r = RECEPTIVE_RADIUS
-    inits, nodes = [], []
+class YGraph:
+    """An ONNX graph from the Y plane ("y") to the upscaled Y plane ("y_up"), built a node at a time: the
+    network's residual ends as "res", to which `model` adds the nearest-neighbour skip and the pixel shuffle."""
 
-    def const(name, arr):
-        inits.append(numpy_helper.from_array(np.asarray(arr), name))
+    def __init__(self):
+        self.inits, self.nodes = [], []
+
+    def const(self, name, arr):
+        self.inits.append(numpy_helper.from_array(np.asarray(arr), name))
         return name
 
-    def node(op, inputs, outputs, **attrs):
-        nodes.append(helper.make_node(op, inputs, outputs, **attrs))
+    def node(self, op, inputs, outputs, **attrs):
+        self.nodes.append(helper.make_node(op, inputs, outputs, **attrs))
+
+    def model(self, scale: int, name: str, producer: str) -> onnx.ModelProto:
+        self.node("Add", ["res", "y"], ["sum"])  # the nearest-neighbour skip
+        self.node("DepthToSpace", ["sum"], ["y_up"], blocksize=scale, mode="CRD")
+        graph = helper.make_graph(
+            self.nodes, name,
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1, "height", "width"])],
+            [helper.make_tensor_value_info("y_up", TensorProto.FLOAT, ["batch", 1, "height_up", "width_up"])],
+            self.inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name=producer)
+        model.ir_version = 7
+        onnx.checker.check_model(model)
+        return model
+
+
+def build(w: dict, scale: int, ranges: dict) -> onnx.ModelProto:
+    r = RECEPTIVE_RADIUS
+    g = YGraph()
+    const, node = g.const, g.node
 
     c1, c2 = len(ranges["a1"]), len(ranges["z2"])
     node("Pad", ["y", const("pads", np.array([0, 0, r, r, 0, 0, r, r], np.int64))], ["padded"], mode="edge")
@@ -105,16 +127,7 @@ def build(w: dict, scale: int, ranges: dict) -> onnx.ModelProto:
     node("Tanh", ["z2"], ["a2"])
     node("Conv", ["a2", const("conv3.weight", w["conv3.weight"]), const("conv3.bias", w["conv3.bias"])], ["res"],
          kernel_shape=[3, 3])
-    node("Add", ["res", "y"], ["sum"])  # the nearest-neighbour skip
-    node("DepthToSpace", ["sum"], ["y_up"], blocksize=scale, mode="CRD")
-    graph = helper.make_graph(
-        nodes, "espcn_int8",
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1, "height", "width"])],
-        [helper.make_tensor_value_info("y_up", TensorProto.FLOAT, ["batch", 1, "height_up", "width_up"])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="srvid quantize.py")
-    model.ir_version = 7
-    onnx.checker.check_model(model)
-    return model
+    return g.model(scale, "espcn_int8", "srvid quantize.py")
 
 
 def main():

@@ -30,12 +30,12 @@ import numpy as np
 import onnx
 import torch
 import torch.nn.functional as F
-from onnx import TensorProto, helper, numpy_helper
+from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import PatchSampler, list_images, load_eval_set  # noqa: E402
 from qat import fine_tune  # noqa: E402
-from quantize import s8_per_channel  # noqa: E402
+from quantize import YGraph, s8_per_channel  # noqa: E402
 from train import SHARED, validate, write_csv  # noqa: E402
 
 STEP = 1 / 255.0
@@ -123,14 +123,8 @@ def calibrate(chain, scale: int, patches: np.ndarray, pct: float) -> list[np.nda
 
 def build(m: QuantChain) -> onnx.ModelProto:
     r, scale, n = m.receptive_radius, m.scale, len(m.weights)
-    inits, nodes = [], []
-
-    def const(name, arr):
-        inits.append(numpy_helper.from_array(np.asarray(arr), name))
-        return name
-
-    def node(op, inputs, outputs, **attrs):
-        nodes.append(helper.make_node(op, inputs, outputs, **attrs))
+    g = YGraph()
+    const, node = g.const, g.node
 
     step, zero, mid = const("step", np.float32(STEP)), const("zero", np.uint8(0)), const("mid", np.uint8(128))
     node("Pad", ["y", const("pads", np.array([0, 0, r, r, 0, 0, r, r], np.int64))], ["padded"], mode="edge")
@@ -145,16 +139,7 @@ def build(m: QuantChain) -> onnx.ModelProto:
                                  const(f"b{i}_q", np.round(b / (STEP * ws)).astype(np.int32))],
                  ["res_q" if last else f"a{i + 1}"], kernel_shape=list(w.shape[2:]), pads=[0, 0, 0, 0])
     node("DequantizeLinear", ["res_q", step, mid], ["res"])
-    node("Add", ["res", "y"], ["sum"])  # the nearest-neighbour skip
-    node("DepthToSpace", ["sum"], ["y_up"], blocksize=scale, mode="CRD")
-    graph = helper.make_graph(
-        nodes, "chain_int8",
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1, "height", "width"])],
-        [helper.make_tensor_value_info("y_up", TensorProto.FLOAT, ["batch", 1, "height_up", "width_up"])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="srvid quantize_chain.py")
-    model.ir_version = 7
-    onnx.checker.check_model(model)
-    return model
+    return g.model(scale, "chain_int8", "srvid quantize_chain.py")
 
 
 def main():
