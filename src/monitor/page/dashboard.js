@@ -72,6 +72,9 @@
     $('chart-speed'),
   );
 
+  /** Seconds as h:mm:ss. */
+  const clock = (sec) =>
+    `${Math.floor(sec / 3600)}:${String(Math.floor(sec / 60) % 60).padStart(2, '0')}:${String(Math.floor(sec) % 60).padStart(2, '0')}`;
   /** Drops the oldest points beyond the cap, from every array of a chart alike. */
   const trim = (arrays) => {
     const over = arrays[0].length - cap;
@@ -128,9 +131,7 @@
     $('t-lag-max').textContent = fmt(worst, 0);
     $('t-recent').textContent = `${Math.round(fb)} / ${Math.round(dr)}`;
     $('t-totals').textContent = `${m.fallbackTotal} / ${m.droppedTotal}`;
-    const sec = Math.floor(m.t);
-    $('t-uptime').textContent =
-      `${Math.floor(sec / 3600)}:${String(Math.floor(sec / 60) % 60).padStart(2, '0')}:${String(sec % 60).padStart(2, '0')}`;
+    $('t-uptime').textContent = clock(m.t);
     schedule();
   };
 
@@ -250,8 +251,6 @@
     schedule();
   };
   // A segmented run (--resume, --queue): no frame messages, but its segments and every worker, as last heard.
-  const clock = (sec) =>
-    `${Math.floor(sec / 3600)}:${String(Math.floor(sec / 60) % 60).padStart(2, '0')}:${String(Math.floor(sec) % 60).padStart(2, '0')}`;
   const onWorkers = (m) => {
     state.workers = m;
     $('workers').hidden = false;
