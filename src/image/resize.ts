@@ -116,6 +116,64 @@ export interface ResizeOptions {
  */
 export const leftSitedShift = (scale: number): number => 0.25 - 0.25 / scale;
 
+/**
+ * An upscale by a whole factor `s` repeats itself: away from the edges, output x = m·s + p reads input
+ * samples m + first[p] … m + first[p] + 3 with phase p's four weights. `lo`/`hi` bound the m where that holds
+ * (no folded index), so the horizontal pass can read its input in order with the weights held in locals.
+ */
+interface Phases {
+  readonly s: number;
+  readonly first: Int32Array;
+  readonly weights: Float32Array;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+const phaseCache = new WeakMap<Contributions, Phases | null>();
+
+/** The phases of a four-tap upscale by a whole factor, or null when it is not one (or has no interior). */
+const phasesOf = (c: Contributions, inLength: number): Phases | null => {
+  if (phaseCache.has(c)) return phaseCache.get(c) ?? null;
+  const s = c.outLength / inLength;
+  let result: Phases | null = null;
+  if (c.taps === 4 && Number.isInteger(s) && s > 1) {
+    const first = new Int32Array(s);
+    const weights = new Float32Array(4 * s);
+    let lo = -1;
+    let hi = -1;
+    let ok = true;
+    for (let m = 0; m < inLength && ok; m++) {
+      let inside = true;
+      for (let p = 0; p < s; p++) {
+        const k = (m * s + p) * 4;
+        const i0 = c.indices[k] as number;
+        // An unfolded run: i0, i0 + 1, i0 + 2, i0 + 3 read straight, with i0 - m the same for every interior m.
+        inside &&= c.indices[k + 3] === i0 + 3 && (c.indices[k + 1] as number) === i0 + 1 && (c.indices[k + 2] as number) === i0 + 2;
+      }
+      if (!inside) continue;
+      if (lo < 0) {
+        lo = m;
+        for (let p = 0; p < s; p++) {
+          first[p] = (c.indices[(m * s + p) * 4] as number) - m;
+          weights.set(c.weights.subarray((m * s + p) * 4, (m * s + p) * 4 + 4), p * 4);
+        }
+      } else if (hi !== m) {
+        ok = false; // interior runs must be contiguous
+        break;
+      }
+      for (let p = 0; p < s && ok; p++) {
+        const k = (m * s + p) * 4;
+        ok = (c.indices[k] as number) - m === first[p];
+        for (let t = 0; t < 4 && ok; t++) ok = c.weights[k + t] === weights[p * 4 + t];
+      }
+      hi = m + 1;
+    }
+    if (ok && lo >= 0) result = { s, first, weights, lo, hi };
+  }
+  phaseCache.set(c, result);
+  return result;
+};
+
 /** Resizes a `width × height` plane to `outWidth × outHeight`; returns floats in the input's units. */
 export const resizeBicubic = (
   src: ArrayLike<number>,
@@ -133,9 +191,41 @@ export const resizeBicubic = (
   // Horizontal pass into a width-resized, full-height buffer; then vertical.
   const tmp = grow('rows', outWidth * height);
   const { taps, indices, weights } = cx;
+  const phases = phasesOf(cx, width);
   for (let y = 0; y < height; y++) {
     const rowIn = y * width;
     const rowOut = y * outWidth;
+    if (phases) {
+      // The same sums as below, in the same order: the edges by their indices, the interior phase by phase.
+      const { s, lo, hi } = phases;
+      for (let x = 0, k = 0; x < outWidth; x++, k += 4) {
+        if (x === lo * s) {
+          x = hi * s - 1;
+          k = x * 4;
+          continue;
+        }
+        tmp[rowOut + x] =
+          (weights[k] as number) * (plane[rowIn + (indices[k] as number)] as number) +
+          (weights[k + 1] as number) * (plane[rowIn + (indices[k + 1] as number)] as number) +
+          (weights[k + 2] as number) * (plane[rowIn + (indices[k + 2] as number)] as number) +
+          (weights[k + 3] as number) * (plane[rowIn + (indices[k + 3] as number)] as number);
+      }
+      for (let p = 0; p < s; p++) {
+        const w0 = phases.weights[4 * p] as number;
+        const w1 = phases.weights[4 * p + 1] as number;
+        const w2 = phases.weights[4 * p + 2] as number;
+        const w3 = phases.weights[4 * p + 3] as number;
+        const at = rowIn + (phases.first[p] as number);
+        for (let m = lo, o = rowOut + lo * s + p; m < hi; m++, o += s) {
+          tmp[o] =
+            w0 * (plane[at + m] as number) +
+            w1 * (plane[at + m + 1] as number) +
+            w2 * (plane[at + m + 2] as number) +
+            w3 * (plane[at + m + 3] as number);
+        }
+      }
+      continue;
+    }
     if (taps === 4) {
       // Every upscale (the chroma path, the bicubic baseline) has four taps: unrolled.
       for (let x = 0, k = 0; x < outWidth; x++, k += 4) {
