@@ -1,8 +1,10 @@
 /**
- * Live runs: whether the model keeps up with the input's frame rate at its size, from a short warm-up
- * measurement on the machine itself (a few frames through the loaded upscaler). `--model auto` takes the
- * best-quality shipped model that keeps up; a chosen model that does not is kept, with a warning that names
- * the one that would.
+ * Live runs: whether the model keeps up with the input's frame rate at its size. The loaded model's speed is
+ * measured before the input opens (`measureSpeed`, on a 640×360 frame), so no frame of the stream waits for
+ * it; once the input's size and rate are known, `chooseLiveModel` scales that speed to them. `--model auto`
+ * takes the best-quality shipped model that keeps up; a chosen model that does not is kept, with a warning
+ * that names the one that would. Only when the loaded model falls short are the others measured, with the
+ * input already open.
  */
 import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
 import type { Upscaler } from '../pipeline/ports.js';
@@ -10,7 +12,7 @@ import { MODEL_FAMILIES, trainedScales } from '../models/registry.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 
 /** Frames per second the upscaler sustains on frames of `format`, all its workers busy. */
-export const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promise<number> => {
+const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promise<number> => {
   const frame = allocateFrame(0, 0, format);
   frame.bytes.fill(128);
   const batch = (): Promise<unknown> => Promise.all(Array.from({ length: 2 * upscaler.parallelism }, () => upscaler.upscale(frame)));
@@ -20,8 +22,23 @@ export const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promi
   return (2 * upscaler.parallelism * 1000) / (performance.now() - t0);
 };
 
+/** The size the speed is measured at before the input's own is known. */
+const PROBE_FORMAT: FrameFormat = { width: 640, height: 360, pixFmt: 'yuv420p' };
+
+/** Input pixels per second the upscaler sustains (the network's work grows with the input's area). */
+export interface ModelSpeed {
+  readonly pixelsPerSecond: number;
+}
+
+/** Measures the loaded upscaler's speed before the input opens (about 2 × 4 frames at 640×360). */
+export const measureSpeed = async (upscaler: Upscaler): Promise<ModelSpeed> => ({
+  pixelsPerSecond: (await measureFps(upscaler, PROBE_FORMAT)) * PROBE_FORMAT.width * PROBE_FORMAT.height,
+});
+
 export interface LiveModelChoice {
   readonly upscaler: Upscaler;
+  /** Its speed at the input's size, frames a second (null when not measured). */
+  readonly fps: number | null;
   /** Said once at start when the model cannot keep up (null when it can, or the rate is unknown). */
   readonly warning: string | null;
 }
@@ -29,18 +46,21 @@ export interface LiveModelChoice {
 const KEEPS_UP = 1.1; // a margin over the input's rate: the encoder and the pipes share the cores too
 
 /**
- * `loaded` is the model the run started with (loaded before the decoder, which must not wait); others are
- * loaded here only to measure them, and disposed unless chosen.
+ * `loaded` is the model the run started with (loaded and measured before the decoder, which must not wait);
+ * others are loaded here only to measure them, and disposed unless chosen. `whatHappens` says what becomes of
+ * the frames it cannot upscale in time (by the run's --when-behind).
  */
 export const chooseLiveModel = async (
   o: VideoModelChoice & { readonly model?: string },
   loaded: Upscaler,
+  speed: ModelSpeed | null,
   format: FrameFormat,
   frameRate: number | null,
+  whatHappens: string,
 ): Promise<LiveModelChoice> => {
-  if (frameRate === null || o.modelFile) return { upscaler: loaded, warning: null };
-  const first = await measureFps(loaded, format);
-  if (first >= KEEPS_UP * frameRate) return { upscaler: loaded, warning: null };
+  if (speed === null) return { upscaler: loaded, fps: null, warning: null };
+  const first = speed.pixelsPerSecond / (format.width * format.height);
+  if (frameRate === null || o.modelFile || first >= KEEPS_UP * frameRate) return { upscaler: loaded, fps: first, warning: null };
   const size = `${format.width}x${format.height}`;
   const at = (name: string, fps: number): string => `${name} (about ${fps.toFixed(0)} fps here)`;
   // The others, best quality first, after the one already measured.
@@ -50,28 +70,31 @@ export const chooseLiveModel = async (
     const fps = await measureFps(candidate, format);
     const last = i === others.length - 1;
     if (o.model === 'auto' && last && fps < KEEPS_UP * frameRate) {
-      // Nothing keeps up: auto takes the fastest (the last, lightest family), bicubic covers the rest.
+      // Nothing keeps up: auto takes the fastest (the last, lightest family), the policy covers the rest.
       await loaded.dispose();
       return {
         upscaler: candidate,
-        warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps here; ${at(family, fps)} is the fastest: frames beyond it go to bicubic`,
+        fps,
+        warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps here; ${at(family, fps)} is the fastest: ${whatHappens}`,
       };
     }
     if (fps >= KEEPS_UP * frameRate) {
       if (o.model === 'auto') {
         await loaded.dispose();
-        return { upscaler: candidate, warning: null };
+        return { upscaler: candidate, fps, warning: null };
       }
       await candidate.dispose();
       return {
         upscaler: loaded,
-        warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: frames beyond it go to bicubic; --model ${family} would, ${at(family, fps)}`,
+        fps: first,
+        warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: ${whatHappens}; --model ${family} would keep up, ${at(family, fps)}`,
       };
     }
     await candidate.dispose();
   }
   return {
     upscaler: loaded,
-    warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps on this machine (${at(loaded.runtime.model, first)}): frames beyond it go to bicubic, or use --when-behind drop`,
+    fps: first,
+    warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps on this machine (${at(loaded.runtime.model, first)}): ${whatHappens}`,
   };
 };

@@ -130,7 +130,7 @@ describe('encoderArgs', () => {
     assert.deepEqual(pairs(live, '-i'), ['pipe:0'], 'the input is never read a second time');
     assert.deepEqual(pairs(live, '-map'), ['0:v:0', '0:1']);
     assert.deepEqual(pairs(live, '-c:a:0'), ['aac']);
-    assert.deepEqual(pairs(live, '-preset'), ['veryfast']);
+    assert.deepEqual(pairs(live, '-preset'), ['superfast']);
     assert.deepEqual(pairs(live, '-tune'), ['zerolatency']);
     assert.deepEqual(pairs(live, '-g'), ['60']);
     assert.deepEqual(pairs(live, '-hls_list_size'), ['6']);

@@ -9,57 +9,79 @@ import { upscaleLive, type LivePolicy, type Route } from './upscale-live.js';
 const format = { width: 2, height: 2, pixFmt: 'yuv420p' as const };
 const NO_TIMES = { convertMs: 0, inferenceMs: 0, chromaMs: 0 };
 
-/** A fake upscaler taking `ticks` of virtual time a frame (an Observable, so the marble scheduler drives it). */
-const fake = (ticks: number): Upscaler => ({
-  scale: 1,
-  runtime: { model: 'fake', backend: 'fake', workers: 1, threadsPerWorker: null },
-  parallelism: 1,
-  upscale: ((f: Frame) => of({ frame: f, times: NO_TIMES }).pipe(delay(ticks))) as unknown as Upscaler['upscale'],
-  dispose: async () => {},
-});
+/**
+ * A fake network: one frame at a time, `ticks` of virtual time each, later frames queued behind it (as a
+ * worker's message queue does); an Observable, so the marble scheduler drives it.
+ */
+const fake = (ticks: number, now: () => number): Upscaler => {
+  let freeAt = 0;
+  return {
+    scale: 1,
+    runtime: { model: 'fake', backend: 'fake', workers: 1, threadsPerWorker: null },
+    parallelism: 1,
+    upscale: ((f: Frame) => {
+      freeAt = Math.max(now(), freeAt) + ticks;
+      return of({ frame: f, times: NO_TIMES }).pipe(delay(freeAt - now()));
+    }) as unknown as Upscaler['upscale'],
+    dispose: async () => {},
+  };
+};
 
 /** Frames arriving one a tick (as a live decoder delivers them); which way each went. */
-const routes = (networkTicks: number, policy: Partial<LivePolicy>, backlog = () => 0): Record<number, Route> => {
+const routes = (networkTicks: number, policy: Partial<LivePolicy>, backlog = () => 0): Route[] => {
   const got: Record<number, Route> = {};
   const scheduler = new TestScheduler((x, y) => assert.deepEqual(x, y));
   scheduler.run(({ cold, flush }) => {
     const frames = Object.fromEntries([...'abcdefgh'].map((k, i) => [k, allocateFrame(i, i * 40, format)]));
     const full: LivePolicy = { whenBehind: 'bicubic', maxLatencyMs: 1000, maxBacklog: 100, ...policy };
+    const now = (): number => scheduler.now();
     cold('abcdefgh|', frames)
-      .pipe(upscaleLive(fake(networkTicks), fake(0), 2, full, backlog, () => scheduler.now()))
+      .pipe(upscaleLive(fake(networkTicks, now), fake(0, now), 2, full, backlog, now))
       .subscribe((u) => (got[u.frame.index] = u.route));
     flush();
   });
-  return got;
+  return Object.values(got);
 };
 
 describe('upscaleLive', () => {
   it('a network that keeps up takes every frame', () => {
-    assert.deepEqual(Object.values(routes(1, {})), Array(8).fill('network'));
+    assert.deepEqual(routes(1, {}), Array(8).fill('network'));
   });
 
-  it('a slow network: at most `concurrent` frames wait for it, the rest go to bicubic; it gets frames again once idle', () => {
-    // The network takes 3 ticks a frame, 2 at once; a frame arrives every tick: 0 and 1 fill the slots, 2 and 3
-    // arrive while both are busy, and 4 and 5 find them free again (0 and 1 came back at ticks 3 and 4).
-    assert.deepEqual(Object.values(routes(3, {})), [
+  it('a slow network within the latency budget: frames wait for it instead of going to bicubic', () => {
+    // 3 ticks a frame, a frame every tick: the last of 8 waits 21 ticks, within half of 60.
+    assert.deepEqual(routes(3, { maxLatencyMs: 60, expectedFps: 1000 / 3 }), Array(8).fill('network'));
+  });
+
+  it('a slow network beyond the budget: a frame that would wait longer goes to bicubic; the network gets frames again as it catches up', () => {
+    // 3 ticks a frame and a budget of 7 ticks (half of 14): a frame fits when at most one is ahead of it
+    // (2 rounds, 6 ticks). Frames arrive every tick; a, b go in; c, d find two ahead; e finds one (a is back).
+    assert.deepEqual(routes(3, { maxLatencyMs: 14, expectedFps: 1000 / 3 }), [
       'network',
       'network',
       'fallback',
       'fallback',
       'network',
+      'fallback',
+      'fallback',
       'network',
-      'fallback',
-      'fallback',
     ]);
   });
 
+  it('without a measured speed, at most `concurrent` frames wait until the first is back', () => {
+    assert.deepEqual(routes(3, { maxLatencyMs: 1000 }).slice(0, 3), ['network', 'network', 'fallback']);
+  });
+
   it('--when-behind drop leaves late frames out instead', () => {
-    const r = routes(3, { whenBehind: 'drop' });
+    const r = routes(3, { whenBehind: 'drop', maxLatencyMs: 14, expectedFps: 1000 / 3 });
     assert.equal(r[2], 'drop');
     assert.ok(!Object.values(r).includes('fallback'));
   });
 
   it('a backlog over the cap drops frames whatever the policy', () => {
-    assert.deepEqual(Object.values(routes(1, {}, () => 200)), Array(8).fill('drop'));
+    assert.deepEqual(
+      routes(1, {}, () => 200),
+      Array(8).fill('drop'),
+    );
   });
 });

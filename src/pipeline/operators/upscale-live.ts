@@ -12,6 +12,8 @@ export interface LivePolicy {
   readonly maxLatencyMs: number;
   /** Frames decoded and not yet written beyond which every new frame is dropped, whatever the policy. */
   readonly maxBacklog: number;
+  /** The network's speed measured before the input opened (frames a second, all workers busy), if known. */
+  readonly expectedFps?: number;
 }
 
 export type Route = 'network' | 'fallback' | 'drop';
@@ -22,12 +24,20 @@ export interface LiveItem extends UpscaledItem {
 
 const NO_TIMES = { convertMs: 0, inferenceMs: 0, chromaMs: 0 };
 
+/** The share of --max-latency a frame may spend waiting for and in the network; the rest is for the pipes and the encoder. */
+export const NETWORK_SHARE = 0.5;
+
 /**
- * Live mode's upscale stage. The decoder is never paused, so nothing may queue for the network: a frame goes
- * to the network only when a slot is free (at most `concurrent` at once) and the network's recent turnaround
- * fits the latency budget, or when the network is idle (which is how srvid returns to it as soon as it has
- * caught up); otherwise it is upscaled by `fallback` (bicubic, far cheaper) or dropped, as the policy says.
- * `backlog` is the count of frames decoded and not yet written. Output may be out of order (see ensureOrder).
+ * Live mode's upscale stage. The decoder is never paused, so whatever waits for the network must still come
+ * out within the latency budget: a frame goes to the network when it is idle, or when the frames already
+ * there (`busy`) and this one would be done within NETWORK_SHARE of `maxLatencyMs` at the network's measured
+ * pace (a frame behind `ahead` others waits 1 + ahead / parallelism rounds of one frame's time); otherwise it
+ * is upscaled by `fallback` (bicubic, far cheaper) or dropped, as the policy says. Bursts (ffmpeg hands over
+ * the first second of a live input at once) are absorbed that way, and only a network that is slower than
+ * the input for longer than the budget sends frames elsewhere. Without a measured speed (`expectedFps`), at most
+ * `concurrent` wait until the first frame has come back. `backlog` is the count of frames decoded and not yet written; those outside the network
+ * (in bicubic, waiting for order, in the encoder's pipe) limit the queue when they pile up and beyond
+ * `maxBacklog` are dropped. Output may be out of order (see ensureOrder).
  */
 export const upscaleLive =
   (
@@ -40,28 +50,35 @@ export const upscaleLive =
   ): OperatorFunction<Frame, LiveItem> =>
   (frames) =>
     defer(() => {
+      const parallel = Math.max(1, network.parallelism);
+      const budgetMs = NETWORK_SHARE * policy.maxLatencyMs;
+      const rounds = (ahead: number): number => 1 + Math.floor(ahead / parallel);
       let busy = 0;
-      let turnaroundMs = 0; // a moving average of the network's time per frame, queueing included
-      // Network slots in use: fewer while frames pile up behind the network (the workers would otherwise keep
-      // the cores from bicubic and the encoder), back up one at a time while the backlog stays small.
-      let allowed = concurrent;
+      // A moving average of one round of the network (each worker on one frame), from the measured speed at first.
+      let roundMs = policy.expectedFps ? (1000 * parallel) / policy.expectedFps : 0;
+      // Frames the network may hold: fewer while frames pile up beyond it (the workers would otherwise keep the
+      // cores from bicubic and the encoder), back up one at a time while that stays small.
+      const cap = 8 * concurrent;
+      let allowed = cap;
       return frames.pipe(
         mergeMap((frame) => {
           const t = now();
-          const waiting = backlog();
-          if (waiting > policy.maxBacklog / 2) allowed = Math.max(1, allowed - 1);
-          else if (waiting <= concurrent) allowed = Math.min(concurrent, allowed + 1);
-          const fits = busy === 0 || (busy < allowed && turnaroundMs <= policy.maxLatencyMs);
-          if (waiting > policy.maxBacklog || (!fits && policy.whenBehind === 'drop')) {
+          const beyond = backlog() - busy;
+          if (beyond > policy.maxBacklog / 2) allowed = Math.max(1, allowed - 1);
+          else if (beyond <= concurrent) allowed = Math.min(cap, allowed + 1);
+          const onTime = roundMs === 0 ? busy < concurrent : rounds(busy) * roundMs <= budgetMs;
+          const fits = busy === 0 || (busy < allowed && onTime);
+          if (beyond > policy.maxBacklog || (!fits && policy.whenBehind === 'drop')) {
             return of<LiveItem>({ frame, times: NO_TIMES, decodeWaitMs: 0, route: 'drop' });
           }
           if (!fits) return from(fallback.upscale(frame)).pipe(map((u): LiveItem => ({ ...u, decodeWaitMs: 0, route: 'fallback' })));
+          const waited = rounds(busy);
           busy++;
           return from(network.upscale(frame)).pipe(
             map((u): LiveItem => {
               busy--;
-              const took = now() - t;
-              turnaroundMs = turnaroundMs ? 0.8 * turnaroundMs + 0.2 * took : took;
+              const round = (now() - t) / waited;
+              roundMs = roundMs ? 0.8 * roundMs + 0.2 * round : round;
               return { ...u, decodeWaitMs: 0, route: 'network' };
             }),
           );
