@@ -280,7 +280,7 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
     });
 
     it(
-      'quantises a plain chain fully to int8: every convolution a QLinearConv, close to the float model',
+      'quantises a plain chain fully to int8: every convolution on quantised inputs and weights, close to the float model',
       { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
       async () => {
         const float = join(dir, 'sesr-models', 'sesr-x2.onnx');
@@ -306,9 +306,19 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
         });
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, /step 2\/2 .*val \d+\.\d+ dB/);
-        const ops = readOnnxGraph(readFileSync(out)).ops;
-        assert.equal(ops.filter((op) => op === 'QLinearConv').length, 4);
-        assert.ok(!ops.includes('Conv'), `a float convolution is left: ${ops.join(', ')}`);
+        // QDQ form: every convolution reads int8 weights and a quantised input through DequantizeLinear
+        // (onnxruntime fuses each into an integer convolution); the first and last run on 2 x 2 blocks.
+        const graph = readOnnxGraph(readFileSync(out));
+        const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.op] as const)));
+        const convs = graph.nodes.filter((n) => n.op === 'Conv');
+        assert.equal(convs.length, 4);
+        for (const c of convs)
+          assert.deepEqual(
+            c.inputs.map((i) => producer.get(i)),
+            ['DequantizeLinear', 'DequantizeLinear', 'DequantizeLinear'],
+            `a convolution is left in float: ${c.inputs.join(', ')}`,
+          );
+        assert.equal(graph.ops.filter((op) => op === 'SpaceToDepth').length, 2);
         const [w, h] = [96, 64];
         const luma = realLuma(w, h);
         const models = await Promise.all([float, out].map((path) => loadOnnxLuma({ path, name: path, scale: 2, threads: 1 })));

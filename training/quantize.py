@@ -90,9 +90,11 @@ class YGraph:
     def node(self, op, inputs, outputs, **attrs):
         self.nodes.append(helper.make_node(op, inputs, outputs, **attrs))
 
-    def model(self, scale: int, name: str, producer: str) -> onnx.ModelProto:
-        self.node("Add", ["res", "y"], ["sum"])  # the nearest-neighbour skip
-        self.node("DepthToSpace", ["sum"], ["y_up"], blocksize=scale, mode="CRD")
+    def model(self, scale: int, name: str, producer: str, skip: bool = True) -> onnx.ModelProto:
+        """skip=False: the graph already ends in "y_up" (it added the skip itself)."""
+        if skip:
+            self.node("Add", ["res", "y"], ["sum"])  # the nearest-neighbour skip
+            self.node("DepthToSpace", ["sum"], ["y_up"], blocksize=scale, mode="CRD")
         graph = helper.make_graph(
             self.nodes, name,
             [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1, "height", "width"])],

@@ -121,25 +121,106 @@ def calibrate(chain, scale: int, patches: np.ndarray, pct: float) -> list[np.nda
     return ranges
 
 
+BLOCK = 2  # LR pixels per side that the first and last convolutions compute at once
+
+
+def blocked_first(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A k x k convolution of the one-channel image as a convolution on its 2 x 2 space-to-depth grid: input
+    channel (dy, dx) is the pixel at that offset in a block, output channel c * 4 + py * 2 + px is channel c at
+    offset (py, px), so DepthToSpace(2, CRD) puts the full-resolution feature map back. Same arithmetic (the
+    extra taps are zeros); 4 input and 4F output channels take onnxruntime's fast int8 path, one input does not."""
+    o_n, i_n, k, _ = w.shape
+    assert i_n == 1, "the first layer reads the one-channel image"
+    taps = (k + BLOCK) // BLOCK
+    wb = np.zeros((o_n * 4, 4, taps, taps), np.float32)
+    for py in range(BLOCK):
+        for px in range(BLOCK):
+            for ky in range(k):
+                for kx in range(k):
+                    ay, ax = py + ky, px + kx
+                    wb[py * 2 + px::4, (ay % 2) * 2 + ax % 2, ay // 2, ax // 2] = w[:, 0, ky, kx]
+    return wb, np.repeat(b, 4).astype(np.float32)
+
+
+def blocked_last(w: np.ndarray, b: np.ndarray, scale: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The last k x k convolution (scale^2 outputs) for 2 x 2 LR pixels at once: k + 1 taps, stride 2, 4 scale^2
+    outputs ordered as one DepthToSpace(2 scale, CRD) needs, (py s + sy) 2s + px s + sx. Also returns which of
+    the block's four pixels (py * 2 + px) each output belongs to, for the skip."""
+    o_n, i_n, k, _ = w.shape
+    s = scale
+    wb = np.zeros((o_n * 4, i_n, k + 1, k + 1), np.float32)
+    bb = np.zeros(o_n * 4, np.float32)
+    pixel = np.zeros(o_n * 4, np.int64)
+    for sy in range(s):
+        for sx in range(s):
+            for py in range(BLOCK):
+                for px in range(BLOCK):
+                    o = (py * s + sy) * 2 * s + px * s + sx
+                    wb[o, :, py:py + k, px:px + k] = w[sy * s + sx]
+                    bb[o], pixel[o] = b[sy * s + sx], py * 2 + px
+    return wb, bb, pixel
+
+
 def build(m: QuantChain) -> onnx.ModelProto:
+    """The int8 graph in QDQ form: QuantizeLinear/DequantizeLinear around each convolution, which onnxruntime
+    (optimisation level 'all') fuses into NHWC QLinearConv. Its fast integer kernel wants inputs in multiples of
+    4 channels and at least 16 outputs, so the first convolution (one input) runs on the image's 2 x 2
+    space-to-depth grid and the last (scale^2 outputs) on 2 x 2 blocks of LR pixels (blocked_first,
+    blocked_last): the same integer arithmetic as one QLinearConv per layer, reshuffled. Both need an even
+    size, so the edge padding adds a row and a column for odd inputs and the result is cropped to the input's
+    size times the scale."""
     r, scale, n = m.receptive_radius, m.scale, len(m.weights)
+    assert n >= 3 and m.weights[0].shape[1] == 1, "a chain from the one-channel image: first, middle ..., last"
     g = YGraph()
     const, node = g.const, g.node
-
     step, zero, mid = const("step", np.float32(STEP)), const("zero", np.uint8(0)), const("mid", np.uint8(128))
-    node("Pad", ["y", const("pads", np.array([0, 0, r, r, 0, 0, r, r], np.int64))], ["padded"], mode="edge")
-    node("QuantizeLinear", ["padded", step, zero], ["a0"])
+
+    def qdq(x: str, out: str, zp: str) -> None:
+        node("QuantizeLinear", [x, step, zp], [out + "_q"])
+        node("DequantizeLinear", [out + "_q", step, zp], [out])
+
+    def conv(i: int, x: str, out: str, w: np.ndarray, b: np.ndarray, **attrs) -> None:
+        wq, ws = s8_per_channel(w)
+        node("DequantizeLinear", [const(f"w{i}_q", wq), const(f"w{i}_s", ws),
+                                  const(f"w{i}_zp", np.zeros(len(ws), np.int8))], [f"w{i}"], axis=0)
+        node("DequantizeLinear", [const(f"b{i}_q", np.round(b / (STEP * ws)).astype(np.int32)),
+                                  const(f"b{i}_s", (STEP * ws).astype(np.float32)),
+                                  const(f"b{i}_zp", np.zeros(len(ws), np.int32))], [f"b{i}"], axis=0)
+        node("Conv", [x, f"w{i}", f"b{i}"], [out], kernel_shape=list(w.shape[2:]), **attrs)
+
+    # Edge padding: r on every side, and one more row (column) below (right of) an odd size, so that the
+    # padded plane and the blocks of output pixels both have even sides.
+    node("Shape", ["y"], ["shape"])
+    node("Slice", ["shape", const("two", np.array([2], np.int64)), const("four", np.array([4], np.int64))], ["hw"])
+    node("Mod", ["hw", const("even", np.array([2, 2], np.int64))], ["odd"])
+    node("Add", ["odd", const("r2", np.array([r, r], np.int64))], ["far"])
+    node("Concat", [const("near", np.array([0, 0, r, r, 0, 0], np.int64)), "far"], ["pads"], axis=0)
+    node("Pad", ["y", "pads"], ["padded"], mode="edge")
+    node("SpaceToDepth", ["padded"], ["blocks"], blocksize=BLOCK)
+    qdq("blocks", "a0b", zero)  # Y/255 is on the 1/255 grid: exact
     with torch.no_grad():
-        for i in range(n):
-            w, b = (t.numpy().astype(np.float32) for t in m.equalised(i))
-            wq, ws = s8_per_channel(w)
-            last = i == n - 1
-            node("QLinearConv", [f"a{i}", step, zero, const(f"w{i}_q", wq), const(f"w{i}_s", ws),
-                                 const(f"w{i}_zp", np.zeros(len(ws), np.int8)), step, mid if last else zero,
-                                 const(f"b{i}_q", np.round(b / (STEP * ws)).astype(np.int32))],
-                 ["res_q" if last else f"a{i + 1}"], kernel_shape=list(w.shape[2:]), pads=[0, 0, 0, 0])
-    node("DequantizeLinear", ["res_q", step, mid], ["res"])
-    return g.model(scale, "chain_int8", "srvid quantize_chain.py")
+        layers = [tuple(t.numpy().astype(np.float32) for t in m.equalised(i)) for i in range(n)]
+    conv(0, "a0b", "z1b", *blocked_first(*layers[0]))
+    qdq("z1b", "a1b", zero)  # uint8 with zero point 0: the ReLU
+    node("DepthToSpace", ["a1b"], ["z1"], blocksize=BLOCK, mode="CRD")
+    qdq("z1", "a1", zero)
+    for i in range(1, n - 1):
+        conv(i, f"a{i}", f"z{i + 1}", *layers[i])
+        qdq(f"z{i + 1}", f"a{i + 1}", zero)
+    w, b, pixel = blocked_last(*layers[-1], scale)
+    conv(n - 1, f"a{n - 1}", "resb", w, b, strides=[BLOCK, BLOCK])
+    qdq("resb", "res", mid)  # the residual in steps of exactly 1/255 around 128
+    # The nearest skip: each output adds its LR pixel, taken from the same 2 x 2 block of the (padded) input.
+    node("Concat", [const("none", np.zeros(6, np.int64)), "odd"], ["pads2"], axis=0)
+    node("Pad", ["y", "pads2"], ["y2"], mode="edge")
+    node("SpaceToDepth", ["y2"], ["yb"], blocksize=BLOCK)
+    node("Gather", ["yb", const("pixel", pixel)], ["skip"], axis=1)
+    node("Add", ["res", "skip"], ["sumb"])
+    node("DepthToSpace", ["sumb"], ["upb"], blocksize=BLOCK * scale, mode="CRD")
+    node("Mul", ["hw", const("scale", np.array([scale, scale], np.int64))], ["hw_up"])
+    node("Slice", ["upb", const("origin", np.array([0, 0], np.int64)), "hw_up",
+                   const("axes", np.array([2, 3], np.int64))], ["y_up"])
+    return g.model(scale, "chain_int8", "srvid quantize_chain.py", skip=False)
 
 
 def main():
@@ -158,6 +239,8 @@ def main():
     p.add_argument("--val-every", type=int, default=1000)
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--distill", type=float, default=0.0,
+                   help="weight of the float model's own output in the fine-tuning target (0: the HR patch alone)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -178,6 +261,8 @@ def main():
     print(f"float {[round(v, 3) for v in float_scores.values()]}, fake-quantised before fine-tuning "
           f"{val_rows[0][2:]} (PSNR-Y dB: {', '.join(sets)})", flush=True)
     sampler = PatchSampler(paths, scale, a.patch, radius, seed=a.seed)
+    if a.distill > 0:
+        sampler = Distilled(sampler, QuantChain(chain, scale).set_valid(True), a.distill)
     t0 = time.time()
     train_rows = fine_tune(model, sampler, sets, scale, a, val_rows)
     if a.log:
@@ -188,12 +273,14 @@ def main():
     a.out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(onnx_model, str(a.out))
     info = {**meta, "name": a.out.stem, "quantization": {
-        "int8": "every convolution (QLinearConv: uint8 activations, int8 weights per output channel, int32 bias)",
+        "int8": "every convolution (QDQ, fused by onnxruntime into QLinearConv: uint8 activations, int8 weights per "
+                "output channel, int32 bias); the first on the 2 x 2 space-to-depth grid, the last on 2 x 2 blocks",
         "activations": "relu(z)/range per channel in steps of 1/255 (ranges folded into the weights); "
                        "the residual in steps of exactly 1/255",
         "float": "edge padding, the nearest skip", "from": a.model.name,
         "fineTuning": f"{a.steps} quantisation-aware steps (batch {a.batch}, {a.patch} px LR patches, Adam from "
-                      f"{a.lr:g}, cosine), {round(time.time() - t0)} s on CPU, {a.threads} thread(s)",
+                      f"{a.lr:g}, cosine), {round(time.time() - t0)} s on CPU, {a.threads} thread(s); target "
+                      + (f"{1 - a.distill:g} x HR + {a.distill:g} x the float model's output" if a.distill else "the HR patch"),
         "calibration": f"{a.calibration_patches} LR patches of the training set, {a.percentile} percentile ranges, "
                        "then held fixed",
         "fakeQuantPsnrY": dict(zip(sets.keys(), val_rows[-1][2:])),
@@ -201,6 +288,21 @@ def main():
     info.pop("validationPsnrY", None)
     a.out.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"wrote {a.out}", flush=True)
+
+
+class Distilled:
+    """Patches whose target leans towards the float model's own output (weight `w`): the int8 model then learns
+    to follow the float one, rounding noise included, which is what keeps it as steady on video (its output's
+    change from frame to frame is the float model's plus the change of their difference)."""
+
+    def __init__(self, sampler: PatchSampler, teacher: QuantChain, w: float):
+        self.sampler, self.teacher, self.w = sampler, teacher, w
+
+    def batch(self, n: int):
+        lr, hr = self.sampler.batch(n)
+        with torch.no_grad():
+            out = self.teacher(torch.from_numpy(lr), quantised=False).numpy()
+        return lr, ((1 - self.w) * hr + self.w * out).astype(np.float32)
 
 
 class _Float(torch.nn.Module):

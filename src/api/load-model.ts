@@ -8,7 +8,7 @@ import { AbortedError, ModelError } from '../errors.js';
 import { createFrameUpscaler, DEFAULT_OVERLAP, tilePixelsFor, type Tiling } from '../models/espcn/upscale-frame.js';
 import { readOnnxGraph } from '../models/espcn/read-onnx-weights.js';
 import { AUTO_MODEL, defaultModel, findModel } from '../models/registry.js';
-import { firstThatOpens, selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
+import { firstThatOpens, landsOnCpuOnnx, selectBackend, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 import { createWorkerUpscaler } from '../models/worker/worker-upscaler.js';
 import type { LumaModel, Upscaler } from '../pipeline/ports.js';
 import { holdForTests } from './test-hold.js';
@@ -26,6 +26,14 @@ export interface ModelChoice {
   readonly device?: DeviceChoice;
   /** Largest frame, in input pixels, the network sees at once; larger frames go in overlapping strips (default: by the network's width, tilePixelsFor). */
   readonly tilePixels?: number;
+  /**
+   * Whether the run is live, and the input's bit depth once probed (default 8): where srvid chooses the model
+   * itself, a live run on onnxruntime's CPU provider gets the int8 twin of the default (about twice as fast,
+   * a little less steady from frame to frame, see defaultModel), unless its input is deeper than the 8-bit
+   * steps an int8 model reads.
+   */
+  readonly live?: boolean;
+  readonly bitDepth?: number;
 }
 
 export interface ResolvedModel {
@@ -72,9 +80,19 @@ export const onnxScale = (path: string): number | null => {
 };
 
 /** Finds the model file and checks that it upscales by `scale`; no runtime is loaded yet. */
-export const resolveModel = ({ model: asked, modelFile, scale, tilePixels }: ModelChoice): ResolvedModel => {
-  // auto: the best-quality model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
-  const model = asked === undefined || asked === AUTO_MODEL ? defaultModel(scale) : asked;
+export const resolveModel = ({
+  model: asked,
+  modelFile,
+  scale,
+  tilePixels,
+  backend,
+  device,
+  live = false,
+  bitDepth = 8,
+}: ModelChoice): ResolvedModel => {
+  // auto: the default model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
+  const cpuInt8 = live && bitDepth <= 8 && landsOnCpuOnnx(backend ?? 'auto', device ?? 'auto');
+  const model = asked === undefined || asked === AUTO_MODEL ? defaultModel(scale, cpuInt8) : asked;
   let entry;
   if (modelFile) {
     if (!existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);

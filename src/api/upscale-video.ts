@@ -19,7 +19,7 @@ import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
 import { checkScale, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DETAIL_EVERY, DEFAULT_MAX_LATENCY_MS } from './choices.js';
-import { chooseLiveModel } from './choose-live-model.js';
+import { chooseLiveModel, measureSpeed } from './choose-live-model.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
 import { holdForTests } from './test-hold.js';
@@ -110,7 +110,7 @@ export interface UpscaleVideoResult {
 /** Every check that needs no process: scale, model file, input, output and container. */
 const checkRequest = (o: UpscaleVideoOptions) => {
   checkScale(o.scale);
-  const model = resolveModel(o);
+  const model = resolveModel({ ...o, live: o.live ?? isLiveInput(o.input) });
   checkInputExists(o.input);
   if (o.reference !== undefined && o.reference !== 'self') checkInputExists(o.reference, 'reference ');
   planMuxer(o.output, o.format);
@@ -158,11 +158,12 @@ export const describeRun = (
   live: o.live ?? isLiveInput(o.input),
 });
 
-const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan): LivePolicy => ({
+const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
   whenBehind: o.whenBehind ?? 'bicubic',
   maxLatencyMs: o.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS,
   // Frames decoded and not yet written: beyond a few times what is in flight, even bicubic is behind.
   maxBacklog: 4 * plan.framesInFlight,
+  ...(expectedFps ? { expectedFps } : {}),
 });
 
 /** Whether stdout is a regular file (`srvid - - > out.mkv`) rather than a pipe or a terminal. */
@@ -187,7 +188,7 @@ const shadowOf = (upscaler: Upscaler, every: number) =>
  *   monitor: { port: 8080 }, report: 'quality.json', onProgress: (p) => console.error(`${p.frames}/${p.totalFrames}`) });
  */
 export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideoResult> => {
-  const model = checkRequest(o);
+  let model = checkRequest(o);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
   await checkProtocols(tools, { input: o.input, output: o.output });
   const observer = await startObserver(o);
@@ -198,8 +199,10 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
   let finished = false;
   const live = o.live ?? isLiveInput(o.input);
   try {
-    // A live reader must never wait, so the model is loaded before the decoder starts.
+    // A live reader must never wait, so the model is loaded, and its speed measured, before the decoder starts.
     if (live) upscaler = await loadVideoUpscaler(o, model);
+    let speed = live && upscaler ? await measureSpeed(upscaler) : null;
+    let expectedFps: number | null = null;
     input = live
       ? await openLiveInput(o.input, tools, {
           connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -217,9 +220,21 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       tools.major,
     );
     for (const w of plan.warnings) o.onWarning?.(w);
+    const forDepth = resolveModel({ ...o, live, bitDepth: info.bitDepth });
+    if (forDepth.path !== model.path) {
+      // A deeper input than the int8 default reads: its float twin (a live run loads it now, rarely).
+      model = forDepth;
+      if (upscaler) {
+        await upscaler.dispose();
+        upscaler = await loadVideoUpscaler(o, model);
+        speed = null; // not measured again with the input open: no keep-up warning for this run
+      }
+    }
     if (input.live && upscaler) {
-      const choice = await chooseLiveModel(o, upscaler, input.live.format, info.frameRate);
+      const behind = o.whenBehind === 'drop' ? 'frames beyond it are dropped' : 'frames beyond it go to bicubic';
+      const choice = await chooseLiveModel(o, upscaler, speed, input.live.format, info.frameRate, behind);
       upscaler = choice.upscaler;
+      expectedFps = choice.fps;
       if (choice.warning) o.onWarning?.(choice.warning);
     }
     if (plan.mode === 'reference') aligner = await openReference(o.reference as string, tools, plan.outputSize, plan.pixFmt);
@@ -280,7 +295,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       concurrent: Math.min(o.concurrent || 2 * upscaler.parallelism, plan.framesInFlight),
       totalFrames: info.frameCount,
       ...(probe ? { probe } : {}),
-      ...(live ? { live: { fallback: createBicubicUpscaler(o.scale), policy: livePolicy(o, plan) } } : {}),
+      ...(live ? { live: { fallback: createBicubicUpscaler(o.scale), policy: livePolicy(o, plan, expectedFps) } } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       onFrame,

@@ -128,7 +128,7 @@ export const OPTIONS: OptionTable = {
   model: {
     flag: '--model',
     arg: 'NAME',
-    description: `shipped model: ${MODEL_FAMILIES.map((f) => `${f} (${MODEL_SUMMARIES[f]})`).join(', ')}; or auto (live: the best that keeps up, measured at start); default: the best-quality model trained for the scale; see README`,
+    description: `shipped model: ${MODEL_FAMILIES.map((f) => `${f} (${MODEL_SUMMARIES[f]})`).join(', ')}; or auto (live: the best that keeps up, measured at start); default: sesr, and sesr-int8 for live runs on a CPU; see README`,
     parse: (v) => (v === AUTO_MODEL ? AUTO_MODEL : checkModelFamily(v)),
   },
   modelFile: { flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },

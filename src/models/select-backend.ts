@@ -86,6 +86,13 @@ export const hasGpuDevice = (): boolean => {
   }
 };
 
+/**
+ * Whether `backend` × `device` lands on onnxruntime's CPU provider, where int8 models are the fast ones: an
+ * explicit CPU, or `auto` on a machine without a GPU device node (with one, a GPU runtime is tried first).
+ */
+export const landsOnCpuOnnx = (backend: BackendChoice, device: DeviceChoice): boolean =>
+  backend !== 'tfjs' && (device === 'cpu' || (device === 'auto' && !hasGpuDevice()));
+
 export interface SelectOptions {
   readonly path: string;
   readonly name: string;

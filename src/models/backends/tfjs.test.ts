@@ -53,6 +53,15 @@ describe('tfjs backend', () => {
     assert.match(msg, /@tensorflow\/tfjs-node-gpu is not installed.*npm install @tensorflow\/tfjs-node-gpu.*CUDA/);
   });
 
+  it('refuses an int8 model in one line that says what runs it', async () => {
+    const runtime = await loadTfjs('tfjs-wasm');
+    const entry = findModel('sesr-int8', 2);
+    await assert.rejects(
+      loadTfjsLuma({ path: entry.path, name: entry.name, scale: 2, runtime }),
+      (e: unknown) => e instanceof ModelError && /8-bit integers, which only onnxruntime does; use --backend onnx/.test(e.message) && !e.message.includes('\n'),
+    );
+  });
+
   it('refuses an ONNX graph that is not ESPCN', async () => {
     const runtime = await loadTfjs('tfjs-wasm');
     await assert.rejects(loadTfjsLuma({ path: new URL('../../../package.json', import.meta.url).pathname, name: 'x', scale: 2, runtime }), ModelError);

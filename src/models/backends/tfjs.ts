@@ -86,6 +86,9 @@ interface ChainLayer {
  * naming what differs for any other graph.
  */
 export const readPlainChain = (graph: OnnxGraph, path: string, scale: number): ChainLayer[] => {
+  if (graph.nodes.some((n) => n.op === 'QuantizeLinear' || n.op === 'QLinearConv')) {
+    throw new ModelError(`${path} runs in 8-bit integers, which only onnxruntime does; use --backend onnx, or a float model with tfjs`);
+  }
   const compute = graph.nodes.filter((n) => COMPUTE_OPS.has(n.op));
   const ops = compute.map((n) => n.op).join(',');
   if (!PLAIN_CHAIN.test(ops)) {

@@ -86,21 +86,24 @@ const readTensor = (r: Reader): OnnxTensor | null => {
   return { name, dims, data: data ?? Float32Array.from(floatData) };
 };
 
-/** NodeProto: op_type (field 4) and the names of its inputs (field 1). */
+/** NodeProto: op_type (field 4) and the names of its inputs (field 1) and outputs (field 2). */
 const readNode = (r: Reader): OnnxNode => {
   let op = '';
   const inputs: string[] = [];
+  const outputs: string[] = [];
   for (let k = r.key(); k; k = r.key()) {
     if (k.field === 4 && k.wire === 2) op = new TextDecoder().decode(r.bytes());
     else if (k.field === 1 && k.wire === 2) inputs.push(new TextDecoder().decode(r.bytes()));
+    else if (k.field === 2 && k.wire === 2) outputs.push(new TextDecoder().decode(r.bytes()));
     else r.skip(k.wire);
   }
-  return { op, inputs };
+  return { op, inputs, outputs };
 };
 
 export interface OnnxNode {
   readonly op: string;
   readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
 }
 
 export interface OnnxGraph {

@@ -38,7 +38,7 @@ describe('stripsFor', () => {
 });
 
 describe('tiled inference', () => {
-  for (const [family, scale] of [['espcn', 2], ['espcn', 3], ['espcn', 4], ['espcn-int8', 2], ['sesr', Math.max(...trainedScales('sesr'))]] as const) {
+  for (const [family, scale] of [['espcn', 2], ['espcn', 3], ['espcn', 4], ['espcn-int8', 2], ['sesr', Math.max(...trainedScales('sesr'))], ['sesr-int8', 2], ['sesr-int8', 3]] as const) {
     it(`equals the untiled output within 1e-4 (${family} x${scale}, shipped model, strips overlapping by its receptive radius)`, async () => {
       const entry = findModel(family, scale);
       const overlap = (entry.meta.architecture as { receptiveRadius?: number } | undefined)?.receptiveRadius ?? DEFAULT_OVERLAP;
