@@ -6,7 +6,7 @@
 // N frames with --monitor and 50 WebSocket clients (bench/monitor-soak.ts); BENCH_LIVE=1 the live figures (bench/live.ts);
 // BENCH_SEGMENTS=1 segmenting, resume and 1 vs 2 queue workers, with the paper estimate for a film (bench/segments.ts).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -16,7 +16,7 @@ import { loadTfjs, loadTfjsLuma, type TfjsFlavour } from '../src/models/backends
 import { findModel, type ModelEntry } from '../src/models/registry.js';
 import { qualityCosts } from './quality-costs.js';
 import { endToEnd, type Stages } from './end-to-end.js';
-import { liveLatency, liveMaxRate, liveMemory } from './live.js';
+import { liveLatency, liveMaxRate, liveMemory, liveRealFootage } from './live.js';
 import { formatSoak, soakIn } from './monitor-soak.js';
 import { makeClip } from './clips.js';
 import { segmentBench } from './segments.js';
@@ -103,6 +103,22 @@ const modelOnlyWorkers = async (entry: ModelEntry, w: number, h: number, workers
   return { ms, fps: 1000 / ms, gflops: flopsPerFrame(entry, w, h) / (ms * 1e6) };
 };
 
+/**
+ * The per-core peaks of this CPU (bench/peak.c, built with the system compiler): float32 FMA and int8 VNNI
+ * multiply-adds per second on one thread, GMAC/s. Null where there is no C compiler or no AVX-512 VNNI.
+ */
+const corePeaks = (dir: string): { fp32: number; int8: number } | null => {
+  const exe = join(dir, 'peak');
+  const cc = spawnSync('cc', ['-O3', '-mavx512f', '-mavx512vnni', '-o', exe, new URL('./peak.c', import.meta.url).pathname], {
+    encoding: 'utf8',
+  });
+  if (cc.status !== 0 || !/avx512_vnni/.test(readFileSync('/proc/cpuinfo', 'utf8'))) return null;
+  const r = spawnSync(exe, { encoding: 'utf8' });
+  const fp32 = /fp32 ([\d.]+)/.exec(r.stdout);
+  const int8 = /int8 ([\d.]+)/.exec(r.stdout);
+  return fp32 && int8 ? { fp32: Number(fp32[1]), int8: Number(int8[1]) } : null;
+};
+
 /** CPU ms per frame of one ffmpeg command alone (its own -benchmark figures: user + system time). */
 const ffmpegCpu = (args: string[], frames: number): number => {
   const r = spawnSync('ffmpeg', ['-v', 'info', '-nostats', '-benchmark', '-y', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -171,6 +187,20 @@ try {
   makeClip(clips.p540, 960, 540, FRAMES);
   makeClip(clips.p240, 426, 240, FRAMES);
 
+  const peaks = corePeaks(dir);
+  console.log(
+    peaks
+      ? `per-core peaks (bench/peak.c, one thread): float32 FMA ${peaks.fp32.toFixed(0)} GMAC/s, int8 VNNI ${peaks.int8.toFixed(0)} GMAC/s`
+      : 'per-core peaks: not measured (needs cc and AVX-512 VNNI)',
+  );
+  /** The network's multiply-adds per second as a share of what the cores it ran on could do. */
+  const ofPeak = (label: string, gflops: number): string => {
+    if (!peaks) return '';
+    const cores = /2 threads|worker sessions/.test(label) ? CORES : 1;
+    const peak = cores * (/int8/.test(label) ? peaks.int8 : peaks.fp32);
+    return `${((100 * gflops) / 2 / peak).toFixed(0)} % of the ${/int8/.test(label) ? 'int8' : 'float'} peak`;
+  };
+
   console.log("\n# model only: the network's forward on Y, 640x360 in, no I/O");
   type Measured = { ms: number; fps: number; gflops: number };
   const modelRows: [string, () => Promise<Measured>][] = [
@@ -201,7 +231,7 @@ try {
   for (const [label, measure] of modelRows) {
     const m = await measure();
     modelFps[label] = m.fps;
-    row(label, `${m.fps.toFixed(1)} fps`, `${m.ms.toFixed(1)} ms/frame`, `${m.gflops.toFixed(0)} GFLOP/s`);
+    row(label, `${m.fps.toFixed(1)} fps`, `${m.ms.toFixed(1)} ms/frame`, `${(m.gflops / 2).toFixed(0)} GMAC/s ${ofPeak(label, m.gflops)}`);
   }
   for (const flavour of ['tfjs-node-gpu', 'tfjs-node', 'tfjs-wasm'] as const) {
     for (const [name, entry] of [
@@ -452,7 +482,14 @@ try {
   if (SOAK > 0) console.log(`\n# monitor soak\n${formatSoak(await soakIn(dir, SOAK))}`);
   if (LIVE) {
     const minutes = Number(process.env.BENCH_LIVE_MINUTES ?? 1);
-    for (const line of [...(await liveLatency()), ...(await liveMaxRate()), ...(minutes > 0 ? await liveMemory(minutes) : [])])
+    const real = join(dir, 'live-real-640x360.mp4');
+    makeClip(real, 640, 360, 600, [], 25);
+    for (const line of [
+      ...(await liveRealFootage(real)),
+      ...(await liveLatency()),
+      ...(await liveMaxRate()),
+      ...(minutes > 0 ? await liveMemory(minutes) : []),
+    ])
       console.log(line);
   }
 
