@@ -83,9 +83,11 @@ def clip_scores(outs, hr, scale):
 
 
 @torch.no_grad()
-def run_rvsr(model, lr):
+def run_rvsr(model, lr, reset_each_frame=False):
+    """8-bit outputs for LR frames (T x H x W); reset_each_frame: every frame alone, what the state is worth."""
     model.eval()
-    out, _ = model.run(torch.from_numpy(lr)[None, :, None])
+    x = torch.from_numpy(lr)[None, :, None]
+    out = torch.cat([model.run(x[:, t : t + 1])[0] for t in range(x.shape[1])], 1) if reset_each_frame else model.run(x)[0]
     model.train()
     return to8(out[0, :, 0].numpy())
 
@@ -106,14 +108,15 @@ def baselines(val, scale, sesr):
 
 def val_row(model, val, base, scale):
     """Means over the clips of per-clip means: PSNR of rvsr / bicubic / sesr, rvsr on frame 0 and on frames >= 10,
-    temporal errors, and rvsr's PSNR per clip."""
+    temporal errors, rvsr's PSNR per clip, and rvsr's PSNR with its state reset on every frame."""
     per = {n: clip_scores(run_rvsr(model, lr), hr, scale) for n, lr, hr in val}
     kinds = [k for k in ("bicubic", "sesr") if k in next(iter(base.values()))]
     m = lambda xs: round(float(np.mean(xs)), 3)  # noqa: E731
     row = [m([np.mean(per[n][0]) for n in per])] + [m([np.mean(base[n][k][0]) for n in per]) for k in kinds]
     row += [m([per[n][0][0] for n in per]), m([np.mean(per[n][0][10:]) for n in per])]
     row += [m([per[n][1] for n in per])] + [m([base[n][k][1] for n in per]) for k in kinds]
-    return row + [m(per[n][0]) for n in per], kinds
+    alone = [np.mean(clip_scores(run_rvsr(model, lr, True), hr, scale)[0]) for _, lr, hr in val]
+    return row + [m(per[n][0]) for n in per] + [m(alone)], kinds
 
 
 def load_sesr(path: Path, scale: int):
@@ -159,7 +162,8 @@ def main(argv=None):
     warm_rng = np.random.default_rng(args.seed + 7919 + step)
     kinds = ["bicubic"] + (["sesr"] if sesr is not None else [])
     val_header = ["step", "seconds", "rvsr", *kinds, "rvsr_frame0", "rvsr_frames10+", "terr_rvsr",
-                  *[f"terr_{k}" for k in kinds], *[f"rvsr_{n}" for n, _, _ in val]]
+                  *[f"terr_{k}" for k in kinds], *[f"rvsr_{n}" for n, _, _ in val], "rvsr_reset_each_frame"]
+    val_rows = [r + [""] * (len(val_header) - len(r)) for r in val_rows]  # rows from before a column was added
 
     def save():
         tmp = ckpt_path.with_suffix(".tmp")
