@@ -73,7 +73,8 @@ def main():
         print(f"frames {b:5d}-{min(b + a.block, a.frames) - 1:5d}: PSNR-Y {r:.3f} dB, bicubic {c:.3f} ({r - c:+.3f})")
     first, last = psnrs[25:50].mean(), psnrs[-a.block :].mean()
     gain0, gain1 = first - bics[25:50].mean(), last - bics[-a.block :].mean()
-    print(f"{a.clip}, step {state['step']}, pan {a.pan}: after the first second {first:.3f} dB ({gain0:+.3f} over bicubic), "
+    print(f"{a.clip}, step {state['step']}, pan {a.pan}: after the first second {first:.3f} dB "
+          f"({gain0:+.3f} over bicubic), "
           f"last {a.block} frames {last:.3f} dB ({gain1:+.3f}); largest |state| {peak:.3f}")
 
 

@@ -62,7 +62,8 @@ class RVSR(nn.Module):
         return F.conv2d(F.pad(x, (r, r, r, r), mode="replicate"), self.bicubic)
 
     def forward(self, x, x_prev, out_prev, state):
-        """One frame: (out, next state). x, x_prev: N x 1 x H x W in [0, 1]; out_prev N x 1 x sH x sW; state N x S x H x W."""
+        """One frame: (out, next state). x, x_prev: N x 1 x H x W in [0, 1]; out_prev: N x 1 x sH x sW;
+        state: N x S x H x W."""
         s = self.scale
         h = torch.cat([x, x_prev, F.pixel_unshuffle(out_prev.clamp(0, 1), s), state], 1)
         for conv in self.convs[:-1]:

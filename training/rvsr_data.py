@@ -131,7 +131,8 @@ class PhotoPans:
                 break
         else:
             raise ValueError("no training photo is large enough for the pans")
-        start = np.array([self.rng.uniform(0, room[0] + 1), self.rng.uniform(0, room[1] + 1)]) + np.maximum(-v, 0) * (length - 1)
+        start = np.array([self.rng.uniform(0, room[0] + 1), self.rng.uniform(0, room[1] + 1)])
+        start += np.maximum(-v, 0) * (length - 1)  # a backward pan starts far enough in
         lrs, hrs = [], []
         for t in range(length):
             y, x = np.floor(start + v * t).astype(int)
