@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Export an rvsr checkpoint (train_rvsr.py) to ONNX, one frame per call with the state as explicit inputs and
+outputs, with a metadata JSON beside it; then check the graph against the PyTorch model on a real clip.
+
+  /usr/bin/python3 training/export_rvsr.py runs/rvsr-x2/ckpt.pt --out runs/rvsr-x2/rvsr-x2.onnx
+
+Inputs (NCHW float32, Y/255): y (N x 1 x H x W), y_prev (N x 1 x H x W), y_up_prev (N x 1 x sH x sW, the previous
+call's y_up), state (N x S x H x W). Outputs: y_up (N x 1 x sH x sW; clamp to [0,1] for display) and state_next.
+After a reset (first frame, scene cut): y_prev = y, y_up_prev = 0, state = 0.
+
+The check runs the exported graph node by node with onnx_eval.py (an interpreter of its few op types, written
+from the ONNX operator specs; Debian's onnx 1.12 has no reference evaluator and onnxruntime for Python is not
+installable here) over --frames frames of a held-out clip, feeding the graph's own outputs back, and fails if
+y_up or the state differ from the PyTorch model's by more than 1e-4.
+"""
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from onnx_eval import run_graph  # noqa: E402
+from rvsr import BICUBIC_RADIUS, RVSR  # noqa: E402
+from rvsr_data import VAL_CLIPS, load_val  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+OPSET = 13
+
+
+@torch.onnx.symbolic_helper.parse_args("v", "i")
+def _space_to_depth(g, x, factor):
+    """pixel_unshuffle of one channel is ONNX SpaceToDepth (for C = 1 both orders are bh * r + bw)."""
+    return g.op("SpaceToDepth", x, blocksize_i=factor)
+
+
+def _static_pads(path: Path) -> None:
+    """The exporter computes the bicubic Pad's pads with a Shape/Reshape/Slice/Cast subgraph; make it a constant."""
+    m = onnx.load(str(path))
+    g, r = m.graph, BICUBIC_RADIUS
+    pads = [n for n in g.node if n.op_type == "Pad"]
+    assert len(pads) == 1, "rvsr has one Pad (the bicubic's)"
+    g.initializer.append(numpy_helper.from_array(np.array([0, 0, r, r, 0, 0, r, r], np.int64), "bicubic_pads"))
+    pads[0].input[1] = "bicubic_pads"
+    while True:  # drop what fed only the old pads
+        used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+        dead = [n for n in g.node if not any(o in used for o in n.output)]
+        if not dead:
+            break
+        for n in dead:
+            g.node.remove(n)
+    onnx.save(m, str(path))
+
+
+class OneFrame(nn.Module):
+    def __init__(self, net: RVSR):
+        super().__init__()
+        self.net = net
+
+    def forward(self, y, y_prev, y_up_prev, state):
+        return self.net(y, y_prev, y_up_prev, state)
+
+
+def export_rvsr(model: RVSR, path: Path, meta: dict) -> Path:
+    net = copy.deepcopy(model).cpu().eval()
+    s, n = net.scale, net.state
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.register_custom_op_symbolic("::pixel_unshuffle", _space_to_depth, OPSET)
+    h, w = 17, 23
+    example = (torch.rand(1, 1, h, w), torch.rand(1, 1, h, w), torch.rand(1, 1, h * s, w * s), torch.zeros(1, n, h, w))
+    lr_axes, hr_axes = {0: "batch", 2: "height", 3: "width"}, {0: "batch", 2: "height_up", 3: "width_up"}
+    torch.onnx.export(OneFrame(net), example, str(path), opset_version=OPSET,
+                      input_names=["y", "y_prev", "y_up_prev", "state"], output_names=["y_up", "state_next"],
+                      dynamic_axes={"y": lr_axes, "y_prev": lr_axes, "y_up_prev": hr_axes, "state": lr_axes,
+                                    "y_up": hr_axes, "state_next": lr_axes})
+    _static_pads(path)
+    onnx.checker.check_model(onnx.load(str(path)))
+    c = net.config()
+    cin, wd = 2 + s * s + n, c["width"]
+    info = {
+        "name": path.stem, "scale": s, "format": "onnx", "opset": OPSET, "recurrent": True,
+        "architecture": {
+            "family": "RVSR", "layers": [
+                f"concat y, y_prev, SpaceToDepth(clip(y_up_prev, 0, 1)), state -> {cin}", f"conv3x3 {cin}->{wd} relu",
+                *[f"conv3x3 {wd}->{wd} relu"] * (c["layers"] - 2), f"conv3x3 {wd}->{s * s}+{n}",
+                f"first {s * s}: add bicubic (pad 2 edge, fixed conv5x5 1->{s * s}), DepthToSpace CRD -> y_up",
+                f"last {n}: tanh -> state_next"],
+            "width": wd, "convs": c["layers"], "state": n, "macsPerLrPixel": net.macs_per_lr_pixel(),
+        },
+        "inputs": {"y": "Y/255 of the current 8-bit luma plane (studio range), N x 1 x H x W float32",
+                   "y_prev": "the previous frame's y", "y_up_prev": "the previous call's y_up, N x 1 x sH x sW",
+                   "state": f"the previous call's state_next, N x {n} x H x W"},
+        "outputs": {"y_up": "Y/255 at scale x the input's size; clamp to [0,1]",
+                    "state_next": f"N x {n} x H x W, in [-1, 1]"},
+        "reset": "first frame or scene cut: y_prev = y, y_up_prev = 0, state = 0",
+        **meta,
+    }
+    path.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def check(model: RVSR, path: Path, lr_frames: np.ndarray, tol=1e-4) -> float:
+    """Largest |ONNX - PyTorch| over the frames' y_up and state; raises if above tol."""
+    graph = onnx.load(str(path))
+    net = model.cpu().eval()
+    x = torch.from_numpy(lr_frames)[:, None, None]  # T x 1 x 1 x H x W
+    with torch.no_grad():
+        prev, up, st = net.reset(x[0])
+        o_prev, o_up, o_st = prev.numpy(), up.numpy(), st.numpy()
+        worst = 0.0
+        for t in range(x.shape[0]):
+            up, st = net(x[t], prev, up, st)
+            got = run_graph(graph, {"y": x[t].numpy(), "y_prev": o_prev, "y_up_prev": o_up, "state": o_st})
+            worst = max(worst, float(np.abs(got["y_up"] - up.numpy()).max()),
+                        float(np.abs(got["state_next"] - st.numpy()).max()))
+            prev, o_prev, o_up, o_st = x[t], x[t].numpy(), got["y_up"], got["state_next"]
+    if worst > tol:
+        raise SystemExit(f"export_rvsr.py: ONNX differs from PyTorch by {worst:.3g} (> {tol})")
+    return worst
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("ckpt", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--cache", type=Path, default=HERE.parent / "runs" / "cache")
+    p.add_argument("--clip", default=VAL_CLIPS[0], help="held-out clip for the check")
+    p.add_argument("--frames", type=int, default=4)
+    p.add_argument("--crop", type=int, default=128, help="HR centre crop for the check")
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    state = torch.load(a.ckpt, map_location="cpu")
+    model = RVSR(**state["config"])
+    model.load_state_dict(state["model"])
+    header, last = state["val_header"], state["val_rows"][-1]
+    val = {h: v for h, v in zip(header, last) if h != "step" and h != "seconds"}
+    export_rvsr(model, a.out, {"steps": state["step"], "trainingSeconds": round(state["elapsed"]),
+                               "trainingData": "srvid video-train clips but " + ", ".join(VAL_CLIPS)
+                               + ", plus synthetic pans over T91 + BSD200",
+                               "validation": {"clips": list(VAL_CLIPS), "note": "first frames, HR centre crops; "
+                                              "PSNR-Y (dB) and temporal error (8-bit)", **val}})
+    _, lr, _ = load_val(a.cache, [a.clip], model.scale, a.frames, a.crop)[0]
+    print(f"exported {a.out}; ONNX vs PyTorch over {a.frames} frames of {a.clip}: max |diff| "
+          f"{check(model, a.out, lr):.2e}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""rvsr: a one-way recurrent video super-resolution network on Y (RLSP-style, Fuoli et al. 2019).
+
+One frame in, one frame out, with the past carried as explicit state. Per frame t the network sees, at LR size:
+  the current LR frame x_t, the previous LR frame x_{t-1}, the previous HR output folded to LR size by
+  space-to-depth (r^2 channels), and a hidden state h_{t-1} (S channels)
+concatenated (2 + r^2 + S channels), then conv3x3 -> W relu, (L - 2) x conv3x3 W -> W relu, conv3x3 W -> r^2 + S.
+The first r^2 output channels are the residual over bicubic upscaling of x_t; the last S are the next state
+after tanh. The output is depth-to-space(bicubic(x_t) + residual), where bicubic(x_t) is itself a fixed
+(untrained) 5x5 convolution 1 -> r^2 on the edge-padded frame: the r^2 phases of Keys' cubic (a = -0.5) x r
+upscaling, from data.py's matrices, so the whole graph stays Pad/Conv/Relu/Tanh/Clip/Concat/Add and the two
+depth/space rearrangements. Residual over bicubic rather than over nearest (sesr's free skip): the network
+starts at bicubic's quality and only learns detail, and bicubic's 25 r^2 MACs per LR pixel are < 1 % of it.
+
+Bounded loop (recurrent VSR drifts on long static scenes, Chiche et al. CVPR 2022): the state is tanh'd into
+[-1, 1] and the fed-back output is clamped to [0, 1] inside the network, so whatever the caller passes back,
+nothing in the loop can grow without bound.
+
+Reset (first frame, scene cut): x_prev = x, out_prev = 0, state = 0. Training starts every sequence so.
+Convolutions are zero-padded 'same' (a frame edge looks like a crop edge did in training).
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from data import _axis_matrix
+
+BICUBIC_RADIUS = 2
+
+
+def bicubic_kernel(scale: int) -> torch.Tensor:
+    """(r^2, 1, 5, 5): phase (jy, jx) of x r bicubic upscaling as a convolution over LR, channel jy * r + jx."""
+    n, k = 16, 8  # an interior LR pixel of a 16-pixel line, away from its edges
+    m = _axis_matrix(n, n * scale)
+    taps = np.stack([m[scale * k + j, k - BICUBIC_RADIUS : k + BICUBIC_RADIUS + 1] for j in range(scale)])
+    assert np.allclose(m[scale * k : scale * k + scale].sum(1), 1) and np.allclose(taps.sum(1), 1)
+    w = np.einsum("ay,bx->abyx", taps, taps).reshape(scale * scale, 1, 5, 5)
+    return torch.tensor(w, dtype=torch.float32)
+
+
+class RVSR(nn.Module):
+    def __init__(self, scale: int, width: int = 32, layers: int = 6, state: int = 16):
+        super().__init__()
+        self.scale, self.width, self.layers, self.state = scale, width, layers, state
+        cin = 2 + scale * scale + state
+        self.convs = nn.ModuleList([nn.Conv2d(cin, width, 3, padding=1)]
+                                   + [nn.Conv2d(width, width, 3, padding=1) for _ in range(layers - 2)]
+                                   + [nn.Conv2d(width, scale * scale + state, 3, padding=1)])
+        with torch.no_grad():  # start near bicubic
+            self.convs[-1].weight.mul_(0.1)
+            self.convs[-1].bias.zero_()
+        self.register_buffer("bicubic", bicubic_kernel(scale))
+
+    def reset(self, x: torch.Tensor):
+        """(x_prev, out_prev, state) for a first frame x (N x 1 x H x W)."""
+        n, _, h, w = x.shape
+        s = self.scale
+        return x, x.new_zeros(n, 1, h * s, w * s), x.new_zeros(n, self.state, h, w)
+
+    def upscale_bicubic(self, x: torch.Tensor) -> torch.Tensor:
+        r = BICUBIC_RADIUS
+        return F.conv2d(F.pad(x, (r, r, r, r), mode="replicate"), self.bicubic)
+
+    def forward(self, x, x_prev, out_prev, state):
+        """One frame: (out, next state). x, x_prev: N x 1 x H x W in [0, 1]; out_prev: N x 1 x sH x sW;
+        state: N x S x H x W."""
+        s = self.scale
+        h = torch.cat([x, x_prev, F.pixel_unshuffle(out_prev.clamp(0, 1), s), state], 1)
+        for conv in self.convs[:-1]:
+            h = F.relu(conv(h))
+        h = self.convs[-1](h)
+        out = F.pixel_shuffle(self.upscale_bicubic(x) + h[:, : s * s], s)
+        return out, torch.tanh(h[:, s * s :])
+
+    def run(self, seq: torch.Tensor, carry=None):
+        """A sequence N x T x 1 x H x W -> outputs N x T x 1 x sH x sW and the carry (x_prev, out_prev, state)."""
+        x_prev, out_prev, state = carry if carry is not None else self.reset(seq[:, 0])
+        outs = []
+        for t in range(seq.shape[1]):
+            out, state = self(seq[:, t], x_prev, out_prev, state)
+            outs.append(out)
+            x_prev, out_prev = seq[:, t], out
+        return torch.stack(outs, 1), (x_prev, out_prev, state)
+
+    def macs_per_lr_pixel(self) -> int:
+        """Multiply-adds per LR pixel: the convolutions and the fixed bicubic one."""
+        return sum(c.weight.numel() for c in self.convs) + self.bicubic.numel()
+
+    def config(self) -> dict:
+        return {"scale": self.scale, "width": self.width, "layers": self.layers, "state": self.state}

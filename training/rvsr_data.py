@@ -1,0 +1,158 @@
+"""Video data for the recurrent model (rvsr.py): decoded Y planes cached as numpy, LR by data.degrade.
+
+Each clip of ../shared/data/video-train is decoded once (ffmpeg, its own yuv420p, the Y plane taken as it is:
+no range or matrix conversion, as the pipeline feeds the network) to CACHE/<clip>.y.npy (frames x H x W,
+uint8), and its LR at each scale to CACHE/<clip>.x<s>.npy: every whole frame mod-cropped to the scale and
+degraded by data.degrade (the antialiased bicubic of the image models and of `srvid eval`), so a crop of the
+cached LR is exactly the LR of the whole frame, borders included.
+
+Training sequences (VideoSampler): T consecutive frames of one clip, a random LR crop, random flips, transpose
+and direction of time, and a random frame stride (1 or 2, as faster motion). A share of the sequences are
+synthetic pans over the training photographs (PhotoPans): a still HR photo cropped at integer HR offsets that
+move at a random constant velocity (0 included: a static scene), degraded crop by crop, so both HR and LR
+are exact (no interpolation of the HR).
+"""
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from data import degrade, list_images, load_y
+
+VAL_CLIPS = ("davis16_dog", "davis17_tennis", "sam2_bedroom", "opencv_cup")
+
+
+def decode_y(path: Path) -> np.ndarray:
+    """All frames' Y planes (uint8, frames x H x W) of a yuv420p clip."""
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=width,height,pix_fmt", "-of", "csv=p=0", str(path)],
+                           check=True, capture_output=True, text=True).stdout.strip().split(",")
+    w, h, fmt = int(probe[0]), int(probe[1]), probe[2]
+    if fmt != "yuv420p":
+        raise ValueError(f"{path.name}: {fmt}, expected yuv420p")
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v:0", "-fps_mode", "passthrough",
+                          "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"], check=True, capture_output=True).stdout
+    frame = w * h * 3 // 2
+    n = len(raw) // frame
+    return np.frombuffer(raw, np.uint8)[: n * frame].reshape(n, frame)[:, : w * h].reshape(n, h, w).copy()
+
+
+def build_cache(video_dir: Path, cache: Path, scales, log=print) -> list[str]:
+    """Decode and degrade every clip not cached yet; returns the clip names."""
+    cache.mkdir(parents=True, exist_ok=True)
+    names = []
+    for path in sorted(video_dir.glob("*.mkv")):
+        names.append(path.stem)
+        y_path = cache / f"{path.stem}.y.npy"
+        if not y_path.exists():
+            np.save(cache / f"{path.stem}.y.tmp.npy", decode_y(path))
+            (cache / f"{path.stem}.y.tmp.npy").replace(y_path)
+        y = np.load(y_path, mmap_mode="r")
+        for s in scales:
+            lr_path = cache / f"{path.stem}.x{s}.npy"
+            if lr_path.exists():
+                continue
+            h, w = y.shape[1] - y.shape[1] % s, y.shape[2] - y.shape[2] % s
+            lr = np.stack([degrade(f[:h, :w].astype(np.float64), s).astype(np.uint8) for f in y])
+            np.save(cache / f"{path.stem}.x{s}.tmp.npy", lr)
+            (cache / f"{path.stem}.x{s}.tmp.npy").replace(lr_path)
+            log(f"cached {path.stem}: {y.shape[0]} frames {y.shape[2]}x{y.shape[1]}, x{s}")
+    return names
+
+
+def load_clip(cache: Path, name: str, scale: int):
+    """(LR, HR) uint8 arrays, memory-mapped; HR mod-cropped to the scale."""
+    lr = np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r")
+    hr = np.load(cache / f"{name}.y.npy", mmap_mode="r")
+    return lr, hr[:, : lr.shape[1] * scale, : lr.shape[2] * scale]
+
+
+def augment(lr: np.ndarray, hr: np.ndarray, rng):
+    """Same flips / transpose / time reversal for an LR and an HR sequence (T x H x W)."""
+    if rng.integers(2):
+        lr, hr = lr[:, :, ::-1], hr[:, :, ::-1]
+    if rng.integers(2):
+        lr, hr = lr[:, ::-1], hr[:, ::-1]
+    if rng.integers(2):
+        lr, hr = lr.transpose(0, 2, 1), hr.transpose(0, 2, 1)
+    if rng.integers(2):
+        lr, hr = lr[::-1], hr[::-1]
+    return lr, hr
+
+
+class VideoSampler:
+    """Batches of (LR, HR) sequences, float32 in [0, 1]: B x T x 1 x P x P and B x T x 1 x sP x sP."""
+
+    def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0):
+        self.scale, self.patch, self.photo_share = scale, patch, photo_share
+        self.rng = np.random.default_rng(seed)
+        self.clips = [load_clip(cache, n, scale) for n in names]
+        frames = np.array([lr.shape[0] for lr, _ in self.clips], np.float64)
+        self.weights = frames / frames.sum()  # every frame of every clip equally likely
+        self.pans = PhotoPans(photos, scale, patch, self.rng) if photos and photo_share > 0 else None
+
+    def sequence(self, length):
+        p, s = self.patch, self.scale
+        if self.pans is not None and self.rng.random() < self.photo_share:
+            return self.pans.sequence(length)
+        lr, hr = self.clips[self.rng.choice(len(self.clips), p=self.weights)]
+        stride = 2 if self.rng.random() < 0.3 and lr.shape[0] >= 2 * length else 1
+        t0 = self.rng.integers(0, lr.shape[0] - stride * (length - 1))
+        y = self.rng.integers(0, lr.shape[1] - p + 1)
+        x = self.rng.integers(0, lr.shape[2] - p + 1)
+        t = slice(t0, t0 + stride * (length - 1) + 1, stride)
+        return augment(lr[t, y : y + p, x : x + p], hr[t, y * s : (y + p) * s, x * s : (x + p) * s], self.rng)
+
+    def batch(self, n, length):
+        seqs = [self.sequence(length) for _ in range(n)]
+        lr = np.stack([a for a, _ in seqs]).astype(np.float32)[:, :, None] / 255.0
+        hr = np.stack([b for _, b in seqs]).astype(np.float32)[:, :, None] / 255.0
+        return lr, hr
+
+
+class PhotoPans:
+    """Synthetic camera motion over still photographs: integer HR offsets at a constant velocity."""
+
+    MARGIN = 8  # LR pixels degraded beyond the crop on each side, so the crop's LR has no artificial edge
+
+    def __init__(self, paths, scale, patch, rng, max_speed=3.0):
+        self.scale, self.patch, self.rng, self.max_speed = scale, patch, rng, max_speed
+        self.images = [np.round(load_y(p)).astype(np.uint8) for p in paths]
+
+    def sequence(self, length):
+        s, m = self.scale, self.MARGIN
+        hp = (self.patch + 2 * m) * s  # HR window degraded per frame
+        for _ in range(20):
+            img = self.images[self.rng.integers(len(self.images))]
+            v = self.rng.uniform(-self.max_speed, self.max_speed, 2) * (self.rng.random() > 0.1)  # 10 %: still
+            travel = np.abs(v) * (length - 1)
+            room = np.array(img.shape) - hp - np.ceil(travel)
+            if room.min() >= 0:
+                break
+        else:
+            raise ValueError("no training photo is large enough for the pans")
+        start = np.array([self.rng.uniform(0, room[0] + 1), self.rng.uniform(0, room[1] + 1)])
+        start += np.maximum(-v, 0) * (length - 1)  # a backward pan starts far enough in
+        lrs, hrs = [], []
+        for t in range(length):
+            y, x = np.floor(start + v * t).astype(int)
+            win = img[y : y + hp, x : x + hp].astype(np.float64)
+            lrs.append(degrade(win, s)[m:-m, m:-m].astype(np.uint8))
+            hrs.append(img[y + m * s : y + hp - m * s, x + m * s : x + hp - m * s])
+        return augment(np.stack(lrs), np.stack(hrs), self.rng)
+
+
+def photo_paths(folders):
+    return [p for folder in folders for p in list_images(folder)]
+
+
+def load_val(cache: Path, names, scale, frames, crop):
+    """Held-out clips: the first `frames` frames, a centre crop of `crop` HR pixels (LR from the whole frame)."""
+    out = []
+    for n in names:
+        lr, hr = load_clip(cache, n, scale)
+        c = crop // scale
+        y0, x0 = (lr.shape[1] - c) // 2, (lr.shape[2] - c) // 2
+        out.append((n, np.asarray(lr[:frames, y0 : y0 + c, x0 : x0 + c], np.float32) / 255.0,
+                    np.asarray(hr[:frames, y0 * scale : (y0 + c) * scale, x0 * scale : (x0 + c) * scale], np.float64)))
+    return out
