@@ -154,9 +154,8 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
     };
     const run = {
       // A segmented run measures nothing and is never live; its frames are counted by the cut.
-      ...describeRun(o, info, plan, runtime, 0),
+      ...describeRun(o, info, plan, runtime, 0, false),
       totalFrames: job.totalFrames,
-      live: false,
       segmented: {
         segments: status.segments,
         doneBefore: status.done,

@@ -32,10 +32,12 @@ export interface UpscaleVideoOptions extends VideoModelChoice {
   /** A file path, a URL ffmpeg can open, or '-' for stdin. */
   readonly input: string;
   /**
-   * Live mode (default: on for stdin and network URLs): the input is read once, as it arrives, by one
-   * decoder that is never paused; frames the network cannot upscale within `maxLatencyMs` are upscaled by
-   * bicubic or dropped (`whenBehind`), and counted. Off: stdin is spooled to a file first and URLs are read
-   * like files (every stream kept, nothing dropped).
+   * Live mode (default: on for network URLs, and for stdin that arrives in real time): the input is read
+   * once, as it arrives, by one decoder that is never paused; frames the network cannot upscale within
+   * `maxLatencyMs` are upscaled by bicubic or dropped (`whenBehind`), and counted. stdin that runs ahead of
+   * its own timestamps (a file on a pipe) is read by the same one decoder, which then waits for the pipeline:
+   * every frame kept. Off: stdin is spooled to a file first and URLs are read like files (every stream kept,
+   * nothing dropped).
    */
   readonly live?: boolean;
   /** Live mode: how far output may lag (default 2000 ms). */
@@ -140,6 +142,7 @@ export const describeRun = (
   plan: RunPlan,
   runtime: UpscalerRuntime,
   crop: number,
+  live: boolean,
 ): RunDescription => ({
   input: o.input,
   output: o.output,
@@ -155,7 +158,7 @@ export const describeRun = (
   crop,
   frameRate: info.frameRate,
   totalFrames: info.frameCount,
-  live: o.live ?? isLiveInput(o.input),
+  live,
 });
 
 const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan): LivePolicy => ({
@@ -196,19 +199,32 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
   let aligner: ReferenceAligner | null = null;
   let upscaler: Upscaler | null = null;
   let finished = false;
-  const live = o.live ?? isLiveInput(o.input);
+  let live = o.live ?? isLiveInput(o.input);
   try {
-    // A live reader must never wait, so the model is loaded before the decoder starts.
-    if (live) upscaler = await loadVideoUpscaler(o, model);
-    input = live
-      ? await openLiveInput(o.input, tools, {
-          connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-          listen: o.listen ?? false,
-          reconnectAttempts: o.reconnectAttempts ?? 0,
-          ...(o.signal ? { signal: o.signal } : {}),
-          ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
-        })
-      : await openInput(o.input, tools, o.signal);
+    // A live reader must never wait, so the model is loaded before the decoder starts. stdin's decoder starts
+    // at once, as the model loads: whether it is live is judged from how its first frames arrive.
+    const detectPacing = o.live === undefined && o.input === '-';
+    const loading = live ? loadVideoUpscaler(o, model) : null;
+    loading?.catch(() => {}); // a failure is taken below, once the input is open (or has failed first)
+    if (loading && !detectPacing) upscaler = await loading;
+    try {
+      input = live
+        ? await openLiveInput(o.input, tools, {
+            connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+            listen: o.listen ?? false,
+            reconnectAttempts: o.reconnectAttempts ?? 0,
+            ...(o.signal ? { signal: o.signal } : {}),
+            ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
+            detectPacing,
+          })
+        : await openInput(o.input, tools, o.signal);
+    } catch (err) {
+      upscaler ??= (await loading?.catch(() => null)) ?? null; // disposed below: the input's error is the run's
+      throw err;
+    }
+    upscaler ??= await loading;
+    // stdin that runs ahead of its own timestamps is a file on a pipe: no latency policy, every frame kept.
+    if (input.live && (await input.live.pacing()) === 'ahead') live = false;
     const info = input.info;
     const measure = o.measure === true || observer !== null;
     const plan = planRun(
@@ -217,7 +233,8 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       tools.major,
     );
     for (const w of plan.warnings) o.onWarning?.(w);
-    if (input.live && upscaler) {
+    if (input.live && !live) input.live.hold(plan.framesInFlight);
+    if (input.live && live && upscaler) {
       const choice = await chooseLiveModel(o, upscaler, input.live.format, info.frameRate);
       upscaler = choice.upscaler;
       if (choice.warning) o.onWarning?.(choice.warning);
@@ -233,7 +250,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
           ...shadowOf(upscaler, plan.detailEvery),
         })
       : undefined;
-    const run = describeRun(o, info, plan, upscaler.runtime, probe?.crop ?? 0);
+    const run = describeRun(o, info, plan, upscaler.runtime, probe?.crop ?? 0, live);
     await o.onStart?.(info, run, upscaler.runtime);
     await observer?.onStart(info, run);
     const source =

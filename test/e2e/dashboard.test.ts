@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createIntervals, helloMessage, type FrameMessage, type MonitorMessage, type RunDescription } from '../../src/monitor/messages.js';
 import { serveMonitor } from '../../src/monitor/serve-monitor.js';
-import { CLI as CLI_PATH, killLeftovers, startCli } from '../helpers/cli.js';
+import { CLI as CLI_PATH, killLeftovers, startCli, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { makeRichClip } from '../helpers/segments.js';
 
@@ -391,7 +391,8 @@ describe(
       page.on('pageerror', (e) => errors.push(e.message));
       // Five points a chart: fewer than the frames and the seconds of the run, so the cap is reached.
       await page.goto(`${url}?points=5`);
-      // The producer starts once the page is there: a real-time MPEG-TS stream on srvid's stdin, 9 s long.
+      // The producer starts once the page is there and srvid reads stdin: a real-time MPEG-TS stream, 9 s long.
+      await waitForStdinDecoder(srvid.pid as number);
       const producer = spawn(
         FFMPEG,
         [
