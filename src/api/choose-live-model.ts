@@ -33,7 +33,7 @@ const KEEPS_UP = 1.1; // a margin over the input's rate: the encoder and the pip
  * loaded here only to measure them, and disposed unless chosen.
  */
 export const chooseLiveModel = async (
-  o: VideoModelChoice & { readonly model?: string },
+  o: VideoModelChoice & { readonly model?: string; readonly whenBehind?: 'bicubic' | 'drop' },
   loaded: Upscaler,
   format: FrameFormat,
   frameRate: number | null,
@@ -43,6 +43,7 @@ export const chooseLiveModel = async (
   if (first >= KEEPS_UP * frameRate) return { upscaler: loaded, warning: null };
   const size = `${format.width}x${format.height}`;
   const at = (name: string, fps: number): string => `${name} (about ${fps.toFixed(0)} fps here)`;
+  const beyond = o.whenBehind === 'drop' ? 'frames beyond it are dropped' : 'frames beyond it go to bicubic';
   // The others, best quality first, after the one already measured.
   const others = MODEL_FAMILIES.filter((f) => f !== loaded.runtime.model.replace(/-x\d$/, '') && trainedScales(f).includes(o.scale));
   for (const [i, family] of others.entries()) {
@@ -54,7 +55,7 @@ export const chooseLiveModel = async (
       await loaded.dispose();
       return {
         upscaler: candidate,
-        warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps here; ${at(family, fps)} is the fastest: frames beyond it go to bicubic`,
+        warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps here; ${at(family, fps)} is the fastest: ${beyond}`,
       };
     }
     if (fps >= KEEPS_UP * frameRate) {
@@ -65,13 +66,13 @@ export const chooseLiveModel = async (
       await candidate.dispose();
       return {
         upscaler: loaded,
-        warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: frames beyond it go to bicubic; --model ${family} would, ${at(family, fps)}`,
+        warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: ${beyond}; --model ${family} would keep up (about ${fps.toFixed(0)} fps here)`,
       };
     }
     await candidate.dispose();
   }
   return {
     upscaler: loaded,
-    warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps on this machine (${at(loaded.runtime.model, first)}): frames beyond it go to bicubic, or use --when-behind drop`,
+    warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps on this machine (${at(loaded.runtime.model, first)}): ${o.whenBehind === 'drop' ? beyond : `${beyond} (--when-behind drop leaves them out)`}`,
   };
 };

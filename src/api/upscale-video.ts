@@ -4,6 +4,7 @@
  * model, then source → pipeline → sink.
  */
 import { fstatSync } from 'node:fs';
+import { checkVideoEncoder } from '../ffmpeg/encoders.js';
 import { checkProtocols } from '../ffmpeg/protocols.js';
 import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
 import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
@@ -26,7 +27,7 @@ import { holdForTests } from './test-hold.js';
 
 export { formatQualityLine } from '../monitor/format-quality.js';
 import { checkInputExists, isLiveInput, openInput, openLiveInput, openReference, type OpenedInput } from './open-input.js';
-import { planMuxer, planRun, type RunPlan } from './plan-run.js';
+import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
 
 export interface UpscaleVideoOptions extends VideoModelChoice {
   /** A file path, a URL ffmpeg can open, or '-' for stdin. */
@@ -182,7 +183,7 @@ const shadowOf = (upscaler: Upscaler, every: number) =>
   every > 0 ? { shadow: { every, upscale: async (lr: Parameters<Upscaler['upscale']>[0]) => (await upscaler.upscale(lr)).frame } } : {};
 
 /**
- * Upscales a video with ESPCN on luma, keeping audio, subtitles, chapters, metadata, timestamps and colour tags.
+ * Upscales a video with the network (SESR by default) on luma, keeping audio, subtitles, chapters, metadata, timestamps and colour tags.
  *
  * @example
  * const ac = new AbortController();
@@ -193,6 +194,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
   const model = checkRequest(o);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
   await checkProtocols(tools, { input: o.input, output: o.output });
+  await checkVideoEncoder(tools, planCodec(planMuxer(o.output, o.format), o.codec));
   const observer = await startObserver(o);
   const started = performance.now();
   let input: OpenedInput | null = null;
