@@ -226,6 +226,7 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
       quality: null,
       dropped: 0,
       fallback: 0,
+      framesBefore: status.framesDone,
     };
   } catch (err) {
     await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message }).catch(() => {});

@@ -108,6 +108,8 @@ export interface UpscaleVideoResult {
   /** Live mode: frames dropped, and frames upscaled by bicubic because the network was behind. */
   readonly dropped: number;
   readonly fallback: number;
+  /** A resumed segmented run: the frames an earlier run had upscaled (`frames` counts them, `fps` does not). */
+  readonly framesBefore?: number;
 }
 
 /** Every check that needs no process: scale, model file, input, output and container. */
