@@ -7,6 +7,7 @@
  * input already open.
  */
 import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
+import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { Upscaler } from '../pipeline/ports.js';
 import { MODEL_FAMILIES, trainedScales } from '../models/registry.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
@@ -47,17 +48,16 @@ const KEEPS_UP = 1.1; // a margin over the input's rate: the encoder and the pip
 
 /**
  * `loaded` is the model the run started with (loaded and measured before the decoder, which must not wait);
- * others are loaded here only to measure them, and disposed unless chosen. `whatHappens` says what becomes of
- * the frames it cannot upscale in time (by the run's --when-behind).
+ * others are loaded here only to measure them, and disposed unless chosen.
  */
 export const chooseLiveModel = async (
-  o: VideoModelChoice & { readonly model?: string },
+  o: VideoModelChoice & { readonly model?: string; readonly whenBehind?: WhenBehind },
   loaded: Upscaler,
   speed: ModelSpeed | null,
   format: FrameFormat,
   frameRate: number | null,
-  whatHappens: string,
 ): Promise<LiveModelChoice> => {
+  const whatHappens = o.whenBehind === 'drop' ? 'frames beyond it are dropped' : 'frames beyond it go to bicubic';
   if (speed === null) return { upscaler: loaded, fps: null, warning: null };
   const first = speed.pixelsPerSecond / (format.width * format.height);
   if (frameRate === null || o.modelFile || first >= KEEPS_UP * frameRate) return { upscaler: loaded, fps: first, warning: null };
@@ -87,7 +87,7 @@ export const chooseLiveModel = async (
       return {
         upscaler: loaded,
         fps: first,
-        warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: ${whatHappens}; --model ${family} would keep up, ${at(family, fps)}`,
+        warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: ${whatHappens}; --model ${family} would keep up (about ${fps.toFixed(0)} fps here)`,
       };
     }
     await candidate.dispose();

@@ -50,6 +50,8 @@ export interface LiveInputOptions {
   readonly onWarning?: (message: string) => void;
   /** Reconnect attempts after the input drops (0: the run ends there, cleanly). */
   readonly reconnectAttempts: number;
+  /** stdin: find out whether it arrives in real time or runs ahead of its timestamps (a file on a pipe). */
+  readonly detectPacing?: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export const openLiveInput = async (input: string, tools: FfmpegTools, o: LiveIn
     ...(o.onEnded ? { onEnded: o.onEnded, onReconnect: o.onEnded } : {}),
     ...(o.onWarning ? { onWarning: o.onWarning } : {}),
     reconnectAttempts: o.reconnectAttempts,
+    detectPacing: o.detectPacing ?? false,
   });
   const info: VideoInfo = {
     source: input,

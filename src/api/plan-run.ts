@@ -65,6 +65,9 @@ export const planMuxer = (output: string, format?: string, live = false, stdoutI
   return muxer;
 };
 
+/** The video encoder: `--codec`, else the container's default (libx264; libvpx-vp9 for WebM). */
+export const planCodec = (muxer: string, codec?: string): string => codec ?? defaultCodec(muxer);
+
 export const qualityMode = (r: Pick<RunRequest, 'reference' | 'measure'>): QualityMode | null =>
   r.reference === 'self' ? 'self' : r.reference !== undefined ? 'reference' : r.measure ? 'consistency' : null;
 
@@ -120,7 +123,7 @@ export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): Ru
     outputSize,
     pixFmt,
     muxer,
-    encoder: { codec: r.codec ?? defaultCodec(muxer), crf: r.crf ?? 18, preset: r.preset ?? 'medium' },
+    encoder: { codec: planCodec(muxer, r.codec), crf: r.crf ?? 18, preset: r.preset ?? 'medium' },
     framesInFlight: Math.max(2, r.maxFramesInFlight ?? 8),
     detailEvery,
     referenceLabel,

@@ -12,6 +12,7 @@ import {
   describeQueue,
   workerName,
   type SegmentQueue,
+  type SegmentRetries,
   type SegmentSettings,
   type SegmentTask,
   type WorkerReport,
@@ -160,6 +161,26 @@ export const runSegmentsOnQueue = async (
   };
   const progress = meter(r.status, r.onProgress);
   let framesDone = 0;
+  // Who was last seen with each segment, and its earlier tries: a lost worker and a retry get one line each.
+  const holder = new Map<number, string>();
+  const tries = new Map<number, SegmentRetries>();
+  // The worker a segment was taken back from: its last progress report stays on the job until another's comes.
+  const lost = new Map<number, string>();
+  const retried = (index: number, now: SegmentRetries | undefined): void => {
+    if (!now) return;
+    const before = tries.get(index) ?? { stalled: 0, failed: 0, reason: null };
+    tries.set(index, now);
+    const who = holder.has(index) ? `worker ${holder.get(index)}` : 'a worker';
+    if (now.stalled > before.stalled) {
+      r.onNote?.(`segment ${index}: ${who} stopped answering; the segment is back on the queue for another worker`);
+      lost.set(index, holder.get(index) ?? '');
+      holder.delete(index);
+    }
+    if (now.failed > before.failed)
+      r.onNote?.(
+        `segment ${index}: try ${now.failed} of ${ATTEMPTS} failed on ${who} (${now.reason ?? 'no reason given'}); it is tried again`,
+      );
+  };
   for (const s of todo) await queue.submit(task(s));
   r.onNote?.(`${todo.length} segments on the queue at ${describeQueue(r.url)}; waiting for srvid worker processes`);
   let polls = 0;
@@ -196,11 +217,17 @@ export const runSegmentsOnQueue = async (
         throw new JobError(`segment ${s.index} failed on every try (${Math.max(st.attempts, ATTEMPTS)} in all): ${st.reason}`);
       } else if (st.kind === 'missing') {
         await queue.submit(task(s)); // removed by hand, or Redis restarted without its data
-      } else if (st.kind === 'active' && st.progress) {
-        seen(st.progress);
-        inHand += st.progress.frames;
-        holders.set(s.index, st.progress.worker);
-        r.board?.working(st.progress, s.index);
+      } else if (st.kind === 'waiting') {
+        retried(s.index, st.retries);
+      } else if (st.kind === 'active') {
+        retried(s.index, st.retries);
+        if (st.progress && st.progress.worker !== lost.get(s.index)) {
+          seen(st.progress);
+          inHand += st.progress.frames;
+          holders.set(s.index, st.progress.worker);
+          holder.set(s.index, st.progress.worker);
+          r.board?.working(st.progress, s.index);
+        }
       }
       left.push(s);
     }

@@ -1,4 +1,4 @@
-/** Still images: ESPCN on BT.601 Y, bicubic on Cb/Cr (and alpha). */
+/** Still images: the network on BT.601 Y, bicubic on Cb/Cr (and alpha). */
 import { existsSync } from 'node:fs';
 import { AbortedError, InputError } from '../errors.js';
 import { readImage } from '../ingest/read-image.js';

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { isFullRange } from '../ingest/decoder-args.js';
 import { AbortedError, UsageError } from '../errors.js';
 import { isUrl } from '../ffmpeg/protocols.js';
+import { checkVideoEncoder } from '../ffmpeg/encoders.js';
 import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
 import { markDone, writeJournal, type OptionsKey } from '../jobs/journal.js';
 import { describeQueue, openSegmentQueue, type SegmentSettings } from '../jobs/queue.js';
@@ -23,7 +24,7 @@ import { observeRun, type RunObserver } from './observe-run.js';
 import { createSegmentBoard, type SegmentBoard } from './segment-board.js';
 import { resolveModel } from './load-model.js';
 import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
-import { planMuxer, planRun } from './plan-run.js';
+import { planCodec, planMuxer, planRun } from './plan-run.js';
 import { prepareSegments, openJournal } from './prepare-segments.js';
 import { loadForSegments, runSegmentsHere, runSegmentsOnQueue, type SegmentStatus } from './run-segments.js';
 import { describeRun, type UpscaleVideoOptions, type UpscaleVideoResult } from './upscale-video.js';
@@ -96,6 +97,7 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
   checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input] });
   const seconds = o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
+  await checkVideoEncoder(tools, planCodec(muxer, o.codec));
   const started = performance.now();
   // The queue is reached before anything is cut, so a wrong address costs nothing.
   const queue = o.queue ? await openSegmentQueue(o.queue) : null;
@@ -154,9 +156,8 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
     };
     const run = {
       // A segmented run measures nothing and is never live; its frames are counted by the cut.
-      ...describeRun(o, info, plan, runtime, 0),
+      ...describeRun(o, info, plan, runtime, 0, false),
       totalFrames: job.totalFrames,
-      live: false,
       segmented: {
         segments: status.segments,
         doneBefore: status.done,
@@ -225,6 +226,7 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
       quality: null,
       dropped: 0,
       fallback: 0,
+      framesBefore: status.framesDone,
     };
   } catch (err) {
     await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message }).catch(() => {});

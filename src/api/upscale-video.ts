@@ -4,6 +4,7 @@
  * model, then source → pipeline → sink.
  */
 import { fstatSync } from 'node:fs';
+import { checkVideoEncoder } from '../ffmpeg/encoders.js';
 import { checkProtocols } from '../ffmpeg/protocols.js';
 import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
 import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
@@ -19,23 +20,25 @@ import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
 import { checkScale, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DETAIL_EVERY, DEFAULT_MAX_LATENCY_MS } from './choices.js';
-import { chooseLiveModel, measureSpeed } from './choose-live-model.js';
+import { chooseLiveModel, measureSpeed, type ModelSpeed } from './choose-live-model.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
 import { holdForTests } from './test-hold.js';
 
 export { formatQualityLine } from '../monitor/format-quality.js';
 import { checkInputExists, isLiveInput, openInput, openLiveInput, openReference, type OpenedInput } from './open-input.js';
-import { planMuxer, planRun, type RunPlan } from './plan-run.js';
+import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
 
 export interface UpscaleVideoOptions extends VideoModelChoice {
   /** A file path, a URL ffmpeg can open, or '-' for stdin. */
   readonly input: string;
   /**
-   * Live mode (default: on for stdin and network URLs): the input is read once, as it arrives, by one
-   * decoder that is never paused; frames the network cannot upscale within `maxLatencyMs` are upscaled by
-   * bicubic or dropped (`whenBehind`), and counted. Off: stdin is spooled to a file first and URLs are read
-   * like files (every stream kept, nothing dropped).
+   * Live mode (default: on for network URLs, and for stdin that arrives in real time): the input is read
+   * once, as it arrives, by one decoder that is never paused; frames the network cannot upscale within
+   * `maxLatencyMs` are upscaled by bicubic or dropped (`whenBehind`), and counted. stdin that runs ahead of
+   * its own timestamps (a file on a pipe) is read by the same one decoder, which then waits for the pipeline:
+   * every frame kept. Off: stdin is spooled to a file first and URLs are read like files (every stream kept,
+   * nothing dropped).
    */
   readonly live?: boolean;
   /** Live mode: how far output may lag (default 2000 ms). */
@@ -105,6 +108,8 @@ export interface UpscaleVideoResult {
   /** Live mode: frames dropped, and frames upscaled by bicubic because the network was behind. */
   readonly dropped: number;
   readonly fallback: number;
+  /** A resumed segmented run: the frames an earlier run had upscaled (`frames` counts them, `fps` does not). */
+  readonly framesBefore?: number;
 }
 
 /** Every check that needs no process: scale, model file, input, output and container. */
@@ -140,6 +145,7 @@ export const describeRun = (
   plan: RunPlan,
   runtime: UpscalerRuntime,
   crop: number,
+  live: boolean,
 ): RunDescription => ({
   input: o.input,
   output: o.output,
@@ -155,7 +161,7 @@ export const describeRun = (
   crop,
   frameRate: info.frameRate,
   totalFrames: info.frameCount,
-  live: o.live ?? isLiveInput(o.input),
+  live,
 });
 
 const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
@@ -180,7 +186,7 @@ const shadowOf = (upscaler: Upscaler, every: number) =>
   every > 0 ? { shadow: { every, upscale: async (lr: Parameters<Upscaler['upscale']>[0]) => (await upscaler.upscale(lr)).frame } } : {};
 
 /**
- * Upscales a video with ESPCN on luma, keeping audio, subtitles, chapters, metadata, timestamps and colour tags.
+ * Upscales a video with the network (SESR by default) on luma, keeping audio, subtitles, chapters, metadata, timestamps and colour tags.
  *
  * @example
  * const ac = new AbortController();
@@ -191,27 +197,42 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
   let model = checkRequest(o);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
   await checkProtocols(tools, { input: o.input, output: o.output });
+  await checkVideoEncoder(tools, planCodec(planMuxer(o.output, o.format), o.codec));
   const observer = await startObserver(o);
   const started = performance.now();
   let input: OpenedInput | null = null;
   let aligner: ReferenceAligner | null = null;
   let upscaler: Upscaler | null = null;
   let finished = false;
-  const live = o.live ?? isLiveInput(o.input);
+  let live = o.live ?? isLiveInput(o.input);
   try {
     // A live reader must never wait, so the model is loaded, and its speed measured, before the decoder starts.
-    if (live) upscaler = await loadVideoUpscaler(o, model);
-    let speed = live && upscaler ? await measureSpeed(upscaler) : null;
+    // stdin's decoder starts at once, as the model loads: whether it is live is judged from how its first
+    // frames arrive (the frames that arrive meanwhile wait in the source, not in the network).
+    const detectPacing = o.live === undefined && o.input === '-';
+    const loading = live ? loadVideoUpscaler(o, model).then(async (u) => ({ u, speed: await measureSpeed(u) })) : null;
+    loading?.catch(() => {}); // a failure is taken below, once the input is open (or has failed first)
+    let speed: ModelSpeed | null = null;
     let expectedFps: number | null = null;
-    input = live
-      ? await openLiveInput(o.input, tools, {
-          connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-          listen: o.listen ?? false,
-          reconnectAttempts: o.reconnectAttempts ?? 0,
-          ...(o.signal ? { signal: o.signal } : {}),
-          ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
-        })
-      : await openInput(o.input, tools, o.signal);
+    if (loading && !detectPacing) ({ u: upscaler, speed } = await loading);
+    try {
+      input = live
+        ? await openLiveInput(o.input, tools, {
+            connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+            listen: o.listen ?? false,
+            reconnectAttempts: o.reconnectAttempts ?? 0,
+            ...(o.signal ? { signal: o.signal } : {}),
+            ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
+            detectPacing,
+          })
+        : await openInput(o.input, tools, o.signal);
+    } catch (err) {
+      upscaler ??= (await loading?.catch(() => null))?.u ?? null; // disposed below: the input's error is the run's
+      throw err;
+    }
+    if (loading && !upscaler) ({ u: upscaler, speed } = await loading);
+    // stdin that runs ahead of its own timestamps is a file on a pipe: no latency policy, every frame kept.
+    if (input.live && (await input.live.pacing()) === 'ahead') live = false;
     const info = input.info;
     const measure = o.measure === true || observer !== null;
     const plan = planRun(
@@ -220,19 +241,18 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       tools.major,
     );
     for (const w of plan.warnings) o.onWarning?.(w);
-    const forDepth = resolveModel({ ...o, live, bitDepth: info.bitDepth });
-    if (forDepth.path !== model.path) {
-      // A deeper input than the int8 default reads: its float twin (a live run loads it now, rarely).
-      model = forDepth;
-      if (upscaler) {
-        await upscaler.dispose();
-        upscaler = await loadVideoUpscaler(o, model);
-        speed = null; // not measured again with the input open: no keep-up warning for this run
-      }
+    // The model for what the input turned out to be: a file on a pipe, or an input deeper than the 8-bit steps
+    // of the int8 model a live run starts with, gets the file default (a live run loads it now, rarely).
+    const forInput = resolveModel({ ...o, live, bitDepth: info.bitDepth });
+    if (forInput.path !== model.path) {
+      model = forInput;
+      await upscaler?.dispose();
+      upscaler = live ? await loadVideoUpscaler(o, model) : null;
+      speed = null; // not measured again with the input open: no keep-up warning for this run
     }
-    if (input.live && upscaler) {
-      const behind = o.whenBehind === 'drop' ? 'frames beyond it are dropped' : 'frames beyond it go to bicubic';
-      const choice = await chooseLiveModel(o, upscaler, speed, input.live.format, info.frameRate, behind);
+    if (input.live && !live) input.live.hold(plan.framesInFlight);
+    if (input.live && live && upscaler) {
+      const choice = await chooseLiveModel(o, upscaler, speed, input.live.format, info.frameRate);
       upscaler = choice.upscaler;
       expectedFps = choice.fps;
       if (choice.warning) o.onWarning?.(choice.warning);
@@ -248,7 +268,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
           ...shadowOf(upscaler, plan.detailEvery),
         })
       : undefined;
-    const run = describeRun(o, info, plan, upscaler.runtime, probe?.crop ?? 0);
+    const run = describeRun(o, info, plan, upscaler.runtime, probe?.crop ?? 0, live);
     await o.onStart?.(info, run, upscaler.runtime);
     await observer?.onStart(info, run);
     const source =

@@ -185,8 +185,14 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
   if (!o.quiet && quality) say(quality);
   const behind =
     result.fallback || result.dropped ? `; behind real time: ${result.fallback} frames by bicubic, ${result.dropped} dropped` : '';
+  // A resumed run: the rate is this run's, so the frames it took over from before are named apart.
+  const before = result.framesBefore
+    ? ` (${result.frames - result.framesBefore} upscaled in this run, ${result.framesBefore} from before)`
+    : '';
   if (!o.quiet)
-    say(`wrote ${output}: ${result.frames} frames in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)${behind}`);
+    say(
+      `wrote ${output}: ${result.frames} frames${before} in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)${behind}`,
+    );
   if (o.stats) say(formatStages(result.stages));
 };
 

@@ -131,7 +131,11 @@ export const OPTIONS: OptionTable = {
     description: `shipped model: ${MODEL_FAMILIES.map((f) => `${f} (${MODEL_SUMMARIES[f]})`).join(', ')}; or auto (live: the best that keeps up, measured at start); default: sesr, and sesr-int8 for live runs on a CPU; see README`,
     parse: (v) => (v === AUTO_MODEL ? AUTO_MODEL : checkModelFamily(v)),
   },
-  modelFile: { flag: '--model-file', arg: 'PATH', description: 'use this ESPCN .onnx file instead of a shipped model' },
+  modelFile: {
+    flag: '--model-file',
+    arg: 'PATH',
+    description: 'use this .onnx file (a SESR or ESPCN model exported by training/) instead of a shipped model',
+  },
   backend: {
     flag: '--backend',
     arg: 'NAME',
@@ -197,12 +201,13 @@ export const OPTIONS: OptionTable = {
   live: {
     flag: '--live',
     description:
-      'live mode (the default for stdin and network URLs): read the input once as it arrives, never pause it, keep latency bounded',
+      'live mode (the default for network URLs, and for stdin that arrives in real time): read the input once as it arrives, never pause it, keep latency bounded',
     default: false,
   },
   noLive: {
     flag: '--no-live',
-    description: 'file mode for stdin or a URL: stdin is spooled to a temporary file, every stream kept, no frame dropped or substituted',
+    description:
+      'file mode for stdin or a URL: stdin is spooled to a temporary file (an MP4 with its index at the end works), every stream kept, no frame dropped or substituted',
     default: false,
   },
   maxLatency: {
@@ -315,7 +320,7 @@ export const OPTIONS: OptionTable = {
 export const optionRows = (): [keyof CliOptions, OptionSpec<unknown>][] =>
   Object.entries(OPTIONS) as unknown as [keyof CliOptions, OptionSpec<unknown>][];
 
-const USAGE = `srvid — video super-resolution with ESPCN, streamed through ffmpeg
+const USAGE = `srvid — video super-resolution with a small CNN (SESR by default, or ESPCN), streamed through ffmpeg
 
 Usage:
   srvid INPUT OUTPUT [options]      upscale a video (or an image: png, jpg, webp)
@@ -325,7 +330,8 @@ Usage:
 
 INPUT is a file, a URL ffmpeg can open (udp, srt, rtmp, rtsp, http(s) HLS…), or - for stdin;
 OUTPUT is a file, an HLS playlist (.m3u8), a udp://, srt:// or rtmp:// URL, or - for stdout.
-Stdin and network inputs are live: read once as they arrive, with bounded latency (--no-live: as files).
+Network inputs, and stdin arriving in real time, are live: read once as they arrive, with bounded
+latency (--no-live: as files); stdin that arrives faster (a file on a pipe) keeps every frame.
 Audio, subtitles, chapters, metadata, timestamps and colour tags are kept; the output is
 written to a temporary file and appears only when the run succeeds.
 Inside the project run it as npx srvid; npm install -g . puts srvid on PATH.`;
@@ -333,7 +339,7 @@ Inside the project run it as npx srvid; npm install -g . puts srvid on PATH.`;
 const EXAMPLES = `Examples:
   srvid samples/street-360p.mp4 out.mp4 --scale 2
   srvid in.mkv out.mkv -s 3 --codec libx265 --crf 20 -y
-  cat in.mp4 | srvid - - --no-live --format matroska > out.mkv
+  cat in.mp4 | srvid - - > out.mkv
   srvid udp://127.0.0.1:5000 udp://127.0.0.1:5002 --model espcn-light
   srvid srt://0.0.0.0:9000?mode=listener out/live.m3u8 --max-latency 1500
   srvid in.mp4 out.mp4 --monitor 8080 --report quality.json

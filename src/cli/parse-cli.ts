@@ -79,6 +79,5 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
   if (positionals.length === 0) throw new UsageError('no input given; usage: srvid INPUT OUTPUT [--scale N] (see --help)');
   if (positionals.length === 1) throw new UsageError('no output given; usage: srvid INPUT OUTPUT [--scale N]');
   if (positionals.length > 2) throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`);
-  if (positionals[0] !== '-' && positionals[0] === positionals[1]) throw new UsageError('the output must differ from the input');
   return { command: 'upscale', positionals, options };
 };

@@ -22,7 +22,7 @@ export const formatDoctor = (r: DoctorReport, header: string): string => {
     '',
     `GPU device node: ${r.gpuDevice ? 'found' : 'none (/dev/nvidia0, /dev/dri/renderD*, /dev/kfd, /dev/dxg), so --device auto runs on the CPU'}`,
   );
-  out.push('', 'backends (ESPCN x2 on a 64x64 plane):');
+  out.push('', 'backends (the default model, x2, on a 64x64 plane):');
   const width = Math.max(...r.backends.map((b) => b.id.length));
   for (const b of r.backends) {
     const status = !b.tried

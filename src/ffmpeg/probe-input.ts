@@ -28,6 +28,7 @@ interface ProbeStream {
   r_frame_rate?: string;
   time_base?: string;
   nb_frames?: string;
+  nb_read_packets?: string;
   duration?: string;
   color_space?: string;
   color_range?: string;
@@ -122,9 +123,33 @@ export const parseProbe = (raw: unknown, source: string): VideoInfo => {
   };
 };
 
-/** Probes `source` (path or URL) with ffprobe; `signal` stops it. */
-export const probeVideo = async (ffprobe: string, source: string, signal?: AbortSignal): Promise<VideoInfo> =>
-  parseProbe(await runFfprobe(ffprobe, probeArgs(source), source, signal), source);
+/** Reading the packets of one stream to count them (no decoding): `stream=nb_read_packets`. */
+export const countPacketsArgs = (input: string, streamIndex: number): string[] => [
+  '-v',
+  'error',
+  ...protocolWhitelistArgs(input),
+  '-select_streams',
+  String(streamIndex),
+  '-count_packets',
+  '-show_entries',
+  'stream=nb_read_packets',
+  '-print_format',
+  'json',
+  input,
+];
+
+/**
+ * Probes `source` (path or URL) with ffprobe; `signal` stops it. An AVI header's frame count includes its
+ * null frames (the empty chunks that stand for a repeated frame), which no decoder gives: there, the video's
+ * packets are counted instead, which reads the file once without decoding it.
+ */
+export const probeVideo = async (ffprobe: string, source: string, signal?: AbortSignal): Promise<VideoInfo> => {
+  const info = parseProbe(await runFfprobe(ffprobe, probeArgs(source), source, signal), source);
+  if (info.formatName !== 'avi') return info;
+  const json = (await runFfprobe(ffprobe, countPacketsArgs(source, info.videoStreamIndex), source, signal)) as ProbeJson;
+  const packets = positive(json.streams?.[0]?.nb_read_packets);
+  return packets ? { ...info, frameCount: packets } : info;
+};
 
 /**
  * The coded size of the first frame of stream `streamIndex` at or after `ptsMs` (a timestamp of the source, as

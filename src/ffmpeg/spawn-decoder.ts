@@ -1,5 +1,6 @@
 /** The ingest side's processes: ffprobe, `ffmpeg -version`, and the decoder. The only ingest module that spawns. */
 import { execFile, spawn } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { AbortedError, InputError, tailLines } from '../errors.js';
 import { watchChild, type WatchedChild } from './child-state.js';
@@ -10,6 +11,25 @@ const execFileAsync = promisify(execFile);
 const checkPictureSize = (stderr: string, source: string): void => {
   const m = /Picture size (\d+x\d+) is invalid/.exec(stderr);
   if (m) throw new InputError(`${source}: its video declares a picture size of ${m[1]}, too large for ffmpeg to decode`);
+};
+
+/** The boxes an MP4/MOV file may start with. */
+const MP4_FIRST_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'uuid', 'styp', 'sidx', 'moof']);
+
+/** Whether a local file starts with an MP4/MOV box (ffmpeg picks its MP4 reader by the name alone); true when it cannot tell. */
+const startsLikeMp4 = (path: string): boolean => {
+  try {
+    const fd = openSync(path, 'r');
+    const head = Buffer.alloc(8);
+    try {
+      readSync(fd, head, 0, 8, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return MP4_FIRST_BOXES.has(head.toString('latin1', 4, 8));
+  } catch {
+    return true; // a URL, or unreadable: ffprobe's word stands
+  }
 };
 
 /**
@@ -29,6 +49,9 @@ export const runFfprobe = async (ffprobe: string, args: string[], source: string
     const stderr = e.stderr ?? '';
     // ffprobe's last line is often a generic "Invalid data found"; the line before it says why.
     if (/moov atom not found/.test(stderr)) {
+      if (!startsLikeMp4(source)) {
+        throw new InputError(`${source} is not a video file: ffmpeg took it for an MP4 by its name, but its content is not one`);
+      }
       throw new InputError(`${source}: the file is truncated or unfinished: its index (the mp4 moov atom) is missing`);
     }
     checkPictureSize(stderr, source);

@@ -8,13 +8,16 @@
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { InputError, tailLines } from '../errors.js';
-import type { WatchedChild } from '../ffmpeg/child-state.js';
+import type { ChildState, WatchedChild } from '../ffmpeg/child-state.js';
 import { spawnDecoder } from '../ffmpeg/spawn-decoder.js';
 import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pipeline/frame.js';
 import type { FrameSource, SidePacket } from '../pipeline/ports.js';
 import { liveDecoderArgs, type LiveDecoderArgsOptions, type LiveSubtitles } from './decoder-args.js';
+import { createFrameHold } from './hold-frames.js';
 import { decoderErrors, isSubtitleFailure, nextSubtitleChoice } from './live-subtitles.js';
+import { INDEX_AT_END, mp4IndexAtEnd } from './mp4-index.js';
 import { feedStdin, STDIN_REPLAY_CAP } from './replay-stdin.js';
+import { createPacingGauge, type Pacing } from './stdin-pacing.js';
 import { MatroskaFrameSplitter, type DecoderTracks } from './split-frames.js';
 
 export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input' | 'subtitles'> {
@@ -35,6 +38,8 @@ export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input' 
   readonly onReconnect?: (message: string) => void;
   /** Told of subtitle streams converted or left out, once a decoder runs. */
   readonly onWarning?: (message: string) => void;
+  /** stdin: tell a real-time producer from a file on a pipe (see stdin-pacing.ts); otherwise it is real time. */
+  readonly detectPacing?: boolean;
 }
 
 export interface LiveSource extends FrameSource {
@@ -43,6 +48,10 @@ export interface LiveSource extends FrameSource {
   onPacket(handler: (p: SidePacket) => void): void;
   /** Stops the decoder (when the run fails before subscribing). */
   close(): Promise<void>;
+  /** Whether the input arrives in real time or runs ahead of its timestamps (a file on a pipe). */
+  pacing(): Promise<Pacing>;
+  /** From now on, at most `highWater` frames are out and not released; the decoder (and stdin) wait beyond. */
+  hold(highWater: number): void;
 }
 
 /** ffmpeg looks at about a second of a live input before its first frame (decoderArgs' -analyzeduration). */
@@ -52,7 +61,8 @@ const LOG_HEAD_CHARS = 64 * 1024;
 
 export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
   new Promise<LiveSource>((resolveOpen, rejectOpen) => {
-    const stdin = o.input === '-' ? feedStdin(process.stdin) : null;
+    const stdin =
+      o.input === '-' ? feedStdin(process.stdin, STDIN_REPLAY_CAP, (head) => mp4IndexAtEnd(head) && giveUp(INDEX_AT_END)) : null;
     let format: FrameFormat | null = null;
     let subscriber: Subscriber<Frame> | null = null;
     const early: Frame[] = [];
@@ -70,14 +80,19 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
     let failedAttempts = 0;
     let subtitles: LiveSubtitles = { kind: 'all' };
     let subtitleWarnings: string[] = []; // said once a decoder with these choices runs
+    // stdin's pacing, decided from its first frames; until then they are read as they come (never paused).
+    const gauge = o.detectPacing && stdin ? createPacingGauge() : null;
+    const hold = createFrameHold();
 
     const emit = (frame: Frame): void => void (subscriber ? subscriber.next(frame) : early.push(frame));
     const fail = (err: Error): void => {
       failure = err;
+      gauge?.decide('ahead'); // nothing to wait for: the subscriber gets the error
       subscriber?.error(err);
     };
     const end = (): void => {
       ended = true;
+      gauge?.decide('ahead'); // every frame has arrived: none need be dropped
       stdin?.close();
       subscriber?.complete();
     };
@@ -93,7 +108,10 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
     const noVideo = `${o.input}: no video arrived within ${Math.round(o.connectTimeoutMs / 1000)} s; check the address and that the stream is running (--connect-timeout sets the wait)`;
     const waitForVideo = (): NodeJS.Timeout => setTimeout(() => giveUp(noVideo), o.connectTimeoutMs + PROBE_ALLOWANCE_MS);
     let timer = waitForVideo();
-    const onAbort = (): void => giveUp('stopped before the input started');
+    const onAbort = (): void => {
+      gauge?.decide('real-time'); // the run goes on to its abort
+      giveUp('stopped before the input started');
+    };
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
     /** One decoder: the first, or one after a drop, whose timestamps are moved to carry on from the last frame. */
@@ -122,7 +140,9 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
           sessionFrames++;
           failedAttempts = 0;
           stdin?.settle();
+          hold.out();
           emit(makeFrame(frames++, t, format as FrameFormat, bytes));
+          gauge?.frame(t, performance.now(), stdin?.waitedMs() ?? 0, early.length * bytes.length);
         },
         {
           onTracks: (tracks) => {
@@ -151,15 +171,17 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
           },
         },
       );
+      const { afterKept } = hold.read(splitter, stdout);
       stdout.on('data', (chunk: Buffer) => {
         try {
           splitter.push(chunk);
+          if (splitter.isPaused) stdout.pause();
         } catch (err) {
           fail(new InputError(`${o.input}: ${(err as Error).message}`));
           void decoder.stop(500);
         }
       });
-      void decoder.exited.then((state) => {
+      const exitedWith = (state: ChildState): void => {
         if (stopped || failure) return;
         const errors = state.kind === 'exited-error' ? decoderErrors(state.stderrTail) : '';
         const why = state.kind === 'exited-error' ? tailLines(errors, 2) || `exit code ${state.code ?? state.signal}` : null;
@@ -194,7 +216,9 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
           o.onEnded?.(`${o.input}: the input ended with an error after ${frames} frames (ffmpeg: ${why}); the output is closed cleanly`);
         }
         end();
-      });
+      };
+      // Held back, the splitter may keep frames after the decoder has exited: they go out first.
+      void decoder.exited.then((state) => afterKept(() => exitedWith(state)));
     };
     session(false);
 
@@ -210,7 +234,9 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
 
     const source = (tracks: DecoderTracks): LiveSource => ({
       format: format as FrameFormat,
-      highWater: Number.POSITIVE_INFINITY,
+      get highWater() {
+        return hold.limit;
+      },
       tracks,
       onPacket: (handler) => {
         packetHandler = handler;
@@ -228,6 +254,14 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
             void stop();
           };
         }),
-      release: () => {},
+      release: () => {
+        try {
+          hold.back();
+        } catch (err) {
+          fail(new InputError(`${o.input}: ${(err as Error).message}`));
+        }
+      },
+      pacing: () => gauge?.decided ?? Promise.resolve('real-time'),
+      hold: (highWater) => hold.set(highWater),
     });
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, type Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { feedStdin } from './replay-stdin.js';
+import { feedStdin, STDIN_HEAD_BYTES } from './replay-stdin.js';
 
 const readAll = async (r: Readable): Promise<string> => {
   let text = '';
@@ -56,6 +56,43 @@ describe('feedStdin', () => {
     const again = feed.next();
     assert.ok(again);
     assert.equal(await readAll(again), 'short input');
+    feed.close();
+  });
+
+  it('hands the first bytes to onHead once, and a short input whole at its end', async () => {
+    const heads: string[] = [];
+    const stdin = new PassThrough();
+    const feed = feedStdin(stdin, 1 << 20, (h) => heads.push(String(h)));
+    feed.next();
+    stdin.write('ftyp');
+    stdin.end('mdat');
+    await tick();
+    assert.deepEqual(heads, ['ftypmdat']);
+    const big = new PassThrough();
+    const seen: number[] = [];
+    const f2 = feedStdin(big, 1 << 20, (h) => seen.push(h.length));
+    f2.next();
+    big.write(Buffer.alloc(STDIN_HEAD_BYTES + 10));
+    big.end(Buffer.alloc(10));
+    await tick();
+    assert.deepEqual(seen, [STDIN_HEAD_BYTES + 10]);
+  });
+
+  it('counts the time stdin waits for a decoder that does not read', async () => {
+    const stdin = new PassThrough();
+    const feed = feedStdin(stdin, 1 << 20);
+    const decoder = feed.next();
+    assert.ok(decoder);
+    stdin.write(Buffer.alloc(1 << 20)); // more than the decoder's pipe holds: stdin is paused
+    await tick();
+    const before = feed.waitedMs();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(feed.waitedMs() - before >= 40, `waited ${feed.waitedMs() - before} ms`);
+    decoder.resume(); // the decoder reads: stdin goes on, and waits no more
+    await new Promise((r) => setTimeout(r, 20));
+    const after = feed.waitedMs();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(feed.waitedMs(), after);
     feed.close();
   });
 });

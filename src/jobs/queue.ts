@@ -59,10 +59,18 @@ export interface WorkerReport {
   readonly fps: number;
 }
 
+/** A segment's earlier tries: taken back from a worker that stopped answering, or failed (and tried again). */
+export interface SegmentRetries {
+  readonly stalled: number;
+  readonly failed: number;
+  /** The last failed try's error. */
+  readonly reason: string | null;
+}
+
 export type SegmentState =
   | { readonly kind: 'missing' }
-  | { readonly kind: 'waiting' }
-  | { readonly kind: 'active'; readonly progress: WorkerReport | null }
+  | { readonly kind: 'waiting'; readonly retries?: SegmentRetries }
+  | { readonly kind: 'active'; readonly progress: WorkerReport | null; readonly retries: SegmentRetries }
   | { readonly kind: 'completed'; readonly result: WorkerReport }
   | { readonly kind: 'failed'; readonly reason: string; readonly attempts: number };
 
@@ -102,8 +110,9 @@ export interface SegmentQueue {
   /** Queues a segment unless it is there already; a failed one is tried again (a restarted coordinator). */
   readonly submit: (task: SegmentTask) => Promise<void>;
   /**
-   * The states of one job's segments that have news: completed, failed or active (each a few calls, however
-   * many segments wait). With `all`, waiting and delayed ones too; a segment in none of them is missing.
+   * The states of one job's segments that have news: completed, failed, active or delayed (a failed try
+   * waiting to be retried), each a few calls however many segments wait. With `all`, waiting ones too; a
+   * segment in none of them is missing.
    */
   readonly states: (job: string, all: boolean) => Promise<Map<number, SegmentState>>;
   /** Removes a segment's BullMQ job once its result is recorded (or to queue it afresh). */
@@ -156,20 +165,27 @@ export const openSegmentQueue = async (url: string): Promise<SegmentQueue> => {
         'completed',
         'failed',
         'active',
-        ...(all ? (['waiting', 'delayed', 'prioritized', 'paused'] as JobType[]) : []),
+        'delayed', // a failed try waiting out its backoff: seen each time, so that every retry is told
+        ...(all ? (['waiting', 'prioritized', 'paused'] as JobType[]) : []),
       ];
       for (const kind of kinds) {
         for (const job of await queue.getJobs(kind)) {
           if (!job?.id?.startsWith(prefix)) continue;
           const index = Number(job.id.slice(prefix.length));
+          // A stalled job (its worker's lock expired) went back to the queue; a failed try is retried.
+          const retries = { stalled: job.stalledCounter ?? 0, failed: job.attemptsMade, reason: job.failedReason || null };
           const state: SegmentState =
             kind === 'completed'
               ? { kind: 'completed', result: job.returnvalue as WorkerReport }
               : kind === 'failed'
                 ? { kind: 'failed', reason: job.failedReason ?? 'unknown error', attempts: job.attemptsMade }
                 : kind === 'active'
-                  ? { kind: 'active', progress: typeof job.progress === 'object' ? (job.progress as unknown as WorkerReport) : null }
-                  : { kind: 'waiting' };
+                  ? {
+                      kind: 'active',
+                      progress: typeof job.progress === 'object' ? (job.progress as unknown as WorkerReport) : null,
+                      retries,
+                    }
+                  : { kind: 'waiting', retries };
           found.set(index, state);
         }
       }

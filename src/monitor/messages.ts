@@ -123,7 +123,7 @@ export interface PreviewMessage {
   readonly index: number;
   readonly width: number;
   readonly height: number;
-  /** data: URLs of JPEGs at the output size: plain bicubic upscaling of the model's input, and srvid. */
+  /** data: URLs of JPEGs at the output size, or at most 1280 wide (`width` × `height`): plain bicubic upscaling of the model's input, and srvid. */
   readonly before: string;
   readonly after: string;
 }

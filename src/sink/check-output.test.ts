@@ -3,16 +3,16 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { OutputError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { checkOutput } from './check-output.js';
 
 describe('checkOutput', () => {
   const dir = mkdtempSync(join(tmpdir(), 'srvid-check-output-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const refuses = (path: string, re: RegExp, o: Parameters<typeof checkOutput>[1] = { overwrite: false }): void =>
+  const refuses = (path: string, re: RegExp, o: Parameters<typeof checkOutput>[1] = { overwrite: false }, kind = OutputError): void =>
     assert.throws(
       () => checkOutput(path, o),
-      (e: unknown) => e instanceof OutputError && re.test(e.message),
+      (e: unknown) => e instanceof kind && re.test(e.message),
       path,
     );
 
@@ -30,12 +30,13 @@ describe('checkOutput', () => {
     refuses(dir, /is a directory/, { overwrite: true });
   });
 
-  it('the input itself, also through a symbolic link', () => {
+  it('the input itself, by its name or through a symbolic link: a usage error (exit code 2)', () => {
     const input = join(dir, 'in.mp4');
     writeFileSync(input, 'x');
     const link = join(dir, 'link.mp4');
     symlinkSync(input, link);
-    refuses(link, /link\.mp4 is the input .*in\.mp4; give another output path/, { overwrite: true, inputs: [input] });
+    refuses(link, /link\.mp4 is the input .*in\.mp4; give another output path/, { overwrite: true, inputs: [input] }, UsageError);
+    refuses(input, /in\.mp4 is the input .*in\.mp4; give another output path/, { overwrite: true, inputs: [input] }, UsageError);
   });
 
   it('missing folders, files in the way, /proc and /sys, with the label given', () => {

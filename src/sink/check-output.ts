@@ -2,11 +2,11 @@
  * Every output-path problem, found before any process starts, in the user's words: a folder that is missing,
  * a file where a folder should be, a folder that cannot be written (tried, not guessed: root passes access
  * checks on read-only file systems), an output that exists without -y, a directory in the way, a path in
- * /proc or /sys, and an output that is the input itself.
+ * /proc or /sys, and an output that is the input itself (by any name: a usage error).
  */
 import { closeSync, existsSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, parse, relative, resolve, sep } from 'node:path';
-import { OutputError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { isUrl } from '../ffmpeg/protocols.js';
 
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys'];
@@ -42,7 +42,8 @@ export const checkOutput = (output: string, o: { overwrite: boolean; inputs?: re
   }
   for (const input of o.inputs ?? []) {
     if (input !== '-' && existsSync(input) && existsSync(path) && sameFile(input, path)) {
-      throw new OutputError(`${what} is the input ${input}; give another output path`);
+      // The same file by any name (the same path, ./path, a link): a usage error, exit code 2.
+      throw new UsageError(`${what} is the input ${input}; give another output path`);
     }
   }
   if (existsSync(path)) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { killLeftovers, lines, partialFiles, runCli, type CliResult } from '../helpers/cli.js';
-import { makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { ffmpeg, makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, probe, streamsOf, videoOf, type Probed } from '../helpers/probe.js';
 
 const W = 96;
@@ -112,5 +112,36 @@ describe('srvid IN.mp4 OUT.webm (container named by the extension, default codec
       ['opus'],
     );
     assert.deepEqual(partialFiles(tmp.path), []);
+  });
+});
+
+describe('counts that are true', () => {
+  let tmp: TempDir;
+  before(() => {
+    tmp = makeTempDir('basic-counts');
+  });
+  after(() => {
+    killLeftovers(tmp.path);
+    tmp.remove();
+  });
+
+  it('an AVI whose header counts its null frames: the start and progress lines count the frames that are there', async () => {
+    // 20 frames three frame slots apart: ffmpeg's AVI muxer fills the gaps with null frames, and the header says 58.
+    const input = tmp.file('gaps.avi');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=96x64:rate=25', '-frames:v', '20', '-vf', 'setpts=N*3/(25*TB)'],
+      ...['-fps_mode', 'passthrough', '-c:v', 'mpeg4', '-r', '25', input],
+    ]);
+    assert.equal(videoOf(await probe(input)).nb_frames, '58', 'the clip no longer has null frames');
+    const output = tmp.file('gaps.mkv');
+    const r = await runCli([input, output, '--model', 'espcn-light']);
+    assert.equal(r.code, 0, r.stderr);
+    const err = lines(r.stderr);
+    assert.match(err[0] ?? '', /^\S+gaps\.avi: 96x64 \S+ [\d.]+ fps, 20 frames → 192x128 /);
+    const progress = err.filter((l) => /^frame \d+/.test(l));
+    assert.ok(progress.length > 0, r.stderr);
+    for (const l of progress) assert.match(l, /^frame \d+\/20 /);
+    assert.match(progress.at(-1) ?? '', /^frame 20\/20 \(100%\)/);
+    assert.match(err.at(-1) ?? '', /: 20 frames in /);
   });
 });

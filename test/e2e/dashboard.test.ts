@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createIntervals, helloMessage, type FrameMessage, type MonitorMessage, type RunDescription } from '../../src/monitor/messages.js';
 import { serveMonitor } from '../../src/monitor/serve-monitor.js';
-import { CLI as CLI_PATH, killLeftovers, startCli } from '../helpers/cli.js';
+import { CLI as CLI_PATH, killLeftovers, startCli, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { makeRichClip } from '../helpers/segments.js';
 
@@ -151,6 +151,10 @@ describe(
       const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
+      // Every request the page makes is answered: no 404 in its console (such as /favicon.ico).
+      const failed: string[] = [];
+      page.on('response', (r) => void (r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`)));
+      page.on('console', (m) => void (m.type() === 'error' && failed.push(m.text())));
       await page.goto(url);
       assert.equal(await page.title(), 'srvid monitor');
 
@@ -158,8 +162,10 @@ describe(
       await page.waitForFunction(() => (window as unknown as { srvidDashboard: { frames: number } }).srvidDashboard.frames >= 3, null, {
         timeout: 60_000,
       });
+      const statusDuringRun = await page.evaluate(() => document.getElementById('status')!.textContent);
       const duringRun = run.child.exitCode === null;
       assert.ok(duringRun, 'the chart should get points before the run ends');
+      assert.equal(statusDuringRun, 'running', 'a file run is not called live');
 
       await page.waitForFunction(() => (document.getElementById('img-after') as HTMLImageElement).naturalWidth > 0, null, {
         timeout: 60_000,
@@ -191,6 +197,7 @@ describe(
       assert.match(state.reference ?? '', /^consistency: the output downscaled back/);
       assert.equal(state.canvases, 1);
       assert.deepEqual(state.preview, [960, 960]);
+      assert.match(await page.evaluate(() => document.getElementById('preview-info')!.textContent ?? ''), /^frame \d+, 960x720$/);
       // Consistency mode: faithfulness is shown under its own label, as two figures and no difference.
       assert.deepEqual(shown.faithfulnessShown, [true, true]);
       assert.match(shown.faithPsnr, /^\d+\.\d\d \/ \d+\.\d\d$/);
@@ -200,6 +207,7 @@ describe(
       mkdirSync(OUTPUT, { recursive: true });
       await page.screenshot({ path: `${OUTPUT}dashboard.png`, fullPage: true });
       assert.deepEqual(errors, []);
+      assert.deepEqual(failed, []);
       const result = await run.done;
       assert.equal(result.code, 0, result.stderr);
 
@@ -294,6 +302,30 @@ describe(
       costMs: { bicubic: 7, resize: 18, psnr: 0.6, ssim: 1.3, shadow: detail ? 0.8 : 0 },
       dropped: 0,
       fallback: 0,
+    });
+
+    it('the preview of an output wider than 1280 names the output size and the size it is shown at', async () => {
+      // A one-pixel JPEG is enough for the label; the run is 768x576 → 1536x1152, previews 1280x960.
+      const jpeg = `data:image/jpeg;base64,${Buffer.from(
+        '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==',
+        'base64',
+      ).toString('base64')}`;
+      const wide = run({
+        inputSize: { width: 768, height: 576 },
+        modelInputSize: { width: 768, height: 576 },
+        outputSize: { width: 1536, height: 1152 },
+      });
+      const preview: MonitorMessage = { type: 'preview', v: 1, index: 29, width: 1280, height: 960, before: jpeg, after: jpeg };
+      const { page, errors, close } = await showMessages([helloMessage(wide), ...frames(false), preview, summary(false)]);
+      try {
+        assert.equal(
+          await page.evaluate(() => document.getElementById('preview-info')!.textContent),
+          'frame 29, 1536x1152 (shown at 1280x960)',
+        );
+        assert.deepEqual(errors, []);
+      } finally {
+        await close(); // a server left open would keep the test process alive
+      }
     });
 
     it('consistency mode: the headline is the detail estimate; faithfulness is labelled as such, never as a gain', async () => {
@@ -391,7 +423,8 @@ describe(
       page.on('pageerror', (e) => errors.push(e.message));
       // Five points a chart: fewer than the frames and the seconds of the run, so the cap is reached.
       await page.goto(`${url}?points=5`);
-      // The producer starts once the page is there: a real-time MPEG-TS stream on srvid's stdin, 9 s long.
+      // The producer starts once the page is there and srvid reads stdin: a real-time MPEG-TS stream, 9 s long.
+      await waitForStdinDecoder(srvid.pid as number);
       const producer = spawn(
         FFMPEG,
         [

@@ -3,7 +3,18 @@
  * in the output folder (neither the output nor a `*.partial*` temporary).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { killLeftovers, lines, partialFiles, runCli, type CliResult } from '../helpers/cli.js';
 import { makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
@@ -61,7 +72,7 @@ describe('errors', () => {
     const out = tmp.file('o-text.mp4');
     const r = await runCli([fake, out]);
     const line = assertCleanFailure(r, tmp.path, out);
-    assert.match(line, /text\.mp4/);
+    assert.equal(line, `srvid: ${fake} is not a video file: ffmpeg took it for an MP4 by its name, but its content is not one`);
   });
 
   describe('a truncated faststart mp4 (60 frames, cut to half its bytes)', () => {
@@ -137,12 +148,21 @@ describe('errors', () => {
       return assertCleanFailure(r, tmp.path, out);
     };
 
-    it('the output is the input under another name (a hard link), even with -y', async () => {
+    it('the output is the input, by the same name, as ./name, a hard link or a symlink, even with -y: one line, exit code 2', async () => {
       const link = tmp.file('same-as-good.mp4');
       linkSync(good, link);
-      const r = await runCli([good, link, '-y']);
-      assert.notEqual(r.code, 0);
-      assert.deepEqual(lines(r.stderr), [`srvid: ${link} is the input ${good}; give another output path`]);
+      const symlink = tmp.file('symlink-to-good.mp4');
+      symlinkSync(good, symlink);
+      for (const [input, output] of [
+        ['good.mp4', 'good.mp4'],
+        ['good.mp4', './good.mp4'],
+        ['good.mp4', link],
+        ['good.mp4', symlink],
+      ] as const) {
+        const r = await runCli([input, output, '-y'], { cwd: tmp.path });
+        assert.equal(r.code, 2, `${input} → ${output}: ${r.stderr}`);
+        assert.deepEqual(lines(r.stderr), [`srvid: ${output} is the input ${input}; give another output path`]);
+      }
       assert.equal(statSync(link).size, statSync(good).size, 'the input was touched');
     });
 
@@ -161,6 +181,17 @@ describe('errors', () => {
       const r = await runCli([good, dir, '-y']);
       assert.notEqual(r.code, 0);
       assert.deepEqual(lines(r.stderr), [`srvid: ${dir} is a directory; give a file name such as out.mp4`]);
+    });
+
+    it('an encoder this ffmpeg lacks (--codec nocodec) is refused before anything is read: one line, exit code 2', async () => {
+      const out = tmp.file('o-nocodec.mp4');
+      const r = await runCli([good, out, '--codec', 'nocodec']);
+      const line = assertCleanFailure(r, tmp.path, out);
+      assert.match(
+        line,
+        /^srvid: --codec nocodec: \S+ \(ffmpeg \d+, [^)]+\) has no video encoder of that name; .*ffmpeg -encoders lists them all$/,
+      );
+      assert.equal(r.code, 2);
     });
 
     it('a --report path in a missing folder is refused before the run', async () => {

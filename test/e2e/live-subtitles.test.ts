@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { CLI, killLeftovers, startCli } from '../helpers/cli.js';
+import { CLI, killLeftovers, startCli, waitForStdinDecoder } from '../helpers/cli.js';
 import { ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe } from '../helpers/probe.js';
 
@@ -37,6 +37,7 @@ const throughStdin = async (input: string, output: string, extra: string[] = [],
   srvid.stdin!.on('error', () => {});
   const bytes = readFileSync(input);
   if (paceSec > 0) {
+    if (!extra.includes('--no-live')) await waitForStdinDecoder(srvid.pid as number);
     const step = Math.ceil(bytes.length / (paceSec * 10));
     for (let i = 0; i < bytes.length; i += step) {
       srvid.stdin!.write(bytes.subarray(i, i + step));

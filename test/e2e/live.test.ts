@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { CLI, killLeftovers, lines, startCli } from '../helpers/cli.js';
+import { CLI, killLeftovers, lines, startCli, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe, videoOf } from '../helpers/probe.js';
 
@@ -78,14 +78,17 @@ describe('live streams', () => {
     tmp.remove();
   });
 
-  it('stdin → stdout: one pipe each way, no temporary file, MPEG-TS out with the audio', { timeout: 120_000 }, async () => {
+  it('stdin → stdout in real time: one pipe each way, no temporary file, MPEG-TS out with the audio', { timeout: 120_000 }, async () => {
     const tmpdir = join(tmp.path, 'tmpdir-stdin');
     mkdirSync(tmpdir);
-    const producer = run([...SOURCE(3), ...MPEGTS, '-']);
-    const srvid = spawn(process.execPath, [CLI, '-', '-', '--model', 'espcn-light', '-q'], {
+    // A model file: no live model choice, whose warning a busy machine would print.
+    const model = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
+    const srvid = spawn(process.execPath, [CLI, '-', '-', '--model-file', model, '-q'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, TMPDIR: tmpdir },
     });
+    await waitForStdinDecoder(srvid.pid as number);
+    const producer = run(['-re', ...SOURCE(3), ...MPEGTS, '-']);
     producer.child.stdout!.pipe(srvid.stdin!);
     const out: Buffer[] = [];
     let err = '';
@@ -182,7 +185,8 @@ describe('live streams', () => {
         '-',
       ]);
       const model = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
-      const srvid = spawn(process.execPath, [CLI, '-', playlist, '--model-file', model, '--preset', 'ultrafast'], {
+      // Twice real time is ahead of the clock, which stdin would be read as a file for: --live keeps it live.
+      const srvid = spawn(process.execPath, [CLI, '-', playlist, '--live', '--model-file', model, '--preset', 'ultrafast'], {
         stdio: ['pipe', 'ignore', 'pipe'],
         cwd: tmp.path,
       });
@@ -458,11 +462,12 @@ describe('live streams', () => {
     /** A real-time producer on stdin, srvid with a report; returns the report and srvid's stderr. */
     const slowRun = async (name: string, extra: string[]) => {
       const report = tmp.file(`${name}.json`);
-      const producer = run(['-re', ...SOURCE(4), ...MPEGTS, '-']);
       const srvid = spawn(process.execPath, [CLI, '-', tmp.file(`${name}.mkv`), '--model', 'espcn-light', '--report', report, ...extra], {
         stdio: ['pipe', 'ignore', 'pipe'],
         env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' },
       });
+      if (!extra.includes('--no-live')) await waitForStdinDecoder(srvid.pid as number);
+      const producer = run(['-re', ...SOURCE(4), ...MPEGTS, '-']);
       producer.child.stdout!.pipe(srvid.stdin!);
       let err = '';
       srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
@@ -500,11 +505,12 @@ describe('live streams', () => {
 
   it('--report: a live run stopped by SIGINT still writes its report, every frame written so far in it', { timeout: 120_000 }, async () => {
     const report = tmp.file('stopped.json');
-    const producer = run(['-re', ...SOURCE(30), ...MPEGTS, '-']);
     const model = fileURLToPath(new URL('../../models/espcn-light-x2.onnx', import.meta.url));
     const srvid = spawn(process.execPath, [CLI, '-', tmp.file('stopped.mkv'), '--model-file', model, '--report', report], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
+    await waitForStdinDecoder(srvid.pid as number);
+    const producer = run(['-re', ...SOURCE(30), ...MPEGTS, '-']);
     producer.child.stdout!.pipe(srvid.stdin!);
     let err = '';
     srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
@@ -526,11 +532,12 @@ describe('live streams', () => {
   });
 
   it('--model auto measures at start and takes the fastest model when none keeps up, and says so', { timeout: 120_000 }, async () => {
-    const producer = run(['-re', ...SOURCE(3), ...MPEGTS, '-']);
     const srvid = spawn(process.execPath, [CLI, '-', tmp.file('auto.mkv'), '--model', 'auto'], {
       stdio: ['pipe', 'ignore', 'pipe'],
       env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' },
     });
+    await waitForStdinDecoder(srvid.pid as number);
+    const producer = run(['-re', ...SOURCE(3), ...MPEGTS, '-']);
     producer.child.stdout!.pipe(srvid.stdin!);
     let err = '';
     srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));

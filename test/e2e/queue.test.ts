@@ -133,12 +133,18 @@ describe(
       // The coordinator dies too, once a segment is recorded, and is started again: it carries on.
       await waitFor('a recorded segment', () => doneSegments(work) >= 1, 120_000);
       process.kill(-(coordinator.child.pid as number), 'SIGKILL');
-      await coordinator.done;
+      const killed = await coordinator.done;
       coordinator = startCli(args);
       const r = await coordinator.done;
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /resuming: \d of 4 segments/);
       assert.match(b.stderr(), new RegExp(`segment ${taken}: done`), "the killed worker's segment was taken by the other");
+      // One of the two coordinators saw it happen, and said so in one line.
+      const lostLine = new RegExp(
+        `^segment ${taken}: (worker \\S+|a worker) stopped answering; the segment is back on the queue for another worker$`,
+        'gm',
+      );
+      assert.equal([...(killed.stderr + r.stderr).matchAll(lostLine)].length, 1, `${killed.stderr}\n---\n${r.stderr}`);
       assert.equal(existsSync(work), false);
       const video = await frameDigests(output, '0:v');
       assert.equal(video.length, 100);
@@ -205,6 +211,16 @@ describe(
       const r = await runCli([input, output, '--queue', url, '--segment-seconds', '1', ...LOSSLESS], { timeoutMs: 120_000 });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /srvid: segment \d+ failed on every try \(3 in all\): segment \d+: failing on purpose/);
+      // Each try before the last is told as it fails, once.
+      const failed =
+        /^segment (\d+): try (\d) of 3 failed on (?:worker \S+|a worker) \(segment \1: failing on purpose \(SRVID_TEST_FAIL_SEGMENTS\)\); it is tried again$/gm;
+      const tries = [...r.stderr.matchAll(failed)].map((m) => `${m[1]}:${m[2]}`);
+      const last = /srvid: segment (\d+) failed on every try/.exec(r.stderr)?.[1];
+      assert.deepEqual(
+        tries.filter((t) => t.startsWith(`${last}:`)),
+        [`${last}:1`, `${last}:2`],
+        r.stderr,
+      );
       assert.equal(existsSync(output), false);
       await stopWorkers();
     });

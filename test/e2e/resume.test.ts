@@ -95,6 +95,8 @@ describe('--resume after SIGKILL', { timeout: 300_000 }, () => {
     const r = await runCli(args());
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /resuming: 4 of 4 segments \(100 of 100 frames\) already done and verified/);
+    // The summary's rate is this run's: the frames it took over are named apart.
+    assert.match(r.stderr, /^wrote \S*out\.mkv: 100 frames \(0 upscaled in this run, 100 from before\) in \d+:\d\d \(0\.0 fps\)$/m);
     assert.equal(existsSync(work), false, 'the work folder is removed');
     assert.deepEqual(partialFiles(tmp.path), []);
     const [video, videoPlain] = [await frameDigests(output, '0:v'), await frameDigests(plain, '0:v')];

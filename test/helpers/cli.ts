@@ -143,3 +143,27 @@ export const killLeftovers = (needle: string): void => {
 
 /** Names in `dir` that look like srvid's temporary output (`*.partial*`). */
 export const partialFiles = (dir: string): string[] => readdirSync(dir).filter((n) => n.includes('.partial'));
+
+/** Processes whose parent is `pid` and whose command line contains `needle`, from /proc. */
+export const childrenOf = (pid: number, needle = ''): ProcessInfo[] =>
+  processesMentioning(needle).filter((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+
+/**
+ * Resolves once srvid (`pid`) has started its decoder on stdin. A real-time producer started only then sends
+ * in real time from srvid's point of view too: started earlier, on a busy machine, its whole stream may wait in
+ * the pipe while srvid starts, and then arrives at once, as a file does.
+ */
+export const waitForStdinDecoder = async (pid: number, timeoutMs = 60_000): Promise<void> => {
+  const until = Date.now() + timeoutMs;
+  while (childrenOf(pid, 'pipe:0').length === 0) {
+    if (Date.now() >= until) throw new Error(`srvid (pid ${pid}) started no decoder on stdin within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};

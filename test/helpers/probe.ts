@@ -15,6 +15,8 @@ export interface ProbedStream {
   duration?: string;
   start_time?: string;
   nb_read_frames?: string;
+  /** The container's own frame count, where it keeps one. */
+  nb_frames?: string;
   color_space?: string;
   color_primaries?: string;
   color_transfer?: string;

@@ -165,6 +165,8 @@
 
   const onHello = (m) => {
     state.hello = m;
+    // "live" is a live stream's word; a file run is running (a late client's summary then says how it ended).
+    setStatus(m.live ? 'live' : 'running', 'live');
     $('run').textContent =
       `${m.input} (${m.inputSize.width}x${m.inputSize.height}) → ${m.output} (${m.outputSize.width}x${m.outputSize.height}), ` +
       `x${m.scale}, ${m.model} on ${m.backend}${m.totalFrames ? `, ${m.totalFrames} frames` : ''}`;
@@ -288,7 +290,10 @@
     state.previews++;
     $('img-before').src = m.before;
     $('img-after').src = m.after;
-    $('preview-info').textContent = `frame ${m.index}, ${m.width}x${m.height}`;
+    // The JPEGs are at most 1280 wide: the output's own size is named, and the size shown when it is smaller.
+    const out = state.hello ? state.hello.outputSize : null;
+    const shownAt = out && (out.width !== m.width || out.height !== m.height) ? ` (shown at ${m.width}x${m.height})` : '';
+    $('preview-info').textContent = `frame ${m.index}, ${out ? `${out.width}x${out.height}` : `${m.width}x${m.height}`}${shownAt}`;
   };
   const onSummary = (m) => {
     state.summary = m;
@@ -316,7 +321,7 @@
   };
 
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${location.search}`);
-  socket.onopen = () => setStatus('live', 'live');
+  socket.onopen = () => setStatus('connected', 'live');
   socket.onclose = () => {
     if (!state.summary) setStatus('disconnected', 'closed');
   };

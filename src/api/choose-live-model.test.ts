@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Upscaler } from '../pipeline/ports.js';
+import { chooseLiveModel, measureSpeed } from './choose-live-model.js';
+
+/** A loaded model that takes `ms` per frame (frames side by side): far too slow for the input below. */
+const slow = (ms: number): Upscaler & { disposed: boolean } => ({
+  scale: 2,
+  runtime: { model: 'sesr-x2', backend: 'test', workers: 1, threadsPerWorker: null },
+  parallelism: 1,
+  disposed: false,
+  upscale: (frame) => new Promise((r) => setTimeout(() => r({ frame, times: { convertMs: 0, inferenceMs: 0, chromaMs: 0 } }), ms)),
+  async dispose() {
+    this.disposed = true;
+  },
+});
+
+// 64x64 frames at 4 fps: any shipped model keeps up; the stand-in above (two frames a second) does not.
+const FORMAT = { width: 64, height: 64, pixFmt: 'yuv420p' } as const;
+
+describe('chooseLiveModel', () => {
+  it("names the model that would keep up, and what happens to the frames beyond the loaded one's speed", async () => {
+    for (const [whenBehind, beyond] of [
+      ['bicubic', 'frames beyond it go to bicubic'],
+      ['drop', 'frames beyond it are dropped'],
+    ] as const) {
+      const loaded = slow(1000);
+      // Its speed as measured before the input opened: two 64x64 frames a second.
+      const choice = await chooseLiveModel(
+        { scale: 2, model: 'sesr', workers: 1, whenBehind },
+        loaded,
+        { pixelsPerSecond: 2 * 64 * 64 },
+        FORMAT,
+        4,
+      );
+      assert.equal(choice.upscaler, loaded, 'the chosen model is kept');
+      assert.match(
+        choice.warning ?? '',
+        new RegExp(
+          `^sesr-x2 \\(about 2 fps here\\) cannot keep up with 64x64 at 4\\.00 fps: ${beyond}; --model \\S+ would keep up \\(about \\d+ fps here\\)$`,
+        ),
+      );
+      assert.equal(loaded.disposed, false);
+    }
+  });
+
+  it('measures the speed in input pixels a second, before the input opens', async () => {
+    const speed = await measureSpeed(slow(50));
+    // Two 640x360 frames at once, 50 ms each (a timer never fires early): at most 40 frames a second.
+    const fps = speed.pixelsPerSecond / (640 * 360);
+    assert.ok(fps > 20 && fps <= 40, `${fps.toFixed(1)} fps`);
+  });
+});
