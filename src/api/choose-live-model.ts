@@ -1,7 +1,8 @@
 /**
  * Live runs: whether the model keeps up with the input's frame rate at its size. The loaded model's speed is
- * measured before the input opens (`measureSpeed`, on a 640×360 frame), so no frame of the stream waits for
- * it; once the input's size and rate are known, `chooseLiveModel` scales that speed to them. `--model auto`
+ * measured while the input opens (`measureSpeed`, on a 640×360 frame; ffmpeg probes a live input for about a
+ * second first), so no frame of the stream waits for it; once the input's size and rate are known,
+ * `chooseLiveModel` scales that speed to them. `--model auto`
  * takes the best-quality shipped model that keeps up; a chosen model that does not is kept, with a warning
  * that names the one that would. Only when the loaded model falls short are the others measured, with the
  * input already open.
@@ -31,7 +32,7 @@ export interface ModelSpeed {
   readonly pixelsPerSecond: number;
 }
 
-/** Measures the loaded upscaler's speed before the input opens (about 2 × 4 frames at 640×360). */
+/** Measures the loaded upscaler's speed (two rounds of two frames a worker at 640×360), before the stream's frames arrive. */
 export const measureSpeed = async (upscaler: Upscaler): Promise<ModelSpeed> => ({
   pixelsPerSecond: (await measureFps(upscaler, PROBE_FORMAT)) * PROBE_FORMAT.width * PROBE_FORMAT.height,
 });

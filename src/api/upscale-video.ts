@@ -206,15 +206,22 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
   let finished = false;
   let live = o.live ?? isLiveInput(o.input);
   try {
-    // A live reader must never wait, so the model is loaded, and its speed measured, before the decoder starts.
+    // A live reader must never wait, so the model is loaded before the decoder starts, and its speed is
+    // measured while the input opens (ffmpeg probes a live input for about a second before its first frame).
     // stdin's decoder starts at once, as the model loads: whether it is live is judged from how its first
-    // frames arrive (the frames that arrive meanwhile wait in the source, not in the network).
+    // frames arrive. Frames that arrive meanwhile wait in the source, not in the network.
     const detectPacing = o.live === undefined && o.input === '-';
-    const loading = live ? loadVideoUpscaler(o, model).then(async (u) => ({ u, speed: await measureSpeed(u) })) : null;
+    const loading = live
+      ? loadVideoUpscaler(o, model).then((u) => {
+          const measuring = measureSpeed(u);
+          measuring.catch(() => {}); // awaited below, once the input is open
+          return { u, measuring };
+        })
+      : null;
     loading?.catch(() => {}); // a failure is taken below, once the input is open (or has failed first)
-    let speed: ModelSpeed | null = null;
+    let measuring: Promise<ModelSpeed> | null = null;
     let expectedFps: number | null = null;
-    if (loading && !detectPacing) ({ u: upscaler, speed } = await loading);
+    if (loading && !detectPacing) ({ u: upscaler, measuring } = await loading);
     try {
       input = live
         ? await openLiveInput(o.input, tools, {
@@ -230,7 +237,8 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       upscaler ??= (await loading?.catch(() => null))?.u ?? null; // disposed below: the input's error is the run's
       throw err;
     }
-    if (loading && !upscaler) ({ u: upscaler, speed } = await loading);
+    if (loading && !upscaler) ({ u: upscaler, measuring } = await loading);
+    let speed = measuring ? await measuring : null;
     // stdin that runs ahead of its own timestamps is a file on a pipe: no latency policy, every frame kept.
     if (input.live && (await input.live.pacing()) === 'ahead') live = false;
     const info = input.info;
