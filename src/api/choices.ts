@@ -4,7 +4,8 @@
  * library users, so neither has to reach into the adapters.
  */
 import { extname } from 'node:path';
-import { IMAGE_EXTENSIONS } from '../ingest/read-image.js';
+import { UsageError } from '../errors.js';
+import { IMAGE_EXTENSIONS, UNSUPPORTED_IMAGES } from '../ingest/read-image.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 
 export { DEFAULT_TILE_PIXELS } from '../models/espcn/upscale-frame.js';
@@ -24,7 +25,14 @@ export { BACKENDS, DEVICES, type BackendChoice, type DeviceChoice } from '../mod
 export { IMAGE_EXTENSIONS };
 
 /** Whether a path names a still image (by its extension), which srvid upscales as an image, not a video. */
-export const isImagePath = (path: string): boolean => IMAGE_EXTENSIONS.has(extname(path).toLowerCase());
+export const isImagePath = (path: string): boolean =>
+  IMAGE_EXTENSIONS.has(extname(path).toLowerCase()) || UNSUPPORTED_IMAGES.has(extname(path).toLowerCase());
+
+/** Refuses an image format srvid cannot read or write (BMP), before anything is read. */
+export const checkImageFormat = (path: string): void => {
+  const why = UNSUPPORTED_IMAGES.get(extname(path).toLowerCase());
+  if (why) throw new UsageError(`${path}: ${why}`);
+};
 
 /** Where the monitor listens: `{ host: '127.0.0.1', port: 8080 }`; port 0 takes any free one. */
 export interface MonitorAddress {

@@ -5,9 +5,10 @@
  *
  * - `load`: the model has loaded in its threads, and the load has not yet returned (a slow load);
  * - `flush`: every frame has reached the encoder and its stdin is closed; ffmpeg finishes the file while the
- *   run holds, and the output has not been moved into place.
+ *   run holds, and the output has not been moved into place;
+ * - `done`: the output is in place and the run is about to return its result.
  */
-export type HoldStage = 'load' | 'flush';
+export type HoldStage = 'load' | 'flush' | 'done';
 
 export const holdForTests = async (stage: HoldStage, signal?: AbortSignal, say?: (message: string) => void): Promise<void> => {
   if (process.env.SRVID_TEST_HOLD !== stage || !signal || signal.aborted) return;

@@ -7,7 +7,7 @@ import { rgbToYcbcr, ycbcrToRgb } from '../image/color.js';
 import { quantize, resizeBicubic } from '../image/resize.js';
 import { checkOutput } from '../sink/check-output.js';
 import { writeImage } from '../sink/write-image.js';
-import { checkScale } from './choices.js';
+import { checkImageFormat, checkScale } from './choices.js';
 import { loadLumaModel, resolveModel, type ModelChoice } from './load-model.js';
 
 export interface UpscaleImageOptions extends ModelChoice {
@@ -25,6 +25,8 @@ export interface UpscaleImageOptions extends ModelChoice {
  */
 export const upscaleImage = async (o: UpscaleImageOptions): Promise<{ width: number; height: number }> => {
   checkScale(o.scale);
+  checkImageFormat(o.input);
+  checkImageFormat(o.output);
   const resolved = resolveModel(o);
   if (!existsSync(o.input)) throw new InputError(`${o.input}: no such file`);
   checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input] });

@@ -331,6 +331,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
     const outcome = { elapsedSec: result.elapsedSec, fps: result.fps };
     finished = true;
     const quality = (await observer?.finish(outcome)) ?? summary?.message(outcome) ?? null;
+    await holdForTests('done', o.signal, o.onWarning);
     return { ...result, info, runtime: upscaler.runtime, run, quality };
   } catch (err) {
     if (!finished)

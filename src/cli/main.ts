@@ -58,7 +58,8 @@ const printEval = (r: EvalResult, dir: string): void => {
   console.log(line('mean', '', r.mean.bicubic, r.mean.srvid));
 };
 
-const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
+/** Runs one command; 'written' once an upscale's output is in place (a signal after that stopped nothing). */
+const run = async (argv: string[], signal: AbortSignal): Promise<'written' | void> => {
   const cli = parseCli(argv);
   const o: CliOptions = cli.options;
   if (cli.command === 'help') return void process.stdout.write(renderHelp());
@@ -112,7 +113,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
       throw new UsageError('--monitor, --reference and --report are for videos; for images use srvid eval');
     const { width, height } = await upscaleImage({ ...model, input, output, overwrite: o.overwrite, signal });
     if (!o.quiet) say(`wrote ${output} (${width}x${height})`);
-    return;
+    return 'written';
   }
   const progress = progressPrinter(o.quiet);
   let result: UpscaleVideoResult;
@@ -194,6 +195,7 @@ const run = async (argv: string[], signal: AbortSignal): Promise<void> => {
       `wrote ${output}: ${result.frames} frames${before} in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)${behind}`,
     );
   if (o.stats) say(formatStages(result.stages));
+  return 'written';
 };
 
 /** `--stats`: one line, mean ms per frame and stage. Stages overlap, so they do not add up to the frame time. */
@@ -219,7 +221,8 @@ const main = async (): Promise<void> => {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await run(process.argv.slice(2), controller.signal);
+    // A signal that came once the output was in place stopped nothing: the run succeeded, and says so.
+    if ((await run(process.argv.slice(2), controller.signal)) === 'written') process.exitCode = 0;
   } catch (err) {
     if (stderr.isTTY) stderr.write('\r\x1b[K');
     if (err instanceof AbortedError) {

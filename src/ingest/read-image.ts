@@ -11,8 +11,13 @@ export interface RgbImage {
   readonly data: Uint8Array;
 }
 
-/** Still-image files (GIF is left to ffmpeg: it is often an animation). */
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.bmp', '.avif']);
+/** Still-image files srvid reads and writes with sharp (GIF is left to ffmpeg: it is often an animation). */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff', '.avif']);
+
+/** Image files that are taken for images but refused, with what to do: sharp (libvips) neither reads nor writes them. */
+export const UNSUPPORTED_IMAGES: ReadonlyMap<string, string> = new Map([
+  ['.bmp', 'BMP images cannot be read or written here (sharp has no BMP support); convert to PNG first, e.g. ffmpeg -i in.bmp in.png'],
+]);
 
 export const readImage = async (path: string, { keepAlpha = true } = {}): Promise<RgbImage> => {
   if (!existsSync(path)) throw new InputError(`${path}: no such file`);

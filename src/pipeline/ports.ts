@@ -203,8 +203,12 @@ export interface QualityProbe {
   readonly crop: number;
   /** `consistency` mode with a shadow: every how many frames a detail estimate is made (null or absent: never). */
   readonly detailEvery?: number | null;
-  /** The frame given to the upscaler: the input itself, or (`self`) the input downscaled by the scale. */
-  prepare(frame: Frame): Frame;
+  /**
+   * The frame given to the upscaler: the input itself, or (`self`) the input downscaled by the scale. With
+   * `shadow` false (a live run that is behind), no detail estimate is started for it: its network work would
+   * take the network from the frames themselves.
+   */
+  prepare(frame: Frame, shadow?: boolean): Frame;
   /** Null when there is no ground truth for this frame (a reference video without a frame at its time). */
   measure(source: Frame, modelInput: Frame, output: Frame): Promise<FrameQuality | null>;
   /**

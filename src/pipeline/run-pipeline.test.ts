@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable } from 'rxjs';
 import { AbortedError } from '../errors.js';
 import { allocateFrame, type Frame } from './frame.js';
-import type { FrameSink, FrameSource, Upscaler } from './ports.js';
+import type { FrameSink, FrameSource, QualityProbe, Upscaler } from './ports.js';
 import { runPipeline } from './run-pipeline.js';
 
 const format = { width: 4, height: 2, pixFmt: 'yuv420p' as const };
@@ -130,6 +130,35 @@ describe('runPipeline', () => {
     finishing();
     await assert.rejects(run, AbortedError);
     assert.deepEqual(calls, { finish: 1, abort: 1 });
+  });
+
+  it('live, behind: frames that arrive while others wait for the network start no detail estimate', async () => {
+    // A live source: every frame at once, never held back; a network far slower than the frames come.
+    const { source } = creditSource(40, Number.POSITIVE_INFINITY);
+    const { sink, written } = recordingSink();
+    const shadowAsked: boolean[] = [];
+    const probe: QualityProbe = {
+      mode: 'consistency',
+      crop: 0,
+      detailEvery: 1,
+      prepare: (f, shadow = true) => (shadowAsked.push(shadow), f),
+      measure: async () => null,
+      release: () => {},
+      close: async () => {},
+    };
+    const slow: Upscaler = { ...jitterUpscaler(), upscale: async (f) => (await sleep(20), jitterUpscaler().upscale(f)) };
+    const result = await runPipeline({
+      source,
+      upscaler: slow,
+      sink,
+      concurrent: 2,
+      probe,
+      live: { fallback: jitterUpscaler(), policy: { whenBehind: 'bicubic', maxLatencyMs: 10_000, maxBacklog: 1000 } },
+    });
+    assert.equal(written.length + result.dropped, 40);
+    assert.equal(shadowAsked.length, 40);
+    // Only the first frames may start one: those that found at most concurrent + 1 (3) frames in flight.
+    assert.ok(shadowAsked.filter(Boolean).length <= 4, `detail estimates asked for: ${shadowAsked.map(Number).join('')}`);
   });
 
   it("a stage's error ends the run with that error and no output", async () => {

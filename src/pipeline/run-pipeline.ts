@@ -74,6 +74,8 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
   const entry = (output: Frame): InFlight => inFlight.get(output.index) as InFlight;
   let dropped = 0;
   let fallback = 0;
+  // Live: behind while frames wait beyond those in the model; then no metrics, and no detail estimate started.
+  const behind = (): boolean => o.live !== undefined && inFlight.size > o.concurrent + 1;
   const upscale: OperatorFunction<Frame, LiveItem> = o.live
     ? upscaleLive(o.upscaler, o.live.fallback, o.concurrent, o.live.policy, () => inFlight.size)
     : (frames) =>
@@ -83,7 +85,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
         );
   const frames$ = o.source.frames().pipe(
     map((source) => {
-      const modelInput = o.probe ? o.probe.prepare(source) : source;
+      const modelInput = o.probe ? o.probe.prepare(source, !behind()) : source;
       inFlight.set(source.index, { source, modelInput, decodedAt: performance.now() });
       return modelInput;
     }),
@@ -98,8 +100,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
       dropped++;
       return false;
     }),
-    // Live: metrics only while the run keeps up (frames waiting beyond those in the model mean it does not).
-    measureFrames(o.probe, entry, o.live ? () => inFlight.size > o.concurrent + 1 : undefined),
+    measureFrames(o.probe, entry, o.live ? behind : undefined),
     writeFrames(o.sink, (item) => item.frame),
     tap(({ frame: output, quality, times, decodeWaitMs, qualityMs, encodeWaitMs, route }) => {
       const job = entry(output);

@@ -172,6 +172,19 @@ describe('createQualityProbe', () => {
       assert.equal(started, 2);
     });
 
+    it('prepare(frame, false), for a live run that is behind, starts no network work for the detail estimate', async () => {
+      let started = 0;
+      const probe = createQualityProbe({
+        mode: 'consistency',
+        scale: 2,
+        shadow: { every: 1, upscale: async (lr) => (started++, nearest(lr, 2)) },
+      });
+      const a = frame(40, 32, 0);
+      assert.equal(probe.prepare(a, false), a);
+      assert.equal(started, 0);
+      probe.release!(a);
+    });
+
     it('release() lets go of a prepared shadow: a live run behind real time keeps none of its frames', async () => {
       let started = 0;
       const probe = createQualityProbe({

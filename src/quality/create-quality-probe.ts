@@ -141,10 +141,10 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
     mode: o.mode,
     crop,
     detailEvery: sh?.every ?? null,
-    prepare: (frame) => {
+    prepare: (frame, shadow = true) => {
       if (o.mode === 'self') return downscaleFrame(frame, s);
       // The shadow starts here, so its inference runs beside the frame's own instead of holding up measure().
-      if (onGrid(frame) && !pending.has(frame.index)) {
+      if (shadow && onGrid(frame) && !pending.has(frame.index)) {
         const shadow = startShadow(frame);
         if (shadow) pending.set(frame.index, shadow);
       }

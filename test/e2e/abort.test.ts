@@ -72,4 +72,20 @@ describe('abort', () => {
   it('Ctrl-C in a terminal (SIGINT to the whole process group, ffmpeg included) → exit 130', async () => {
     await assertStoppedCleanly(await stopMidRun('group-sigint', 'SIGINT', true), 130);
   });
+
+  it('a signal once the output is in place stops nothing: exit 0, the output kept and complete', async () => {
+    const output = tmp.file('done.mp4');
+    // Held by the test hook once the output is in place, until a signal comes (SRVID_TEST_HOLD=done).
+    const run = startCli([input, output, '--scale', '2', '--model', 'espcn-light', '--preset', 'ultrafast'], {
+      env: { SRVID_TEST_HOLD: 'done' },
+    });
+    await run.waitForStderr(/test hold: the run waits at "done"/, 120_000);
+    assert.ok(existsSync(output), 'the output is not in place at the hold');
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(lines(r.stderr).at(-1) ?? '', /^wrote \S+done\.mp4: 300 frames in /);
+    assert.ok(existsSync(output));
+    assert.deepEqual(partialFiles(tmp.path), []);
+  });
 });

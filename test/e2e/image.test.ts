@@ -78,6 +78,12 @@ describe('image upscaling', () => {
       [['-', tmp.file('o.png')], /^srvid: images are read from and written to files/],
       [[src, tmp.file('o.mp4')], /^srvid: .*mix\.png is an image: give an image output/],
       [[tmp.file('in.mp4'), tmp.file('o.png')], /^srvid: .*o\.png is an image, but .*in\.mp4 is not/],
+      // sharp neither reads nor writes BMP: refused by name before any reading or upscaling.
+      [
+        [src, tmp.file('o.bmp')],
+        /^srvid: .*o\.bmp: BMP images cannot be read or written here \(sharp has no BMP support\); convert to PNG first/,
+      ],
+      [[tmp.file('in.bmp'), tmp.file('o.png')], /^srvid: .*in\.bmp: BMP images cannot be read or written here/],
     ];
     for (const [args, re] of cases) {
       const r = await runCli(args);
