@@ -532,9 +532,11 @@ describe('live streams', () => {
   });
 
   it('--model auto measures at start and takes the fastest model when none keeps up, and says so', { timeout: 120_000 }, async () => {
+    // The loaded model is measured on 640x360 frames and its speed scaled to the input's 320x240 (3x fewer
+    // pixels); the test's delay is the same for any size, so it must be long enough to fall short even then.
     const srvid = spawn(process.execPath, [CLI, '-', tmp.file('auto.mkv'), '--model', 'auto'], {
       stdio: ['pipe', 'ignore', 'pipe'],
-      env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' },
+      env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '1000' },
     });
     await waitForStdinDecoder(srvid.pid as number);
     const producer = run(['-re', ...SOURCE(3), ...MPEGTS, '-']);
