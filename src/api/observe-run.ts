@@ -41,11 +41,11 @@ export interface MonitorOptions extends Partial<MonitorAddress> {
 export interface ObserveRunOptions {
   readonly monitor?: MonitorOptions;
   readonly report?: string;
-  readonly overwrite?: boolean;
+  readonly overwrite: boolean;
   /** The run's input files: the report must not overwrite one. */
   readonly inputs?: readonly string[];
-  /** A before/after preview every N frames (default 30), and whenever a dashboard asks. */
-  readonly previewEvery?: number;
+  /** A before/after preview every N frames, and whenever a dashboard asks. */
+  readonly previewEvery: number;
   /** Milliseconds between interval messages (default 1000). */
   readonly intervalMs?: number;
   readonly signal?: AbortSignal;
@@ -66,8 +66,8 @@ export interface RunObserver {
 }
 
 export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => {
-  if (o.report) checkOutput(o.report, { overwrite: o.overwrite ?? false, inputs: o.inputs ?? [], label: 'the report' });
-  const previewEvery = o.previewEvery ?? 30;
+  if (o.report) checkOutput(o.report, { overwrite: o.overwrite, inputs: o.inputs ?? [], label: 'the report' });
+  const previewEvery = o.previewEvery;
   let previewWanted = false;
   let server: MonitorServer | null = null;
   if (o.monitor) {

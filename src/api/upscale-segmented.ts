@@ -18,6 +18,7 @@ import { workDirFor } from '../jobs/work-dir.js';
 import type { Upscaler, UpscalerRuntime } from '../pipeline/ports.js';
 import { checkOutput } from '../sink/check-output.js';
 import { AUTO_MODEL, checkScale } from './choices.js';
+import { resolveOptions, type Resolved } from './run-options.js';
 import { defaultModel } from '../models/registry.js';
 import { joinSegments } from './join-segments.js';
 import { observeRun, type RunObserver } from './observe-run.js';
@@ -31,9 +32,6 @@ import { describeRun, type UpscaleVideoOptions, type UpscaleVideoResult } from '
 
 export { parseQueueUrl } from '../jobs/queue.js';
 export type { SegmentStatus } from './run-segments.js';
-
-/** About how long a segment is; each cut falls on the next keyframe. */
-export const DEFAULT_SEGMENT_SECONDS = 10;
 
 export interface UpscaleSegmentedOptions extends UpscaleVideoOptions {
   /** Keep a journal and carry on from it (the default with `queue`). */
@@ -58,10 +56,12 @@ const refuse = (o: UpscaleSegmentedOptions): void => {
 };
 
 /** The dashboard of a segmented run: its workers and segments (no frame messages, no quality). */
-const startObserver = (o: UpscaleSegmentedOptions): Promise<RunObserver> | null =>
+const startObserver = (o: Resolved<UpscaleSegmentedOptions>): Promise<RunObserver> | null =>
   o.monitor
     ? observeRun({
         monitor: o.monitor,
+        overwrite: o.overwrite,
+        previewEvery: o.previewEvery,
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onMonitorListening ? { onListening: o.onMonitorListening } : {}),
         ...(o.onMonitorWaiting ? { onWaiting: o.onMonitorWaiting } : {}),
@@ -88,14 +88,15 @@ const sha256 = (path: string): string => createHash('sha256').update(readFileSyn
  * await upscaleSegmented({ input: 'film.mkv', output: 'film-x2.mkv', scale: 2, resume: true });
  * await upscaleSegmented({ input: '/shared/film.mkv', output: '/shared/film-x2.mkv', scale: 2, queue: 'redis://10.0.0.5:6379' });
  */
-export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<UpscaleVideoResult> => {
+export const upscaleSegmented = async (options: UpscaleSegmentedOptions): Promise<UpscaleVideoResult> => {
+  const o = resolveOptions(options);
   refuse(o);
   checkScale(o.scale);
   const model = resolveModel(o);
   checkInputExists(o.input);
   const muxer = planMuxer(o.output, o.format);
-  checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input] });
-  const seconds = o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
+  checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input] });
+  const seconds = o.segmentSeconds;
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
   await checkVideoEncoder(tools, planCodec(muxer, o.codec));
   const started = performance.now();
@@ -108,7 +109,7 @@ export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<Upsc
     observer = await startObserver(o);
     input = await openInput(o.input, tools, o.signal);
     const info = input.info;
-    const plan = planRun({ ...o, measure: false, live: false, detailEvery: 0 }, info, tools.major);
+    const plan = planRun({ ...o, measure: false, live: false, stdoutIsFile: false, detailEvery: 0 }, info, tools.major);
     for (const w of plan.warnings) o.onWarning?.(w);
     const modelSha256 = sha256(model.path);
     const settings: SegmentSettings = {

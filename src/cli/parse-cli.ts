@@ -12,7 +12,7 @@ export interface ParsedCli {
   readonly options: CliOptions;
 }
 
-const byName = new Map<string, { key: keyof CliOptions; spec: OptionSpec<unknown> }>();
+const byName = new Map<string, { key: keyof CliOptions; spec: OptionSpec }>();
 for (const [key, spec] of optionRows()) {
   byName.set(spec.flag, { key, spec });
   if (spec.short) byName.set(spec.short, { key, spec });
