@@ -1,7 +1,7 @@
 /** `srvid doctor`: which ffmpeg/ffprobe srvid resolves and what they can do, and which backends load and why not. */
 import { createRequire } from 'node:module';
 import { resolveFfmpeg, parseFfmpegMajor, type FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
-import { readToolOutput } from '../ffmpeg/spawn-decoder.js';
+import { readToolOutput } from '../ffmpeg/read-tool.js';
 import { defaultModel, findModel } from '../models/registry.js';
 import { CANDIDATES, candidatesFor, hasGpuDevice } from '../models/select-backend.js';
 

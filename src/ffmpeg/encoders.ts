@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { FfmpegTools } from './resolve-ffmpeg.js';
-import { readToolOutput } from './spawn-decoder.js';
+import { readToolOutput } from './read-tool.js';
 
 /** `ffmpeg -encoders` output → the names of its video encoders. Pure. */
 export const parseVideoEncoders = (text: string): Set<string> => {

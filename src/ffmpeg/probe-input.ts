@@ -2,7 +2,7 @@
 import { InputError } from '../errors.js';
 import type { ColorTags, StreamInfo, StreamType, VideoInfo } from '../pipeline/ports.js';
 import { protocolWhitelistArgs } from './protocols.js';
-import { runFfprobe } from './spawn-decoder.js';
+import { runFfprobe } from './read-tool.js';
 
 const probeArgs = (input: string): string[] => [
   '-v',

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { FfmpegTools } from './resolve-ffmpeg.js';
-import { readToolOutput } from './spawn-decoder.js';
+import { readToolOutput } from './read-tool.js';
 
 /** What a network input and the playlists and segments it names may open: never `file:`. */
 export const NETWORK_PROTOCOLS = 'udp,rtp,srt,rist,rtmp,rtmps,rtmpt,rtsp,tcp,tls,http,https,hls,httpproxy,crypto,data';

@@ -7,7 +7,7 @@ import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, join } from 'node:path';
 import { FfmpegNotFoundError } from '../errors.js';
-import { readVersionLine } from './spawn-decoder.js';
+import { readVersionLine } from './read-tool.js';
 
 export interface FfmpegTools {
   readonly ffmpeg: string;

@@ -1,13 +1,13 @@
 /**
- * One-shot ffmpeg runs for segmented jobs (cutting, joining) and the packet count that verifies a segment.
- * A run is stopped (SIGTERM, then SIGKILL) when its signal aborts, and never outlives srvid: an 'exit'
- * handler kills it if the process ends first.
+ * One-shot ffmpeg runs for segmented jobs (cutting, joining) and the packet count that verifies a segment,
+ * on top of runJob (ffmpeg-job.ts): a run is stopped (SIGTERM, then SIGKILL) when its signal aborts, and
+ * never outlives srvid.
  */
-import { spawn } from 'node:child_process';
-import { AbortedError, SrvidError, tailLines } from '../errors.js';
-import { watchChild } from './child-state.js';
+import { SrvidError } from '../errors.js';
+import { failureWords } from './child-state.js';
+import { runJob } from './ffmpeg-job.js';
+import { runFfprobe } from './read-tool.js';
 import { countPacketsArgs } from './segment-args.js';
-import { runFfprobe } from './spawn-decoder.js';
 
 export interface RunToolOptions {
   /** What the run does, for messages ("cutting in.mp4 into segments"). */
@@ -19,23 +19,8 @@ export interface RunToolOptions {
 
 /** Runs ffmpeg to the end; rejects with the last lines of its stderr, or AbortedError when stopped. */
 export const runFfmpeg = async (ffmpeg: string, args: string[], o: RunToolOptions): Promise<void> => {
-  if (o.signal?.aborted) throw new AbortedError();
-  const child = watchChild(spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
-  const onExit = (): void => void child.process.kill('SIGKILL');
-  const onAbort = (): void => void child.stop();
-  process.on('exit', onExit);
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const state = await child.exited;
-    if (o.signal?.aborted) throw new AbortedError();
-    if (state.kind === 'exited-error') {
-      const why = tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`;
-      throw new (o.error ?? SrvidError)(`${o.what} failed (ffmpeg: ${why})`);
-    }
-  } finally {
-    process.off('exit', onExit);
-    o.signal?.removeEventListener('abort', onAbort);
-  }
+  const { state } = await runJob(ffmpeg, args, o.signal ? { signal: o.signal } : {});
+  if (state.kind === 'exited-error') throw new (o.error ?? SrvidError)(`${o.what} failed (ffmpeg: ${failureWords(state)})`);
 };
 
 /** The number of packets (one per frame) in a file's first video stream, read without decoding. */

@@ -9,6 +9,7 @@ import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pip
 import type { FrameSource } from '../pipeline/ports.js';
 import { decoderArgs, type DecoderArgsOptions } from './decoder-args.js';
 import { probeFrameSize } from '../ffmpeg/probe-input.js';
+import { failureWords } from '../ffmpeg/child-state.js';
 import { spawnDecoder } from '../ffmpeg/spawn-decoder.js';
 import { FrameSizeChangedError, MatroskaFrameSplitter } from './split-frames.js';
 
@@ -77,7 +78,7 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         if (failed || subscriber.closed) return;
         const decoded = splitter.frames;
         if (state.kind === 'exited-error') {
-          const why = tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`;
+          const why = failureWords(state);
           // Killed from outside (a signal, no message of its own): not the file's fault.
           if (state.signal && !tailLines(state.stderrTail, 1)) {
             fail(new DecodeError(`${o.input}: the decoder (ffmpeg) was killed by ${state.signal} after ${decoded} frames`));

@@ -3,32 +3,8 @@
  * Tracks element (which track is the video, and the others to pass through, named by ffmpeg's codec names).
  * Pure.
  */
+import { ID } from '../ffmpeg/matroska-ids.js';
 import type { SideTrack } from '../pipeline/ports.js';
-
-/** The EBML and Matroska element IDs the decoder's stream is read by. */
-export const ID = {
-  ebml: 0x1a45dfa3,
-  segment: 0x18538067,
-  info: 0x1549a966,
-  timecodeScale: 0x2ad7b1,
-  cluster: 0x1f43b675,
-  timecode: 0xe7,
-  blockGroup: 0xa0,
-  block: 0xa1,
-  blockDuration: 0x9b,
-  simpleBlock: 0xa3,
-  tracks: 0x1654ae6b,
-  trackEntry: 0xae,
-  trackNumber: 0xd7,
-  trackUid: 0x73c5,
-  trackType: 0x83,
-  codecId: 0x86,
-  language: 0x22b59c,
-  video: 0xe0,
-  pixelWidth: 0xb0,
-  pixelHeight: 0xba,
-  defaultDuration: 0x23e383,
-} as const;
 
 /** The decoder's tracks: the video track's number and size, and every other track to pass through. */
 export interface DecoderTracks {

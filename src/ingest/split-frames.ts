@@ -5,7 +5,8 @@
  * rest of the chunk until `resume()`, which is how the source holds a bounded number of frames.
  */
 import type { SidePacket } from '../pipeline/ports.js';
-import { children, ID, parseTracks, readUint, readVint, UNKNOWN, type DecoderTracks } from './read-matroska.js';
+import { ID } from '../ffmpeg/matroska-ids.js';
+import { children, parseTracks, readUint, readVint, UNKNOWN, type DecoderTracks } from './read-matroska.js';
 
 export { parseTracks, type DecoderTracks };
 

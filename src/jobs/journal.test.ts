@@ -47,7 +47,7 @@ describe('the journal', () => {
     writeJournal(dir, markDone(journal, 0));
     assert.equal(readJournal(dir)?.segments?.[0]?.done, true);
     assert.deepEqual(
-      readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+      readdirSync(dir).filter((n) => n.endsWith('.tmp') || n.includes('.partial')),
       [],
     );
     assert.equal(readJournal(join(dir, 'missing')), null);

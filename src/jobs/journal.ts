@@ -4,10 +4,11 @@
  * result; a journal with another key is refused, never reused. It is written atomically (a temporary file,
  * fsync, rename), so a crash at any moment leaves the old journal or the new one, never half of one.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { JobError } from '../errors.js';
+import { createTempFile } from '../ffmpeg/temp-file.js';
 
 const HEAD_BYTES = 1 << 20;
 export const JOURNAL_NAME = 'journal.json';
@@ -137,18 +138,16 @@ export const checkJournal = (dir: string, journal: Journal, input: InputKey, opt
   );
 };
 
-/** Writes the journal atomically: temporary file, fsync, rename over the old one. */
+/** Writes the journal atomically: a temporary file beside it, fsync, rename over the old one. */
 export const writeJournal = (dir: string, journal: Journal): void => {
-  const path = join(dir, JOURNAL_NAME);
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w');
+  const temp = createTempFile(join(dir, JOURNAL_NAME));
   try {
-    writeSync(fd, `${JSON.stringify(journal, null, 1)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    writeFileSync(temp.path, `${JSON.stringify(journal, null, 1)}\n`);
+    temp.commit({ durable: true });
+  } catch (err) {
+    temp.abort();
+    throw err;
   }
-  renameSync(temp, path);
 };
 
 /** The journal with segment `index` marked done. */

@@ -3,9 +3,11 @@
  * (about 250 bytes of JSON) would grow without bound. Rows are appended to a spool file beside the report as
  * they come (buffered, one write per 64 kB); `commit` writes the report (the header, then the rows copied
  * from the spool) to a temporary name and renames it; `discard` removes what there is. Never more than one
- * buffer of rows in memory.
+ * buffer of rows in memory. The spool and the report's temporary file are both temporaries of the report
+ * (temp-file.ts): named alike, and removed if srvid exits before commit or discard.
  */
-import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { createTempFile } from '../ffmpeg/temp-file.js';
 
 const CHUNK = 64 * 1024;
 
@@ -19,8 +21,8 @@ export interface ReportSpool {
 }
 
 export const spoolReport = (path: string): ReportSpool => {
-  const spoolPath = `${path}.srvid-${process.pid}.frames`;
-  const partial = `${path}.srvid-${process.pid}.partial`;
+  // Never committed: its rows are copied into the report.
+  const spool = createTempFile(path);
   let fd: number | null = null;
   let pending: string[] = [];
   let pendingBytes = 0;
@@ -29,7 +31,7 @@ export const spoolReport = (path: string): ReportSpool => {
   let failure: Error | null = null;
   const flush = (): void => {
     if (!pending.length) return;
-    fd ??= openSync(spoolPath, 'w');
+    fd ??= openSync(spool.path, 'w');
     writeSync(fd, pending.join(''));
     pending = [];
     pendingBytes = 0;
@@ -57,14 +59,15 @@ export const spoolReport = (path: string): ReportSpool => {
       if (failure) throw failure;
       flush();
       closeSpool();
-      const out = openSync(partial, 'w');
+      const partial = createTempFile(path);
+      const out = openSync(partial.path, 'w');
       try {
         const top = JSON.stringify({ ...head, frames: [] }, null, 1);
         // `top` ends with `"frames": []\n}`: the rows go between the brackets.
         const cut = top.lastIndexOf('[]');
         writeSync(out, `${top.slice(0, cut)}[${rows ? '\n' : ''}`);
         if (rows) {
-          const src = openSync(spoolPath, 'r');
+          const src = openSync(spool.path, 'r');
           try {
             const buf = Buffer.allocUnsafe(CHUNK);
             for (let n; (n = readSync(src, buf, 0, CHUNK, null)) > 0;) writeSync(out, buf, 0, n);
@@ -75,12 +78,12 @@ export const spoolReport = (path: string): ReportSpool => {
         writeSync(out, `${rows ? '\n ' : ''}]${top.slice(cut + 2)}\n`);
       } catch (err) {
         closeSync(out);
-        rmSync(partial, { force: true });
+        partial.abort();
         throw err;
       }
       closeSync(out);
-      renameSync(partial, path);
-      rmSync(spoolPath, { force: true });
+      partial.commit();
+      spool.abort();
     },
     discard: () => {
       try {
@@ -88,8 +91,7 @@ export const spoolReport = (path: string): ReportSpool => {
       } catch {
         // already closed
       }
-      rmSync(spoolPath, { force: true });
-      rmSync(partial, { force: true });
+      spool.abort();
     },
   };
 };

@@ -4,12 +4,13 @@
  * playlists (whose segments are files of their own) are written as they go. Side packets (a live input's
  * audio and subtitle cues) are interleaved with the frames by timestamp on the encoder's stdin.
  */
-import { existsSync, renameSync, unlinkSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { AbortedError, OutputError, tailLines } from '../errors.js';
+import { basename } from 'node:path';
+import { AbortedError, OutputError } from '../errors.js';
 import type { Frame, FrameFormat } from '../pipeline/frame.js';
 import type { FrameSink, SidePacket, SideTrack, VideoInfo } from '../pipeline/ports.js';
+import { failureWords } from '../ffmpeg/child-state.js';
 import { isUrl } from '../ffmpeg/protocols.js';
+import { createTempFile } from '../ffmpeg/temp-file.js';
 import { encoderArgs, type EncoderArgsOptions, type EncoderSettings } from './encoder-args.js';
 import { matroskaBlockHeader, matroskaFrameHeader, matroskaHeader, sideTrackNumber } from './matroska-writer.js';
 import { spawnEncoder } from '../ffmpeg/spawn-encoder.js';
@@ -41,10 +42,9 @@ export interface EncoderSink extends FrameSink {
 export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   const toStdout = o.output === '-';
   const direct = toStdout || isUrl(o.output) || o.muxer === 'hls';
-  const final = direct ? null : resolve(o.output);
-  const temp = final
-    ? join(dirname(final), `.${basename(final, extname(final))}.srvid-${process.pid}-${Date.now()}.partial${extname(final)}`)
-    : null;
+  // Created before the encoder starts, so that at exit the encoder is killed before its file is removed.
+  const tempFile = direct ? null : createTempFile(o.output);
+  const temp = tempFile?.path ?? null;
   const plan = encoderArgs({
     info: o.info,
     format: o.format,
@@ -69,32 +69,15 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
 
   const failure = async (): Promise<OutputError> => {
     const state = await child.exited;
-    const why =
-      state.kind === 'exited-error'
-        ? tailLines(state.stderrTail, 2) || `exit code ${state.code ?? state.signal}`
-        : (pipeError?.message ?? 'the encoder stopped reading');
+    const why = state.kind === 'exited-error' ? failureWords(state) : (pipeError?.message ?? 'the encoder stopped reading');
     // ffmpeg names the temporary file it was writing; the user knows the output by its own name.
     const named = temp ? why.split(temp).join(o.output).split(basename(temp)).join(o.output) : why;
     return new OutputError(`encoding ${o.output} failed (ffmpeg: ${named})`);
   };
 
-  const removeTemp = (): void => {
-    if (temp && existsSync(temp)) {
-      try {
-        unlinkSync(temp);
-      } catch (err) {
-        process.emitWarning(`could not remove ${temp}: ${(err as Error).message}`);
-      }
-    }
-  };
-
-  // If the process exits without finish/abort (a second Ctrl-C calls process.exit), kill the encoder before
-  // it turns the closed stdin into a finished partial file, and remove that file. Synchronous, as 'exit' needs.
-  const onExit = (): void => {
-    if (child.state().kind === 'running') child.process.kill('SIGKILL');
-    removeTemp();
-  };
-  process.on('exit', onExit);
+  // If the process exits without finish/abort (a second Ctrl-C calls process.exit), the job runner kills the
+  // encoder before it turns the closed stdin into a finished file, and the temporary file is removed.
+  const removeTemp = (): void => tempFile?.abort();
 
   let started = false;
   // Set by abort: a finish still waiting for the encoder must then not move its file into place.
@@ -144,7 +127,6 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
       stdin.end();
       await o.onFlush?.();
       const state = await child.exited;
-      process.off('exit', onExit);
       // Stopped while ffmpeg was finishing: even if it has finished, the run reports that nothing was written.
       if (aborted) {
         removeTemp();
@@ -154,13 +136,10 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
         removeTemp();
         throw await failure();
       }
-      if (temp && final) {
-        try {
-          renameSync(temp, final);
-        } catch (err) {
-          removeTemp();
-          throw new OutputError(`cannot move the finished output to ${o.output}: ${(err as Error).message}`);
-        }
+      try {
+        tempFile?.commit();
+      } catch (err) {
+        throw new OutputError(`cannot move the finished output to ${o.output}: ${(err as Error).message}`);
       }
     },
     abort: async () => {
@@ -168,7 +147,6 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
       stdin.destroy();
       await child.stop();
       removeTemp();
-      process.off('exit', onExit);
     },
   };
 };

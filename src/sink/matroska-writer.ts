@@ -5,6 +5,7 @@
  * millisecond timestamps. Pure: returns bytes to write before each frame or packet.
  */
 import type { FrameFormat } from '../pipeline/frame.js';
+import { ID } from '../ffmpeg/matroska-ids.js';
 import type { ColorTags, SideTrack } from '../pipeline/ports.js';
 
 // ffmpeg's colour names → the ISO/IEC 23091-4 codes Matroska's Colour element stores.
@@ -81,13 +82,13 @@ const strEl = (id: number, s: string): number[] => el(id, [...Buffer.from(s, 'as
 /** The Colour element for the tags ffmpeg knows a code for (so the encoder sees the frames as tagged). */
 const colourElement = (c: ColorTags): number[] => {
   const fields: [number, number | undefined][] = [
-    [0x55b1, c.matrix === undefined ? undefined : MATRIX[c.matrix]],
-    [0x55b9, c.range === undefined ? undefined : RANGE[c.range]],
-    [0x55ba, c.transfer === undefined ? undefined : TRANSFER[c.transfer]],
-    [0x55bb, c.primaries === undefined ? undefined : PRIMARIES[c.primaries]],
+    [ID.matrixCoefficients, c.matrix === undefined ? undefined : MATRIX[c.matrix]],
+    [ID.range, c.range === undefined ? undefined : RANGE[c.range]],
+    [ID.transferCharacteristics, c.transfer === undefined ? undefined : TRANSFER[c.transfer]],
+    [ID.primaries, c.primaries === undefined ? undefined : PRIMARIES[c.primaries]],
   ];
   const payload = fields.flatMap(([id, v]) => (v === undefined ? [] : uintEl(id, v)));
-  return payload.length ? el(0x55b0, payload) : [];
+  return payload.length ? el(ID.colour, payload) : [];
 };
 
 /**
@@ -95,33 +96,36 @@ const colourElement = (c: ColorTags): number[] => {
  * in the order given (see sideTrackNumber).
  */
 export const matroskaHeader = (format: FrameFormat, color: ColorTags = {}, side: readonly SideTrack[] = []): Uint8Array => {
-  const ebml = el(0x1a45dfa3, [
-    ...uintEl(0x4286, 1), // EBMLVersion
-    ...uintEl(0x42f7, 1), // EBMLReadVersion
-    ...uintEl(0x42f2, 4), // EBMLMaxIDLength
-    ...uintEl(0x42f3, 8), // EBMLMaxSizeLength
-    ...strEl(0x4282, 'matroska'),
-    ...uintEl(0x4287, 4), // DocTypeVersion
-    ...uintEl(0x4285, 2), // DocTypeReadVersion
+  const ebml = el(ID.ebml, [
+    ...uintEl(ID.ebmlVersion, 1),
+    ...uintEl(ID.ebmlReadVersion, 1),
+    ...uintEl(ID.ebmlMaxIdLength, 4),
+    ...uintEl(ID.ebmlMaxSizeLength, 8),
+    ...strEl(ID.docType, 'matroska'),
+    ...uintEl(ID.docTypeVersion, 4),
+    ...uintEl(ID.docTypeReadVersion, 2),
   ]);
-  const info = el(0x1549a966, [...uintEl(0x2ad7b1, 1_000_000), ...strEl(0x4d80, 'srvid'), ...strEl(0x5741, 'srvid')]);
-  const video = el(0xe0, [
-    ...uintEl(0xb0, format.width),
-    ...uintEl(0xba, format.height),
-    ...el(0x2eb524, FOURCC[format.pixFmt]), // ColourSpace
+  const info = el(ID.info, [...uintEl(ID.timecodeScale, 1_000_000), ...strEl(ID.muxingApp, 'srvid'), ...strEl(ID.writingApp, 'srvid')]);
+  const video = el(ID.video, [
+    ...uintEl(ID.pixelWidth, format.width),
+    ...uintEl(ID.pixelHeight, format.height),
+    ...el(ID.colourSpace, FOURCC[format.pixFmt]),
     ...colourElement(color),
   ]);
-  const track = el(0xae, [
-    ...uintEl(0xd7, 1), // TrackNumber
-    ...uintEl(0x73c5, 1), // TrackUID
-    ...uintEl(0x83, 1), // TrackType: video
-    ...uintEl(0x9c, 0), // FlagLacing
-    ...strEl(0x86, 'V_UNCOMPRESSED'),
+  const track = el(ID.trackEntry, [
+    ...uintEl(ID.trackNumber, 1),
+    ...uintEl(ID.trackUid, 1),
+    ...uintEl(ID.trackType, 1), // video
+    ...uintEl(ID.flagLacing, 0),
+    ...strEl(ID.codecId, 'V_UNCOMPRESSED'),
     ...video,
   ]);
-  const passthrough = side.flatMap((t, i) => el(0xae, [...uintEl(0xd7, i + 2), ...uintEl(0x73c5, i + 2), ...t.entry]));
-  const tracks = el(0x1654ae6b, [...track, ...passthrough]);
-  return Uint8Array.from([...ebml, 0x18, 0x53, 0x80, 0x67, ...UNKNOWN_SIZE, ...info, ...tracks]);
+  const passthrough = side.flatMap((t, i) =>
+    el(ID.trackEntry, [...uintEl(ID.trackNumber, i + 2), ...uintEl(ID.trackUid, i + 2), ...t.entry]),
+  );
+  const tracks = el(ID.tracks, [...track, ...passthrough]);
+  // The Segment's size is unknown: frames keep coming on the pipe.
+  return Uint8Array.from([...ebml, ...idBytes(ID.segment), ...UNKNOWN_SIZE, ...info, ...tracks]);
 };
 
 /** The track number a side track gets in matroskaHeader's output (video is 1). */
@@ -136,20 +140,17 @@ export const matroskaFrameHeader = (frameBytes: number, ptsMs: number): Uint8Arr
  * still follow the header; otherwise a SimpleBlock.
  */
 export const matroskaBlockHeader = (track: number, bytes: number, ptsMs: number, keyframe: boolean, durationMs?: number): Uint8Array => {
-  const timecode = uintEl(0xe7, Math.max(0, Math.round(ptsMs)));
+  const timecode = uintEl(ID.timecode, Math.max(0, Math.round(ptsMs)));
   const grouped = durationMs !== undefined;
   // track, offset 0, flags (a Block inside a BlockGroup has no keyframe flag)
   const blockHeader = [0x80 | track, 0x00, 0x00, keyframe && !grouped ? 0x80 : 0x00];
   const blockSize = blockHeader.length + bytes;
-  const blockHead = [grouped ? 0xa1 : 0xa3, ...size8(blockSize)];
-  const duration = grouped ? uintEl(0x9b, Math.max(0, Math.round(durationMs))) : [];
-  const groupHead = grouped ? [0xa0, ...size8(duration.length + blockHead.length + blockSize)] : [];
+  const blockHead = [...idBytes(grouped ? ID.block : ID.simpleBlock), ...size8(blockSize)];
+  const duration = grouped ? uintEl(ID.blockDuration, Math.max(0, Math.round(durationMs))) : [];
+  const groupHead = grouped ? [...idBytes(ID.blockGroup), ...size8(duration.length + blockHead.length + blockSize)] : [];
   const clusterSize = timecode.length + groupHead.length + duration.length + blockHead.length + blockSize;
   return Uint8Array.from([
-    0x1f,
-    0x43,
-    0xb6,
-    0x75,
+    ...idBytes(ID.cluster),
     ...size8(clusterSize),
     ...timecode,
     ...groupHead,

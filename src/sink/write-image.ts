@@ -1,21 +1,19 @@
 /** Interleaved 8-bit RGB(A) to an image file with sharp; the format follows the extension. */
-import { renameSync, unlinkSync, existsSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { OutputError } from '../errors.js';
+import { createTempFile } from '../ffmpeg/temp-file.js';
 
 export const writeImage = async (
   path: string,
   image: { width: number; height: number; channels: 3 | 4; data: Uint8Array },
 ): Promise<void> => {
-  const final = resolve(path);
-  const temp = join(dirname(final), `.${basename(final)}.srvid-${process.pid}.partial${extname(final)}`);
+  // The temporary name keeps the extension last: sharp picks the format by it.
+  const temp = createTempFile(path);
   try {
-    await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-      .toFile(temp)
-      .then(() => renameSync(temp, final));
+    await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).toFile(temp.path);
+    temp.commit();
   } catch (err) {
-    if (existsSync(temp)) unlinkSync(temp);
+    temp.abort();
     throw new OutputError(`cannot write ${path}: ${(err as Error).message}`);
   }
 };

@@ -47,7 +47,8 @@ describe('--resume after SIGKILL', { timeout: 300_000 }, () => {
 
   it('is killed during the first segment', async () => {
     const run = start();
-    await waitFor('the first segment to be under way', () => filesWith(work, '.partial').length > 0 && doneSegments(work) === 0);
+    // A segment's encoder writes `.up-N.srvid-….partial.mkv`; the journal's own brief temporary (`.partial.json`) is not one.
+    await waitFor('the first segment to be under way', () => filesWith(work, '.partial.mkv').length > 0 && doneSegments(work) === 0);
     await killGroup(run);
     assert.equal(doneSegments(work), 0);
   });
@@ -67,7 +68,7 @@ describe('--resume after SIGKILL', { timeout: 300_000 }, () => {
 
   it('stops on Ctrl-C with one line, keeping what is done and nothing half-written', async () => {
     const run = start();
-    await waitFor('a segment under way', () => filesWith(work, '.partial').length > 0);
+    await waitFor('a segment under way', () => filesWith(work, '.partial.mkv').length > 0);
     run.child.kill('SIGINT');
     const r = await run.done;
     assert.equal(r.code, 130);
