@@ -7,6 +7,7 @@
  */
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { BackendChoice, DeviceChoice } from '../models/select-backend.js';
+import type { Upscaler } from '../pipeline/ports.js';
 
 export const RUN_DEFAULTS = {
   /** Replace an existing output (the CLI's `-y`). */
@@ -60,3 +61,29 @@ export const resolveOptions = <O extends object>(o: O): Resolved<O> => {
   for (const [key, value] of Object.entries(o)) if (value !== undefined) resolved[key] = value;
   return resolved as Resolved<O>;
 };
+
+/** The named points of a run where `RunHooks.at` is awaited. */
+export type HookStage =
+  /** the model has loaded in its threads, and the load has not yet returned */
+  | 'load'
+  /** every frame has reached the encoder and its stdin is closed; the output is not yet in place */
+  | 'flush'
+  /** the output is in place and the run is about to return */
+  | 'done'
+  /** segmented runs: the joined file is written and not yet renamed into place */
+  | 'join';
+
+/**
+ * Collaborators a caller can inject into a run; the fault tests use them to stop a run at a known stage, slow
+ * the network or fail a segment on purpose, without a guess at timing. A run without them does none of this.
+ */
+export interface RunHooks {
+  /** Awaited at each named point; it may hold the run there (the signal says when the run is stopped). */
+  readonly at?: (stage: HookStage, signal: AbortSignal | undefined) => Promise<void>;
+  /** Wraps each network upscaler the run loads (e.g. a slower one, to put a live run behind real time). */
+  readonly wrapUpscaler?: <U extends Upscaler>(u: U) => U;
+  /** `srvid worker`: called before each try of a segment; a throw fails that try. */
+  readonly beforeSegment?: (index: number) => void;
+  /** onnxruntime's worker threads: a fault on frame 3 ('throw' an uncaught error, or 'exit' the thread). */
+  readonly workerFault?: 'throw' | 'exit';
+}

@@ -10,6 +10,11 @@ export interface WorkerConfig {
   /** onnxruntime intra-op threads of this worker's session. */
   readonly threads: number;
   readonly tiling: Tiling;
+  /**
+   * A fault injected on frame 3, as a bug or a crashing runtime would cause it: 'throw' an uncaught error, or
+   * 'exit' the thread (process.exit(1)). The fault tests pass it in; a run never sets it.
+   */
+  readonly fault?: 'throw' | 'exit';
 }
 
 /** A frame to upscale; `bytes` is a copy the worker owns (transferred). The string 'close' asks it to stop. */

@@ -14,16 +14,11 @@ if (!port) throw new Error('upscale-worker.ts runs as a worker thread only');
 const config = workerData as WorkerConfig;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-/**
- * A test-only hook: SRVID_TEST_WORKER_FAULT=throw makes the worker that is handed frame 3 throw an uncaught
- * error, and =exit makes it end its thread with process.exit(1), as a bug or a crashing runtime would; the
- * fault matrix checks that the run then stops with one line. Unset, it does nothing.
- */
-const faultForTests = (index: number): void => {
-  const fault = process.env.SRVID_TEST_WORKER_FAULT;
-  if (!fault || index !== 3) return;
-  if (fault === 'throw') throw new Error('test fault on frame 3 (SRVID_TEST_WORKER_FAULT=throw)');
-  if (fault === 'exit') process.exit(1);
+/** The injected fault (WorkerConfig.fault), on frame 3. */
+const injectFault = (index: number): void => {
+  if (!config.fault || index !== 3) return;
+  if (config.fault === 'throw') throw new Error('injected fault on frame 3 (a worker that throws)');
+  process.exit(1);
 };
 
 try {
@@ -61,7 +56,7 @@ try {
       if (!busy) void finish();
       return;
     }
-    faultForTests(m.index);
+    injectFault(m.index);
     queue.push(m);
     void pump();
   });

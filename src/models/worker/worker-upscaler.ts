@@ -61,7 +61,7 @@ const startWorker = (config: WorkerConfig): Promise<{ worker: Worker; backend: s
   });
 
 export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Upscaler> => {
-  const config: WorkerConfig = { path: o.path, name: o.name, scale: o.scale, threads: o.threadsPerWorker, tiling: o.tiling };
+  const config: WorkerConfig = { path: o.path, name: o.name, scale: o.scale, threads: o.threadsPerWorker, tiling: o.tiling, fault: o.fault };
   const started = await Promise.allSettled(Array.from({ length: o.workers }, () => startWorker(config)));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
