@@ -81,7 +81,7 @@ export interface RunHooks {
   /** Awaited at each named point; it may hold the run there (the signal says when the run is stopped). */
   readonly at?: (stage: HookStage, signal: AbortSignal | undefined) => Promise<void>;
   /** Wraps each network upscaler the run loads (e.g. a slower one, to put a live run behind real time). */
-  readonly wrapUpscaler?: <U extends Upscaler>(u: U) => U;
+  readonly wrapUpscaler?: (u: Upscaler) => Upscaler;
   /** `srvid worker`: called before each try of a segment; a throw fails that try. */
   readonly beforeSegment?: (index: number) => void;
   /** onnxruntime's worker threads: a fault on frame 3 ('throw' an uncaught error, or 'exit' the thread). */
