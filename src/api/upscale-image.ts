@@ -8,7 +8,8 @@ import { quantize, resizeBicubic } from '../image/resize.js';
 import { checkOutput } from '../sink/check-output.js';
 import { writeImage } from '../sink/write-image.js';
 import { checkImageFormat, checkScale } from './choices.js';
-import { loadLumaModel, resolveModel, type ModelChoice } from './load-model.js';
+import { loadLumaModel } from '../models/load-upscaler.js';
+import { resolveModel, type ModelChoice } from '../models/resolve-model.js';
 
 export interface UpscaleImageOptions extends ModelChoice {
   readonly input: string;
