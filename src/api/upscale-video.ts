@@ -21,6 +21,7 @@ import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
 import { checkScale, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DETAIL_EVERY, DEFAULT_MAX_LATENCY_MS } from './choices.js';
 import { chooseLiveModel, measureSpeed, type ModelSpeed } from './choose-live-model.js';
+import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
 import { holdForTests } from './test-hold.js';
@@ -137,32 +138,6 @@ const startObserver = (o: UpscaleVideoOptions): Promise<RunObserver> | null =>
         ...(o.onWarning ? { onWarning: o.onWarning } : {}),
       })
     : null;
-
-/** The run as the monitor's hello and the report describe it. */
-export const describeRun = (
-  o: UpscaleVideoOptions,
-  info: VideoInfo,
-  plan: RunPlan,
-  runtime: UpscalerRuntime,
-  crop: number,
-  live: boolean,
-): RunDescription => ({
-  input: o.input,
-  output: o.output,
-  inputSize: { width: info.width, height: info.height },
-  modelInputSize: plan.modelInputSize,
-  outputSize: plan.outputSize,
-  scale: o.scale,
-  model: runtime.model,
-  backend: runtime.backend,
-  mode: plan.mode,
-  reference: plan.referenceLabel,
-  detailEvery: plan.detailEvery,
-  crop,
-  frameRate: info.frameRate,
-  totalFrames: info.frameCount,
-  live,
-});
 
 const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
   whenBehind: o.whenBehind ?? 'bicubic',
