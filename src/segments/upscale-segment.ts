@@ -9,7 +9,7 @@ import type { PixelFormat } from '../pipeline/frame.js';
 import type { Progress, Upscaler, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
-import type { SegmentSettings } from '../jobs/queue.js';
+import type { SegmentSettings } from './queue.js';
 
 export interface SegmentRun {
   readonly tools: FfmpegTools;

@@ -9,8 +9,8 @@ import { OutputError } from '../errors.js';
 import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { countVideoPackets, runFfmpeg } from '../ffmpeg/run-tool.js';
 import { concatList } from '../ffmpeg/segment-args.js';
-import type { Journal } from '../jobs/journal.js';
-import { removeWorkDir } from '../jobs/work-dir.js';
+import type { Journal } from './journal.js';
+import { removeWorkDir } from './work-dir.js';
 import type { VideoInfo } from '../pipeline/ports.js';
 import { joinArgs } from '../sink/join-args.js';
 
