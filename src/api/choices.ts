@@ -40,13 +40,6 @@ export interface MonitorAddress {
   readonly port: number;
 }
 
-/** Without a reference, every Nth frame gets a shadow self-evaluation: the detail estimate (0 = none). */
-export const DEFAULT_DETAIL_EVERY = 10;
-
 /** Live mode: what happens to a frame the network cannot upscale in time. */
 export const WHEN_BEHIND = ['bicubic', 'drop'] as const satisfies readonly WhenBehind[];
 export type { WhenBehind };
-
-/** Live mode: how far output may lag by default, and how long to wait for an input's data. */
-export const DEFAULT_MAX_LATENCY_MS = 2_000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

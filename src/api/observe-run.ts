@@ -41,11 +41,11 @@ export interface MonitorOptions extends Partial<MonitorAddress> {
 export interface ObserveRunOptions {
   readonly monitor?: MonitorOptions;
   readonly report?: string;
-  readonly overwrite?: boolean;
+  readonly overwrite: boolean;
   /** The run's input files: the report must not overwrite one. */
   readonly inputs?: readonly string[];
-  /** A before/after preview every N frames (default 30), and whenever a dashboard asks. */
-  readonly previewEvery?: number;
+  /** A before/after preview every N frames, and whenever a dashboard asks. */
+  readonly previewEvery: number;
   /** Milliseconds between interval messages (default 1000). */
   readonly intervalMs?: number;
   readonly signal?: AbortSignal;
@@ -65,24 +65,28 @@ export interface RunObserver {
   readonly finish: (outcome: { elapsedSec: number; fps: number; error?: string; frames?: number }) => Promise<SummaryMessage>;
 }
 
-export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => {
-  if (o.report) checkOutput(o.report, { overwrite: o.overwrite ?? false, inputs: o.inputs ?? [], label: 'the report' });
-  const previewEvery = o.previewEvery ?? 30;
-  let previewWanted = false;
-  let server: MonitorServer | null = null;
-  if (o.monitor) {
-    const at = { host: o.monitor.host ?? '127.0.0.1', port: o.monitor.port ?? 0 };
-    try {
-      server = await serveMonitor({ ...o.monitor, ...at, onPreviewRequest: () => void (previewWanted = true) });
-    } catch (err) {
-      throw new UsageError(
-        `--monitor ${at.host}:${at.port}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pick another port, or 0 for any free one`,
-      );
-    }
-    const warning = exposureWarning(server, o.monitor.token);
-    if (warning) o.onWarning?.(warning);
-    o.onListening?.(server.url);
+/** The monitor server, listening, with its exposure warning given and its address told. */
+const startMonitor = async (o: ObserveRunOptions, monitor: MonitorOptions, onPreviewRequest: () => void): Promise<MonitorServer> => {
+  const at = { host: monitor.host ?? '127.0.0.1', port: monitor.port ?? 0 };
+  let server: MonitorServer;
+  try {
+    server = await serveMonitor({ ...monitor, ...at, onPreviewRequest });
+  } catch (err) {
+    throw new UsageError(
+      `--monitor ${at.host}:${at.port}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pick another port, or 0 for any free one`,
+    );
   }
+  const warning = exposureWarning(server, monitor.token);
+  if (warning) o.onWarning?.(warning);
+  o.onListening?.(server.url);
+  return server;
+};
+
+export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => {
+  if (o.report) checkOutput(o.report, { overwrite: o.overwrite, inputs: o.inputs ?? [], label: 'the report' });
+  const previewEvery = o.previewEvery;
+  let previewWanted = false;
+  const server = o.monitor ? await startMonitor(o, o.monitor, () => void (previewWanted = true)) : null;
   const summary = createSummary();
   // On disk, not in memory: a live run may never end.
   const rows = o.report ? spoolReport(o.report) : null;

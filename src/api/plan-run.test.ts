@@ -23,7 +23,18 @@ const info = (over: Partial<VideoInfo> = {}): VideoInfo => ({
   ...over,
 });
 
-const request = (over: Partial<RunRequest> = {}): RunRequest => ({ output: 'out.mp4', scale: 2, measure: false, detailEvery: 10, ...over });
+const request = (over: Partial<RunRequest> = {}): RunRequest => ({
+  output: 'out.mp4',
+  scale: 2,
+  crf: 18,
+  preset: 'medium',
+  maxFramesInFlight: 8,
+  live: false,
+  stdoutIsFile: false,
+  measure: false,
+  detailEvery: 10,
+  ...over,
+});
 
 describe('planRun', () => {
   it('a plain run: the input size upscaled, mp4 with x264 CRF 18 medium, 8 frames in flight, no metrics', () => {

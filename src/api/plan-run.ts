@@ -21,18 +21,18 @@ export interface RunRequest {
   readonly scale: number;
   readonly format?: string;
   readonly codec?: string;
-  readonly crf?: number;
-  readonly preset?: string;
+  readonly crf: number;
+  readonly preset: string;
   /** 'self', a reference video, or nothing. */
   readonly reference?: string;
   /** Whether quality is measured at all (a monitor, a report, or a reference). */
   readonly measure: boolean;
   /** Every Nth frame gets a shadow self-evaluation in consistency mode (0: never). */
   readonly detailEvery: number;
-  readonly maxFramesInFlight?: number;
+  readonly maxFramesInFlight: number;
   /** Live mode, and whether stdout is a regular file: `-` is MPEG-TS on a live run's pipe. */
-  readonly live?: boolean;
-  readonly stdoutIsFile?: boolean;
+  readonly live: boolean;
+  readonly stdoutIsFile: boolean;
 }
 
 export interface RunPlan {
@@ -107,7 +107,7 @@ export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): Ru
   }
   // The shadow downscales a frame by the scale, so it needs room for the network's context after that.
   const detailEvery = mode === 'consistency' && info.width >= 8 * s && info.height >= 8 * s ? r.detailEvery : 0;
-  const muxer = planMuxer(r.output, r.format, r.live ?? false, r.stdoutIsFile ?? false);
+  const muxer = planMuxer(r.output, r.format, r.live, r.stdoutIsFile);
   const referenceLabel =
     mode === 'self'
       ? `against the input itself, which the model sees downscaled by ${s} (antialiased bicubic); ${s} px border cropped`
@@ -123,8 +123,8 @@ export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): Ru
     outputSize,
     pixFmt,
     muxer,
-    encoder: { codec: planCodec(muxer, r.codec), crf: r.crf ?? 18, preset: r.preset ?? 'medium' },
-    framesInFlight: Math.max(2, r.maxFramesInFlight ?? 8),
+    encoder: { codec: planCodec(muxer, r.codec), crf: r.crf, preset: r.preset },
+    framesInFlight: Math.max(2, r.maxFramesInFlight),
     detailEvery,
     referenceLabel,
     warnings,

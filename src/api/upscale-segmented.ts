@@ -27,15 +27,13 @@ import { checkScale } from './choices.js';
 import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
+import { resolveOptions, type Resolved } from './run-options.js';
 import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
 import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
 import type { UpscaleVideoOptions, UpscaleVideoResult } from './upscale-video.js';
 
 export { parseQueueUrl } from '../segments/queue.js';
 export type { SegmentStatus } from '../segments/prepare-segments.js';
-
-/** About how long a segment is; each cut falls on the next keyframe. */
-export const DEFAULT_SEGMENT_SECONDS = 10;
 
 export interface UpscaleSegmentedOptions extends UpscaleVideoOptions {
   /** Keep a journal and carry on from it (the default with `queue`). */
@@ -49,7 +47,10 @@ export interface UpscaleSegmentedOptions extends UpscaleVideoOptions {
   readonly onNote?: (line: string) => void;
 }
 
-const refuse = (o: UpscaleSegmentedOptions): void => {
+/** The options with every default filled in (run-options.ts): what the steps below read. */
+type SegmentedSpec = Resolved<UpscaleSegmentedOptions>;
+
+const refuse = (o: SegmentedSpec): void => {
   const mode = o.queue ? '--queue' : '--resume';
   if (o.input === '-' || (isUrl(o.input) && !/^https?:\/\//i.test(o.input)))
     throw new UsageError(`${mode} needs an input file or an http(s):// URL, not ${o.input}`);
@@ -60,21 +61,23 @@ const refuse = (o: UpscaleSegmentedOptions): void => {
 };
 
 /** Every check that needs no process, as a plain run makes them, and what a segmented run refuses. */
-const checkRequest = (o: UpscaleSegmentedOptions): { model: ResolvedModel; muxer: string } => {
+const checkRequest = (o: SegmentedSpec): { model: ResolvedModel; muxer: string } => {
   refuse(o);
   checkScale(o.scale);
   const model = resolveModel(o);
   checkInputExists(o.input);
   const muxer = planMuxer(o.output, o.format);
-  checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input] });
+  checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input] });
   return { model, muxer };
 };
 
 /** The dashboard of a segmented run: its workers and segments (no frame messages, no quality). */
-const startObserver = (o: UpscaleSegmentedOptions): Promise<RunObserver> | null =>
+const startObserver = (o: SegmentedSpec): Promise<RunObserver> | null =>
   o.monitor
     ? observeRun({
         monitor: o.monitor,
+        overwrite: o.overwrite,
+        previewEvery: o.previewEvery,
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onMonitorListening ? { onListening: o.onMonitorListening } : {}),
         ...(o.onMonitorWaiting ? { onWaiting: o.onMonitorWaiting } : {}),
@@ -91,37 +94,36 @@ interface OpenedJob {
 
 /** Plans as a plain run would, then opens the journal (or refuses one made for another job) and cuts once. */
 const openJob = async (
-  o: UpscaleSegmentedOptions,
+  o: SegmentedSpec,
   checked: { model: ResolvedModel; muxer: string },
   input: OpenedInput,
   tools: FfmpegTools,
 ): Promise<OpenedJob> => {
-  const seconds = o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS;
   const info = input.info;
-  const plan = planRun({ ...o, measure: false, live: false, detailEvery: 0 }, info, tools.major);
+  const plan = planRun({ ...o, measure: false, live: false, stdoutIsFile: false, detailEvery: 0 }, info, tools.major);
   for (const w of plan.warnings) o.onWarning?.(w);
   const layout = { encoder: plan.encoder, pixFmt: plan.pixFmt, muxer: checked.muxer };
-  const spec = jobSpec({ ...o, segmentSeconds: seconds }, checked.model, layout, info);
+  const spec = jobSpec(o, checked.model, layout, info);
   const dir = workDirFor(o.output);
-  const job = await prepareSegments(dir, await openJournal(dir, o.input, spec.options, o.signal), info, tools, seconds, o.signal);
+  const job = await prepareSegments(dir, await openJournal(dir, o.input, spec.options, o.signal), info, tools, o.segmentSeconds, o.signal);
   return { plan, spec, dir, job };
 };
 
 /** The run as its hello and result describe it: a segmented run measures nothing, is never live, and its frames are counted by the cut. */
-const describeJob = (o: UpscaleSegmentedOptions, input: OpenedInput, j: OpenedJob, runtime: UpscalerRuntime) => ({
+const describeJob = (o: SegmentedSpec, input: OpenedInput, j: OpenedJob, runtime: UpscalerRuntime) => ({
   ...describeRun(o, input.info, j.plan, runtime, 0, false),
   totalFrames: j.job.totalFrames,
   segmented: {
     segments: j.job.status.segments,
     doneBefore: j.job.status.done,
-    segmentSeconds: o.segmentSeconds ?? DEFAULT_SEGMENT_SECONDS,
+    segmentSeconds: o.segmentSeconds,
     queue: o.queue ? describeQueue(o.queue) : null,
   },
 });
 
 /** Upscales the segments not yet done, here or through the queue, recording each; then joins them all. */
 const runAndJoin = async (
-  o: UpscaleSegmentedOptions,
+  o: SegmentedSpec,
   j: OpenedJob,
   at: { input: OpenedInput; tools: FfmpegTools; queue: SegmentQueue | null; upscaler: Upscaler | null; muxer: string },
   observer: RunObserver | null,
@@ -186,7 +188,8 @@ const resultOf = (j: OpenedJob, input: OpenedInput, run: RunDescription, runtime
  * await upscaleSegmented({ input: 'film.mkv', output: 'film-x2.mkv', scale: 2, resume: true });
  * await upscaleSegmented({ input: '/shared/film.mkv', output: '/shared/film-x2.mkv', scale: 2, queue: 'redis://10.0.0.5:6379' });
  */
-export const upscaleSegmented = async (o: UpscaleSegmentedOptions): Promise<UpscaleVideoResult> => {
+export const upscaleSegmented = async (options: UpscaleSegmentedOptions): Promise<UpscaleVideoResult> => {
+  const o = resolveOptions(options);
   const checked = checkRequest(o);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
   await checkVideoEncoder(tools, planCodec(checked.muxer, o.codec));

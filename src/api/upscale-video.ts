@@ -19,7 +19,8 @@ import { createQualityProbe } from '../quality/create-quality-probe.js';
 import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
-import { checkScale, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_DETAIL_EVERY, DEFAULT_MAX_LATENCY_MS } from './choices.js';
+import { checkScale } from './choices.js';
+import { resolveOptions, type Resolved } from './run-options.js';
 import { chooseLiveModel, measureSpeed, type ModelSpeed } from './choose-live-model.js';
 import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
@@ -113,35 +114,38 @@ export interface UpscaleVideoResult {
   readonly framesBefore?: number;
 }
 
+/** The options with every default filled in (run-options.ts): what the steps below read. */
+type VideoSpec = Resolved<UpscaleVideoOptions>;
+
 /** Every check that needs no process: scale, model file, input, output and container. */
-const checkRequest = (o: UpscaleVideoOptions) => {
+const checkRequest = (o: VideoSpec) => {
   checkScale(o.scale);
   const model = resolveModel({ ...o, live: o.live ?? isLiveInput(o.input) });
   checkInputExists(o.input);
   if (o.reference !== undefined && o.reference !== 'self') checkInputExists(o.reference, 'reference ');
   planMuxer(o.output, o.format);
-  checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input, ...(o.reference ? [o.reference] : [])] });
+  checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input, ...(o.reference ? [o.reference] : [])] });
   return model;
 };
 
-const startObserver = (o: UpscaleVideoOptions): Promise<RunObserver> | null =>
+const startObserver = (o: VideoSpec): Promise<RunObserver> | null =>
   o.monitor || o.report
     ? observeRun({
-        ...(o.monitor ? { monitor: o.monitor } : {}),
-        ...(o.report ? { report: o.report } : {}),
-        overwrite: o.overwrite ?? false,
+        monitor: o.monitor,
+        report: o.report,
+        overwrite: o.overwrite,
         inputs: [o.input, o.output],
-        ...(o.previewEvery ? { previewEvery: o.previewEvery } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.onMonitorListening ? { onListening: o.onMonitorListening } : {}),
-        ...(o.onMonitorWaiting ? { onWaiting: o.onMonitorWaiting } : {}),
-        ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+        previewEvery: o.previewEvery,
+        signal: o.signal,
+        onListening: o.onMonitorListening,
+        onWaiting: o.onMonitorWaiting,
+        onWarning: o.onWarning,
       })
     : null;
 
-const livePolicy = (o: UpscaleVideoOptions, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
-  whenBehind: o.whenBehind ?? 'bicubic',
-  maxLatencyMs: o.maxLatencyMs ?? DEFAULT_MAX_LATENCY_MS,
+const livePolicy = (o: VideoSpec, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
+  whenBehind: o.whenBehind,
+  maxLatencyMs: o.maxLatencyMs,
   // Frames decoded and not yet written: beyond a few times what is in flight, even bicubic is behind.
   maxBacklog: 4 * plan.framesInFlight,
   ...(expectedFps ? { expectedFps } : {}),
@@ -168,7 +172,8 @@ const shadowOf = (upscaler: Upscaler, every: number) =>
  * const { fps, quality } = await upscaleVideo({ input: 'in.mp4', output: 'out.mp4', scale: 2, signal: ac.signal,
  *   monitor: { port: 8080 }, report: 'quality.json', onProgress: (p) => console.error(`${p.frames}/${p.totalFrames}`) });
  */
-export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideoResult> => {
+export const upscaleVideo = async (options: UpscaleVideoOptions): Promise<UpscaleVideoResult> => {
+  const o = resolveOptions(options);
   let model = checkRequest(o);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
   // Side by side: each asks ffmpeg once (a fifth of a second here), and a live input waits for both.
@@ -203,11 +208,12 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
     try {
       input = live
         ? await openLiveInput(o.input, tools, {
-            connectTimeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-            listen: o.listen ?? false,
-            reconnectAttempts: o.reconnectAttempts ?? 0,
-            ...(o.signal ? { signal: o.signal } : {}),
-            ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
+            connectTimeoutMs: o.connectTimeoutMs,
+            listen: o.listen,
+            reconnectAttempts: o.reconnectAttempts,
+            signal: o.signal,
+            onEnded: o.onWarning,
+            onWarning: o.onWarning,
             detectPacing,
           })
         : await openInput(o.input, tools, o.signal);
@@ -220,12 +226,8 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
     // stdin that runs ahead of its own timestamps is a file on a pipe: no latency policy, every frame kept.
     if (input.live && (await input.live.pacing()) === 'ahead') live = false;
     const info = input.info;
-    const measure = o.measure === true || observer !== null;
-    const plan = planRun(
-      { ...o, measure, live, stdoutIsFile: stdoutIsFile(), detailEvery: o.detailEvery ?? DEFAULT_DETAIL_EVERY },
-      info,
-      tools.major,
-    );
+    const measure = o.measure || observer !== null;
+    const plan = planRun({ ...o, measure, live, stdoutIsFile: stdoutIsFile() }, info, tools.major);
     for (const w of plan.warnings) o.onWarning?.(w);
     // The model for what the input turned out to be: a file on a pipe, or an input deeper than the 8-bit steps
     // of the int8 model a live run starts with, gets the file default (a live run loads it now, rarely).
@@ -265,7 +267,7 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
         ffmpegMajor: tools.major,
         input: input.path,
         videoStreamIndex: info.videoStreamIndex,
-        strict: o.strict ?? true,
+        strict: o.strict,
         fullRange: isFullRange(info.pixFmt, info.color.range),
         format: { width: info.width, height: info.height, pixFmt: plan.pixFmt },
         highWater: plan.framesInFlight,
@@ -277,12 +279,12 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       format: { ...plan.outputSize, pixFmt: plan.pixFmt },
       output: o.output,
       muxer: plan.muxer,
-      overwrite: o.overwrite ?? false,
+      overwrite: o.overwrite,
       settings: plan.encoder,
       keepStreams: !input.live,
       sideTracks: input.live?.tracks.side.filter((t) => t.type === 'audio' || t.type === 'subtitle') ?? [],
       live: live ? { frameRate: info.frameRate, presetGiven: o.preset !== undefined } : null,
-      ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+      onWarning: o.onWarning,
       onFlush: () => holdForTests('flush', o.signal, o.onWarning),
     });
     input.live?.onPacket((p) => sink.writePacket(p));
@@ -302,8 +304,8 @@ export const upscaleVideo = async (o: UpscaleVideoOptions): Promise<UpscaleVideo
       totalFrames: info.frameCount,
       ...(probe ? { probe } : {}),
       ...(live ? { live: { fallback: createBicubicUpscaler(o.scale), policy: livePolicy(o, plan, expectedFps) } } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      signal: o.signal,
+      onProgress: o.onProgress,
       onFrame,
     });
     const outcome = { elapsedSec: result.elapsedSec, fps: result.fps };

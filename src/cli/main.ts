@@ -5,7 +5,7 @@ import { diagnose } from '../api/doctor.js';
 import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
 import { formatQualityLine, upscaleVideo, type UpscaleVideoResult } from '../api/upscale-video.js';
-import { upscaleSegmented } from '../api/upscale-segmented.js';
+import { upscaleSegmented, type SegmentStatus } from '../api/upscale-segmented.js';
 import { runWorker } from '../api/run-worker.js';
 import { AbortedError, SrvidError, UsageError } from '../errors.js';
 import { isImagePath } from '../api/choices.js';
@@ -58,113 +58,84 @@ const printEval = (r: EvalResult, dir: string): void => {
   console.log(line('mean', '', r.mean.bicubic, r.mean.srvid));
 };
 
-/** Runs one command; 'written' once an upscale's output is in place (a signal after that stopped nothing). */
-const run = async (argv: string[], signal: AbortSignal): Promise<'written' | void> => {
-  const cli = parseCli(argv);
-  const o: CliOptions = cli.options;
-  if (cli.command === 'help') return void process.stdout.write(renderHelp());
-  if (cli.command === 'version') return void console.log(version());
-  if (cli.command === 'doctor') {
-    const report = await diagnose({
-      ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
-      ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
-      verbose: o.verbose,
-    });
-    if (o.json) console.log(JSON.stringify(report, null, 2));
-    else process.stdout.write(formatDoctor(report, `srvid ${version()}, node ${process.version}, ${process.platform} ${process.arch}`));
-    return;
-  }
-  const model = {
-    model: o.model,
-    scale: o.scale,
-    threads: o.threads,
-    tilePixels: o.tilePixels,
-    backend: o.backend,
-    device: o.device,
-    ...(o.modelFile ? { modelFile: o.modelFile } : {}),
+/**
+ * The library's options from the CLI's: every option is passed as it is (same name, same unit), except the
+ * CLI's own switches and the few flags that combine into one library option.
+ */
+const libraryOptions = (o: CliOptions) => {
+  const { json, stats, verbose, quiet, help, version, tolerateErrors, live, noLive, reconnect, reconnectAttempts, ...passed } = o;
+  const { monitor, monitorToken, monitorWait, resume, ...rest } = passed;
+  return {
+    ...rest,
+    strict: !tolerateErrors,
+    live: live ? true : noLive ? false : undefined,
+    reconnectAttempts: reconnect ? reconnectAttempts : 0,
+    monitor: monitor && { ...monitor, token: monitorToken, wait: monitorWait },
   };
-  if (cli.command === 'worker') {
-    const { segments } = await runWorker({
-      ...model,
-      queue: o.queue as string,
-      workers: o.workers,
-      signal,
-      ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
-      ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
-      onNote: (line) => void (o.quiet || say(line)),
-    });
-    if (!o.quiet) say(`worker stopped after ${segments} segments`);
-    return;
-  }
-  if (cli.command === 'eval') {
-    const dir = cli.positionals[0] as string;
-    const result = await evaluateImages({ ...model, dir, signal });
-    if (o.json) console.log(JSON.stringify(result, null, 2));
-    else printEval(result, dir);
-    return;
-  }
-  const [input, output] = cli.positionals as [string, string];
-  const isImage = isImagePath;
-  if (isImage(input) || isImage(output)) {
-    if (input === '-' || output === '-') throw new UsageError('images are read from and written to files; - (stdin/stdout) is for video');
-    if (!isImage(input)) throw new UsageError(`${output} is an image, but ${input} is not: upscale videos to a video file (.mp4, .mkv, …)`);
-    if (!isImage(output)) throw new UsageError(`${input} is an image: give an image output (.png, .jpg, .webp), not ${output}`);
-    if (o.monitor || o.reference || o.report)
-      throw new UsageError('--monitor, --reference and --report are for videos; for images use srvid eval');
-    const { width, height } = await upscaleImage({ ...model, input, output, overwrite: o.overwrite, signal });
-    if (!o.quiet) say(`wrote ${output} (${width}x${height})`);
-    return 'written';
-  }
+};
+
+type Command = ReturnType<typeof parseCli>;
+
+const runDoctor = async (o: CliOptions): Promise<void> => {
+  const report = await diagnose({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe, verbose: o.verbose });
+  if (o.json) console.log(JSON.stringify(report, null, 2));
+  else process.stdout.write(formatDoctor(report, `srvid ${version()}, node ${process.version}, ${process.platform} ${process.arch}`));
+};
+
+const runWorkerCommand = async (o: CliOptions, signal: AbortSignal): Promise<void> => {
+  const { segments } = await runWorker({
+    ...libraryOptions(o),
+    queue: o.queue as string,
+    signal,
+    onNote: (line) => void (o.quiet || say(line)),
+  });
+  if (!o.quiet) say(`worker stopped after ${segments} segments`);
+};
+
+const runEval = async (o: CliOptions, dir: string, signal: AbortSignal): Promise<void> => {
+  const result = await evaluateImages({ ...libraryOptions(o), dir, signal });
+  if (o.json) console.log(JSON.stringify(result, null, 2));
+  else printEval(result, dir);
+};
+
+const runImage = async (o: CliOptions, input: string, output: string, signal: AbortSignal): Promise<'written'> => {
+  if (input === '-' || output === '-') throw new UsageError('images are read from and written to files; - (stdin/stdout) is for video');
+  if (!isImagePath(input))
+    throw new UsageError(`${output} is an image, but ${input} is not: upscale videos to a video file (.mp4, .mkv, …)`);
+  if (!isImagePath(output)) throw new UsageError(`${input} is an image: give an image output (.png, .jpg, .webp), not ${output}`);
+  if (o.monitor || o.reference || o.report)
+    throw new UsageError('--monitor, --reference and --report are for videos; for images use srvid eval');
+  const { width, height } = await upscaleImage({ ...libraryOptions(o), input, output, signal });
+  if (!o.quiet) say(`wrote ${output} (${width}x${height})`);
+  return 'written';
+};
+
+/** What a segmented run says before its first segment. */
+const segmentNotes = (o: CliOptions, output: string, progress: ReturnType<typeof progressPrinter>) => ({
+  resume: true,
+  onSegments: (s: SegmentStatus) => {
+    if (o.quiet) return;
+    say(
+      s.done > 0
+        ? `resuming: ${s.done} of ${s.segments} segments (${s.framesDone} of ${s.totalFrames} frames) already done and verified`
+        : `${s.segments} segments of about ${o.segmentSeconds} s; journal in ${output}.srvid/`,
+    );
+    if (s.done > 0) progress.label(`${s.framesDone} frames from before`);
+  },
+  onNote: (line: string) => void (o.quiet || say(line)),
+});
+
+const runVideo = async (o: CliOptions, input: string, output: string, signal: AbortSignal): Promise<'written'> => {
   const progress = progressPrinter(o.quiet);
+  const segmented = o.resume || o.queue !== undefined;
   let result: UpscaleVideoResult;
   try {
-    const segmented = o.resume || o.queue !== undefined;
     result = await (segmented ? upscaleSegmented : upscaleVideo)({
-      ...(segmented
-        ? {
-            resume: true,
-            ...(o.queue !== undefined ? { queue: o.queue } : {}),
-            segmentSeconds: o.segmentSeconds,
-            onSegments: (s: { segments: number; done: number; framesDone: number; totalFrames: number }) => {
-              if (o.quiet) return;
-              say(
-                s.done > 0
-                  ? `resuming: ${s.done} of ${s.segments} segments (${s.framesDone} of ${s.totalFrames} frames) already done and verified`
-                  : `${s.segments} segments of about ${o.segmentSeconds} s; journal in ${output}.srvid/`,
-              );
-              if (s.done > 0) progress.label(`${s.framesDone} frames from before`);
-            },
-            onNote: (line: string) => void (o.quiet || say(line)),
-          }
-        : {}),
-      ...model,
+      ...libraryOptions(o),
+      ...(segmented ? segmentNotes(o, output, progress) : {}),
       input,
       output,
-      overwrite: o.overwrite,
-      ...(o.codec ? { codec: o.codec } : {}),
-      crf: o.crf,
-      preset: o.preset,
-      workers: o.workers,
-      concurrent: o.concurrent,
-      maxFramesInFlight: o.maxFramesInFlight,
-      strict: !o.tolerateErrors,
-      ...(o.live ? { live: true } : o.noLive ? { live: false } : {}),
-      maxLatencyMs: o.maxLatency,
-      whenBehind: o.whenBehind,
-      connectTimeoutMs: o.connectTimeout * 1000,
-      listen: o.listen,
-      reconnectAttempts: o.reconnect ? o.reconnectAttempts : 0,
       signal,
-      ...(o.format ? { format: o.format } : {}),
-      ...(o.ffmpeg ? { ffmpeg: o.ffmpeg } : {}),
-      ...(o.ffprobe ? { ffprobe: o.ffprobe } : {}),
-      ...(o.reference !== undefined ? { reference: o.reference } : {}),
-      ...(o.monitor
-        ? { monitor: { ...o.monitor, ...(o.monitorToken !== undefined ? { token: o.monitorToken } : {}), wait: o.monitorWait } }
-        : {}),
-      ...(o.report ? { report: o.report } : {}),
-      detailEvery: o.detailEvery,
-      previewEvery: o.previewEvery,
       onMonitorListening: (url) => say(`monitor: ${url}`),
       onMonitorWaiting: () => say('monitor: waiting for a dashboard or WebSocket client to connect…'),
       onStart: (info, run, runtime) => {
@@ -182,20 +153,42 @@ const run = async (argv: string[], signal: AbortSignal): Promise<'written' | voi
   } finally {
     progress.done();
   }
+  if (!o.quiet) printOutcome(result, output);
+  if (o.stats) say(formatStages(result.stages));
+  return 'written';
+};
+
+/** The closing lines: the quality, and what was written, how fast, and what fell behind. */
+const printOutcome = (result: UpscaleVideoResult, output: string): void => {
   const quality = result.quality ? formatQualityLine(result.quality, result.run) : null;
-  if (!o.quiet && quality) say(quality);
+  if (quality) say(quality);
   const behind =
     result.fallback || result.dropped ? `; behind real time: ${result.fallback} frames by bicubic, ${result.dropped} dropped` : '';
   // A resumed run: the rate is this run's, so the frames it took over from before are named apart.
   const before = result.framesBefore
     ? ` (${result.frames - result.framesBefore} upscaled in this run, ${result.framesBefore} from before)`
     : '';
-  if (!o.quiet)
-    say(
-      `wrote ${output}: ${result.frames} frames${before} in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)${behind}`,
-    );
-  if (o.stats) say(formatStages(result.stages));
-  return 'written';
+  say(`wrote ${output}: ${result.frames} frames${before} in ${formatDuration(result.elapsedSec)} (${result.fps.toFixed(1)} fps)${behind}`);
+};
+
+/** Runs one command; 'written' once an upscale's output is in place (a signal after that stopped nothing). */
+const run = async (cli: Command, signal: AbortSignal): Promise<'written' | void> => {
+  const o = cli.options;
+  const [first, second] = cli.positionals as [string, string];
+  switch (cli.command) {
+    case 'help':
+      return void process.stdout.write(renderHelp());
+    case 'version':
+      return void console.log(version());
+    case 'doctor':
+      return runDoctor(o);
+    case 'worker':
+      return runWorkerCommand(o, signal);
+    case 'eval':
+      return runEval(o, first, signal);
+    case 'upscale':
+      return isImagePath(first) || isImagePath(second) ? runImage(o, first, second, signal) : runVideo(o, first, second, signal);
+  }
 };
 
 /** `--stats`: one line, mean ms per frame and stage. Stages overlap, so they do not add up to the frame time. */
@@ -222,7 +215,7 @@ const main = async (): Promise<void> => {
   process.on('SIGTERM', onSignal);
   try {
     // A signal that came once the output was in place stopped nothing: the run succeeded, and says so.
-    if ((await run(process.argv.slice(2), controller.signal)) === 'written') process.exitCode = 0;
+    if ((await run(parseCli(process.argv.slice(2)), controller.signal)) === 'written') process.exitCode = 0;
   } catch (err) {
     if (stderr.isTTY) stderr.write('\r\x1b[K');
     if (err instanceof AbortedError) {

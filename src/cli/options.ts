@@ -9,86 +9,54 @@ import {
   checkModelFamily,
   checkScale,
   DEFAULT_TILE_PIXELS,
-  DEFAULT_DETAIL_EVERY,
-  DEFAULT_MAX_LATENCY_MS,
-  DEFAULT_CONNECT_TIMEOUT_MS,
   WHEN_BEHIND,
-  type WhenBehind,
   DEVICES,
   MODEL_FAMILIES,
   MODEL_SUMMARIES,
   SCALE_LIST,
-  type BackendChoice,
-  type DeviceChoice,
-  type ModelFamily,
   type MonitorAddress,
   type Scale,
 } from '../api/choices.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_SEGMENT_SECONDS, parseQueueUrl } from '../api/upscale-segmented.js';
-
-export interface CliOptions {
-  scale: Scale;
-  overwrite: boolean;
-  model?: ModelFamily | typeof AUTO_MODEL;
-  modelFile?: string;
-  backend: BackendChoice;
-  device: DeviceChoice;
-  workers: number;
-  threads: number;
-  tilePixels?: number;
-  codec?: string;
-  crf: number;
-  preset: string;
-  format?: string;
-  concurrent: number;
-  maxFramesInFlight: number;
-  tolerateErrors: boolean;
-  live: boolean;
-  noLive: boolean;
-  maxLatency: number;
-  whenBehind: WhenBehind;
-  connectTimeout: number;
-  listen: boolean;
-  reconnect: boolean;
-  reconnectAttempts: number;
-  monitor?: MonitorAddress;
-  monitorToken?: string;
-  monitorWait: boolean;
-  reference?: string;
-  report?: string;
-  detailEvery: number;
-  previewEvery: number;
-  resume: boolean;
-  queue?: string;
-  segmentSeconds: number;
-  ffmpeg?: string;
-  ffprobe?: string;
-  json: boolean;
-  stats: boolean;
-  verbose: boolean;
-  quiet: boolean;
-  help: boolean;
-  version: boolean;
-}
+import { parseQueueUrl } from '../api/upscale-segmented.js';
+import { RECONNECT_ATTEMPTS_WHEN_ASKED, RUN_DEFAULTS } from '../api/run-options.js';
 
 interface BaseSpec {
   readonly flag: `--${string}`;
   readonly short?: `-${string}`;
   readonly description: string;
+  /** How --help shows the default, where the value is kept in another unit (milliseconds shown as seconds). */
+  readonly shownDefault?: string;
 }
 /** A switch: present means true. */
 interface SwitchSpec extends BaseSpec {
   readonly arg?: undefined;
   readonly default: false;
 }
-/** An option with a value; a parser is required unless the value is any string. */
-type ValueSpec<T> = BaseSpec & { readonly arg: string; readonly default?: T } & (string extends T
-    ? { readonly parse?: (value: string, flag: string) => T }
-    : { readonly parse: (value: string, flag: string) => T });
+/** An option with a value: any string unless a parser says otherwise. */
+interface ValueSpec extends BaseSpec {
+  readonly arg: string;
+  readonly default?: unknown;
+  readonly parse?: (value: string, flag: string) => unknown;
+}
+export type OptionSpec = SwitchSpec | ValueSpec;
 
-export type OptionSpec<T> = [T] extends [boolean] ? SwitchSpec : ValueSpec<T>;
-export type OptionTable = { readonly [K in keyof CliOptions]-?: OptionSpec<NonNullable<CliOptions[K]>> };
+/** An option's value: what its parser returns, a string without one, true or false for a switch. */
+type ValueOf<S> = S extends { readonly parse: (value: string, flag: string) => infer T }
+  ? T
+  : S extends { readonly arg: string }
+    ? string
+    : boolean;
+type Table = typeof OPTIONS;
+type Defaulted = { [K in keyof Table]: Table[K] extends { readonly default: unknown } ? K : never }[keyof Table];
+
+/**
+ * The parsed options, typed from the table itself: an option with a default is always set, the others only
+ * when given. Adding an option is one row below (and, for the library, its field and default in src/api).
+ */
+export type CliOptions = { -readonly [K in Defaulted]: ValueOf<Table[K]> } & {
+  -readonly [K in Exclude<keyof Table, Defaulted>]?: ValueOf<Table[K]>;
+};
 
 const int =
   (min: number, max: number) =>
@@ -122,9 +90,9 @@ export const parseMonitorAddress = (v: string, flag = '--monitor'): MonitorAddre
   return { host: (m[1] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), port };
 };
 
-export const OPTIONS: OptionTable = {
+export const OPTIONS = {
   scale: { flag: '--scale', short: '-s', arg: 'N', description: `upscaling factor: ${SCALE_LIST}`, default: 2, parse: asScale },
-  overwrite: { flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: false },
+  overwrite: { flag: '--overwrite', short: '-y', description: 'overwrite the output if it exists', default: RUN_DEFAULTS.overwrite },
   model: {
     flag: '--model',
     arg: 'NAME',
@@ -140,28 +108,28 @@ export const OPTIONS: OptionTable = {
     flag: '--backend',
     arg: 'NAME',
     description: `network runtime: ${BACKENDS.join(', ')} (onnx: onnxruntime, tfjs: TensorFlow.js)`,
-    default: 'auto',
+    default: RUN_DEFAULTS.backend,
     parse: oneOf(BACKENDS),
   },
   device: {
     flag: '--device',
     arg: 'NAME',
     description: `${DEVICES.join(', ')} (auto: a GPU when one works, else CPU)`,
-    default: 'auto',
+    default: RUN_DEFAULTS.device,
     parse: oneOf(DEVICES),
   },
   workers: {
     flag: '--workers',
     arg: 'N',
     description: 'video: worker threads upscaling frames side by side (0 = one per core)',
-    default: 0,
+    default: RUN_DEFAULTS.workers,
     parse: int(0, 64),
   },
   threads: {
     flag: '--threads',
     arg: 'N',
     description: 'onnxruntime threads, per worker for videos (0 = the cores shared among the workers)',
-    default: 0,
+    default: RUN_DEFAULTS.threads,
     parse: int(0, 256),
   },
   tilePixels: {
@@ -171,8 +139,8 @@ export const OPTIONS: OptionTable = {
     parse: int(4096, 1 << 30),
   },
   codec: { flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
-  crf: { flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: 18, parse: int(0, 63) },
-  preset: { flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: 'medium' },
+  crf: { flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: RUN_DEFAULTS.crf, parse: int(0, 63) },
+  preset: { flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: RUN_DEFAULTS.preset },
   format: {
     flag: '--format',
     short: '-f',
@@ -183,14 +151,14 @@ export const OPTIONS: OptionTable = {
     flag: '--concurrent',
     arg: 'N',
     description: 'frames in the upscaler at once (0 = two per worker)',
-    default: 0,
+    default: RUN_DEFAULTS.concurrent,
     parse: int(0, 64),
   },
   maxFramesInFlight: {
     flag: '--max-frames',
     arg: 'N',
     description: 'frames held in memory in all (the decoder waits beyond)',
-    default: 8,
+    default: RUN_DEFAULTS.maxFramesInFlight,
     parse: int(2, 1024),
   },
   tolerateErrors: {
@@ -210,28 +178,33 @@ export const OPTIONS: OptionTable = {
       'file mode for stdin or a URL: stdin is spooled to a temporary file (an MP4 with its index at the end works), every stream kept, no frame dropped or substituted',
     default: false,
   },
-  maxLatency: {
+  maxLatencyMs: {
     flag: '--max-latency',
     arg: 'MS',
     description: 'live: how far the output may lag; frames the network cannot upscale in time go by --when-behind',
-    default: DEFAULT_MAX_LATENCY_MS,
+    default: RUN_DEFAULTS.maxLatencyMs,
     parse: int(100, 600_000),
   },
   whenBehind: {
     flag: '--when-behind',
     arg: 'WHAT',
     description: 'live: bicubic (upscale late frames by bicubic) or drop (leave them out); each is counted',
-    default: 'bicubic',
+    default: RUN_DEFAULTS.whenBehind,
     parse: oneOf(WHEN_BEHIND),
   },
-  connectTimeout: {
+  connectTimeoutMs: {
     flag: '--connect-timeout',
     arg: 'SEC',
     description: 'live: how long to wait for the first frame, and for more data while it flows, before giving up',
-    default: DEFAULT_CONNECT_TIMEOUT_MS / 1000,
-    parse: int(1, 86_400),
+    default: RUN_DEFAULTS.connectTimeoutMs,
+    shownDefault: `${RUN_DEFAULTS.connectTimeoutMs / 1000}`,
+    parse: (v, flag) => int(1, 86_400)(v, flag) * 1000,
   },
-  listen: { flag: '--listen', description: 'live: wait for a publisher to connect (rtmp://HOST:PORT/APP as a server)', default: false },
+  listen: {
+    flag: '--listen',
+    description: 'live: wait for a publisher to connect (rtmp://HOST:PORT/APP as a server)',
+    default: RUN_DEFAULTS.listen,
+  },
   reconnect: {
     flag: '--reconnect',
     description: 'live: when the input drops, reconnect with backoff and carry on into the same output (timestamps continue)',
@@ -241,7 +214,7 @@ export const OPTIONS: OptionTable = {
     flag: '--reconnect-attempts',
     arg: 'N',
     description: 'live, with --reconnect: failed attempts in a row before the run ends cleanly',
-    default: 5,
+    default: RECONNECT_ATTEMPTS_WHEN_ASKED,
     parse: int(1, 1_000_000),
   },
   monitor: {
@@ -269,14 +242,14 @@ export const OPTIONS: OptionTable = {
     arg: 'N',
     description:
       'without --reference: every Nth frame is also downscaled, upscaled by srvid and by bicubic and compared with itself, an estimate of the detail gained (0 = never)',
-    default: DEFAULT_DETAIL_EVERY,
+    default: RUN_DEFAULTS.detailEvery,
     parse: int(0, 1_000_000),
   },
   previewEvery: {
     flag: '--preview-every',
     arg: 'N',
     description: 'dashboard before/after preview every N frames',
-    default: 30,
+    default: RUN_DEFAULTS.previewEvery,
     parse: int(1, 1_000_000),
   },
   resume: {
@@ -299,7 +272,7 @@ export const OPTIONS: OptionTable = {
     flag: '--segment-seconds',
     arg: 'SEC',
     description: 'with --resume or --queue: about how long each segment is (cuts fall on keyframes)',
-    default: DEFAULT_SEGMENT_SECONDS,
+    default: RUN_DEFAULTS.segmentSeconds,
     parse: int(1, 86_400),
   },
   ffmpeg: { flag: '--ffmpeg', arg: 'PATH', description: 'ffmpeg to run (else $SRVID_FFMPEG, a system ffmpeg ≥ 5, the bundled one)' },
@@ -314,11 +287,10 @@ export const OPTIONS: OptionTable = {
   quiet: { flag: '--quiet', short: '-q', description: 'no progress line', default: false },
   help: { flag: '--help', short: '-h', description: 'show this help', default: false },
   version: { flag: '--version', description: 'print the version', default: false },
-};
+} satisfies Record<string, OptionSpec>;
 
 /** The table as rows, in declaration order (object keys keep it). */
-export const optionRows = (): [keyof CliOptions, OptionSpec<unknown>][] =>
-  Object.entries(OPTIONS) as unknown as [keyof CliOptions, OptionSpec<unknown>][];
+export const optionRows = (): [keyof CliOptions, OptionSpec][] => Object.entries(OPTIONS) as [keyof CliOptions, OptionSpec][];
 
 const USAGE = `srvid — video super-resolution with a small CNN (SESR by default, or ESPCN), streamed through ffmpeg
 
@@ -354,7 +326,7 @@ const EXAMPLES = `Examples:
 export const renderHelp = (): string => {
   const rows = optionRows().map(([, o]) => {
     const names = [o.short, o.flag].filter(Boolean).join(', ') + (o.arg ? ` ${o.arg}` : '');
-    const def = o.default !== undefined && o.default !== false ? ` (default ${String(o.default)})` : '';
+    const def = o.default !== undefined && o.default !== false ? ` (default ${o.shownDefault ?? String(o.default)})` : '';
     return [names, o.description + def] as const;
   });
   const width = Math.max(...rows.map(([n]) => n.length)) + 2;

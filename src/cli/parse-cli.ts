@@ -12,13 +12,14 @@ export interface ParsedCli {
   readonly options: CliOptions;
 }
 
-const byName = new Map<string, { key: keyof CliOptions; spec: OptionSpec<unknown> }>();
+const byName = new Map<string, { key: keyof CliOptions; spec: OptionSpec }>();
 for (const [key, spec] of optionRows()) {
   byName.set(spec.flag, { key, spec });
   if (spec.short) byName.set(spec.short, { key, spec });
 }
 
-export const parseCli = (argv: readonly string[]): ParsedCli => {
+/** The flags as values (every option with a default set to it first) and the positional arguments. */
+const readArgv = (argv: readonly string[]): { values: Record<string, unknown>; positionals: string[] } => {
   const values: Record<string, unknown> = {};
   for (const [key, spec] of optionRows()) if (spec.default !== undefined) values[key] = spec.default;
   const positionals: string[] = [];
@@ -46,38 +47,57 @@ export const parseCli = (argv: readonly string[]): ParsedCli => {
     if (raw === undefined) throw new UsageError(`${spec.flag} needs a value (${spec.arg})`);
     values[key] = 'parse' in spec && spec.parse ? spec.parse(raw, spec.flag) : raw;
   }
-  // Every key with a default is set above, the rest only when given: the shape CliOptions describes.
-  const options = values as unknown as CliOptions;
-  if (values.help) return { command: 'help', positionals, options };
-  if (values.version) return { command: 'version', positionals, options };
-  const videoOnly = (['monitor', 'monitorToken', 'monitorWait', 'reference', 'report', 'stats'] as const).find(
+  return { values, positionals };
+};
+
+/** The first option given that only a video run uses, if any. */
+const videoOnlyOption = (values: Record<string, unknown>) =>
+  (['monitor', 'monitorToken', 'monitorWait', 'reference', 'report', 'stats'] as const).find(
     (k) => values[k] !== undefined && values[k] !== false,
   );
-  if (videoOnly && (positionals[0] === 'eval' || positionals[0] === 'doctor')) {
-    throw new UsageError(`${OPTIONS[videoOnly].flag} is for video runs, not ${positionals[0]}`);
+
+/** Options that contradict each other or need another, whatever the command. */
+const checkCombinations = (values: Record<string, unknown>, command: string | undefined): void => {
+  const videoOnly = videoOnlyOption(values);
+  if (videoOnly && (command === 'eval' || command === 'doctor' || command === 'worker')) {
+    throw new UsageError(`${OPTIONS[videoOnly].flag} is for video runs, not ${command}`);
   }
   if ((values.monitorToken !== undefined || values.monitorWait) && values.monitor === undefined) {
     throw new UsageError(`${values.monitorToken !== undefined ? '--monitor-token' : '--monitor-wait'} needs --monitor [HOST:]PORT`);
   }
   if (values.live && values.noLive) throw new UsageError('--live and --no-live contradict each other; give one');
   if (values.monitorToken === '') throw new UsageError('--monitor-token must not be empty');
-  if (positionals[0] === 'worker') {
+  if (values.resume && values.live && command !== 'worker') throw new UsageError('--resume is for files; it cannot be used with --live');
+};
+
+/** The command the positional arguments name, checked for its arguments. */
+const commandOf = (positionals: string[], values: Record<string, unknown>): { command: Command; positionals: string[] } => {
+  const [first] = positionals;
+  if (first === 'worker') {
     if (positionals.length !== 1) throw new UsageError('worker takes no arguments: srvid worker --queue redis://HOST:PORT');
     if (values.queue === undefined) throw new UsageError('worker needs --queue redis://HOST:PORT');
-    if (videoOnly) throw new UsageError(`${OPTIONS[videoOnly].flag} is for video runs, not worker`);
-    return { command: 'worker', positionals: [], options };
+    return { command: 'worker', positionals: [] };
   }
-  if (values.resume && values.live) throw new UsageError('--resume is for files; it cannot be used with --live');
-  if (positionals[0] === 'doctor') {
+  if (first === 'doctor') {
     if (positionals.length !== 1) throw new UsageError('doctor takes no arguments');
-    return { command: 'doctor', positionals: [], options };
+    return { command: 'doctor', positionals: [] };
   }
-  if (positionals[0] === 'eval') {
+  if (first === 'eval') {
     if (positionals.length !== 2) throw new UsageError('eval takes one folder of HR images: srvid eval DIR --scale N');
-    return { command: 'eval', positionals: positionals.slice(1), options };
+    return { command: 'eval', positionals: positionals.slice(1) };
   }
   if (positionals.length === 0) throw new UsageError('no input given; usage: srvid INPUT OUTPUT [--scale N] (see --help)');
   if (positionals.length === 1) throw new UsageError('no output given; usage: srvid INPUT OUTPUT [--scale N]');
   if (positionals.length > 2) throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`);
-  return { command: 'upscale', positionals, options };
+  return { command: 'upscale', positionals };
+};
+
+export const parseCli = (argv: readonly string[]): ParsedCli => {
+  const { values, positionals } = readArgv(argv);
+  // Every key with a default is set, the rest only when given: the shape CliOptions describes.
+  const options = values as unknown as CliOptions;
+  if (values.help) return { command: 'help', positionals, options };
+  if (values.version) return { command: 'version', positionals, options };
+  checkCombinations(values, positionals[0]);
+  return { ...commandOf(positionals, values), options };
 };

@@ -174,22 +174,15 @@ const phasesOf = (c: Contributions, inLength: number): Phases | null => {
   return result;
 };
 
-/** Resizes a `width × height` plane to `outWidth × outHeight`; returns floats in the input's units. */
-export const resizeBicubic = (
-  src: ArrayLike<number>,
+/** The horizontal pass: each row of `plane` resized to `outWidth` into `tmp` (full height). */
+const horizontalPass = (
+  plane: Float32Array,
+  tmp: Float32Array,
+  cx: Contributions,
   width: number,
   height: number,
   outWidth: number,
-  outHeight: number,
-  options: ResizeOptions = {},
-): Float32Array => {
-  const cx = contributions(width, outWidth, options.scaleX, options.shiftX);
-  const cy = contributions(height, outHeight, options.scaleY);
-  // One monomorphic element type for the inner loops (a Uint8Array here and a Float32Array elsewhere would make
-  // every access below polymorphic, about 3x slower).
-  const plane = src instanceof Float32Array ? src : toFloat32(src, width * height);
-  // Horizontal pass into a width-resized, full-height buffer; then vertical.
-  const tmp = grow('rows', outWidth * height);
+): void => {
   const { taps, indices, weights } = cx;
   const phases = phasesOf(cx, width);
   for (let y = 0; y < height; y++) {
@@ -259,9 +252,10 @@ export const resizeBicubic = (
       tmp[rowOut + x] = acc;
     }
   }
-  const out = options.into ?? new Float32Array(outWidth * outHeight);
-  if (out.length !== outWidth * outHeight)
-    throw new RangeError(`resizeBicubic: into has ${out.length} samples, expected ${outWidth * outHeight}`);
+};
+
+/** The vertical pass: `tmp`'s columns resized to `outHeight` into `out`. */
+const verticalPass = (tmp: Float32Array, out: Float32Array, cy: Contributions, outWidth: number, outHeight: number): void => {
   if (cy.taps !== 4) out.fill(0);
   const cyTaps = cy.taps;
   for (let y = 0; y < outHeight; y++) {
@@ -289,6 +283,29 @@ export const resizeBicubic = (
       for (let x = 0; x < outWidth; x++) out[rowOut + x] = (out[rowOut + x] as number) + w * (tmp[rowIn + x] as number);
     }
   }
+};
+
+/** Resizes a `width × height` plane to `outWidth × outHeight`; returns floats in the input's units. */
+export const resizeBicubic = (
+  src: ArrayLike<number>,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  options: ResizeOptions = {},
+): Float32Array => {
+  const cx = contributions(width, outWidth, options.scaleX, options.shiftX);
+  const cy = contributions(height, outHeight, options.scaleY);
+  // One monomorphic element type for the inner loops (a Uint8Array here and a Float32Array elsewhere would make
+  // every access below polymorphic, about 3x slower).
+  const plane = src instanceof Float32Array ? src : toFloat32(src, width * height);
+  // Horizontal pass into a width-resized, full-height buffer; then vertical.
+  const tmp = grow('rows', outWidth * height);
+  horizontalPass(plane, tmp, cx, width, height, outWidth);
+  const out = options.into ?? new Float32Array(outWidth * outHeight);
+  if (out.length !== outWidth * outHeight)
+    throw new RangeError(`resizeBicubic: into has ${out.length} samples, expected ${outWidth * outHeight}`);
+  verticalPass(tmp, out, cy, outWidth, outHeight);
   return out;
 };
 

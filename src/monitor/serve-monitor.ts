@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientQueue } from './client-queue.js';
-import { SCHEMA_VERSION, type HelloMessage, type MonitorMessage } from './messages.js';
+import { SCHEMA_VERSION, type MonitorMessage } from './messages.js';
 import { isLoopback, parseTarget, refusalWithoutToken, tokenMatches } from './request-guard.js';
 
 export interface MonitorOptions {
@@ -105,46 +105,58 @@ const createRing = (size: number) => {
   };
 };
 
-export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> => {
-  const historySize = o.history ?? 1000;
-  const intervalsSize = o.intervals ?? 3600;
-  // A client that joins late gets both histories at once: its queue must hold them.
-  const capacity = o.clientBuffer ?? historySize + intervalsSize + 16;
-  let hello: HelloMessage | null = null;
-  let preview: string | null = null;
-  let workers: string | null = null; // a segmented run's latest state
-  let summary: string | null = null;
+/** What a client that joins late is sent first: the hello, both histories, the latest preview, workers and summary. */
+const createReplay = (historySize: number, intervalsSize: number) => {
+  const latest = new Map<'hello' | 'preview' | 'workers' | 'summary', string>();
   // Both bounded, whatever the run's length: a live run may never end.
   const history = createRing(historySize);
   const intervals = createRing(intervalsSize);
-  const queues = new Map<WebSocket, ClientQueue>();
-  const joinWaiters = new Set<() => void>();
-  const dropNotice = (count: number): string => JSON.stringify({ type: 'dropped', v: SCHEMA_VERSION, count });
+  return {
+    record: (m: MonitorMessage, data: string): void => {
+      if (m.type === 'frame') history.push(data);
+      else if (m.type === 'interval') intervals.push(data);
+      else if (m.type === 'hello' || m.type === 'preview' || m.type === 'workers' || m.type === 'summary') latest.set(m.type, data);
+    },
+    items: (): string[] =>
+      [
+        latest.get('hello'),
+        ...intervals.items(),
+        ...history.items(),
+        latest.get('preview'),
+        latest.get('workers'),
+        latest.get('summary'),
+      ].filter((x): x is string => x !== undefined),
+  };
+};
 
-  const maxClients = o.maxClients ?? MAX_CLIENTS;
+/** Who may be served: the token first (it is the gate), then, without one, only this machine's own pages. */
+const createGate = (token: string | undefined) => {
   // Set once listening: whether the bound address is loopback (then Host must name loopback, without a token).
   let loopbackOnly = true;
-  let closing: Promise<void> | null = null;
-
-  /** Why this request may not be served (status and a line of text), or null. Token first: it is the gate. */
-  const refusal = (req: IncomingMessage, url: URL, needsToken: boolean): [number, string] | null => {
-    if (needsToken && !tokenMatches(o.token, url)) return [401, 'this monitor needs ?token=… (the one given with --monitor-token)'];
-    if (o.token === undefined) {
+  return {
+    bound: (host: string): void => void (loopbackOnly = isLoopback(host)),
+    /** Why this request may not be served (status and a line of text), or null. */
+    refusal: (req: IncomingMessage, url: URL, needsToken: boolean): [number, string] | null => {
+      if (needsToken && !tokenMatches(token, url)) return [401, 'this monitor needs ?token=… (the one given with --monitor-token)'];
+      if (token !== undefined) return null;
       const why = refusalWithoutToken({ host: req.headers.host, origin: req.headers.origin }, loopbackOnly);
-      if (why) return [403, why];
-    }
-    return null;
+      return why ? [403, why] : null;
+    },
   };
+};
+type Gate = ReturnType<typeof createGate>;
 
-  const serveAsset = (req: IncomingMessage, res: ServerResponse): void => {
+/** The page's five files, from the fixed map only: no path is ever joined to a folder, so no path can leave the page. */
+const serveAsset =
+  (gate: Gate) =>
+  (req: IncomingMessage, res: ServerResponse): void => {
     const text = (status: number, body: string): void =>
       void res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...HEADERS }).end(`${body}\n`);
     const url = parseTarget(req.url);
     if (!url) return text(400, 'bad request target');
-    // Only the fixed map: no path is ever joined to a folder, so no path can leave the page.
     const asset = Object.hasOwn(ASSETS, url.pathname) ? ASSETS[url.pathname] : undefined;
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !asset) return text(404, 'not found');
-    const refused = refusal(req, url, url.pathname === '/');
+    const refused = gate.refusal(req, url, url.pathname === '/');
     if (refused) return text(...refused);
     // Read once: a flood of page requests costs no disk reads on the run's thread.
     let body = assetCache.get(url.pathname);
@@ -152,69 +164,94 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
     res.writeHead(200, { 'content-type': asset.type, 'content-length': body.length, 'cache-control': 'no-store', ...HEADERS });
     res.end(req.method === 'HEAD' ? undefined : body);
   };
-  const http = createServer({ requestTimeout: 10_000, headersTimeout: 10_000 }, serveAsset);
-  // A hard bound on sockets of every kind (each WebSocket is one): beyond it, new connections are closed at once.
-  http.maxConnections = maxClients + 100;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE, perMessageDeflate: false });
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // Node removes its own error handler from an upgraded socket: without this, a reset would end the run.
-    socket.on('error', () => socket.destroy());
-    const url = parseTarget(req.url);
-    if (!url) return refuseUpgrade(socket, 400, 'bad request target');
-    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'not found: the WebSocket is at /ws');
-    const refused = refusal(req, url, true);
-    if (refused) return refuseUpgrade(socket, ...refused);
-    if (closing) return refuseUpgrade(socket, 503, 'the run is over and this monitor is closing');
-    if (queues.size >= maxClients) {
-      return refuseUpgrade(socket, 503, `this monitor already has ${queues.size} clients, its limit; try again when one leaves`);
+
+/** Why a WebSocket handshake is refused (status and a line of text), or null to accept it. */
+const upgradeRefusal = (
+  req: IncomingMessage,
+  gate: Gate,
+  state: { closing: boolean; clients: number; maxClients: number },
+): [number, string] | null => {
+  const url = parseTarget(req.url);
+  if (!url) return [400, 'bad request target'];
+  if (url.pathname !== '/ws') return [404, 'not found: the WebSocket is at /ws'];
+  const refused = gate.refusal(req, url, true);
+  if (refused) return refused;
+  if (state.closing) return [503, 'the run is over and this monitor is closing'];
+  if (state.clients >= state.maxClients) {
+    return [503, `this monitor already has ${state.clients} clients, its limit; try again when one leaves`];
+  }
+  return null;
+};
+
+/** A client's only message is a preview request; more than a few a second closes it. */
+const listenToClient = (ws: WebSocket, onPreviewRequest: (() => void) | undefined): void => {
+  let windowStart = performance.now();
+  let received = 0;
+  ws.on('message', (raw) => {
+    const now = performance.now();
+    if (now - windowStart > 1000) [windowStart, received] = [now, 0];
+    if (++received > CLIENT_MESSAGES_PER_SECOND) return void ws.close(1008, 'too many messages');
+    try {
+      if ((JSON.parse(String(raw)) as { type?: string } | null)?.type === 'preview-request') onPreviewRequest?.();
+    } catch {
+      // not JSON: ignored, clients only ever ask for previews
     }
-    wss.handleUpgrade(req, socket, head, (ws) => join(ws));
   });
+};
 
-  const join = (ws: WebSocket): void => {
-    const queue = new ClientQueue((data, done) => ws.send(data, done), capacity, dropNotice, o.clientBufferBytes ?? 4 * 1024 * 1024);
-    queues.set(ws, queue);
-    ws.on('close', () => (queue.close(), queues.delete(ws)));
-    // ws has already sent the close code (1009 for a message over maxPayload); the socket goes soon after.
-    ws.on('error', () => void setTimeout(() => ws.terminate(), 1000).unref());
-    let windowStart = performance.now();
-    let received = 0;
-    ws.on('message', (raw) => {
-      const now = performance.now();
-      if (now - windowStart > 1000) [windowStart, received] = [now, 0];
-      if (++received > CLIENT_MESSAGES_PER_SECOND) return void ws.close(1008, 'too many messages');
-      try {
-        if ((JSON.parse(String(raw)) as { type?: string } | null)?.type === 'preview-request') o.onPreviewRequest?.();
-      } catch {
-        // not JSON: ignored, clients only ever ask for previews
-      }
-    });
-    if (hello) queue.push(JSON.stringify(hello));
-    for (const m of intervals.items()) queue.push(m);
-    for (const m of history.items()) queue.push(m);
-    if (preview) queue.push(preview);
-    if (workers) queue.push(workers);
-    if (summary) queue.push(summary);
-    for (const w of joinWaiters) w();
-  };
-
+const listen = async (http: ReturnType<typeof createServer>, o: MonitorOptions): Promise<{ host: string; port: number; url: string }> => {
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(o.port, o.host, () => resolve());
   });
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  const boundHost = typeof address === 'object' && address ? address.address : o.host;
-  loopbackOnly = isLoopback(boundHost);
+  const host = typeof address === 'object' && address ? address.address : o.host;
   const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
   const url = `http://${hostPart}:${port}/${o.token !== undefined ? `?token=${encodeURIComponent(o.token)}` : ''}`;
+  return { host, port, url };
+};
 
-  const broadcast = (data: string): void => {
-    for (const q of queues.values()) q.push(data);
+export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> => {
+  const historySize = o.history ?? 1000;
+  const intervalsSize = o.intervals ?? 3600;
+  // A client that joins late gets both histories at once: its queue must hold them.
+  const capacity = o.clientBuffer ?? historySize + intervalsSize + 16;
+  const replay = createReplay(historySize, intervalsSize);
+  const queues = new Map<WebSocket, ClientQueue>();
+  const joinWaiters = new Set<() => void>();
+  const dropNotice = (count: number): string => JSON.stringify({ type: 'dropped', v: SCHEMA_VERSION, count });
+  const maxClients = o.maxClients ?? MAX_CLIENTS;
+  const gate = createGate(o.token);
+  let closing: Promise<void> | null = null;
+
+  const http = createServer({ requestTimeout: 10_000, headersTimeout: 10_000 }, serveAsset(gate));
+  // A hard bound on sockets of every kind (each WebSocket is one): beyond it, new connections are closed at once.
+  http.maxConnections = maxClients + 100;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE, perMessageDeflate: false });
+  const join = (ws: WebSocket): void => {
+    const queue = new ClientQueue((data, done) => ws.send(data, done), capacity, dropNotice, o.clientBufferBytes ?? 4 * 1024 * 1024);
+    queues.set(ws, queue);
+    ws.on('close', () => (queue.close(), queues.delete(ws)));
+    // ws has already sent the close code (1009 for a message over maxPayload); the socket goes soon after.
+    ws.on('error', () => void setTimeout(() => ws.terminate(), 1000).unref());
+    listenToClient(ws, o.onPreviewRequest);
+    for (const m of replay.items()) queue.push(m);
+    for (const w of joinWaiters) w();
   };
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node removes its own error handler from an upgraded socket: without this, a reset would end the run.
+    socket.on('error', () => socket.destroy());
+    const refused = upgradeRefusal(req, gate, { closing: closing !== null, clients: queues.size, maxClients });
+    if (refused) return refuseUpgrade(socket, ...refused);
+    wss.handleUpgrade(req, socket, head, join);
+  });
+  const { host, port, url } = await listen(http, o);
+  gate.bound(host);
+
   return {
     url,
-    address: { host: boundHost, port },
+    address: { host, port },
     get clients() {
       return queues.size;
     },
@@ -225,41 +262,45 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
     },
     publish: (m) => {
       const data = JSON.stringify(m);
-      if (m.type === 'hello') hello = m;
-      else if (m.type === 'frame') history.push(data);
-      else if (m.type === 'interval') intervals.push(data);
-      else if (m.type === 'preview') preview = data;
-      else if (m.type === 'workers') workers = data;
-      else if (m.type === 'summary') summary = data;
-      broadcast(data);
+      replay.record(m, data);
+      for (const q of queues.values()) q.push(data);
     },
-    waitForClient: (signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (queues.size) return resolve();
-        const done = (): void => {
-          joinWaiters.delete(done);
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        const onAbort = (): void => {
-          joinWaiters.delete(done);
-          reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-        };
-        joinWaiters.add(done);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      }),
-    close: (graceMs = 2000) => (closing ??= shutDown(graceMs)),
+    waitForClient: (signal) => waitForClient(queues, joinWaiters, signal),
+    close: (graceMs = 2000) => (closing ??= shutDown(queues, wss, http, graceMs)),
   };
-  async function shutDown(graceMs: number): Promise<void> {
-    const deadline = performance.now() + graceMs;
-    while (performance.now() < deadline && [...queues.values()].some((q) => q.pending > 0)) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    for (const ws of queues.keys()) ws.close(1001, 'run over');
-    await new Promise((r) => setTimeout(r, 50)); // let close frames go out
-    for (const ws of wss.clients) ws.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-    http.closeAllConnections();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+};
+
+const waitForClient = (queues: Map<WebSocket, ClientQueue>, joinWaiters: Set<() => void>, signal?: AbortSignal): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    if (queues.size) return resolve();
+    const done = (): void => {
+      joinWaiters.delete(done);
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = (): void => {
+      joinWaiters.delete(done);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    joinWaiters.add(done);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Gives clients up to `graceMs` to receive what is queued, then closes every socket and the server. */
+const shutDown = async (
+  queues: Map<WebSocket, ClientQueue>,
+  wss: WebSocketServer,
+  http: ReturnType<typeof createServer>,
+  graceMs: number,
+): Promise<void> => {
+  const deadline = performance.now() + graceMs;
+  while (performance.now() < deadline && [...queues.values()].some((q) => q.pending > 0)) {
+    await new Promise((r) => setTimeout(r, 20));
   }
+  for (const ws of queues.keys()) ws.close(1001, 'run over');
+  await new Promise((r) => setTimeout(r, 50)); // let close frames go out
+  for (const ws of wss.clients) ws.terminate();
+  await new Promise<void>((resolve) => wss.close(() => resolve()));
+  http.closeAllConnections();
+  await new Promise<void>((resolve) => http.close(() => resolve()));
 };

@@ -5,7 +5,7 @@
  * any stage's error tears everything down and removes partial output. Each frame's time per stage is
  * reported with it and averaged over the run.
  */
-import { filter, map, tap, type OperatorFunction, type Subscription } from 'rxjs';
+import { filter, map, tap, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { AbortedError } from '../errors.js';
 import type { Frame } from './frame.js';
 import type { FrameReport, FrameSink, FrameSource, Progress, QualityProbe, StageTimes, Upscaler } from './ports.js';
@@ -65,6 +65,49 @@ interface InFlight {
   readonly decodedAt: number;
 }
 
+/** The network on every frame; live, the latency policy decides which frames go to the fallback or are dropped. */
+const upscaleStage = (o: PipelineOptions, framesInFlight: () => number): OperatorFunction<Frame, LiveItem> =>
+  o.live
+    ? upscaleLive(o.upscaler, o.live.fallback, o.concurrent, o.live.policy, framesInFlight)
+    : (frames) =>
+        frames.pipe(
+          upscaleFrames(o.upscaler, o.concurrent),
+          map((u) => ({ ...u, route: 'network' as const })),
+        );
+
+/**
+ * Runs the frames to the end and the encoder to its final flush, with one rejection for both; abort or an
+ * error anywhere stops the decoder and removes the partial output. The probe is closed either way.
+ */
+const drain = async (frames$: Observable<unknown>, o: PipelineOptions): Promise<void> => {
+  let subscription: Subscription | null = null;
+  let onAbort = (): void => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      subscription?.unsubscribe(); // stops the decoder
+      reject(new AbortedError());
+    };
+  });
+  aborted.catch(() => {}); // observed through Promise.race below
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (o.signal?.aborted) throw new AbortedError();
+    await Promise.race([
+      aborted,
+      new Promise<void>((resolve, reject) => {
+        subscription = frames$.subscribe({ complete: resolve, error: reject });
+      }),
+    ]);
+    await Promise.race([aborted, o.sink.finish()]);
+  } catch (err) {
+    await o.sink.abort();
+    throw err;
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    await o.probe?.close();
+  }
+};
+
 export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> => {
   const meter = createProgressMeter(o.totalFrames ?? null);
   let last: Progress | null = null;
@@ -76,20 +119,13 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
   let fallback = 0;
   // Live: behind while frames wait beyond those in the model; then no metrics, and no detail estimate started.
   const behind = (): boolean => o.live !== undefined && inFlight.size > o.concurrent + 1;
-  const upscale: OperatorFunction<Frame, LiveItem> = o.live
-    ? upscaleLive(o.upscaler, o.live.fallback, o.concurrent, o.live.policy, () => inFlight.size)
-    : (frames) =>
-        frames.pipe(
-          upscaleFrames(o.upscaler, o.concurrent),
-          map((u) => ({ ...u, route: 'network' as const })),
-        );
   const frames$ = o.source.frames().pipe(
     map((source) => {
       const modelInput = o.probe ? o.probe.prepare(source, !behind()) : source;
       inFlight.set(source.index, { source, modelInput, decodedAt: performance.now() });
       return modelInput;
     }),
-    upscale,
+    upscaleStage(o, () => inFlight.size),
     ensureOrder((u) => u.frame.index),
     filter((u) => {
       if (u.route !== 'drop') return true;
@@ -128,33 +164,7 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
       });
     }),
   );
-  // One rejection for the whole run, frames and the encoder's final flush alike.
-  let subscription: Subscription | null = null;
-  let onAbort = (): void => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      subscription?.unsubscribe(); // stops the decoder
-      reject(new AbortedError());
-    };
-  });
-  aborted.catch(() => {}); // observed through Promise.race below
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    if (o.signal?.aborted) throw new AbortedError();
-    await Promise.race([
-      aborted,
-      new Promise<void>((resolve, reject) => {
-        subscription = frames$.subscribe({ complete: resolve, error: reject });
-      }),
-    ]);
-    await Promise.race([aborted, o.sink.finish()]);
-  } catch (err) {
-    await o.sink.abort();
-    throw err;
-  } finally {
-    o.signal?.removeEventListener('abort', onAbort);
-    await o.probe?.close();
-  }
+  await drain(frames$, o);
   const p = last as Progress | null;
   const frames = p?.frames ?? 0;
   const stages = Object.fromEntries(STAGES.map((k) => [k, frames ? totals[k] / frames : 0])) as unknown as StageTimes;

@@ -110,6 +110,51 @@ const measureShadow = (source: Frame, lr: Frame, sr: Frame, scale: number, max: 
   };
 };
 
+/** Degrades the input (main thread, timed) and hands it to the network; null when the frame is too small. */
+const startShadowOf = (upscale: (lr: Frame) => Promise<Frame>, frame: Frame, s: number): Shadow | null => {
+  if (Math.floor(frame.format.width / s) < 8 || Math.floor(frame.format.height / s) < 8) return null;
+  const t0 = performance.now();
+  const lr = downscaleFrame(frame, s);
+  const ms = performance.now() - t0;
+  let sr: Shadow['sr'];
+  try {
+    sr = upscale(lr).then(
+      (frame) => ({ frame }),
+      (error: unknown) => ({ error }),
+    );
+  } catch (error) {
+    sr = Promise.resolve({ error });
+  }
+  return { lr, sr, ms };
+};
+
+/**
+ * The ground truth, srvid's output and bicubic's, all the same size: in consistency mode both outputs are
+ * downscaled back to the input; otherwise the truth is cropped to the output.
+ */
+const samePlanes = (
+  mode: QualityMode,
+  truth: Frame,
+  out: Plane,
+  bicubic: Plane,
+  s: number,
+  max: number,
+  costs: Record<string, number>,
+): [Plane, Plane, Plane] => {
+  if (mode === 'consistency') {
+    const [y] = truth.planes;
+    return time(costs, 'resize', () => [
+      y,
+      resizePlane(out, y.width, y.height, 1 / s, max),
+      resizePlane(bicubic, y.width, y.height, 1 / s, max),
+    ]);
+  }
+  if (truth.format.width < out.width || truth.format.height < out.height) {
+    throw new RangeError(`reference frame is ${truth.format.width}x${truth.format.height}, output ${out.width}x${out.height}`);
+  }
+  return [cropPlane(truth.planes[0], out.width, out.height), out, bicubic];
+};
+
 export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
   const s = o.scale;
   if (o.mode === 'reference' && !o.reference) throw new TypeError('reference mode needs a reference');
@@ -120,23 +165,7 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
   // Shadow frames started by prepare() and not yet measured: at most the frames in flight, one in `every`.
   const pending = new Map<number, Shadow>();
   const onGrid = (frame: Frame): boolean => sh !== undefined && frame.index % sh.every === 0;
-  /** Degrades the input (main thread, timed) and hands it to the network; null when the frame is too small. */
-  const startShadow = (frame: Frame): Shadow | null => {
-    if (!sh || Math.floor(frame.format.width / s) < 8 || Math.floor(frame.format.height / s) < 8) return null;
-    const t0 = performance.now();
-    const lr = downscaleFrame(frame, s);
-    const ms = performance.now() - t0;
-    let sr: Shadow['sr'];
-    try {
-      sr = sh.upscale(lr).then(
-        (frame) => ({ frame }),
-        (error: unknown) => ({ error }),
-      );
-    } catch (error) {
-      sr = Promise.resolve({ error });
-    }
-    return { lr, sr, ms };
-  };
+  const startShadow = (frame: Frame): Shadow | null => (sh ? startShadowOf(sh.upscale, frame, s) : null);
   return {
     mode: o.mode,
     crop,
@@ -159,20 +188,7 @@ export const createQualityProbe = (o: QualityProbeOptions): QualityProbe => {
       const [low] = modelInput.planes;
       const [out] = output.planes;
       const bicubic = time(costs, 'bicubic', () => resizePlane(low, out.width, out.height, s, max));
-      let pair: [Plane, Plane, Plane]; // ground truth, srvid, bicubic: all the same size
-      if (o.mode === 'consistency') {
-        const [y] = truth.planes;
-        pair = time(costs, 'resize', () => [
-          y,
-          resizePlane(out, y.width, y.height, 1 / s, max),
-          resizePlane(bicubic, y.width, y.height, 1 / s, max),
-        ]);
-      } else {
-        if (truth.format.width < out.width || truth.format.height < out.height) {
-          throw new RangeError(`reference frame is ${truth.format.width}x${truth.format.height}, output ${out.width}x${out.height}`);
-        }
-        pair = [cropPlane(truth.planes[0], out.width, out.height), out, bicubic];
-      }
+      const pair = samePlanes(o.mode, truth, out, bicubic, s, max, costs);
       const inner = (q: Plane): Plane => (crop ? cropBorder(q, crop) : q);
       const [g, sr, bc] = pair.map(inner) as [Plane, Plane, Plane];
       const srvid = compare(g, sr, max, costs, 'psnr', 'ssim');

@@ -298,7 +298,12 @@ describe('the monitor server against hostile clients', () => {
       ['localhost', false],
     ] as const) {
       const warnings: string[] = [];
-      const observer = await observeRun({ monitor: { host, port: 0 }, onWarning: (w) => warnings.push(w) });
+      const observer = await observeRun({
+        monitor: { host, port: 0 },
+        overwrite: false,
+        previewEvery: 30,
+        onWarning: (w) => warnings.push(w),
+      });
       await observer.finish({ elapsedSec: 0, fps: 0 });
       if (warned) {
         assert.equal(warnings.length, 1);
