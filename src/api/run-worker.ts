@@ -7,11 +7,14 @@ import type { VideoModelChoice } from '../models/load-upscaler.js';
 import { parseQueueUrl } from '../segments/queue.js';
 import { serveSegments } from '../segments/serve-segments.js';
 import { loadVideoUpscaler } from './load-model.js';
+import { resolveOptions } from './run-options.js';
 
 export interface RunWorkerOptions extends Omit<VideoModelChoice, 'scale' | 'model' | 'modelFile'> {
   readonly queue: string;
   readonly ffmpeg?: string;
   readonly ffprobe?: string;
+  /** Frames in flight in each segment's pipeline (default 8, as for a video run). */
+  readonly maxFramesInFlight?: number;
   readonly signal?: AbortSignal;
   /** A line per segment taken and finished, and when the worker is ready. */
   readonly onNote?: (line: string) => void;
@@ -24,7 +27,8 @@ export interface RunWorkerOptions extends Omit<VideoModelChoice, 'scale' | 'mode
  * const ac = new AbortController();
  * await runWorker({ queue: 'redis://10.0.0.5:6379', signal: ac.signal, onNote: console.error });
  */
-export const runWorker = async (o: RunWorkerOptions): Promise<{ segments: number }> => {
+export const runWorker = async (options: RunWorkerOptions): Promise<{ segments: number }> => {
+  const o = resolveOptions(options);
   parseQueueUrl(o.queue);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
   return serveSegments({ ...o, tools, model: o, load: loadVideoUpscaler });

@@ -139,6 +139,7 @@ const runAndJoin = async (
     settings: j.spec.settings,
     tools: at.tools,
     record: journal.record,
+    maxFramesInFlight: o.maxFramesInFlight,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(board && publish ? { board, onBoard: publish } : {}),

@@ -18,7 +18,8 @@ export interface JobRequest {
   readonly model?: string;
   readonly modelFile?: string;
   readonly segmentSeconds: number;
-  readonly strict?: boolean;
+  /** Stop at the first decoding error; false: `--tolerate-errors`. */
+  readonly strict: boolean;
 }
 
 export interface JobSpec {
@@ -59,7 +60,7 @@ export const jobSpec = (
     muxer: plan.muxer,
     pixFmt: plan.pixFmt,
     segmentSeconds: o.segmentSeconds,
-    tolerateErrors: o.strict === false,
+    tolerateErrors: !o.strict,
   };
   return { settings, options };
 };

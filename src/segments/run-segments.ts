@@ -21,6 +21,8 @@ export interface RunSegments {
   readonly tools: FfmpegTools;
   /** Marks a verified segment done in the journal (written atomically). */
   readonly record: (index: number) => void;
+  /** Frames in flight in each segment's pipeline. */
+  readonly maxFramesInFlight: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   /** The dashboard's view of the workers (with `--monitor`), and what to call after each change to it. */
@@ -84,6 +86,7 @@ export const runSegmentsHere = async (
       source: join(r.dir, s.source),
       output: join(r.dir, s.output),
       frames: s.frames,
+      maxFramesInFlight: r.maxFramesInFlight,
       ...(r.signal ? { signal: r.signal } : {}),
       onProgress: (p) => {
         progress(framesBefore + p.frames);

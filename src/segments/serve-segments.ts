@@ -22,7 +22,8 @@ export interface ServeSegments {
   readonly model: Omit<VideoModelChoice, 'scale' | 'model' | 'modelFile'>;
   /** Loads a video upscaler (the caller's loader: src/models' with whatever the entry point adds). */
   readonly load: (choice: VideoModelChoice, resolved: ResolvedModel) => Promise<Upscaler>;
-  readonly maxFramesInFlight?: number;
+  /** Frames in flight in each segment's pipeline. */
+  readonly maxFramesInFlight: number;
   readonly signal?: AbortSignal;
   readonly onNote?: (line: string) => void;
 }
@@ -79,7 +80,7 @@ const segmentWork = (o: ServeSegments, name: string, upscalerFor: (t: SegmentTas
       source: t.source,
       output: t.output,
       frames: t.frames,
-      ...(o.maxFramesInFlight !== undefined ? { maxFramesInFlight: o.maxFramesInFlight } : {}),
+      maxFramesInFlight: o.maxFramesInFlight,
       ...(o.signal ? { signal: o.signal } : {}),
       onProgress: (p) => {
         if (performance.now() - last < 500) return;
