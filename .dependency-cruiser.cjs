@@ -1,9 +1,10 @@
 /**
  * The rooms of src/ and the arrows allowed between them (docs/architecture.md draws the same picture).
  * Imports point inward: adapters use the pipeline's ports, the pure image/ helpers, the ffmpeg/ processes and
- * errors.ts, never each other; only api/ wires adapters together, and the CLI talks to the API alone.
+ * errors.ts, never each other; only the wiring rooms, segments/ and api/, put adapters together, api/ above
+ * segments/, and the CLI talks to the API alone.
  */
-const ADAPTERS = '(ingest|models|sink|quality|monitor|jobs)';
+const ADAPTERS = '(ingest|models|sink|quality|monitor)';
 
 module.exports = {
   forbidden: [
@@ -17,7 +18,15 @@ module.exports = {
       name: 'adapters-do-not-import-the-wiring',
       severity: 'error',
       from: { path: `^src/(${ADAPTERS.slice(1, -1)}|image|ffmpeg|pipeline)/` },
-      to: { path: '^src/(api|cli|index\\.ts)' },
+      to: { path: '^src/(segments/|api/|cli/|index\\.ts)' },
+    },
+    {
+      name: 'segments-are-wired-by-the-api',
+      comment:
+        'segmented jobs (journal, queue, cut, schedulers, the per-segment run, the join, the worker loop) compose adapters like the API does, one level below it: never the API, the CLI or index.ts',
+      severity: 'error',
+      from: { path: '^src/segments/' },
+      to: { path: '^src/(api/|cli/|index\\.ts)' },
     },
     {
       name: 'pipeline-imports-no-adapter',
@@ -41,13 +50,16 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(ffmpeg/|errors\\.ts$|pipeline/(ports|frame)\\.ts$)' },
     },
     {
-      name: 'jobs-know-only-ports',
+      name: 'the-journal-and-queue-know-only-ports',
       comment:
         'the journal, the work folder and the BullMQ queue: plain data and the port types, no frames, no processes; ' +
         'the journal is written through the one temp-then-rename helper every writer uses (ffmpeg/temp-file.ts)',
       severity: 'error',
-      from: { path: '^src/jobs/' },
-      to: { path: '^src/', pathNot: '^src/(jobs/|errors\\.ts$|pipeline/ports\\.ts$|ffmpeg/temp-file\\.ts$)' },
+      from: { path: '^src/segments/(journal|work-dir|queue)\\.ts$' },
+      to: {
+        path: '^src/',
+        pathNot: '^src/(segments/(journal|work-dir|queue)\\.ts|errors\\.ts|pipeline/ports\\.ts|ffmpeg/temp-file\\.ts)$',
+      },
     },
     {
       name: 'only-src-ffmpeg-spawns',

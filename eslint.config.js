@@ -16,6 +16,8 @@ export default tseslint.config(
         performance: 'readonly',
         setTimeout: 'readonly',
         clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
         queueMicrotask: 'readonly',
         NodeJS: 'readonly',
       },

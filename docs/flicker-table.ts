@@ -7,7 +7,7 @@
 // carries MPEG-4 noise that changes every frame), so the table also gives the temporal error, mean
 // |(Y_t - Y_t-1) - (S_t - S_t-1)| against the source S: 0 when the output changes exactly as the source does.
 import { readFileSync } from 'node:fs';
-import { loadLumaModel } from '../src/api/load-model.js';
+import { loadLumaModel } from '../src/models/load-upscaler.js';
 import { MODEL_FAMILIES, trainedScales } from '../src/models/registry.js';
 import { upscaleLuma } from '../src/models/espcn/upscale-frame.js';
 import { quantize, resizeBicubic } from '../src/image/resize.js';

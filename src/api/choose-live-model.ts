@@ -11,7 +11,9 @@ import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { Upscaler } from '../pipeline/ports.js';
 import { MODEL_FAMILIES, trainedScales } from '../models/registry.js';
-import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
+import type { VideoModelChoice } from '../models/load-upscaler.js';
+import { resolveModel } from '../models/resolve-model.js';
+import { loadVideoUpscaler } from './load-model.js';
 
 /** Frames per second the upscaler sustains on frames of `format`, all its workers busy. */
 const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promise<number> => {

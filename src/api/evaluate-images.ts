@@ -14,7 +14,8 @@ import type { LumaModel } from '../pipeline/ports.js';
 import { psnr } from '../quality/psnr.js';
 import { ssim } from '../quality/ssim.js';
 import { checkScale } from './choices.js';
-import { loadLumaModel, type ModelChoice } from './load-model.js';
+import { loadLumaModel } from '../models/load-upscaler.js';
+import type { ModelChoice } from '../models/resolve-model.js';
 
 export interface EvalRow {
   readonly image: string;

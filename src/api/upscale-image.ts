@@ -1,14 +1,13 @@
-/** Still images: the network on BT.601 Y, bicubic on Cb/Cr (and alpha). */
+/** Still images: read, the network on BT.601 Y with bicubic Cb/Cr and alpha (src/models/espcn/upscale-rgb.ts), write. */
 import { existsSync } from 'node:fs';
 import { AbortedError, InputError } from '../errors.js';
 import { readImage } from '../ingest/read-image.js';
-import { upscaleLuma } from '../models/espcn/upscale-frame.js';
-import { rgbToYcbcr, ycbcrToRgb } from '../image/color.js';
-import { quantize, resizeBicubic } from '../image/resize.js';
+import { upscaleRgb } from '../models/espcn/upscale-rgb.js';
+import { loadLumaModel } from '../models/load-upscaler.js';
+import { resolveModel, type ModelChoice } from '../models/resolve-model.js';
 import { checkOutput } from '../sink/check-output.js';
 import { writeImage } from '../sink/write-image.js';
 import { checkImageFormat, checkScale } from './choices.js';
-import { loadLumaModel, resolveModel, type ModelChoice } from './load-model.js';
 
 export interface UpscaleImageOptions extends ModelChoice {
   readonly input: string;
@@ -33,29 +32,10 @@ export const upscaleImage = async (o: UpscaleImageOptions): Promise<{ width: num
   const img = await readImage(o.input);
   const model = await loadLumaModel(o, resolved);
   try {
-    const { width: w, height: h, channels } = img;
-    const s = o.scale;
-    const [W, H] = [w * s, h * s];
-    const planes = rgbToYcbcr(img.data, w * h, channels);
-    const y8 = quantize(planes.y, new Uint8Array(w * h), 255); // the network sees 8-bit luma, as on video
-    const y = await upscaleLuma(model, { width: w, height: h, data: y8 }, 8);
-    const cb = resizeBicubic(planes.cb, w, h, W, H);
-    const cr = resizeBicubic(planes.cr, w, h, W, H);
-    const rgb = ycbcrToRgb({ y, cb, cr });
-    let data = rgb;
-    if (channels === 4) {
-      const alpha = new Float32Array(w * h);
-      for (let i = 0; i < w * h; i++) alpha[i] = img.data[i * 4 + 3] as number;
-      const a = quantize(resizeBicubic(alpha, w, h, W, H), new Uint8Array(W * H), 255);
-      data = new Uint8Array(W * H * 4);
-      for (let i = 0; i < W * H; i++) {
-        data.set(rgb.subarray(i * 3, i * 3 + 3), i * 4);
-        data[i * 4 + 3] = a[i] as number;
-      }
-    }
+    const out = await upscaleRgb(model, img, o.scale);
     if (o.signal?.aborted) throw new AbortedError();
-    await writeImage(o.output, { width: W, height: H, channels, data });
-    return { width: W, height: H };
+    await writeImage(o.output, out);
+    return { width: out.width, height: out.height };
   } finally {
     await model.dispose();
   }

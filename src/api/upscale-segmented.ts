@@ -3,35 +3,37 @@
  * keyframes into segments of about `segmentSeconds`, each segment is upscaled to a video-only file in the work
  * folder beside the output (here, or by `srvid worker` processes through a BullMQ queue), and the segments are
  * joined without re-encoding, with the input's other streams muxed in whole. A journal records every verified
- * segment, so the same command after a crash carries on where the last one stopped.
+ * segment, so the same command after a crash carries on where the last one stopped. The parts live in
+ * src/segments/; this is their composition.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { isFullRange } from '../ingest/decoder-args.js';
 import { AbortedError, UsageError } from '../errors.js';
 import { isUrl } from '../ffmpeg/protocols.js';
 import { checkVideoEncoder } from '../ffmpeg/encoders.js';
-import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
-import { markDone, writeJournal, type OptionsKey } from '../jobs/journal.js';
-import { describeQueue, openSegmentQueue, type SegmentSettings } from '../jobs/queue.js';
-import { workDirFor } from '../jobs/work-dir.js';
+import { resolveFfmpeg, type FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
+import { resolveModel, type ResolvedModel } from '../models/resolve-model.js';
+import type { RunDescription } from '../monitor/messages.js';
 import type { Upscaler, UpscalerRuntime } from '../pipeline/ports.js';
+import { jobSpec, type JobSpec } from '../segments/job-spec.js';
+import { joinSegments } from '../segments/join-segments.js';
+import { journalRecorder } from '../segments/journal.js';
+import { openJournal, prepareSegments, type PreparedJob, type SegmentStatus } from '../segments/prepare-segments.js';
+import { describeQueue, openSegmentQueue, type SegmentQueue } from '../segments/queue.js';
+import { runSegmentsOnQueue } from '../segments/run-on-queue.js';
+import { pendingSegments, runSegmentsHere } from '../segments/run-segments.js';
+import { boardPublisher, createSegmentBoard } from '../segments/segment-board.js';
+import { workDirFor } from '../segments/work-dir.js';
 import { checkOutput } from '../sink/check-output.js';
-import { AUTO_MODEL, checkScale } from './choices.js';
-import { resolveOptions, type Resolved } from './run-options.js';
-import { defaultModel } from '../models/registry.js';
-import { joinSegments } from './join-segments.js';
+import { checkScale } from './choices.js';
+import { describeRun } from './describe-run.js';
+import { loadVideoUpscaler } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
-import { createSegmentBoard, type SegmentBoard } from './segment-board.js';
-import { resolveModel } from './load-model.js';
+import { resolveOptions, type Resolved } from './run-options.js';
 import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
-import { planCodec, planMuxer, planRun } from './plan-run.js';
-import { prepareSegments, openJournal } from './prepare-segments.js';
-import { loadForSegments, runSegmentsHere, runSegmentsOnQueue, type SegmentStatus } from './run-segments.js';
-import { describeRun, type UpscaleVideoOptions, type UpscaleVideoResult } from './upscale-video.js';
+import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
+import type { UpscaleVideoOptions, UpscaleVideoResult } from './upscale-video.js';
 
-export { parseQueueUrl } from '../jobs/queue.js';
-export type { SegmentStatus } from './run-segments.js';
+export { parseQueueUrl } from '../segments/queue.js';
+export type { SegmentStatus } from '../segments/prepare-segments.js';
 
 export interface UpscaleSegmentedOptions extends UpscaleVideoOptions {
   /** Keep a journal and carry on from it (the default with `queue`). */
@@ -45,7 +47,10 @@ export interface UpscaleSegmentedOptions extends UpscaleVideoOptions {
   readonly onNote?: (line: string) => void;
 }
 
-const refuse = (o: UpscaleSegmentedOptions): void => {
+/** The options with every default filled in (run-options.ts): what the steps below read. */
+type SegmentedSpec = Resolved<UpscaleSegmentedOptions>;
+
+const refuse = (o: SegmentedSpec): void => {
   const mode = o.queue ? '--queue' : '--resume';
   if (o.input === '-' || (isUrl(o.input) && !/^https?:\/\//i.test(o.input)))
     throw new UsageError(`${mode} needs an input file or an http(s):// URL, not ${o.input}`);
@@ -55,8 +60,19 @@ const refuse = (o: UpscaleSegmentedOptions): void => {
   if (o.live) throw new UsageError(`${mode} is for files, not live runs`);
 };
 
+/** Every check that needs no process, as a plain run makes them, and what a segmented run refuses. */
+const checkRequest = (o: SegmentedSpec): { model: ResolvedModel; muxer: string } => {
+  refuse(o);
+  checkScale(o.scale);
+  const model = resolveModel(o);
+  checkInputExists(o.input);
+  const muxer = planMuxer(o.output, o.format);
+  checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input] });
+  return { model, muxer };
+};
+
 /** The dashboard of a segmented run: its workers and segments (no frame messages, no quality). */
-const startObserver = (o: Resolved<UpscaleSegmentedOptions>): Promise<RunObserver> | null =>
+const startObserver = (o: SegmentedSpec): Promise<RunObserver> | null =>
   o.monitor
     ? observeRun({
         monitor: o.monitor,
@@ -69,17 +85,103 @@ const startObserver = (o: Resolved<UpscaleSegmentedOptions>): Promise<RunObserve
       })
     : null;
 
-/** Publishes the board's message after a change, at most four times a second; `force`: at once (the start and the end). */
-const boardPublisher = (board: SegmentBoard, observer: RunObserver): ((force?: boolean) => void) => {
-  let last = -Infinity;
-  return (force = false) => {
-    if (!force && performance.now() - last < 250) return;
-    last = performance.now();
-    observer.onWorkers(board.message());
-  };
+interface OpenedJob {
+  readonly plan: RunPlan;
+  readonly spec: JobSpec;
+  readonly dir: string;
+  readonly job: PreparedJob;
+}
+
+/** Plans as a plain run would, then opens the journal (or refuses one made for another job) and cuts once. */
+const openJob = async (
+  o: SegmentedSpec,
+  checked: { model: ResolvedModel; muxer: string },
+  input: OpenedInput,
+  tools: FfmpegTools,
+): Promise<OpenedJob> => {
+  const info = input.info;
+  const plan = planRun({ ...o, measure: false, live: false, stdoutIsFile: false, detailEvery: 0 }, info, tools.major);
+  for (const w of plan.warnings) o.onWarning?.(w);
+  const layout = { encoder: plan.encoder, pixFmt: plan.pixFmt, muxer: checked.muxer };
+  const spec = jobSpec(o, checked.model, layout, info);
+  const dir = workDirFor(o.output);
+  const job = await prepareSegments(dir, await openJournal(dir, o.input, spec.options, o.signal), info, tools, o.segmentSeconds, o.signal);
+  return { plan, spec, dir, job };
 };
 
-const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** The run as its hello and result describe it: a segmented run measures nothing, is never live, and its frames are counted by the cut. */
+const describeJob = (o: SegmentedSpec, input: OpenedInput, j: OpenedJob, runtime: UpscalerRuntime) => ({
+  ...describeRun(o, input.info, j.plan, runtime, 0, false),
+  totalFrames: j.job.totalFrames,
+  segmented: {
+    segments: j.job.status.segments,
+    doneBefore: j.job.status.done,
+    segmentSeconds: o.segmentSeconds,
+    queue: o.queue ? describeQueue(o.queue) : null,
+  },
+});
+
+/** Upscales the segments not yet done, here or through the queue, recording each; then joins them all. */
+const runAndJoin = async (
+  o: SegmentedSpec,
+  j: OpenedJob,
+  at: { input: OpenedInput; tools: FfmpegTools; queue: SegmentQueue | null; upscaler: Upscaler | null; muxer: string },
+  observer: RunObserver | null,
+): Promise<UpscalerRuntime | null> => {
+  const board = observer ? createSegmentBoard(j.job.status, performance.now()) : null;
+  const publish = board && observer ? boardPublisher(board, (m) => observer.onWorkers(m)) : null;
+  publish?.(true);
+  const journal = journalRecorder(j.dir, j.job.journal);
+  const common = {
+    dir: j.dir,
+    journal: j.job.journal,
+    status: j.job.status,
+    settings: j.spec.settings,
+    tools: at.tools,
+    record: journal.record,
+    maxFramesInFlight: o.maxFramesInFlight,
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(board && publish ? { board, onBoard: publish } : {}),
+  };
+  const ran =
+    at.queue && o.queue
+      ? await runSegmentsOnQueue({ ...common, queue: at.queue, url: o.queue, key: j.job.key, ...(o.onNote ? { onNote: o.onNote } : {}) })
+      : await runSegmentsHere({ ...common, upscaler: at.upscaler });
+  await joinSegments({
+    dir: j.dir,
+    journal: journal.current(),
+    info: at.input.info,
+    muxer: at.muxer,
+    output: o.output,
+    tools: at.tools,
+    totalFrames: j.job.totalFrames,
+    signal: o.signal,
+    onWarning: o.onWarning,
+    beforeRename: () => o.hooks?.at?.('join', o.signal) ?? Promise.resolve(),
+  });
+  publish?.(true);
+  return ran.runtime;
+};
+
+/** The result: `frames` counts the whole video, `fps` only what this run upscaled. */
+const resultOf = (j: OpenedJob, input: OpenedInput, run: RunDescription, runtime: UpscalerRuntime, started: number) => {
+  const elapsedSec = (performance.now() - started) / 1000;
+  const upscaled = j.job.totalFrames - j.job.status.framesDone;
+  return {
+    frames: j.job.totalFrames,
+    elapsedSec,
+    fps: elapsedSec > 0 ? upscaled / elapsedSec : 0,
+    stages: { decodeWaitMs: 0, convertMs: 0, inferenceMs: 0, chromaMs: 0, qualityMs: 0, encodeWaitMs: 0 },
+    info: input.info,
+    runtime,
+    run: { ...run, backend: runtime.backend },
+    quality: null,
+    dropped: 0,
+    fallback: 0,
+    framesBefore: j.job.status.framesDone,
+  };
+};
 
 /**
  * Upscales a video as resumable segments, here or through a queue of workers.
@@ -90,15 +192,9 @@ const sha256 = (path: string): string => createHash('sha256').update(readFileSyn
  */
 export const upscaleSegmented = async (options: UpscaleSegmentedOptions): Promise<UpscaleVideoResult> => {
   const o = resolveOptions(options);
-  refuse(o);
-  checkScale(o.scale);
-  const model = resolveModel(o);
-  checkInputExists(o.input);
-  const muxer = planMuxer(o.output, o.format);
-  checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input] });
-  const seconds = o.segmentSeconds;
+  const checked = checkRequest(o);
   const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
-  await checkVideoEncoder(tools, planCodec(muxer, o.codec));
+  await checkVideoEncoder(tools, planCodec(checked.muxer, o.codec));
   const started = performance.now();
   // The queue is reached before anything is cut, so a wrong address costs nothing.
   const queue = o.queue ? await openSegmentQueue(o.queue) : null;
@@ -108,127 +204,24 @@ export const upscaleSegmented = async (options: UpscaleSegmentedOptions): Promis
   try {
     observer = await startObserver(o);
     input = await openInput(o.input, tools, o.signal);
-    const info = input.info;
-    const plan = planRun({ ...o, measure: false, live: false, stdoutIsFile: false, detailEvery: 0 }, info, tools.major);
-    for (const w of plan.warnings) o.onWarning?.(w);
-    const modelSha256 = sha256(model.path);
-    const settings: SegmentSettings = {
-      scale: o.scale,
-      model: o.model !== undefined && o.model !== AUTO_MODEL ? o.model : defaultModel(o.scale),
-      ...(o.modelFile ? { modelFile: model.path } : {}),
-      modelSha256,
-      ...plan.encoder,
-      pixFmt: plan.pixFmt,
-      width: info.width,
-      height: info.height,
-      bitDepth: info.bitDepth,
-      fullRange: isFullRange(info.pixFmt, info.color.range),
-      color: info.color,
-    };
-    // Every option that changes the output; the model by its bytes, so retrained weights never mix with old ones.
-    const options: OptionsKey = {
-      scale: o.scale,
-      model: model.name,
-      modelSha256,
-      codec: plan.encoder.codec,
-      crf: plan.encoder.crf,
-      preset: plan.encoder.preset,
-      muxer,
-      pixFmt: plan.pixFmt,
-      segmentSeconds: seconds,
-      tolerateErrors: o.strict === false,
-    };
-    const dir = workDirFor(o.output);
-    const job = await prepareSegments(dir, await openJournal(dir, o.input, options, o.signal), info, tools, seconds, o.signal);
-    const segments = job.journal.segments ?? [];
-    const done = segments.filter((s) => s.done);
-    const status: SegmentStatus = {
-      segments: segments.length,
-      done: done.length,
-      framesDone: done.reduce((n, s) => n + s.frames, 0),
-      totalFrames: job.totalFrames,
-    };
-    upscaler = o.queue ? null : await loadForSegments(job.journal, o);
+    const j = await openJob(o, checked, input, tools);
+    upscaler = o.queue || pendingSegments(j.job.journal).length === 0 ? null : await loadVideoUpscaler(o, checked.model);
     const runtime: UpscalerRuntime = upscaler?.runtime ?? {
-      model: model.name,
+      model: checked.model.name,
       backend: o.queue ? 'queue' : 'none (every segment done)',
       workers: 0,
       threadsPerWorker: null,
     };
-    const run = {
-      // A segmented run measures nothing and is never live; its frames are counted by the cut.
-      ...describeRun(o, info, plan, runtime, 0, false),
-      totalFrames: job.totalFrames,
-      segmented: {
-        segments: status.segments,
-        doneBefore: status.done,
-        segmentSeconds: seconds,
-        queue: o.queue ? describeQueue(o.queue) : null,
-      },
-    };
-    await o.onStart?.({ ...info, frameCount: job.totalFrames }, run, runtime);
-    o.onSegments?.(status);
-    await observer?.onStart(info, run);
-    const board = observer ? createSegmentBoard(status, performance.now()) : null;
-    const publish = board && observer ? boardPublisher(board, observer) : null;
-    publish?.(true);
-    let journal = job.journal;
-    const record = (index: number): void => {
-      journal = markDone(journal, index);
-      writeJournal(dir, journal);
-    };
-    const common = {
-      dir,
-      journal,
-      status,
-      settings,
-      tools,
-      record,
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(board && publish ? { board, onBoard: publish } : {}),
-    };
-    const ran =
-      queue && o.queue
-        ? await runSegmentsOnQueue({
-            ...common,
-            queue,
-            url: o.queue,
-            key: job.key,
-            ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-            ...(o.onNote ? { onNote: o.onNote } : {}),
-          })
-        : await runSegmentsHere({ ...common, upscaler, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-    await joinSegments({
-      dir,
-      journal,
-      info,
-      muxer,
-      output: o.output,
-      tools,
-      totalFrames: job.totalFrames,
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onWarning ? { onWarning: o.onWarning } : {}),
-    });
-    publish?.(true);
-    const elapsedSec = (performance.now() - started) / 1000;
-    const upscaled = job.totalFrames - status.framesDone;
-    const fps = elapsedSec > 0 ? upscaled / elapsedSec : 0;
+    const run = describeJob(o, input, j, runtime);
+    await o.onStart?.({ ...input.info, frameCount: j.job.totalFrames }, run, runtime);
+    o.onSegments?.(j.job.status);
+    await observer?.onStart(input.info, run);
+    const ran = await runAndJoin(o, j, { input, tools, queue, upscaler, muxer: checked.muxer }, observer);
+    const result = resultOf(j, input, run, ran ?? runtime, started);
     const observed = observer;
     observer = null;
-    await observed?.finish({ elapsedSec, fps, frames: job.totalFrames });
-    return {
-      frames: job.totalFrames,
-      elapsedSec,
-      fps,
-      stages: { decodeWaitMs: 0, convertMs: 0, inferenceMs: 0, chromaMs: 0, qualityMs: 0, encodeWaitMs: 0 },
-      info,
-      runtime: ran.runtime ?? runtime,
-      run: { ...run, backend: (ran.runtime ?? runtime).backend },
-      quality: null,
-      dropped: 0,
-      fallback: 0,
-      framesBefore: status.framesDone,
-    };
+    await observed?.finish({ elapsedSec: result.elapsedSec, fps: result.fps, frames: result.frames });
+    return result;
   } catch (err) {
     await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message }).catch(() => {});
     // Stopped (Ctrl-C, SIGTERM): what is done stays in the work folder, and the journal says so.

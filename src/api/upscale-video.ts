@@ -20,11 +20,11 @@ import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
 import { checkScale } from './choices.js';
-import { resolveOptions, type Resolved } from './run-options.js';
+import { resolveOptions, type Resolved, type RunHooks } from './run-options.js';
 import { chooseLiveModel, measureSpeed, type ModelSpeed } from './choose-live-model.js';
+import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
 import { observeRun, type RunObserver } from './observe-run.js';
-import { holdForTests } from './test-hold.js';
 
 export { formatQualityLine } from '../monitor/format-quality.js';
 import { checkInputExists, isLiveInput, openInput, openLiveInput, openReference, type OpenedInput } from './open-input.js';
@@ -92,6 +92,8 @@ export interface UpscaleVideoOptions extends VideoModelChoice {
   /** The monitor's address once it listens, and a note when it waits for a client (`monitor.wait`). */
   readonly onMonitorListening?: (url: string) => void;
   readonly onMonitorWaiting?: () => void;
+  /** Collaborators injected into the run (the fault tests hold it at a stage or slow the network): RunHooks. */
+  readonly hooks?: RunHooks;
 }
 
 export interface UpscaleVideoResult {
@@ -141,32 +143,6 @@ const startObserver = (o: VideoSpec): Promise<RunObserver> | null =>
         onWarning: o.onWarning,
       })
     : null;
-
-/** The run as the monitor's hello and the report describe it. */
-export const describeRun = (
-  o: UpscaleVideoOptions,
-  info: VideoInfo,
-  plan: RunPlan,
-  runtime: UpscalerRuntime,
-  crop: number,
-  live: boolean,
-): RunDescription => ({
-  input: o.input,
-  output: o.output,
-  inputSize: { width: info.width, height: info.height },
-  modelInputSize: plan.modelInputSize,
-  outputSize: plan.outputSize,
-  scale: o.scale,
-  model: runtime.model,
-  backend: runtime.backend,
-  mode: plan.mode,
-  reference: plan.referenceLabel,
-  detailEvery: plan.detailEvery,
-  crop,
-  frameRate: info.frameRate,
-  totalFrames: info.frameCount,
-  live,
-});
 
 const livePolicy = (o: VideoSpec, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
   whenBehind: o.whenBehind,
@@ -310,7 +286,7 @@ export const upscaleVideo = async (options: UpscaleVideoOptions): Promise<Upscal
       sideTracks: input.live?.tracks.side.filter((t) => t.type === 'audio' || t.type === 'subtitle') ?? [],
       live: live ? { frameRate: info.frameRate, presetGiven: o.preset !== undefined } : null,
       onWarning: o.onWarning,
-      onFlush: () => holdForTests('flush', o.signal, o.onWarning),
+      onFlush: () => o.hooks?.at?.('flush', o.signal) ?? Promise.resolve(),
     });
     input.live?.onPacket((p) => sink.writePacket(p));
     // Without an observer the summary is still kept, so a library caller gets it in the result.
@@ -336,7 +312,7 @@ export const upscaleVideo = async (options: UpscaleVideoOptions): Promise<Upscal
     const outcome = { elapsedSec: result.elapsedSec, fps: result.fps };
     finished = true;
     const quality = (await observer?.finish(outcome)) ?? summary?.message(outcome) ?? null;
-    await holdForTests('done', o.signal, o.onWarning);
+    await o.hooks?.at?.('done', o.signal);
     return { ...result, info, runtime: upscaler.runtime, run, quality };
   } catch (err) {
     if (!finished)

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createIntervals, helloMessage, type FrameMessage, type MonitorMessage, type RunDescription } from '../../src/monitor/messages.js';
 import { serveMonitor } from '../../src/monitor/serve-monitor.js';
-import { CLI as CLI_PATH, killLeftovers, startCli, waitForStdinDecoder } from '../helpers/cli.js';
+import { HOOKED_CLI, killLeftovers, startCli, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { makeRichClip } from '../helpers/segments.js';
 
@@ -398,7 +398,7 @@ describe(
       const srvid = spawn(
         process.execPath,
         [
-          CLI_PATH,
+          HOOKED_CLI,
           '-',
           tmp.file('live.mkv'),
           '--model-file',

@@ -604,7 +604,7 @@ describe('fault matrix (docs/faults.md)', () => {
       (o) =>
         assert.match(
           assertCleanFailure(o),
-          fault === 'throw' ? /upscale worker thread failed: test fault on frame 3/ : /upscale worker thread ended .*exit code 1/,
+          fault === 'throw' ? /upscale worker thread failed: injected fault on frame 3/ : /upscale worker thread ended .*exit code 1/,
         ),
     );
   }

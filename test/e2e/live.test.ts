@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { CLI, killLeftovers, lines, startCli, waitForStdinDecoder } from '../helpers/cli.js';
+import { CLI, HOOKED_CLI, killLeftovers, lines, startCli, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe, videoOf } from '../helpers/probe.js';
 
@@ -462,10 +462,14 @@ describe('live streams', () => {
     /** A real-time producer on stdin, srvid with a report; returns the report and srvid's stderr. */
     const slowRun = async (name: string, extra: string[]) => {
       const report = tmp.file(`${name}.json`);
-      const srvid = spawn(process.execPath, [CLI, '-', tmp.file(`${name}.mkv`), '--model', 'espcn-light', '--report', report, ...extra], {
-        stdio: ['pipe', 'ignore', 'pipe'],
-        env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' },
-      });
+      const srvid = spawn(
+        process.execPath,
+        [HOOKED_CLI, '-', tmp.file(`${name}.mkv`), '--model', 'espcn-light', '--report', report, ...extra],
+        {
+          stdio: ['pipe', 'ignore', 'pipe'],
+          env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '250' },
+        },
+      );
       if (!extra.includes('--no-live')) await waitForStdinDecoder(srvid.pid as number);
       const producer = run(['-re', ...SOURCE(4), ...MPEGTS, '-']);
       producer.child.stdout!.pipe(srvid.stdin!);
@@ -534,7 +538,7 @@ describe('live streams', () => {
   it('--model auto measures at start and takes the fastest model when none keeps up, and says so', { timeout: 120_000 }, async () => {
     // The loaded model is measured on 640x360 frames and its speed scaled to the input's 320x240 (3x fewer
     // pixels); the test's delay is the same for any size, so it must be long enough to fall short even then.
-    const srvid = spawn(process.execPath, [CLI, '-', tmp.file('auto.mkv'), '--model', 'auto'], {
+    const srvid = spawn(process.execPath, [HOOKED_CLI, '-', tmp.file('auto.mkv'), '--model', 'auto'], {
       stdio: ['pipe', 'ignore', 'pipe'],
       env: { ...process.env, SRVID_TEST_SLOW_MODEL_MS: '1000' },
     });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { childrenOf, CLI, killLeftovers, lines, waitForStdinDecoder } from '../helpers/cli.js';
+import { childrenOf, cliFor, killLeftovers, lines, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, probe } from '../helpers/probe.js';
 
@@ -54,7 +54,7 @@ describe('stdin: a file on a pipe or a live producer', () => {
     o: { env?: NodeJS.ProcessEnv; stdoutFile?: string } = {},
   ): Promise<{ code: number | null; stderr: string; children: number[] }> => {
     const out = o.stdoutFile ? openSync(o.stdoutFile, 'w') : 'ignore';
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [cliFor(o.env), ...args], {
       stdio: ['pipe', out, 'pipe'],
       cwd: tmp.path,
       env: { ...process.env, ...o.env },

@@ -4,6 +4,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The same command with run hooks made from the SRVID_TEST_* variables (hooked-cli.mjs); srvid reads none of them. */
+export const HOOKED_CLI = fileURLToPath(new URL('./hooked-cli.mjs', import.meta.url));
+
+/** The command to start for `env`: the hooked one when the test sets a SRVID_TEST_* variable. */
+export const cliFor = (env: NodeJS.ProcessEnv = {}): string =>
+  Object.keys(env).some((k) => k.startsWith('SRVID_TEST_')) ? HOOKED_CLI : CLI;
 
 export interface CliResult {
   readonly code: number | null;
@@ -32,7 +38,7 @@ export const startCli = (
     cwd,
     env,
     detached = false,
-    cli = CLI,
+    cli = cliFor(env),
   }: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean; /** Another copy of main.js to run. */ cli?: string } = {},
 ): RunningCli => {
   assertBuilt();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { WorkerReport } from '../jobs/queue.js';
+import type { WorkerReport } from './queue.js';
 import { createSegmentBoard } from './segment-board.js';
 
 const report = (worker: string, frames: number, fps = 10): WorkerReport => ({

@@ -1,25 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AbortedError } from '../errors.js';
-import { loadVideoUpscaler, resolveModel } from './load-model.js';
-
-describe('loadVideoUpscaler', () => {
-  it('stops waiting for a load that the run has given up on, and refuses to start after the abort', async () => {
-    const ac = new AbortController();
-    const loading = loadVideoUpscaler({ model: 'espcn', scale: 2, workers: 1, signal: ac.signal });
-    // The worker threads are starting now: the abort comes in the middle of the load.
-    await new Promise((r) => setImmediate(r));
-    ac.abort();
-    await assert.rejects(loading, AbortedError);
-    await assert.rejects(loadVideoUpscaler({ model: 'espcn', scale: 2, workers: 1, signal: ac.signal }), AbortedError);
-  });
-
-  it('without an abort, gives the upscaler', async () => {
-    const upscaler = await loadVideoUpscaler({ model: 'espcn', scale: 2, workers: 1, signal: new AbortController().signal });
-    assert.equal(upscaler.scale, 2);
-    await upscaler.dispose();
-  });
-});
+import { resolveModel } from './resolve-model.js';
 
 describe('resolveModel', () => {
   it('picks sesr-int8 for live 8-bit runs on the CPU, and float sesr for files, tfjs, GPUs, deeper input or by name', () => {

@@ -9,7 +9,7 @@ import type { PixelFormat } from '../pipeline/frame.js';
 import type { Progress, Upscaler, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
-import type { SegmentSettings } from '../jobs/queue.js';
+import type { SegmentSettings } from './queue.js';
 
 export interface SegmentRun {
   readonly tools: FfmpegTools;
@@ -18,7 +18,8 @@ export interface SegmentRun {
   readonly source: string;
   readonly output: string;
   readonly frames: number;
-  readonly maxFramesInFlight?: number;
+  /** Frames in flight in all (the resolved run option; at least 2). */
+  readonly maxFramesInFlight: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
 }
@@ -26,7 +27,7 @@ export interface SegmentRun {
 export const upscaleSegment = async (r: SegmentRun): Promise<{ frames: number; fps: number }> => {
   const s = r.settings;
   const pixFmt = s.pixFmt as PixelFormat;
-  const highWater = Math.max(2, r.maxFramesInFlight ?? 8);
+  const highWater = Math.max(2, r.maxFramesInFlight);
   // The sink needs the input's description only for the colour tags: a segment carries no other stream.
   const info: VideoInfo = {
     source: r.source,

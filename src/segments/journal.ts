@@ -155,3 +155,15 @@ export const markDone = (journal: Journal, index: number): Journal => ({
   ...journal,
   segments: (journal.segments ?? []).map((s) => (s.index === index ? { ...s, done: true } : s)),
 });
+
+/** The journal as a run records segments: each one marked done and written at once. */
+export const journalRecorder = (dir: string, journal: Journal): { record: (index: number) => void; current: () => Journal } => {
+  let now = journal;
+  return {
+    record: (index) => {
+      now = markDone(now, index);
+      writeJournal(dir, now);
+    },
+    current: () => now,
+  };
+};

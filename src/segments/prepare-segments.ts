@@ -10,25 +10,25 @@ import { InputError, JobError } from '../errors.js';
 import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { countVideoPackets, runFfmpeg } from '../ffmpeg/run-tool.js';
 import { cutArgs, parseSegmentList } from '../ffmpeg/segment-args.js';
-import {
-  checkJournal,
-  inputKey,
-  markDone,
-  readJournal,
-  urlInputKey,
-  writeJournal,
-  type Journal,
-  type OptionsKey,
-} from '../jobs/journal.js';
+import { checkJournal, inputKey, markDone, readJournal, urlInputKey, writeJournal, type Journal, type OptionsKey } from './journal.js';
 import { isUrl } from '../ffmpeg/protocols.js';
-import { CUT_DIR, ensureWorkDir, removePartials, sourceName, upscaledName } from '../jobs/work-dir.js';
+import { CUT_DIR, ensureWorkDir, removePartials, sourceName, upscaledName } from './work-dir.js';
 import type { VideoInfo } from '../pipeline/ports.js';
+
+export interface SegmentStatus {
+  readonly segments: number;
+  /** Segments (and their frames) already done and verified when this run started. */
+  readonly done: number;
+  readonly framesDone: number;
+  readonly totalFrames: number;
+}
 
 export interface PreparedJob {
   readonly journal: Journal;
   /** A short hash of the journal's key: the queue's job ids. */
   readonly key: string;
   readonly totalFrames: number;
+  readonly status: SegmentStatus;
 }
 
 /** Opens the job's journal, or starts one; a journal for another input or other options is refused. */
@@ -88,6 +88,7 @@ export const verifySegment = async (dir: string, s: { output: string; frames: nu
   }
 };
 
+/** Cuts the input once, then checks every upscaled segment against the journal: what is done, and how much. */
 export const prepareSegments = async (
   dir: string,
   opened: { journal: Journal; key: string },
@@ -107,6 +108,9 @@ export const prepareSegments = async (
         : { ...journal, segments: (journal.segments ?? []).map((x) => (x.index === s.index ? { ...x, done: false } : x)) };
   }
   writeJournal(dir, journal);
-  const totalFrames = (journal.segments ?? []).reduce((n, s) => n + s.frames, 0);
-  return { journal, key: opened.key, totalFrames };
+  const segments = journal.segments ?? [];
+  const done = segments.filter((s) => s.done);
+  const totalFrames = segments.reduce((n, s) => n + s.frames, 0);
+  const status = { segments: segments.length, done: done.length, framesDone: done.reduce((n, s) => n + s.frames, 0), totalFrames };
+  return { journal, key: opened.key, totalFrames, status };
 };

@@ -3,7 +3,7 @@
  * what each has finished, from the reports the runners pass on (a `srvid worker`'s progress and results
  * through the queue, or this process's own progress). Turns them into the monitor's workers message.
  */
-import type { WorkerReport } from '../jobs/queue.js';
+import type { WorkerReport } from './queue.js';
 import { SCHEMA_VERSION, type WorkerRow, type WorkersMessage } from '../monitor/messages.js';
 
 interface Row {
@@ -92,5 +92,15 @@ export const createSegmentBoard = (
         workers,
       };
     },
+  };
+};
+
+/** Sends the board's message after a change, at most four times a second; `force`: at once (the start and the end). */
+export const boardPublisher = (board: SegmentBoard, send: (m: WorkersMessage) => void): ((force?: boolean) => void) => {
+  let last = -Infinity;
+  return (force = false) => {
+    if (!force && performance.now() - last < 250) return;
+    last = performance.now();
+    send(board.message());
   };
 };

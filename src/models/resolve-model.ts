@@ -1,0 +1,109 @@
+/**
+ * Which model file a run uses: the family's shipped file for the scale (the default family, or for a live run
+ * on onnxruntime's CPU provider its int8 twin), or `--model-file`, whose scale is read from its metadata or
+ * its graph and checked before anything is decoded; with the tiling its width and receptive field call for.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { ModelError } from '../errors.js';
+import { DEFAULT_OVERLAP, tilePixelsFor, type Tiling } from './espcn/upscale-frame.js';
+import { readOnnxGraph } from './espcn/read-onnx-weights.js';
+import { AUTO_MODEL, defaultModel, findModel } from './registry.js';
+import { landsOnCpuOnnx, type BackendChoice, type DeviceChoice } from './select-backend.js';
+
+export interface ModelChoice {
+  /** Model family (default: the best-quality one trained for the scale), or 'auto': the best that keeps up with a live input. */
+  readonly model?: string;
+  /** A specific .onnx file instead of a shipped model. */
+  readonly modelFile?: string;
+  readonly scale: number;
+  /** Intra-op threads for onnxruntime (per worker for videos); 0 = the cores shared out among the workers. */
+  readonly threads?: number;
+  /** Runtime (default auto: the fastest that loads) and device (default auto: a GPU when one works). */
+  readonly backend?: BackendChoice;
+  readonly device?: DeviceChoice;
+  /** Largest frame, in input pixels, the network sees at once; larger frames go in overlapping strips (default: by the network's width, tilePixelsFor). */
+  readonly tilePixels?: number;
+  /**
+   * Whether the run is live, and the input's bit depth once probed (default 8): where srvid chooses the model
+   * itself, a live run on onnxruntime's CPU provider gets the int8 twin of the default (about twice as fast,
+   * a little less steady from frame to frame, see defaultModel), unless its input is deeper than the 8-bit
+   * steps an int8 model reads.
+   */
+  readonly live?: boolean;
+  readonly bitDepth?: number;
+}
+
+export interface ResolvedModel {
+  readonly name: string;
+  readonly path: string;
+  readonly tiling: Tiling;
+}
+
+/** The widest layer's channels from a model's metadata (SESR: width, ESPCN: channels), 64 when it does not say. */
+const widestLayer = (meta: Record<string, unknown>): number => {
+  const a = meta.architecture as { width?: unknown; channels?: unknown } | undefined;
+  if (typeof a?.width === 'number') return a.width;
+  if (Array.isArray(a?.channels) && a.channels.every((c) => typeof c === 'number')) return Math.max(...(a.channels as number[]));
+  return 64;
+};
+
+/** The metadata JSON training writes beside a model (empty when there is none or it is unreadable). */
+const readMeta = (onnxPath: string): Record<string, unknown> => {
+  try {
+    return JSON.parse(readFileSync(onnxPath.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+};
+
+/**
+ * The factor an ESPCN-style ONNX file upscales by: its last convolution has r² output channels (the pixel
+ * shuffle's input). Throws a ModelError for a file that is not a readable ONNX model.
+ */
+export const onnxScale = (path: string): number | null => {
+  let weights;
+  try {
+    weights = readOnnxGraph(readFileSync(path)).weights;
+  } catch (err) {
+    throw new ModelError(
+      `${path} is not a readable ONNX model (${(err as Error).message}); give an .onnx file that srvid's training exported`,
+    );
+  }
+  const kernels = [...weights.values()].filter((t) => t.dims.length === 4);
+  const last = kernels[kernels.length - 1];
+  if (!last) throw new ModelError(`${path} holds no convolution weights; give an .onnx file that srvid's training exported`);
+  const r = Math.round(Math.sqrt(last.dims[0] as number));
+  return r * r === last.dims[0] && r > 1 ? r : null;
+};
+
+/** Finds the model file and checks that it upscales by `scale`; no runtime is loaded yet. */
+export const resolveModel = ({
+  model: asked,
+  modelFile,
+  scale,
+  tilePixels,
+  backend,
+  device,
+  live = false,
+  bitDepth = 8,
+}: ModelChoice): ResolvedModel => {
+  // auto: the default model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
+  const cpuInt8 = live && bitDepth <= 8 && landsOnCpuOnnx(backend ?? 'auto', device ?? 'auto');
+  const model = asked === undefined || asked === AUTO_MODEL ? defaultModel(scale, cpuInt8) : asked;
+  let entry;
+  if (modelFile) {
+    if (!existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);
+    const meta = readMeta(modelFile);
+    const found = typeof meta.scale === 'number' ? meta.scale : onnxScale(modelFile);
+    if (found !== null && found !== scale) {
+      throw new ModelError(`${modelFile} upscales x${found}, not x${scale}: pass --scale ${found}, or a model trained for x${scale}`);
+    }
+    entry = { name: modelFile, path: modelFile, meta };
+  } else {
+    entry = findModel(model, scale);
+  }
+  const radius = (entry.meta.architecture as { receptiveRadius?: unknown } | undefined)?.receptiveRadius;
+  // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
+  const overlap = typeof radius === 'number' ? radius : 2 * DEFAULT_OVERLAP;
+  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels ?? tilePixelsFor(widestLayer(entry.meta)), overlap } };
+};
