@@ -63,6 +63,7 @@ export const openLiveInput = async (input: string, tools: FfmpegTools, o: LiveIn
     ffmpeg: tools.ffmpeg,
     ffmpegMajor: tools.major,
     input,
+    ...(input === '-' ? { stream: process.stdin } : {}),
     pixFmt: 'yuv420p',
     readTimeoutMs: o.connectTimeoutMs,
     connectTimeoutMs: o.connectTimeoutMs,
