@@ -28,7 +28,7 @@ import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
 import { planCodec, planMuxer, planRun } from './plan-run.js';
 import { prepareSegments, openJournal } from './prepare-segments.js';
 import { loadForSegments, runSegmentsHere, runSegmentsOnQueue, type SegmentStatus } from './run-segments.js';
-import { describeRun, type UpscaleVideoOptions, type UpscaleVideoResult } from './upscale-video.js';
+import { describeRun, type NamedVideoOptions as UpscaleVideoOptions, type UpscaleVideoResult } from './upscale-video.js';
 
 export { parseQueueUrl } from '../jobs/queue.js';
 export type { SegmentStatus } from './run-segments.js';
