@@ -23,6 +23,7 @@ export {
 } from '../models/registry.js';
 export { BACKENDS, DEVICES, type BackendChoice, type DeviceChoice } from '../models/select-backend.js';
 export { IMAGE_EXTENSIONS };
+export { FILE_PRESET, LIVE_PRESET } from '../sink/encoder-args.js';
 
 /** Whether a path names a still image (by its extension), which srvid upscales as an image, not a video. */
 export const isImagePath = (path: string): boolean =>

@@ -27,7 +27,6 @@ const request = (over: Partial<RunRequest> = {}): RunRequest => ({
   output: 'out.mp4',
   scale: 2,
   crf: 18,
-  preset: 'medium',
   maxFramesInFlight: 8,
   live: false,
   stdoutIsFile: false,

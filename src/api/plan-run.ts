@@ -8,7 +8,7 @@ import { everyNth } from '../monitor/messages.js';
 import { transportPixFmt } from '../ingest/decoder-args.js';
 import type { PixelFormat } from '../pipeline/frame.js';
 import type { QualityMode, VideoInfo } from '../pipeline/ports.js';
-import { defaultCodec, muxerForPath, type EncoderSettings } from '../sink/encoder-args.js';
+import { defaultCodec, FILE_PRESET, muxerForPath, type EncoderSettings } from '../sink/encoder-args.js';
 
 export interface Size {
   readonly width: number;
@@ -22,7 +22,8 @@ export interface RunRequest {
   readonly format?: string;
   readonly codec?: string;
   readonly crf: number;
-  readonly preset: string;
+  /** Unless given: FILE_PRESET (a live run's encoder then takes LIVE_PRESET instead). */
+  readonly preset?: string;
   /** 'self', a reference video, or nothing. */
   readonly reference?: string;
   /** Whether quality is measured at all (a monitor, a report, or a reference). */
@@ -123,7 +124,7 @@ export const planRun = (r: RunRequest, info: VideoInfo, ffmpegMajor: number): Ru
     outputSize,
     pixFmt,
     muxer,
-    encoder: { codec: planCodec(muxer, r.codec), crf: r.crf, preset: r.preset },
+    encoder: { codec: planCodec(muxer, r.codec), crf: r.crf, preset: r.preset ?? FILE_PRESET },
     framesInFlight: Math.max(2, r.maxFramesInFlight),
     detailEvery,
     referenceLabel,

@@ -20,7 +20,7 @@ export const RUN_DEFAULTS = {
   /** onnxruntime threads per worker (0: the cores shared among the workers). */
   threads: 0,
   crf: 18,
-  preset: 'medium',
+  // No preset here: unless one is given, the encoder's is medium for files and superfast live (sink/encoder-args.ts).
   /** Frames in the upscaler at once (0: two per worker), and frames in flight in all. */
   concurrent: 0,
   maxFramesInFlight: 8,

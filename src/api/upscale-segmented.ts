@@ -30,7 +30,7 @@ import { observeRun, type RunObserver } from './observe-run.js';
 import { resolveOptions, type Resolved } from './run-options.js';
 import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
 import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
-import type { UpscaleVideoOptions, UpscaleVideoResult } from './upscale-video.js';
+import type { NamedVideoOptions as UpscaleVideoOptions, UpscaleVideoResult } from './upscale-video.js';
 
 export { parseQueueUrl } from '../segments/queue.js';
 export type { SegmentStatus } from '../segments/prepare-segments.js';

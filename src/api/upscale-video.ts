@@ -1,17 +1,11 @@
 /**
  * upscaleVideo: the library's main entry, and what `srvid in.mp4 out.mp4` runs. A short composition of named
- * steps: check the request, observe (monitor, report), open the input, plan, open the reference, load the
- * model, then source → pipeline → sink.
+ * steps: check the request, observe (monitor, report), open the source (file or live, live-plan.ts), plan, plan
+ * the live part, open the reference, load the model, then source → pipeline → sink.
  */
-import { fstatSync } from 'node:fs';
 import { checkVideoEncoder } from '../ffmpeg/encoders.js';
 import { checkProtocols } from '../ffmpeg/protocols.js';
-import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
-import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
-import type { LivePolicy, WhenBehind } from '../pipeline/operators/upscale-live.js';
-import { createFrameSource } from '../ingest/create-frame-source.js';
-import { isFullRange } from '../ingest/decoder-args.js';
-import type { MonitorOptions } from './observe-run.js';
+import { resolveFfmpeg, type FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { createSummary, type RunDescription, type SummaryMessage } from '../monitor/messages.js';
 import type { FrameReport, Progress, StageTimes, Upscaler, UpscalerRuntime, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
@@ -20,17 +14,22 @@ import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
 import { checkScale } from './choices.js';
-import { resolveOptions, type Resolved, type RunHooks } from './run-options.js';
-import { chooseLiveModel, measureSpeed, type ModelSpeed } from './choose-live-model.js';
+import { openSource, planLive, type LivePlan, type OpenedRun } from './live-plan.js';
 import { describeRun } from './describe-run.js';
-import { loadVideoUpscaler, resolveModel, type VideoModelChoice } from './load-model.js';
-import { observeRun, type RunObserver } from './observe-run.js';
+import { loadVideoUpscaler } from './load-model.js';
+import { resolveModel, type ResolvedModel } from '../models/resolve-model.js';
+import type { VideoModelChoice } from '../models/load-upscaler.js';
+import { observeRun, type MonitorOptions, type RunObserver } from './observe-run.js';
+import { checkInputExists, openReference } from './open-input.js';
+import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
+import { deliver, runEnds, type RunEnds } from './run-ends.js';
+import { resolveOptions, type Resolved, type RunHooks } from './run-options.js';
+import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 
 export { formatQualityLine } from '../monitor/format-quality.js';
-import { checkInputExists, isLiveInput, openInput, openLiveInput, openReference, type OpenedInput } from './open-input.js';
-import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
 
-export interface UpscaleVideoOptions extends VideoModelChoice {
+/** A video run's options, its ends named (a path, a URL, or '-'): what segmented jobs take too. */
+export interface NamedVideoOptions extends VideoModelChoice {
   /** A file path, a URL ffmpeg can open, or '-' for stdin. */
   readonly input: string;
   /**
@@ -96,6 +95,14 @@ export interface UpscaleVideoOptions extends VideoModelChoice {
   readonly hooks?: RunHooks;
 }
 
+/** A video run's options: each end a path, a URL, '-' (the process's stdin or stdout), or a stream. */
+export interface UpscaleVideoOptions extends Omit<NamedVideoOptions, 'input' | 'output'> {
+  /** A file path, a URL ffmpeg can open, '-' for stdin, or a stream, read as stdin is (live or a file on a pipe, by its pacing). */
+  readonly input: string | NodeJS.ReadableStream;
+  /** A file path or URL, '-' for stdout, or a stream (Matroska unless `format` says otherwise; MPEG-TS for a live run into a pipe). */
+  readonly output: string | NodeJS.WritableStream;
+}
+
 export interface UpscaleVideoResult {
   readonly frames: number;
   readonly elapsedSec: number;
@@ -115,18 +122,29 @@ export interface UpscaleVideoResult {
   readonly framesBefore?: number;
 }
 
-/** The options with every default filled in (run-options.ts): what the steps below read. */
-type VideoSpec = Resolved<UpscaleVideoOptions>;
+/** The options with every default filled in (run-options.ts), the ends by name: what the steps below read. */
+type VideoSpec = Resolved<NamedVideoOptions>;
 
 /** Every check that needs no process: scale, model file, input, output and container. */
-const checkRequest = (o: VideoSpec) => {
+const checkRequest = (o: VideoSpec, startsLive: boolean): ResolvedModel => {
   checkScale(o.scale);
-  const model = resolveModel({ ...o, live: o.live ?? isLiveInput(o.input) });
+  const model = resolveModel({ ...o, live: startsLive });
   checkInputExists(o.input);
   if (o.reference !== undefined && o.reference !== 'self') checkInputExists(o.reference, 'reference ');
   planMuxer(o.output, o.format);
   checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input, ...(o.reference ? [o.reference] : [])] });
   return model;
+};
+
+/** ffmpeg, with the protocols of the input and output URLs and the video encoder. */
+const prepareTools = async (o: VideoSpec): Promise<FfmpegTools> => {
+  const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
+  // Side by side: each asks ffmpeg once (a fifth of a second here), and a live input waits for both.
+  await Promise.all([
+    checkProtocols(tools, { input: o.input, output: o.output }),
+    checkVideoEncoder(tools, planCodec(planMuxer(o.output, o.format), o.codec)),
+  ]);
+  return tools;
 };
 
 const startObserver = (o: VideoSpec): Promise<RunObserver> | null =>
@@ -144,26 +162,110 @@ const startObserver = (o: VideoSpec): Promise<RunObserver> | null =>
       })
     : null;
 
-const livePolicy = (o: VideoSpec, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
-  whenBehind: o.whenBehind,
-  maxLatencyMs: o.maxLatencyMs,
-  // Frames decoded and not yet written: beyond a few times what is in flight, even bicubic is behind.
-  maxBacklog: 4 * plan.framesInFlight,
-  ...(expectedFps ? { expectedFps } : {}),
-});
-
-/** Whether stdout is a regular file (`srvid - - > out.mkv`) rather than a pipe or a terminal. */
-const stdoutIsFile = (): boolean => {
-  try {
-    return fstatSync(1).isFile();
-  } catch {
-    return false;
-  }
-};
-
 /** The network on one small frame, for the detail estimate: the same upscaler, so the same model and runtime. */
 const shadowOf = (upscaler: Upscaler, every: number) =>
   every > 0 ? { shadow: { every, upscale: async (lr: Parameters<Upscaler['upscale']>[0]) => (await upscaler.upscale(lr)).frame } } : {};
+
+/** What a run holds open, released once it ends however it ends. */
+interface Held {
+  opened: OpenedRun | null;
+  aligner: ReferenceAligner | null;
+  upscaler: Upscaler | null;
+  finished: boolean;
+}
+
+/** A run, opened and planned: the source, the plan, its live part, and the model loaded. */
+interface Prepared {
+  readonly opened: OpenedRun;
+  readonly plan: RunPlan;
+  readonly live: LivePlan;
+  readonly upscaler: Upscaler;
+  readonly run: RunDescription;
+}
+
+const prepare = async (
+  o: VideoSpec,
+  ends: RunEnds,
+  tools: FfmpegTools,
+  model: ResolvedModel,
+  held: Held,
+  observed: boolean,
+): Promise<Prepared> => {
+  const opened = (held.opened = await openSource(o, ends, tools, model));
+  held.upscaler = opened.warm?.upscaler ?? null;
+  const { info } = opened.source;
+  const measure = o.measure || observed;
+  const plan = planRun({ ...o, measure, live: opened.source.kind === 'live', stdoutIsFile: ends.output.isFile }, info, tools.major);
+  for (const w of plan.warnings) o.onWarning?.(w);
+  held.upscaler = null; // planLive owns the warm model from here
+  const live = await planLive(o, opened, plan, model);
+  held.upscaler = live.upscaler;
+  if (plan.mode === 'reference') held.aligner = await openReference(o.reference as string, tools, plan.outputSize, plan.pixFmt);
+  const upscaler = (held.upscaler ??= await loadVideoUpscaler(o, live.model));
+  const run = describeRun(o, info, plan, upscaler.runtime, 0, opened.source.kind === 'live');
+  return { opened, plan, live, upscaler, run };
+};
+
+const execute = async (o: VideoSpec, ends: RunEnds, tools: FfmpegTools, p: Prepared, observer: RunObserver | null, held: Held) => {
+  const { source } = p.opened;
+  const { info } = source;
+  const aligner = held.aligner;
+  const probe = p.plan.mode
+    ? createQualityProbe({
+        mode: p.plan.mode,
+        scale: o.scale,
+        ...(aligner ? { reference: (f) => aligner.frameFor(f), close: () => aligner.close() } : {}),
+        ...shadowOf(p.upscaler, p.plan.detailEvery),
+      })
+    : undefined;
+  const run = { ...p.run, crop: probe?.crop ?? 0 };
+  await o.onStart?.(info, run, p.upscaler.runtime);
+  await observer?.onStart(info, run);
+  const sink = createEncoderSink({
+    ffmpeg: tools.ffmpeg,
+    ffmpegMajor: tools.major,
+    info: source.side.kind === 'reopen' ? { ...info, source: source.side.path } : info,
+    format: { ...p.plan.outputSize, pixFmt: p.plan.pixFmt },
+    output: o.output,
+    muxer: p.plan.muxer,
+    overwrite: o.overwrite,
+    settings: p.plan.encoder,
+    keepStreams: source.side.kind === 'reopen',
+    sideTracks: source.side.kind === 'packets' ? source.side.tracks : [],
+    live: p.live.encoder,
+    onWarning: o.onWarning,
+    onFlush: () => o.hooks?.at?.('flush', o.signal) ?? Promise.resolve(),
+  });
+  if (source.side.kind === 'packets') source.side.connect((packet) => sink.writePacket(packet));
+  const delivered = sink.encoded && ends.output.stream ? deliver(sink.encoded, ends.output) : null;
+  delivered?.catch(() => {}); // a failed delivery fails the encoder, whose error is the run's
+  // Without an observer the summary is still kept, so a library caller gets it in the result.
+  const summary = p.plan.mode && !observer ? createSummary() : null;
+  const onFrame = (r: FrameReport): void => {
+    observer?.onFrame(r);
+    summary?.add(r);
+    o.onFrame?.(r);
+  };
+  const result = await runPipeline({
+    source: source.frames({ pixFmt: p.plan.pixFmt, highWater: p.plan.framesInFlight }),
+    upscaler: p.upscaler,
+    sink,
+    // Two frames per worker keep each one fed while the other's result travels back.
+    concurrent: Math.min(o.concurrent || 2 * p.upscaler.parallelism, p.plan.framesInFlight),
+    totalFrames: info.frameCount,
+    ...(probe ? { probe } : {}),
+    ...(p.live.pipeline ? { live: p.live.pipeline } : {}),
+    signal: o.signal,
+    onProgress: o.onProgress,
+    onFrame,
+  });
+  await delivered;
+  const outcome = { elapsedSec: result.elapsedSec, fps: result.fps };
+  held.finished = true;
+  const quality = (await observer?.finish(outcome)) ?? summary?.message(outcome) ?? null;
+  await o.hooks?.at?.('done', o.signal);
+  return { ...result, info, runtime: p.upscaler.runtime, run, quality };
+};
 
 /**
  * Upscales a video with the network (SESR by default) on luma, keeping audio, subtitles, chapters, metadata, timestamps and colour tags.
@@ -172,155 +274,27 @@ const shadowOf = (upscaler: Upscaler, every: number) =>
  * const ac = new AbortController();
  * const { fps, quality } = await upscaleVideo({ input: 'in.mp4', output: 'out.mp4', scale: 2, signal: ac.signal,
  *   monitor: { port: 8080 }, report: 'quality.json', onProgress: (p) => console.error(`${p.frames}/${p.totalFrames}`) });
+ * // Streams in and out: the output is Matroska (or `format`), written as it is encoded.
+ * await upscaleVideo({ input: createReadStream('in.mkv'), output: createWriteStream('out.mkv'), scale: 2 });
  */
 export const upscaleVideo = async (options: UpscaleVideoOptions): Promise<UpscaleVideoResult> => {
-  const o = resolveOptions(options);
-  let model = checkRequest(o);
-  const tools = await resolveFfmpeg({ ffmpeg: o.ffmpeg, ffprobe: o.ffprobe });
-  // Side by side: each asks ffmpeg once (a fifth of a second here), and a live input waits for both.
-  await Promise.all([
-    checkProtocols(tools, { input: o.input, output: o.output }),
-    checkVideoEncoder(tools, planCodec(planMuxer(o.output, o.format), o.codec)),
-  ]);
+  const ends = runEnds(options);
+  const o = resolveOptions({ ...options, input: ends.input.name, output: ends.output.name });
+  const model = checkRequest(o, ends.startsLive);
+  const tools = await prepareTools(o);
   const observer = await startObserver(o);
   const started = performance.now();
-  let input: OpenedInput | null = null;
-  let aligner: ReferenceAligner | null = null;
-  let upscaler: Upscaler | null = null;
-  let finished = false;
-  let live = o.live ?? isLiveInput(o.input);
+  const held: Held = { opened: null, aligner: null, upscaler: null, finished: false };
   try {
-    // A live reader must never wait, so the model is loaded before the decoder starts, and its speed is
-    // measured while the input opens (ffmpeg probes a live input for about a second before its first frame).
-    // stdin's decoder starts at once, as the model loads: whether it is live is judged from how its first
-    // frames arrive. Frames that arrive meanwhile wait in the source, not in the network.
-    const detectPacing = o.live === undefined && o.input === '-';
-    const loading = live
-      ? loadVideoUpscaler(o, model).then((u) => {
-          const measuring = measureSpeed(u);
-          measuring.catch(() => {}); // awaited below, once the input is open
-          return { u, measuring };
-        })
-      : null;
-    loading?.catch(() => {}); // a failure is taken below, once the input is open (or has failed first)
-    let measuring: Promise<ModelSpeed> | null = null;
-    let expectedFps: number | null = null;
-    if (loading && !detectPacing) ({ u: upscaler, measuring } = await loading);
-    try {
-      input = live
-        ? await openLiveInput(o.input, tools, {
-            connectTimeoutMs: o.connectTimeoutMs,
-            listen: o.listen,
-            reconnectAttempts: o.reconnectAttempts,
-            signal: o.signal,
-            onEnded: o.onWarning,
-            onWarning: o.onWarning,
-            detectPacing,
-          })
-        : await openInput(o.input, tools, o.signal);
-    } catch (err) {
-      upscaler ??= (await loading?.catch(() => null))?.u ?? null; // disposed below: the input's error is the run's
-      throw err;
-    }
-    if (loading && !upscaler) ({ u: upscaler, measuring } = await loading);
-    let speed = measuring ? await measuring : null;
-    // stdin that runs ahead of its own timestamps is a file on a pipe: no latency policy, every frame kept.
-    if (input.live && (await input.live.pacing()) === 'ahead') live = false;
-    const info = input.info;
-    const measure = o.measure || observer !== null;
-    const plan = planRun({ ...o, measure, live, stdoutIsFile: stdoutIsFile() }, info, tools.major);
-    for (const w of plan.warnings) o.onWarning?.(w);
-    // The model for what the input turned out to be: a file on a pipe, or an input deeper than the 8-bit steps
-    // of the int8 model a live run starts with, gets the file default (a live run loads it now, rarely).
-    const forInput = resolveModel({ ...o, live, bitDepth: info.bitDepth });
-    if (forInput.path !== model.path) {
-      model = forInput;
-      await upscaler?.dispose();
-      upscaler = live ? await loadVideoUpscaler(o, model) : null;
-      speed = null; // not measured again with the input open: no keep-up warning for this run
-    }
-    if (input.live && !live) input.live.hold(plan.framesInFlight);
-    if (input.live && live && upscaler) {
-      const choice = await chooseLiveModel(o, upscaler, speed, input.live.format, info.frameRate);
-      upscaler = choice.upscaler;
-      expectedFps = choice.fps;
-      if (choice.warning) o.onWarning?.(choice.warning);
-    }
-    if (plan.mode === 'reference') aligner = await openReference(o.reference as string, tools, plan.outputSize, plan.pixFmt);
-    upscaler ??= await loadVideoUpscaler(o, model);
-    const ref = aligner;
-    const probe = plan.mode
-      ? createQualityProbe({
-          mode: plan.mode,
-          scale: o.scale,
-          ...(ref ? { reference: (f) => ref.frameFor(f), close: () => ref.close() } : {}),
-          ...shadowOf(upscaler, plan.detailEvery),
-        })
-      : undefined;
-    const run = describeRun(o, info, plan, upscaler.runtime, probe?.crop ?? 0, live);
-    await o.onStart?.(info, run, upscaler.runtime);
-    await observer?.onStart(info, run);
-    const source =
-      input.live ??
-      createFrameSource({
-        ffmpeg: tools.ffmpeg,
-        ffprobe: tools.ffprobe,
-        ffmpegMajor: tools.major,
-        input: input.path,
-        videoStreamIndex: info.videoStreamIndex,
-        strict: o.strict,
-        fullRange: isFullRange(info.pixFmt, info.color.range),
-        format: { width: info.width, height: info.height, pixFmt: plan.pixFmt },
-        highWater: plan.framesInFlight,
-      });
-    const sink = createEncoderSink({
-      ffmpeg: tools.ffmpeg,
-      ffmpegMajor: tools.major,
-      info: { ...info, source: input.path },
-      format: { ...plan.outputSize, pixFmt: plan.pixFmt },
-      output: o.output,
-      muxer: plan.muxer,
-      overwrite: o.overwrite,
-      settings: plan.encoder,
-      keepStreams: !input.live,
-      sideTracks: input.live?.tracks.side.filter((t) => t.type === 'audio' || t.type === 'subtitle') ?? [],
-      live: live ? { frameRate: info.frameRate, presetGiven: o.preset !== undefined } : null,
-      onWarning: o.onWarning,
-      onFlush: () => o.hooks?.at?.('flush', o.signal) ?? Promise.resolve(),
-    });
-    input.live?.onPacket((p) => sink.writePacket(p));
-    // Without an observer the summary is still kept, so a library caller gets it in the result.
-    const summary = plan.mode && !observer ? createSummary() : null;
-    const onFrame = (r: FrameReport): void => {
-      observer?.onFrame(r);
-      summary?.add(r);
-      o.onFrame?.(r);
-    };
-    const result = await runPipeline({
-      source,
-      upscaler,
-      sink,
-      // Two frames per worker keep each one fed while the other's result travels back.
-      concurrent: Math.min(o.concurrent || 2 * upscaler.parallelism, plan.framesInFlight),
-      totalFrames: info.frameCount,
-      ...(probe ? { probe } : {}),
-      ...(live ? { live: { fallback: createBicubicUpscaler(o.scale), policy: livePolicy(o, plan, expectedFps) } } : {}),
-      signal: o.signal,
-      onProgress: o.onProgress,
-      onFrame,
-    });
-    const outcome = { elapsedSec: result.elapsedSec, fps: result.fps };
-    finished = true;
-    const quality = (await observer?.finish(outcome)) ?? summary?.message(outcome) ?? null;
-    await o.hooks?.at?.('done', o.signal);
-    return { ...result, info, runtime: upscaler.runtime, run, quality };
+    const prepared = await prepare(o, ends, tools, model, held, observer !== null);
+    return await execute(o, ends, tools, prepared, observer, held);
   } catch (err) {
-    if (!finished)
+    if (!held.finished)
       await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message }).catch(() => {});
     throw err;
   } finally {
-    await aligner?.close();
-    await upscaler?.dispose();
-    input?.close();
+    await held.aligner?.close();
+    await held.upscaler?.dispose();
+    held.opened?.source.close();
   }
 };

@@ -8,6 +8,8 @@ import {
   BACKENDS,
   checkModelFamily,
   checkScale,
+  FILE_PRESET,
+  LIVE_PRESET,
   DEFAULT_TILE_PIXELS,
   WHEN_BEHIND,
   DEVICES,
@@ -140,7 +142,12 @@ export const OPTIONS = {
   },
   codec: { flag: '--codec', arg: 'NAME', description: 'ffmpeg video encoder (default libx264; libvpx-vp9 for .webm)' },
   crf: { flag: '--crf', arg: 'N', description: 'encoder quality (lower is better)', default: RUN_DEFAULTS.crf, parse: int(0, 63) },
-  preset: { flag: '--preset', arg: 'NAME', description: 'x264/x265 preset (ultrafast … veryslow)', default: RUN_DEFAULTS.preset },
+  preset: {
+    flag: '--preset',
+    arg: 'NAME',
+    description: 'x264/x265 preset (ultrafast … veryslow)',
+    shownDefault: `${FILE_PRESET}; ${LIVE_PRESET} for live runs`,
+  },
   format: {
     flag: '--format',
     short: '-f',
@@ -326,7 +333,8 @@ const EXAMPLES = `Examples:
 export const renderHelp = (): string => {
   const rows = optionRows().map(([, o]) => {
     const names = [o.short, o.flag].filter(Boolean).join(', ') + (o.arg ? ` ${o.arg}` : '');
-    const def = o.default !== undefined && o.default !== false ? ` (default ${o.shownDefault ?? String(o.default)})` : '';
+    const shown = o.shownDefault ?? (o.default !== undefined && o.default !== false ? String(o.default) : undefined);
+    const def = shown !== undefined ? ` (default ${shown})` : '';
     return [names, o.description + def] as const;
   });
   const width = Math.max(...rows.map(([n]) => n.length)) + 2;

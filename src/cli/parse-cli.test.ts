@@ -15,6 +15,12 @@ describe('parseCli', () => {
     assert.equal(p.options.overwrite, false);
   });
 
+  it('leaves an option without a default unset, so the run chooses (the preset: medium for files, superfast live)', () => {
+    assert.equal(parseCli(['in.mp4', 'out.mp4']).options.preset, undefined);
+    assert.equal(parseCli(['in.mp4', 'out.mp4', '--preset', 'slow']).options.preset, 'slow');
+    assert.equal(parseCli(['in.mp4', 'out.mp4', '--connect-timeout', '3']).options.connectTimeoutMs, 3000);
+  });
+
   it('parses short, long and --flag=value forms, and - for stdin/stdout', () => {
     const p = parseCli(['-', '-', '-s', '3', '-y', '--crf=23', '--codec', 'libx265', '-f', 'matroska']);
     assert.deepEqual(p.positionals, ['-', '-']);

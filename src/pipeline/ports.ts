@@ -1,6 +1,6 @@
 /** The ports between the pipeline and its adapters. Adapters import these types; the pipeline imports no adapter. */
 import type { Observable } from 'rxjs';
-import type { Frame, FrameFormat } from './frame.js';
+import type { Frame, FrameFormat, PixelFormat } from './frame.js';
 
 export type StreamType = 'video' | 'audio' | 'subtitle' | 'data' | 'attachment';
 
@@ -82,6 +82,38 @@ export interface SidePacket {
   readonly durationMs?: number;
   readonly keyframe: boolean;
   readonly data: Uint8Array;
+}
+
+/**
+ * How the input's other streams (audio, subtitles, chapters, metadata) reach the encoder: it opens the input
+ * again (a file, which can be read twice), or, from an input read once (a network URL, stdin), the decoder
+ * hands its audio and subtitle packets over as they arrive, for the encoder to mux in step with the frames.
+ */
+export type SideRoute =
+  | { readonly kind: 'reopen'; readonly path: string }
+  | {
+      readonly kind: 'packets';
+      readonly tracks: readonly SideTrack[];
+      /** Packets go to `to` from now on (those read before are kept for it). */
+      connect(to: (p: SidePacket) => void): void;
+    };
+
+/**
+ * An opened input, file or live, behind one port. `kind` says how it is paced: 'live' arrives in real time and
+ * is never waited for (the run's latency policy applies); 'file' waits for the pipeline, every frame kept (a
+ * file, a URL read as one, or stdin that ran ahead of its timestamps).
+ */
+export interface OpenedSource {
+  readonly kind: 'file' | 'live';
+  readonly info: VideoInfo;
+  readonly side: SideRoute;
+  /**
+   * The frames, at most `highWater` out and not released when the source is a file (a live source ignores the
+   * bound). A file's decoder converts to `pixFmt`; a live decoder, already reading, keeps its own.
+   */
+  frames(transport: { readonly pixFmt: PixelFormat; readonly highWater: number }): FrameSource;
+  /** Stops a decoder that never ran and removes what opening left (a spooled copy of a stream). */
+  close(): void;
 }
 
 /** Where an upscaler spent one frame's time, in milliseconds of its own thread. */

@@ -37,6 +37,8 @@ export interface EncoderSinkOptions {
 export interface EncoderSink extends FrameSink {
   /** Queues a side packet; it is written before the first frame that is not earlier than it. */
   writePacket(packet: SidePacket): void;
+  /** For '-': the encoder's output, which the caller copies where it goes (null for a file or URL). */
+  readonly encoded: NodeJS.ReadableStream | null;
 }
 
 export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
@@ -110,6 +112,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   };
 
   return {
+    encoded: toStdout ? child.process.stdout : null,
     writePacket: (p) => {
       // Packets of one track arrive in order; across tracks a late one is put in its place.
       let i = packets.length;

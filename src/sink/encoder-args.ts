@@ -106,7 +106,8 @@ export const keptStreamArgs = (info: VideoInfo, muxer: string): { maps: string[]
   return { maps, codecs, warnings };
 };
 
-/** x264's preset for live output unless the user gives one. */
+/** x264/x265's preset unless the user gives one: for a file, and for live output (where no time is to spare). */
+export const FILE_PRESET = 'medium';
 export const LIVE_PRESET = 'superfast';
 
 /** How long a live muxer waits for a packet of a sparse (subtitle) stream before writing the others: 0.1 s. */

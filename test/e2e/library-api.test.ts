@@ -1,15 +1,17 @@
 /**
  * The library API as a user imports it (`import … from 'srvid'`, the built package): one upscaleVideo call
- * serves the dashboard and the WebSocket messages, writes the report, and returns the quality summary.
+ * serves the dashboard and the WebSocket messages, writes the report, and returns the quality summary; streams
+ * in and out stand for stdin and stdout.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { formatQualityLine, upscaleVideo, OutputError, type MonitorMessage } from 'srvid';
 import { makeTempDir, type TempDir } from '../helpers/clips.js';
-import { probe, videoOf } from '../helpers/probe.js';
+import { countVideoFrames, probe, streamsOf, videoOf } from '../helpers/probe.js';
 
 const SAMPLE = fileURLToPath(new URL('../../samples/street-360p.mp4', import.meta.url));
 
@@ -67,6 +69,31 @@ describe("the library API: import { upscaleVideo } from 'srvid'", () => {
       const line = formatQualityLine(q, result.run);
       assert.match(line ?? '', /^quality \(50 frames\): /);
       assert.doesNotMatch(line ?? '', /faithfulness[^;]*\(\+/, 'faithfulness presented as a gain');
+    },
+  );
+
+  it(
+    'a Readable in and a Writable out: read as stdin is (a file on a pipe: every frame), Matroska out, with the audio',
+    { timeout: 120_000 },
+    async () => {
+      const chunks: Buffer[] = [];
+      let finished = false;
+      const output = new Writable({
+        write: (chunk: Buffer, _enc, done) => void (chunks.push(chunk), done()),
+        final: (done) => void ((finished = true), done()),
+      });
+      const result = await upscaleVideo({ input: createReadStream(SAMPLE), output, scale: 2, model: 'espcn-light', preset: 'ultrafast' });
+      assert.ok(finished, 'the output stream was not ended');
+      assert.equal(result.run.live, false, 'a stream that runs ahead of its timestamps is read as a file');
+      assert.equal(result.run.input, '-');
+      assert.deepEqual([result.frames, result.dropped, result.fallback], [50, 0, 0]);
+      const file = tmp.file('from-stream.mkv');
+      writeFileSync(file, Buffer.concat(chunks));
+      const p = await probe(file);
+      assert.match(p.format.format_name, /matroska/);
+      assert.deepEqual([videoOf(p).width, videoOf(p).height], [960, 720]);
+      assert.equal(streamsOf(p, 'audio').length, 1, 'the audio did not come through');
+      assert.equal(await countVideoFrames(file), 50);
     },
   );
 

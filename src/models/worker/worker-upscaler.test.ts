@@ -44,8 +44,7 @@ describe('createWorkerUpscaler', () => {
   for (const fault of ['throw', 'exit'] as const) {
     it(`a worker that ${fault === 'throw' ? 'throws' : 'exits'} mid-run fails its frame and every later one with one ModelError; dispose still ends`, async () => {
       const entry = findModel('espcn', 2);
-      // The test-only hook of upscale-worker.ts: the worker handed frame 3 fails. Workers copy the environment at start.
-      process.env.SRVID_TEST_WORKER_FAULT = fault;
+      // The injected fault (WorkerConfig.fault): the worker handed frame 3 fails.
       const pool = await createWorkerUpscaler({
         path: entry.path,
         name: entry.name,
@@ -53,9 +52,10 @@ describe('createWorkerUpscaler', () => {
         workers: 2,
         threadsPerWorker: 1,
         tiling: { maxPixels: 1 << 20, overlap: DEFAULT_OVERLAP },
-      }).finally(() => delete process.env.SRVID_TEST_WORKER_FAULT);
+        fault,
+      });
       try {
-        const why = fault === 'throw' ? /upscale worker thread failed: test fault on frame 3/ : /upscale worker thread ended .*exit code 1/;
+        const why = fault === 'throw' ? /upscale worker thread failed: injected fault on frame 3/ : /upscale worker thread ended .*exit code 1/;
         await assert.rejects(pool.upscale(frameOf(3, 40, 30)), (e: unknown) => e instanceof ModelError && why.test(e.message));
         await assert.rejects(pool.upscale(frameOf(4, 40, 30)), (e: unknown) => e instanceof ModelError && why.test(e.message));
       } finally {

@@ -1,0 +1,142 @@
+/**
+ * The live-only steps of a video run, in one place: upscaleVideo calls `openSource` and `planLive` once each.
+ * A live reader must never wait, so the model is loaded before its decoder starts, and its speed is measured
+ * while the input opens (ffmpeg probes a live input for about a second before its first frame). A stream's
+ * decoder starts at once, as the model loads: how its first frames arrive says whether it is live or a file on
+ * a pipe (frames that arrive meanwhile wait in the source, not in the network). Once the input is open and
+ * planned, `planLive` settles the model for what the input turned out to be, picks one that keeps up
+ * (choose-live-model.ts), and sets the latency policy and the encoder's live settings.
+ */
+import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
+import { openFileSource, openLiveInput } from '../ingest/open-source.js';
+import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
+import type { LivePolicy, WhenBehind } from '../pipeline/operators/upscale-live.js';
+import type { OpenedSource, Upscaler } from '../pipeline/ports.js';
+import { chooseLiveModel, measureSpeed, type ModelSpeed } from './choose-live-model.js';
+import { loadVideoUpscaler } from './load-model.js';
+import { resolveModel, type ResolvedModel } from '../models/resolve-model.js';
+import type { VideoModelChoice } from '../models/load-upscaler.js';
+import type { RunPlan } from './plan-run.js';
+import type { RunEnds } from './run-ends.js';
+
+/** What the live steps read of the run's (resolved) options. */
+export interface LiveRequest extends VideoModelChoice {
+  readonly live?: boolean;
+  readonly strict: boolean;
+  readonly connectTimeoutMs: number;
+  readonly listen: boolean;
+  readonly reconnectAttempts: number;
+  readonly maxLatencyMs: number;
+  readonly whenBehind: WhenBehind;
+  /** Given or not: a live run's encoder takes a faster preset unless one is given. */
+  readonly preset?: string;
+  readonly signal?: AbortSignal;
+  readonly onWarning?: (message: string) => void;
+}
+
+/** A model loaded before a live input's frames arrive, its speed being measured. */
+export interface WarmModel {
+  readonly upscaler: Upscaler;
+  readonly speed: Promise<ModelSpeed>;
+}
+
+export interface OpenedRun {
+  readonly source: OpenedSource;
+  /** The model loaded for a run that started live; null for a file (its model loads once the run is planned). */
+  readonly warm: WarmModel | null;
+}
+
+const warmUp = async (o: LiveRequest, model: ResolvedModel): Promise<WarmModel> => {
+  const upscaler = await loadVideoUpscaler(o, model);
+  const speed = measureSpeed(upscaler);
+  speed.catch(() => {}); // awaited by planLive, once the input is open
+  return { upscaler, speed };
+};
+
+/** Opens the input: a file, or a live input with its model loading (and measured) meanwhile. */
+export const openSource = async (o: LiveRequest, ends: RunEnds, tools: FfmpegTools, model: ResolvedModel): Promise<OpenedRun> => {
+  if (!ends.startsLive) return { source: await openFileSource(ends.input, tools, o), warm: null };
+  const detectPacing = o.live === undefined && ends.input.stream !== null;
+  const warming = warmUp(o, model);
+  warming.catch(() => {}); // taken below, once the input is open (or has failed first)
+  if (!detectPacing) await warming;
+  let source: OpenedSource;
+  try {
+    source = await openLiveInput(ends.input, tools, {
+      connectTimeoutMs: o.connectTimeoutMs,
+      listen: o.listen,
+      reconnectAttempts: o.reconnectAttempts,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
+      detectPacing,
+    });
+  } catch (err) {
+    await (await warming.catch(() => null))?.upscaler.dispose(); // the input's error is the run's
+    throw err;
+  }
+  try {
+    return { source, warm: await warming };
+  } catch (err) {
+    source.close();
+    throw err;
+  }
+};
+
+export interface LivePlan {
+  /** The model the run uses, and its upscaler where this step loaded it (null: loaded once the run is planned). */
+  readonly model: ResolvedModel;
+  readonly upscaler: Upscaler | null;
+  /** The pipeline's latency policy with its bicubic fallback; null when the source waits for the pipeline. */
+  readonly pipeline: { readonly fallback: Upscaler; readonly policy: LivePolicy } | null;
+  /** The encoder's live settings; null likewise. */
+  readonly encoder: { readonly frameRate: number | null; readonly presetGiven: boolean } | null;
+}
+
+const livePolicy = (o: LiveRequest, plan: RunPlan, expectedFps: number | null): LivePolicy => ({
+  whenBehind: o.whenBehind,
+  maxLatencyMs: o.maxLatencyMs,
+  // Frames decoded and not yet written: beyond a few times what is in flight, even bicubic is behind.
+  maxBacklog: 4 * plan.framesInFlight,
+  ...(expectedFps ? { expectedFps } : {}),
+});
+
+/**
+ * The model and the latency policy for what the input turned out to be. A file on a pipe, or an input deeper
+ * than the 8-bit steps of the int8 model a live run starts with, gets the file default (a live run loads it
+ * now, rarely); a live input gets a model that keeps up. Owns `run.warm` from here: disposes it on failure.
+ */
+export const planLive = async (o: LiveRequest, run: OpenedRun, plan: RunPlan, model: ResolvedModel): Promise<LivePlan> => {
+  const file = { model, upscaler: null, pipeline: null, encoder: null };
+  if (!run.warm) return file;
+  const { info, kind } = run.source;
+  let upscaler: Upscaler | null = run.warm.upscaler;
+  try {
+    let speed: ModelSpeed | null = await run.warm.speed;
+    const forInput = resolveModel({ ...o, live: kind === 'live', bitDepth: info.bitDepth });
+    if (forInput.path !== model.path) {
+      await upscaler.dispose();
+      upscaler = null;
+      if (kind === 'file') return { ...file, model: forInput };
+      upscaler = await loadVideoUpscaler(o, forInput);
+      speed = null; // not measured again with the input open: no keep-up warning for this run
+    }
+    if (kind === 'file') return { ...file, upscaler };
+    const choice = await chooseLiveModel(
+      o,
+      upscaler,
+      speed,
+      { width: info.width, height: info.height, pixFmt: plan.pixFmt },
+      info.frameRate,
+    );
+    if (choice.warning) o.onWarning?.(choice.warning);
+    return {
+      model: forInput,
+      upscaler: choice.upscaler,
+      pipeline: { fallback: createBicubicUpscaler(o.scale), policy: livePolicy(o, plan, choice.fps) },
+      encoder: { frameRate: info.frameRate, presetGiven: o.preset !== undefined },
+    };
+  } catch (err) {
+    await upscaler?.dispose();
+    throw err;
+  }
+};
