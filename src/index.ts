@@ -1,6 +1,6 @@
 /** srvid's library API. The CLI (`srvid`) is a thin shell over these. */
 export { formatQualityLine, upscaleVideo, type UpscaleVideoOptions, type UpscaleVideoResult } from './api/upscale-video.js';
-export type { MonitorOptions } from './api/observe-run.js';
+export type { MonitorOptions } from './monitor/observe-run.js';
 export { upscaleSegmented, type UpscaleSegmentedOptions, type SegmentStatus } from './api/upscale-segmented.js';
 export { runWorker, type RunWorkerOptions } from './api/run-worker.js';
 export { upscaleImage, type UpscaleImageOptions } from './api/upscale-image.js';

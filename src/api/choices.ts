@@ -35,11 +35,7 @@ export const checkImageFormat = (path: string): void => {
   if (why) throw new UsageError(`${path}: ${why}`);
 };
 
-/** Where the monitor listens: `{ host: '127.0.0.1', port: 8080 }`; port 0 takes any free one. */
-export interface MonitorAddress {
-  readonly host: string;
-  readonly port: number;
-}
+export type { MonitorAddress } from '../monitor/observe-run.js';
 
 /** Live mode: what happens to a frame the network cannot upscale in time. */
 export const WHEN_BEHIND = ['bicubic', 'drop'] as const satisfies readonly WhenBehind[];

@@ -5,14 +5,14 @@
  * decoder starts at once, as the model loads: how its first frames arrive says whether it is live or a file on
  * a pipe (frames that arrive meanwhile wait in the source, not in the network). Once the input is open and
  * planned, `planLive` settles the model for what the input turned out to be, picks one that keeps up
- * (choose-live-model.ts), and sets the latency policy and the encoder's live settings.
+ * (src/models/choose-live-model.ts), and sets the latency policy and the encoder's live settings.
  */
 import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { openFileSource, openLiveInput } from '../ingest/open-source.js';
 import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
 import type { LivePolicy, WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { OpenedSource, Upscaler } from '../pipeline/ports.js';
-import { chooseLiveModel, measureSpeed, type ModelSpeed } from './choose-live-model.js';
+import { chooseLiveModel, measureSpeed, type ModelSpeed } from '../models/choose-live-model.js';
 import { loadVideoUpscaler } from './load-model.js';
 import { resolveModel, type ResolvedModel } from '../models/resolve-model.js';
 import type { VideoModelChoice } from '../models/load-upscaler.js';
@@ -122,7 +122,7 @@ export const planLive = async (o: LiveRequest, run: OpenedRun, plan: RunPlan, mo
     }
     if (kind === 'file') return { ...file, upscaler };
     const choice = await chooseLiveModel(
-      o,
+      { ...o, load: (family) => loadVideoUpscaler({ ...o, model: family }, resolveModel({ ...o, model: family })) },
       upscaler,
       speed,
       { width: info.width, height: info.height, pixFmt: plan.pixFmt },

@@ -26,7 +26,7 @@ import { checkOutput } from '../sink/check-output.js';
 import { checkScale } from './choices.js';
 import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler } from './load-model.js';
-import { observeRun, type RunObserver } from './observe-run.js';
+import { observeRun, type RunObserver } from '../monitor/observe-run.js';
 import { resolveOptions, type Resolved } from './run-options.js';
 import { checkInputExists, openInput, type OpenedInput } from './open-input.js';
 import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
@@ -76,7 +76,6 @@ const startObserver = (o: SegmentedSpec): Promise<RunObserver> | null =>
   o.monitor
     ? observeRun({
         monitor: o.monitor,
-        overwrite: o.overwrite,
         previewEvery: o.previewEvery,
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onMonitorListening ? { onListening: o.onMonitorListening } : {}),

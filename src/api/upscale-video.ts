@@ -19,7 +19,7 @@ import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler } from './load-model.js';
 import { resolveModel, type ResolvedModel } from '../models/resolve-model.js';
 import type { VideoModelChoice } from '../models/load-upscaler.js';
-import { observeRun, type MonitorOptions, type RunObserver } from './observe-run.js';
+import { observeRun, type MonitorOptions, type RunObserver } from '../monitor/observe-run.js';
 import { checkInputExists, openReference } from './open-input.js';
 import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
 import { deliver, runEnds, type RunEnds } from './run-ends.js';
@@ -125,7 +125,7 @@ export interface UpscaleVideoResult {
 /** The options with every default filled in (run-options.ts), the ends by name: what the steps below read. */
 type VideoSpec = Resolved<NamedVideoOptions>;
 
-/** Every check that needs no process: scale, model file, input, output and container. */
+/** Every check that needs no process: scale, model file, input, output, the report's path and the container. */
 const checkRequest = (o: VideoSpec, startsLive: boolean): ResolvedModel => {
   checkScale(o.scale);
   const model = resolveModel({ ...o, live: startsLive });
@@ -133,6 +133,7 @@ const checkRequest = (o: VideoSpec, startsLive: boolean): ResolvedModel => {
   if (o.reference !== undefined && o.reference !== 'self') checkInputExists(o.reference, 'reference ');
   planMuxer(o.output, o.format);
   checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input, ...(o.reference ? [o.reference] : [])] });
+  if (o.report) checkOutput(o.report, { overwrite: o.overwrite, inputs: [o.input, o.output], label: 'the report' });
   return model;
 };
 
@@ -152,8 +153,6 @@ const startObserver = (o: VideoSpec): Promise<RunObserver> | null =>
     ? observeRun({
         monitor: o.monitor,
         report: o.report,
-        overwrite: o.overwrite,
-        inputs: [o.input, o.output],
         previewEvery: o.previewEvery,
         signal: o.signal,
         onListening: o.onMonitorListening,

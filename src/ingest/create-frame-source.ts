@@ -9,7 +9,7 @@ import { frameByteLength, makeFrame, type Frame, type FrameFormat } from '../pip
 import type { FrameSource } from '../pipeline/ports.js';
 import { decoderArgs, type DecoderArgsOptions } from './decoder-args.js';
 import { probeFrameSize } from '../ffmpeg/probe-input.js';
-import { failureWords } from '../ffmpeg/child-state.js';
+import { failureWords, type EndedState } from '../ffmpeg/child-state.js';
 import { spawnDecoder } from '../ffmpeg/spawn-decoder.js';
 import { FrameSizeChangedError, MatroskaFrameSplitter } from './split-frames.js';
 
@@ -20,6 +20,37 @@ export interface FrameSourceOptions extends Omit<DecoderArgsOptions, 'pixFmt'> {
   readonly format: FrameFormat;
   readonly highWater: number;
 }
+
+/** What a decoder's end means for the run: an error (killed, nothing decodable, damaged), or null when it finished. */
+const decoderFailure = (input: string, state: EndedState, decoded: number): Error | null => {
+  if (state.kind === 'exited-error') {
+    const why = failureWords(state);
+    // Killed from outside (a signal, no message of its own): not the file's fault.
+    if (state.signal && !tailLines(state.stderrTail, 1)) {
+      return new DecodeError(`${input}: the decoder (ffmpeg) was killed by ${state.signal} after ${decoded} frames`);
+    }
+    if (decoded === 0) {
+      return new InputError(`${input}: no frame of its video stream could be decoded (the stream is empty or unreadable; ffmpeg: ${why})`);
+    }
+    return new DecodeError(`${input}: decoding failed after ${decoded} frames; the file is damaged or truncated (ffmpeg: ${why})`);
+  }
+  return decoded === 0 ? new InputError(`${input}: the decoder produced no frames; is it an empty or audio-only file?`) : null;
+};
+
+/** What the splitter threw, as the run's error. */
+const splitError = (o: FrameSourceOptions, err: unknown): Error | Promise<Error> =>
+  err instanceof FrameSizeChangedError ? sizeChanged(o, err) : new DecodeError(`${o.input}: ${(err as Error).message}`);
+
+/** A frame of another size than the first (the decoder passes it as it is, see decoder-args.ts), named. */
+const sizeChanged = async (o: FrameSourceOptions, e: FrameSizeChangedError): Promise<Error> => {
+  const size = o.ffprobe ? await probeFrameSize(o.ffprobe, o.input, o.videoStreamIndex, e.ptsMs) : null;
+  const first = `${o.format.width}x${o.format.height}`;
+  return new DecodeError(
+    `${o.input}: the picture size changes mid-stream, from ${first} to ${size ? `${size.width}x${size.height}` : `frames of ${e.bytes} bytes`} ` +
+      `at frame ${e.frame} (${(e.ptsMs / 1000).toFixed(3)} s); srvid upscales one size a run: cut the video there, ` +
+      `or scale it to one size first (e.g. ffmpeg -i IN -vf scale=${o.format.width}:${o.format.height} OUT.mkv)`,
+  );
+};
 
 export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readonly inFlight: () => number } => {
   let inFlight = 0;
@@ -45,7 +76,7 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         try {
           splitter.end();
         } catch (err) {
-          return fail(splitError(err));
+          return fail(splitError(o, err));
         }
         subscriber.complete();
       };
@@ -54,7 +85,7 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         try {
           splitter.resume();
         } catch (err) {
-          return fail(splitError(err));
+          return fail(splitError(o, err));
         }
         if (!splitter.isPaused) stdout.resume();
         maybeComplete();
@@ -71,32 +102,13 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
           splitter.push(chunk);
           if (splitter.isPaused) stdout.pause();
         } catch (err) {
-          fail(splitError(err));
+          fail(splitError(o, err));
         }
       });
       void child.exited.then((state) => {
         if (failed || subscriber.closed) return;
-        const decoded = splitter.frames;
-        if (state.kind === 'exited-error') {
-          const why = failureWords(state);
-          // Killed from outside (a signal, no message of its own): not the file's fault.
-          if (state.signal && !tailLines(state.stderrTail, 1)) {
-            fail(new DecodeError(`${o.input}: the decoder (ffmpeg) was killed by ${state.signal} after ${decoded} frames`));
-          } else if (decoded === 0) {
-            fail(
-              new InputError(
-                `${o.input}: no frame of its video stream could be decoded (the stream is empty or unreadable; ffmpeg: ${why})`,
-              ),
-            );
-          } else {
-            fail(new DecodeError(`${o.input}: decoding failed after ${decoded} frames; the file is damaged or truncated (ffmpeg: ${why})`));
-          }
-          return;
-        }
-        if (decoded === 0) {
-          fail(new InputError(`${o.input}: the decoder produced no frames; is it an empty or audio-only file?`));
-          return;
-        }
+        const failure = decoderFailure(o.input, state, splitter.frames);
+        if (failure) return fail(failure);
         exitedOk = true;
         maybeComplete();
       });
@@ -109,21 +121,6 @@ export const createFrameSource = (o: FrameSourceOptions): FrameSource & { readon
         void child.stop();
       };
     });
-
-  /** What the splitter threw, as the run's error. */
-  const splitError = (err: unknown): Error | Promise<Error> =>
-    err instanceof FrameSizeChangedError ? sizeChanged(err) : new DecodeError(`${o.input}: ${(err as Error).message}`);
-
-  /** A frame of another size than the first (the decoder passes it as it is, see decoder-args.ts), named. */
-  const sizeChanged = async (e: FrameSizeChangedError): Promise<Error> => {
-    const size = o.ffprobe ? await probeFrameSize(o.ffprobe, o.input, o.videoStreamIndex, e.ptsMs) : null;
-    const first = `${o.format.width}x${o.format.height}`;
-    return new DecodeError(
-      `${o.input}: the picture size changes mid-stream, from ${first} to ${size ? `${size.width}x${size.height}` : `frames of ${e.bytes} bytes`} ` +
-        `at frame ${e.frame} (${(e.ptsMs / 1000).toFixed(3)} s); srvid upscales one size a run: cut the video there, ` +
-        `or scale it to one size first (e.g. ffmpeg -i IN -vf scale=${o.format.width}:${o.format.height} OUT.mkv)`,
-    );
-  };
 
   return {
     format: o.format,

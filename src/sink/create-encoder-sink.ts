@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { AbortedError, OutputError } from '../errors.js';
 import type { Frame, FrameFormat } from '../pipeline/frame.js';
 import type { FrameSink, SidePacket, SideTrack, VideoInfo } from '../pipeline/ports.js';
-import { failureWords } from '../ffmpeg/child-state.js';
+import { failureWords, type WatchedChild } from '../ffmpeg/child-state.js';
 import { isUrl } from '../ffmpeg/protocols.js';
 import { createTempFile } from '../ffmpeg/temp-file.js';
 import { encoderArgs, type EncoderArgsOptions, type EncoderSettings } from './encoder-args.js';
@@ -41,6 +41,36 @@ export interface EncoderSink extends FrameSink {
   readonly encoded: NodeJS.ReadableStream | null;
 }
 
+/**
+ * Writing to the encoder's stdin: each write waits for the pipe to drain, or fails with why the encoder
+ * stopped (its stderr, with the temporary file called by the output's name).
+ */
+const encoderPipe = (child: WatchedChild, temp: string | null, output: string) => {
+  const stdin = child.process.stdin!;
+  let pipeError: Error | null = null;
+  stdin.on('error', (err) => {
+    pipeError = err; // EPIPE when ffmpeg exits early; the exit status says why
+  });
+  const failure = async (): Promise<OutputError> => {
+    const state = await child.exited;
+    const why = state.kind === 'exited-error' ? failureWords(state) : (pipeError?.message ?? 'the encoder stopped reading');
+    // ffmpeg names the temporary file it was writing; the user knows the output by its own name.
+    const named = temp ? why.split(temp).join(output).split(basename(temp)).join(output) : why;
+    return new OutputError(`encoding ${output} failed (ffmpeg: ${named})`);
+  };
+  const send = async (bytes: Uint8Array): Promise<void> => {
+    if (pipeError || child.state().kind !== 'running') throw await failure();
+    if (stdin.write(bytes)) return;
+    // Wait for the pipe to drain, or for the encoder to die trying.
+    const drained = await Promise.race([
+      new Promise<true>((r) => stdin.once('drain', () => r(true))),
+      child.exited.then(() => false as const),
+    ]);
+    if (!drained) throw await failure();
+  };
+  return { send, failure, pipeBroken: (): boolean => pipeError !== null };
+};
+
 export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   const toStdout = o.output === '-';
   const direct = toStdout || isUrl(o.output) || o.muxer === 'hls';
@@ -64,18 +94,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   for (const w of plan.warnings) o.onWarning?.(w);
   const child = spawnEncoder(o.ffmpeg, plan.args, toStdout);
   const stdin = child.process.stdin!;
-  let pipeError: Error | null = null;
-  stdin.on('error', (err) => {
-    pipeError = err; // EPIPE when ffmpeg exits early; the exit status says why
-  });
-
-  const failure = async (): Promise<OutputError> => {
-    const state = await child.exited;
-    const why = state.kind === 'exited-error' ? failureWords(state) : (pipeError?.message ?? 'the encoder stopped reading');
-    // ffmpeg names the temporary file it was writing; the user knows the output by its own name.
-    const named = temp ? why.split(temp).join(o.output).split(basename(temp)).join(o.output) : why;
-    return new OutputError(`encoding ${o.output} failed (ffmpeg: ${named})`);
-  };
+  const { send, failure, pipeBroken } = encoderPipe(child, temp, o.output);
 
   // If the process exits without finish/abort (a second Ctrl-C calls process.exit), the job runner kills the
   // encoder before it turns the closed stdin into a finished file, and the temporary file is removed.
@@ -84,17 +103,6 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   let started = false;
   // Set by abort: a finish still waiting for the encoder must then not move its file into place.
   let aborted = false;
-  const send = async (bytes: Uint8Array): Promise<void> => {
-    if (pipeError || child.state().kind !== 'running') throw await failure();
-    if (stdin.write(bytes)) return;
-    // Wait for the pipe to drain, or for the encoder to die trying.
-    const drained = await Promise.race([
-      new Promise<true>((r) => stdin.once('drain', () => r(true))),
-      child.exited.then(() => false as const),
-    ]);
-    if (!drained) throw await failure();
-  };
-
   const start = async (): Promise<void> => {
     if (started) return;
     started = true;
@@ -135,7 +143,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
         removeTemp();
         throw new AbortedError();
       }
-      if (state.kind !== 'exited-ok' || pipeError) {
+      if (state.kind !== 'exited-ok' || pipeBroken()) {
         removeTemp();
         throw await failure();
       }

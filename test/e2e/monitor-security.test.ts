@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { exposureWarning, observeRun } from '../../src/api/observe-run.js';
+import { exposureWarning, observeRun } from '../../src/monitor/observe-run.js';
 import { SCHEMA_VERSION, type FrameMessage, type MonitorMessage } from '../../src/monitor/messages.js';
 import { MAX_CLIENTS, serveMonitor, type MonitorServer } from '../../src/monitor/serve-monitor.js';
 import { killLeftovers, lines, startCli, waitUntilGone, type CliResult } from '../helpers/cli.js';
@@ -298,12 +298,7 @@ describe('the monitor server against hostile clients', () => {
       ['localhost', false],
     ] as const) {
       const warnings: string[] = [];
-      const observer = await observeRun({
-        monitor: { host, port: 0 },
-        overwrite: false,
-        previewEvery: 30,
-        onWarning: (w) => warnings.push(w),
-      });
+      const observer = await observeRun({ monitor: { host, port: 0 }, previewEvery: 30, onWarning: (w) => warnings.push(w) });
       await observer.finish({ elapsedSec: 0, fps: 0 });
       if (warned) {
         assert.equal(warnings.length, 1);

@@ -10,10 +10,7 @@
 import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { Upscaler } from '../pipeline/ports.js';
-import { MODEL_FAMILIES, trainedScales } from '../models/registry.js';
-import type { VideoModelChoice } from '../models/load-upscaler.js';
-import { resolveModel } from '../models/resolve-model.js';
-import { loadVideoUpscaler } from './load-model.js';
+import { MODEL_FAMILIES, trainedScales } from './registry.js';
 
 /** Frames per second the upscaler sustains on frames of `format`, all its workers busy. */
 const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promise<number> => {
@@ -51,10 +48,16 @@ const KEEPS_UP = 1.1; // a margin over the input's rate: the encoder and the pip
 
 /**
  * `loaded` is the model the run started with (loaded and measured before the decoder, which must not wait);
- * others are loaded here only to measure them, and disposed unless chosen.
+ * others are loaded here (by the caller's `load`) only to measure them, and disposed unless chosen.
  */
 export const chooseLiveModel = async (
-  o: VideoModelChoice & { readonly model?: string; readonly whenBehind?: WhenBehind },
+  o: {
+    readonly scale: number;
+    readonly model?: string;
+    readonly modelFile?: string;
+    readonly whenBehind?: WhenBehind;
+    readonly load: (family: string) => Promise<Upscaler>;
+  },
   loaded: Upscaler,
   speed: ModelSpeed | null,
   format: FrameFormat,
@@ -69,7 +72,7 @@ export const chooseLiveModel = async (
   // The others, best quality first, after the one already measured.
   const others = MODEL_FAMILIES.filter((f) => f !== loaded.runtime.model.replace(/-x\d$/, '') && trainedScales(f).includes(o.scale));
   for (const [i, family] of others.entries()) {
-    const candidate = await loadVideoUpscaler({ ...o, model: family }, resolveModel({ ...o, model: family }));
+    const candidate = await o.load(family);
     const fps = await measureFps(candidate, format);
     const last = i === others.length - 1;
     if (o.model === 'auto' && last && fps < KEEPS_UP * frameRate) {

@@ -4,10 +4,8 @@
  * the run succeeds, or when a live run is stopped by a signal).
  */
 import { AbortedError, OutputError, UsageError } from '../errors.js';
-import type { MonitorAddress } from './choices.js';
 import type { FrameReport, VideoInfo } from '../pipeline/ports.js';
-import { checkOutput } from '../sink/check-output.js';
-import { makePreview } from '../monitor/make-preview.js';
+import { makePreview } from './make-preview.js';
 import {
   createIntervals,
   createSummary,
@@ -16,12 +14,18 @@ import {
   type RunDescription,
   type SummaryMessage,
   type WorkersMessage,
-} from '../monitor/messages.js';
-import { isLoopback } from '../monitor/request-guard.js';
-import { serveMonitor, type MonitorServer } from '../monitor/serve-monitor.js';
-import { spoolReport } from '../monitor/spool-report.js';
+} from './messages.js';
+import { isLoopback } from './request-guard.js';
+import { serveMonitor, type MonitorServer } from './serve-monitor.js';
+import { spoolReport } from './spool-report.js';
 
 /** The warning for a monitor that other machines can reach and that has no token; null when there is none to give. */
+/** Where the monitor listens: `{ host: '127.0.0.1', port: 8080 }`; port 0 takes any free one. */
+export interface MonitorAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
 export const exposureWarning = (server: { readonly address: { host: string; port: number } }, token: string | undefined): string | null => {
   const { host, port } = server.address;
   if (token !== undefined || isLoopback(host)) return null;
@@ -41,9 +45,6 @@ export interface MonitorOptions extends Partial<MonitorAddress> {
 export interface ObserveRunOptions {
   readonly monitor?: MonitorOptions;
   readonly report?: string;
-  readonly overwrite: boolean;
-  /** The run's input files: the report must not overwrite one. */
-  readonly inputs?: readonly string[];
   /** A before/after preview every N frames, and whenever a dashboard asks. */
   readonly previewEvery: number;
   /** Milliseconds between interval messages (default 1000). */
@@ -83,7 +84,6 @@ const startMonitor = async (o: ObserveRunOptions, monitor: MonitorOptions, onPre
 };
 
 export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => {
-  if (o.report) checkOutput(o.report, { overwrite: o.overwrite, inputs: o.inputs ?? [], label: 'the report' });
   const previewEvery = o.previewEvery;
   let previewWanted = false;
   const server = o.monitor ? await startMonitor(o, o.monitor, () => void (previewWanted = true)) : null;

@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Upscaler } from '../pipeline/ports.js';
 import { chooseLiveModel, measureSpeed } from './choose-live-model.js';
+import { loadVideoUpscaler } from './load-upscaler.js';
+import { resolveModel } from './resolve-model.js';
+
+/** The shipped models as a run loads them, one worker each. */
+const load = (family: string): Promise<Upscaler> => loadVideoUpscaler({ scale: 2, model: family, workers: 1 }, resolveModel({ scale: 2, model: family }));
 
 /** A loaded model that takes `ms` per frame (frames side by side): far too slow for the input below. */
 const slow = (ms: number): Upscaler & { disposed: boolean } => ({
@@ -27,7 +32,7 @@ describe('chooseLiveModel', () => {
       const loaded = slow(1000);
       // Its speed as measured before the input opened: two 64x64 frames a second.
       const choice = await chooseLiveModel(
-        { scale: 2, model: 'sesr', workers: 1, whenBehind },
+        { scale: 2, model: 'sesr', whenBehind, load },
         loaded,
         { pixelsPerSecond: 2 * 64 * 64 },
         FORMAT,
