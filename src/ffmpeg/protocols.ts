@@ -22,6 +22,19 @@ export const isNetworkUrl = (s: string): boolean => {
 };
 
 /** `-protocol_whitelist …` for a network input (before its `-i`); nothing for files and pipes. */
+/**
+ * The input with its own timestamps kept (`-copyts`: the encoder lines the video up with the copied audio by
+ * them) and its video stream chosen: what the decoder and the segment cutter both read.
+ */
+export const videoInputArgs = (input: string, videoStreamIndex: number): string[] => [
+  ...protocolWhitelistArgs(input),
+  '-copyts',
+  '-i',
+  input,
+  '-map',
+  `0:${videoStreamIndex}`,
+];
+
 export const protocolWhitelistArgs = (input: string): string[] => (isNetworkUrl(input) ? ['-protocol_whitelist', NETWORK_PROTOCOLS] : []);
 
 /** `ffmpeg -protocols` output → the protocols it reads and writes. Pure. */

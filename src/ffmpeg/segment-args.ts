@@ -3,7 +3,7 @@
  * (stream copy, original timestamps), reading the segment muxer's list, and the concat demuxer's list that
  * joins the upscaled segments. Pure.
  */
-import { protocolWhitelistArgs } from './protocols.js';
+import { videoInputArgs } from './protocols.js';
 
 export interface CutArgsOptions {
   readonly input: string;
@@ -25,12 +25,7 @@ export const cutArgs = (o: CutArgsOptions): string[] => [
   '-loglevel',
   'error',
   '-y',
-  ...protocolWhitelistArgs(o.input),
-  '-copyts',
-  '-i',
-  o.input,
-  '-map',
-  `0:${o.videoStreamIndex}`,
+  ...videoInputArgs(o.input, o.videoStreamIndex),
   '-c',
   'copy',
   '-f',

@@ -174,6 +174,25 @@ const phasesOf = (c: Contributions, inLength: number): Phases | null => {
   return result;
 };
 
+/** Outputs `from` … `to` − 1 of one row of a four-tap horizontal pass, unrolled. */
+const fourTaps = (
+  tmp: Float32Array,
+  plane: Float32Array,
+  { indices, weights }: Contributions,
+  rowIn: number,
+  rowOut: number,
+  from: number,
+  to: number,
+): void => {
+  for (let x = from, k = from * 4; x < to; x++, k += 4) {
+    tmp[rowOut + x] =
+      (weights[k] as number) * (plane[rowIn + (indices[k] as number)] as number) +
+      (weights[k + 1] as number) * (plane[rowIn + (indices[k + 1] as number)] as number) +
+      (weights[k + 2] as number) * (plane[rowIn + (indices[k + 2] as number)] as number) +
+      (weights[k + 3] as number) * (plane[rowIn + (indices[k + 3] as number)] as number);
+  }
+};
+
 /** The horizontal pass: each row of `plane` resized to `outWidth` into `tmp` (full height). */
 const horizontalPass = (
   plane: Float32Array,
@@ -191,18 +210,8 @@ const horizontalPass = (
     if (phases) {
       // The same sums as below, in the same order: the edges by their indices, the interior phase by phase.
       const { s, lo, hi } = phases;
-      for (let x = 0, k = 0; x < outWidth; x++, k += 4) {
-        if (x === lo * s) {
-          x = hi * s - 1;
-          k = x * 4;
-          continue;
-        }
-        tmp[rowOut + x] =
-          (weights[k] as number) * (plane[rowIn + (indices[k] as number)] as number) +
-          (weights[k + 1] as number) * (plane[rowIn + (indices[k + 1] as number)] as number) +
-          (weights[k + 2] as number) * (plane[rowIn + (indices[k + 2] as number)] as number) +
-          (weights[k + 3] as number) * (plane[rowIn + (indices[k + 3] as number)] as number);
-      }
+      fourTaps(tmp, plane, cx, rowIn, rowOut, 0, lo * s);
+      fourTaps(tmp, plane, cx, rowIn, rowOut, hi * s, outWidth);
       for (let p = 0; p < s; p++) {
         const w0 = phases.weights[4 * p] as number;
         const w1 = phases.weights[4 * p + 1] as number;
@@ -221,13 +230,7 @@ const horizontalPass = (
     }
     if (taps === 4) {
       // Every upscale (the chroma path, the bicubic baseline) has four taps: unrolled.
-      for (let x = 0, k = 0; x < outWidth; x++, k += 4) {
-        tmp[rowOut + x] =
-          (weights[k] as number) * (plane[rowIn + (indices[k] as number)] as number) +
-          (weights[k + 1] as number) * (plane[rowIn + (indices[k + 1] as number)] as number) +
-          (weights[k + 2] as number) * (plane[rowIn + (indices[k + 2] as number)] as number) +
-          (weights[k + 3] as number) * (plane[rowIn + (indices[k + 3] as number)] as number);
-      }
+      fourTaps(tmp, plane, cx, rowIn, rowOut, 0, outWidth);
       continue;
     }
     if (taps === 8) {

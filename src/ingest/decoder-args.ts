@@ -1,5 +1,5 @@
 /** ffmpeg arguments for the decoder: the input's video stream as raw frames in Matroska on stdout. Pure. */
-import { protocolWhitelistArgs } from '../ffmpeg/protocols.js';
+import { protocolWhitelistArgs, videoInputArgs } from '../ffmpeg/protocols.js';
 import type { PixelFormat } from '../pipeline/frame.js';
 
 export interface DecoderArgsOptions {
@@ -14,31 +14,33 @@ export interface DecoderArgsOptions {
   readonly fullRange?: boolean;
 }
 
-export const decoderArgs = (o: DecoderArgsOptions): string[] => [
-  '-hide_banner',
-  '-nostdin',
-  '-loglevel',
-  'error',
-  ...(o.strict ? ['-xerror'] : []),
-  ...protocolWhitelistArgs(o.input),
-  // Keep the source's own timestamps so the encoder can line the video up with the copied audio.
-  '-copyts',
-  '-i',
-  o.input,
-  '-map',
-  `0:${o.videoStreamIndex}`,
-  ...(o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
-  // A picture size that changes mid-stream: ffmpeg would scale later frames to the first one's size, silently
-  // stretching them; without autoscale they keep their size, and the frame source refuses them by name.
-  ...(o.ffmpegMajor >= 5 ? ['-autoscale', '0'] : []),
-  ...(o.fullRange ? ['-vf', 'scale=in_range=full:out_range=full'] : []),
+/** Every frame with its own timestamp: none dropped or duplicated to a constant rate. */
+const passthroughArgs = (ffmpegMajor: number): string[] => (ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']);
+
+/** Raw frames of `pixFmt`, with millisecond timestamps. */
+const rawVideoArgs = (pixFmt: PixelFormat): string[] => [
   '-c:v',
   'rawvideo',
   // The encoder's time base defaults to 1/frame-rate even in passthrough, which would round VFR timestamps.
   '-enc_time_base',
   '1/1000',
   '-pix_fmt',
-  o.pixFmt,
+  pixFmt,
+];
+
+export const decoderArgs = (o: DecoderArgsOptions): string[] => [
+  '-hide_banner',
+  '-nostdin',
+  '-loglevel',
+  'error',
+  ...(o.strict ? ['-xerror'] : []),
+  ...videoInputArgs(o.input, o.videoStreamIndex),
+  ...passthroughArgs(o.ffmpegMajor),
+  // A picture size that changes mid-stream: ffmpeg would scale later frames to the first one's size, silently
+  // stretching them; without autoscale they keep their size, and the frame source refuses them by name.
+  ...(o.ffmpegMajor >= 5 ? ['-autoscale', '0'] : []),
+  ...(o.fullRange ? ['-vf', 'scale=in_range=full:out_range=full'] : []),
+  ...rawVideoArgs(o.pixFmt),
   ...(o.ffmpegMajor >= 5 ? ['-allow_raw_vfw', '1'] : []),
   '-f',
   'matroska',
@@ -115,13 +117,8 @@ export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   '-map',
   '0:a?',
   ...subtitleArgs(o.subtitles),
-  ...(o.ffmpegMajor >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
-  '-c:v',
-  'rawvideo',
-  '-enc_time_base',
-  '1/1000',
-  '-pix_fmt',
-  o.pixFmt,
+  ...passthroughArgs(o.ffmpegMajor),
+  ...rawVideoArgs(o.pixFmt),
   '-c:a',
   'pcm_s16le',
   // Small clusters: frames leave the decoder at once instead of waiting for a cluster to fill.

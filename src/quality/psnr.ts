@@ -30,14 +30,17 @@ export const meanSquaredError = (a: ArrayLike<number>, b: ArrayLike<number>, wid
   return sum / ((width - 2 * crop) * (height - 2 * crop));
 };
 
-/** PSNR in dB; Infinity for identical planes. */
-export const psnr = (
+/** A full-reference metric of two same-size planes. */
+export type PlaneMetric = (
   a: ArrayLike<number>,
   b: ArrayLike<number>,
   width: number,
   height: number,
-  { crop = 0, peak = 255 }: PlaneMetricOptions = {},
-): number => {
+  options?: PlaneMetricOptions,
+) => number;
+
+/** PSNR in dB; Infinity for identical planes. */
+export const psnr: PlaneMetric = (a, b, width, height, { crop = 0, peak = 255 } = {}) => {
   const mse = meanSquaredError(a, b, width, height, crop);
   return mse === 0 ? Infinity : 10 * Math.log10((peak * peak) / mse);
 };

@@ -2,7 +2,7 @@
  * SSIM (Wang et al. 2004) as the SR literature computes it: 11×11 Gaussian window, σ = 1.5, K1 = 0.01,
  * K2 = 0.03, 'valid' filtering, mean of the SSIM map, after cropping `crop` samples at each border.
  */
-import { checkSameSize, type PlaneMetricOptions } from './psnr.js';
+import { checkSameSize, type PlaneMetric } from './psnr.js';
 
 const WINDOW = 11;
 const SIGMA = 1.5;
@@ -42,13 +42,7 @@ const filterValid = (src: Float64Array, w: number, h: number): Float64Array => {
   return out;
 };
 
-export const ssim = (
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  width: number,
-  height: number,
-  { crop = 0, peak = 255 }: PlaneMetricOptions = {},
-): number => {
+export const ssim: PlaneMetric = (a, b, width, height, { crop = 0, peak = 255 } = {}) => {
   checkSameSize(a, b, width, height);
   const w = width - 2 * crop;
   const h = height - 2 * crop;

@@ -856,10 +856,12 @@ The output rows mount a tmpfs (read-only, or 1 MB), which needs root and \`mount
 (w+128)·(h+128) < 2²⁸ pixels), so that row declares the size in patched MJPEG and AVI headers, and a second
 row takes the largest real case: an 8192x8192 frame, whose x2 output is past that limit.
 
-Two test-only environment variables reach what cannot be timed from outside: \`SRVID_TEST_HOLD=load\` or
-\`flush\` holds a run at that stage, saying so in a warning, until it is stopped (so a signal lands there, with
-no guess at how long a stage takes), and \`SRVID_TEST_WORKER_FAULT=throw\` or \`exit\` makes an upscale worker
-thread throw an uncaught error, or call \`process.exit(1)\`, on frame 3. A signal during the probe needs no
+Hooks injected into the run reach what cannot be timed from outside (\`RunHooks\` in src/api/run-options.ts;
+these rows run \`test/helpers/hooked-cli.mjs\`, the built command with hooks made from two test-only
+variables, which srvid itself never reads): \`SRVID_TEST_HOLD=load\` or \`flush\` holds a run at that stage,
+saying so in a warning, until it is stopped (so a signal lands there, with no guess at how long a stage
+takes), and \`SRVID_TEST_WORKER_FAULT=throw\` or \`exit\` makes an upscale worker thread throw an uncaught
+error, or call \`process.exit(1)\`, on frame 3. A signal during the probe needs no
 hook: the input is a FIFO that nothing writes to, and the row waits until ffprobe is running.
 
 | | row | expected | observed |
