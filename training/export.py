@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Export an ESPCN checkpoint to ONNX (dynamic batch/height/width) with a metadata JSON beside it.
+"""Export an ESPCN checkpoint to ONNX (dynamic batch/height/width) with a metadata JSON beside it; train.py
+also exports SESR and the classic networks (classic.py) through export_onnx.
 
   /usr/bin/python3 training/export.py runs/x2/ckpt.pt --scale 2 --out models/espcn-x2.onnx
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from classic import SRCNN, VDSR, SRResNet, UNet, count_parameters  # noqa: E402
 from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
 from sesr import SESR  # noqa: E402
 
@@ -20,6 +22,8 @@ def export_onnx(model, path: Path, meta: dict) -> Path:
     """ESPCN as it is; SESR collapsed to its plain chain of convolutions."""
     if isinstance(model, SESR):
         return export_sesr(model, path, meta)
+    if isinstance(model, (SRCNN, VDSR, SRResNet, UNet)):
+        return export_classic(model, path, meta)
     m = copy.deepcopy(model).cpu().eval().set_valid(False)
     path.parent.mkdir(parents=True, exist_ok=True)
     x = torch.rand(1, 1, 17, 23)
@@ -63,6 +67,26 @@ def export_sesr(model: SESR, path: Path, meta: dict) -> Path:
                                          "add input (nearest skip)", "DepthToSpace CRD"],
             "width": w, "middle": net.middle, "trainedExpansion": net.expand,
             "macsPerLrPixel": net.macs_per_lr_pixel(), "receptiveRadius": r,
+        },
+        "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",
+        "output": "Y/255 at scale x the input's size; clamp to [0,1]",
+        **meta,
+    }
+    path.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def export_classic(model, path: Path, meta: dict) -> Path:
+    """A classic network as it is (eval mode: batch norm folded into the convolutions by the exporter).
+    vdsr: the scale the model is set to is the one exported."""
+    m = copy.deepcopy(model).cpu().eval().set_valid(False)
+    _onnx(m, path)
+    info = {
+        "name": path.stem, "scale": m.scale, "format": "onnx", "opset": 13,
+        "architecture": {
+            "family": m.family, "layers": m.layers(), **m.widths(),
+            "macsPerLrPixel": round(m.macs_per_lr_pixel()), "receptiveRadius": m.receptive_radius,
+            "parameters": count_parameters(m),
         },
         "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",
         "output": "Y/255 at scale x the input's size; clamp to [0,1]",

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Train ESPCN or SESR (--arch sesr) on Y for one scale; checkpoint, resume, log curves, export ONNX.
+"""Train ESPCN, SESR (--arch sesr) or a classic network (--arch srcnn|vdsr|srresnet|unet, classic.py) on Y;
+checkpoint, resume, log curves, export ONNX. VDSR trains one network for x2, x3 and x4 (--scales) at once.
 
   /usr/bin/python3 training/train.py --scale 2 --steps 60000 --out runs/x2
   /usr/bin/python3 training/train.py --scale 2 --out runs/x2 --resume      # continue after a stop
   /usr/bin/python3 training/train.py --scale 2 --out runs/x2b --init runs/x2/ckpt.pt --lr 5e-4 --steps 40000
                                                                             # a new schedule from trained weights
+  /usr/bin/python3 training/train.py --arch vdsr --out runs/vdsr --models runs/vdsr/export   # vdsr-x2/x3/x4
 Writes runs/x2/{args.json, ckpt.pt, train.csv, val.csv, curves.png} and, at the end, the ONNX
 model and its metadata (see export.py) under --models.
 """
@@ -20,6 +22,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from classic import SRCNN, VDSR, SRResNet, UNet  # noqa: E402
 from data import PatchSampler, list_images, load_eval_set, psnr_y  # noqa: E402
 from espcn import ESPCN  # noqa: E402
 from export import export_onnx  # noqa: E402
@@ -27,19 +30,29 @@ from plot import plot_curves  # noqa: E402
 from sesr import SESR  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+CLASSIC = ["srcnn", "vdsr", "srresnet", "unet"]
 SHARED = HERE.parent.parent / "shared" / "data"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scale", type=int, required=True, choices=[2, 3, 4])
+    p.add_argument("--scale", type=int, choices=[2, 3, 4], help="required, except for vdsr (--scales)")
+    p.add_argument("--scales", type=int, nargs="+", default=[2, 3, 4], help="vdsr: the scales trained together")
     p.add_argument("--train", type=Path, nargs="+", default=[SHARED / "train"], help="folders of HR training images")
     p.add_argument("--val", type=Path, nargs="+", default=[SHARED / "val" / "Set5", SHARED / "val" / "Set14"])
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, curves, args")
     p.add_argument("--models", type=Path, default=HERE.parent / "models", help="where the ONNX model is written")
     p.add_argument("--name", default=None, help="model name (default <arch>-x<scale>)")
-    p.add_argument("--arch", choices=["espcn", "sesr"], default="espcn")
-    p.add_argument("--channels", type=int, nargs=2, default=[64, 32], metavar=("C1", "C2"), help="espcn's widths")
+    p.add_argument("--arch", choices=["espcn", "sesr", *CLASSIC], default="espcn")
+    p.add_argument("--channels", type=int, nargs=2, default=[64, 32], metavar=("C1", "C2"),
+                   help="espcn's and srcnn's widths")
+    p.add_argument("--no-skip", action="store_true", help="srcnn: no bicubic skip (the 2014 paper's network)")
+    p.add_argument("--features", type=int, default=None,
+                   help="vdsr, srresnet: channels (default 64); unet: channels of the first stage (default 32)")
+    p.add_argument("--depth", type=int, default=20, help="vdsr: convolutions")
+    p.add_argument("--blocks", type=int, default=16, help="srresnet: residual blocks")
+    p.add_argument("--levels", type=int, default=2, help="unet: stages below the LR size")
+    p.add_argument("--loss", choices=["l2", "l1"], default="l2")
     p.add_argument("--width", type=int, default=16, help="sesr: channels of every layer")
     p.add_argument("--middle", type=int, default=5, help="sesr: 3x3 layers between the two 5x5 ones")
     p.add_argument("--expand", type=int, default=256, help="sesr: channels inside a collapsible block in training")
@@ -58,7 +71,12 @@ def parse_args(argv=None):
     p.add_argument("--init", type=Path, default=None,
                    help="start from the weights in this checkpoint, with a fresh optimiser and schedule (warm restart)")
     p.add_argument("--no-export", action="store_true")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.arch == "vdsr":
+        args.scale = None
+    elif args.scale is None:
+        p.error("--scale is required")
+    return args
 
 
 def lr_at(step, args):
@@ -70,14 +88,17 @@ def lr_at(step, args):
 
 @torch.no_grad()
 def validate(model, sets, scale, device):
+    """`scale`: the scale of every set, or a dict of them by set name (vdsr's sets, one per scale)."""
     model.eval().set_valid(False)
     scores = {}
     for name, images in sets.items():
         vals = []
+        if isinstance(scale, dict):
+            model.scale = scale[name]
         for _, lr, hr in images:
             x = torch.from_numpy(lr)[None, None].to(device)
             sr = model(x)[0, 0].clamp(0, 1).mul(255).round().cpu().numpy()
-            vals.append(psnr_y(sr, hr, scale))
+            vals.append(psnr_y(sr, hr, scale[name] if isinstance(scale, dict) else scale))
         scores[name] = float(np.mean(vals))
     model.train().set_valid(True)
     return scores
@@ -122,9 +143,22 @@ def main(argv=None):
                                      for k, v in vars(args).items()}, indent=2, default=str))
 
     paths = [p for folder in args.train for p in list_images(folder)]
-    sampler = PatchSampler(paths, args.scale, args.patch, model.receptive_radius, tuple(args.extra_scales), sampler_seed)
-    sets = {folder.name: load_eval_set(folder, args.scale) for folder in args.val}
-    print(f"x{args.scale}: {len(paths)} images -> {len(sampler.pairs)} HR/LR pairs; "
+    context = getattr(model, "context", model.receptive_radius)  # classic.py's 'same'-padded nets take none
+    if args.arch == "vdsr":  # one sampler per scale, all with HR patches of 2 x --patch pixels
+        scales = args.scales
+        samplers = {s: PatchSampler(paths, s, round(2 * args.patch / s), context, tuple(args.extra_scales),
+                                    sampler_seed + 1000 * s) for s in scales}
+        sets = {f"{folder.name} x{s}": load_eval_set(folder, s) for s in scales for folder in args.val}
+        val_scale = {f"{folder.name} x{s}": s for s in scales for folder in args.val}
+        title, pairs = f"VDSR x{'/x'.join(map(str, scales))}", sum(len(v.pairs) for v in samplers.values())
+    else:
+        scales, val_scale, title = [args.scale], args.scale, f"{args.arch.upper()} x{args.scale}"
+        samplers = {args.scale: PatchSampler(paths, args.scale, args.patch, context, tuple(args.extra_scales),
+                                             sampler_seed)}
+        sets = {folder.name: load_eval_set(folder, args.scale) for folder in args.val}
+        pairs = len(samplers[args.scale].pairs)
+    loss_fn = torch.nn.functional.l1_loss if args.loss == "l1" else torch.nn.functional.mse_loss
+    print(f"x{'/x'.join(map(str, scales))}: {len(paths)} images -> {pairs} HR/LR pairs; "
           f"{model.macs_per_lr_pixel()} MACs per LR pixel; device {device}, {torch.get_num_threads()} threads",
           flush=True)
 
@@ -135,17 +169,20 @@ def main(argv=None):
         ckpt_path.with_suffix(".tmp").replace(ckpt_path)
         write_csv(args.out / "train.csv", ["step", "loss", "lr", "seconds"], train_rows)
         write_csv(args.out / "val.csv", ["step", "seconds", *sets.keys()], val_rows)
-        plot_curves(train_rows, val_rows, list(sets.keys()), args.out / "curves.png", f"{args.arch.upper()} x{args.scale}")
+        plot_curves(train_rows, val_rows, list(sets.keys()), args.out / "curves.png", title,
+                    "MSE loss (Y in [0,1])" if args.loss == "l2" else "L1 loss (Y in [0,1])")
 
     t0 = time.time()
     elapsed = elapsed0
     loss_acc, n_acc = 0.0, 0
     while step < args.steps:
-        lr_np, hr_np = sampler.batch(args.batch)
+        s = scales[step % len(scales)]  # vdsr: the scales take turns
+        model.scale = s
+        lr_np, hr_np = samplers[s].batch(args.batch)
         x, y = torch.from_numpy(lr_np).to(device), torch.from_numpy(hr_np).to(device)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
-        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss = loss_fn(model(x), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -156,7 +193,7 @@ def main(argv=None):
             train_rows.append([step, loss_acc / n_acc, lr_at(step - 1, args), round(elapsed, 1)])
             loss_acc, n_acc = 0.0, 0
         if step % args.val_every == 0 or step == args.steps:
-            scores = validate(model, sets, args.scale, device)
+            scores = validate(model, sets, val_scale, device)
             val_rows.append([step, round(elapsed, 1), *(round(s, 3) for s in scores.values())])
             rate = step / max(elapsed, 1e-9) if not args.resume else float("nan")
             print(f"step {step}/{args.steps}  loss {train_rows[-1][1] if train_rows else float('nan'):.6f}  "
@@ -174,12 +211,28 @@ def main(argv=None):
             "device": device, "threads": torch.get_num_threads(),
             "validationPsnrY": dict(zip(sets.keys(), final[2:])),
         }
-        name = args.name or f"{args.arch}-x{args.scale}"
-        onnx_path = export_onnx(model, args.models / f"{name}.onnx", meta)
-        print(f"exported {onnx_path}", flush=True)
+        if args.arch == "vdsr":  # the same weights, one file per scale
+            for s in scales:
+                model.scale = s
+                psnr = {k.rsplit(" x", 1)[0]: v for k, v in meta["validationPsnrY"].items() if val_scale[k] == s}
+                onnx_path = export_onnx(model, args.models / f"{args.name or 'vdsr'}-x{s}.onnx",
+                                        {**meta, "validationPsnrY": psnr, "trainedScales": scales})
+                print(f"exported {onnx_path}", flush=True)
+        else:
+            name = args.name or f"{args.arch}-x{args.scale}"
+            onnx_path = export_onnx(model, args.models / f"{name}.onnx", meta)
+            print(f"exported {onnx_path}", flush=True)
 
 
 def build_model(args):
+    if args.arch == "srcnn":
+        return SRCNN(args.scale, *args.channels, skip=not args.no_skip)
+    if args.arch == "vdsr":
+        return VDSR(args.scales[0], args.depth, args.features or 64)
+    if args.arch == "srresnet":
+        return SRResNet(args.scale, args.blocks, args.features or 64)
+    if args.arch == "unet":
+        return UNet(args.scale, args.features or 32, args.levels)
     if args.arch == "sesr":
         return SESR(args.scale, args.width, args.middle, args.expand)
     return ESPCN(args.scale, *args.channels)

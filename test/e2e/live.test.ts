@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { CLI, HOOKED_CLI, killLeftovers, lines, startCli, waitForStdinDecoder } from '../helpers/cli.js';
+import { CLI, HOOKED_CLI, killLeftovers, lines, startCli, waitForPort, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe, videoOf } from '../helpers/probe.js';
 
@@ -56,10 +56,12 @@ const MPEGTS = ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency
 const run = (
   args: string[],
   o: { stdin?: 'pipe' | 'ignore'; timeoutMs?: number } = {},
-): { child: ChildProcess; done: Promise<number | null> } => {
+): { child: ChildProcess; done: Promise<number | null>; stderr: () => string } => {
   const child = spawn(FFMPEG, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args], {
     stdio: [o.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-2000)));
   const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
   const done = new Promise<number | null>((resolve) =>
     child.once('close', (code) => {
@@ -67,7 +69,7 @@ const run = (
       resolve(code);
     }),
   );
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 };
 
 describe('live streams', () => {
@@ -130,7 +132,7 @@ describe('live streams', () => {
           cwd: tmp.path,
         },
       );
-      await new Promise((r) => setTimeout(r, 1000)); // srvid binds its input port
+      await waitForPort(inPort, 'udp'); // srvid's decoder binds its input port
       const producer = run(['-re', ...SOURCE(5), ...MPEGTS, `udp://127.0.0.1:${inPort}?pkt_size=1316`]);
       assert.equal(await producer.done, 0);
       const r = await srvid.done;
@@ -151,7 +153,7 @@ describe('live streams', () => {
     mkdirSync(tmp.file('hls'));
     const playlist = tmp.file('hls/live.m3u8');
     const srvid = startCli([`udp://127.0.0.1:${inPort}`, playlist, '--model', 'espcn-light', '--connect-timeout', '3'], { cwd: tmp.path });
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitForPort(inPort, 'udp');
     const producer = run(['-re', ...SOURCE(5), ...MPEGTS, `udp://127.0.0.1:${inPort}?pkt_size=1316`]);
     assert.equal(await producer.done, 0);
     const r = await srvid.done;
@@ -230,14 +232,18 @@ describe('live streams', () => {
     },
   );
 
-  /** Starts srvid, waits a moment for it to listen, streams `seconds` into `push`, and records `pull`. */
-  const relay = async (srvidArgs: string[], push: string[], o: { pullArgs?: string[]; recorded?: string; settleMs?: number } = {}) => {
+  /**
+   * Starts srvid, waits until its decoder listens on the input's port (loading and measuring the model come
+   * first, longer on a loaded machine), streams into `push`, and records `pull`.
+   */
+  const relay = async (srvidArgs: string[], push: string[], o: { pullArgs?: string[]; recorded?: string } = {}) => {
     const consumer =
       o.pullArgs && o.recorded ? run([...o.pullArgs, '-c', 'copy', '-f', 'mpegts', o.recorded], { timeoutMs: 90_000 }) : null;
     const srvid = startCli([...srvidArgs, '--model', 'espcn-light', '--connect-timeout', '3'], { cwd: tmp.path });
-    await new Promise((r) => setTimeout(r, o.settleMs ?? 1500));
+    const input = new URL(srvidArgs[0] as string);
+    await waitForPort(Number(input.port), input.protocol === 'srt:' ? 'udp' : 'tcp');
     const producer = run(['-re', ...SOURCE(4), ...push]);
-    assert.equal(await producer.done, 0, 'the producer failed');
+    assert.equal(await producer.done, 0, `the producer failed: ${producer.stderr()}\nsrvid: ${srvid.stderr()}`);
     const r = await srvid.done;
     assert.equal(r.code, 0, r.stderr);
     await consumer?.done;
@@ -361,7 +367,7 @@ describe('live streams', () => {
           cwd: tmp.path,
         },
       );
-      await new Promise((r) => setTimeout(r, 1000));
+      await waitForPort(port, 'udp');
       const flashes = [
         '-f',
         'lavfi',
@@ -426,7 +432,7 @@ describe('live streams', () => {
           cwd: tmp.path,
         },
       );
-      await new Promise((r) => setTimeout(r, 1000));
+      await waitForPort(port, 'udp');
       for (const pause of [2500, 0]) {
         const producer = run(['-re', ...SOURCE(3), ...MPEGTS, `udp://127.0.0.1:${port}?pkt_size=1316`]);
         assert.equal(await producer.done, 0);

@@ -166,10 +166,42 @@ export const childrenOf = (pid: number, needle = ''): ProcessInfo[] =>
  * in real time from srvid's point of view too: started earlier, on a busy machine, its whole stream may wait in
  * the pipe while srvid starts, and then arrives at once, as a file does.
  */
-export const waitForStdinDecoder = async (pid: number, timeoutMs = 60_000): Promise<void> => {
+export const waitForStdinDecoder = (pid: number, timeoutMs = 60_000): Promise<void> => waitForDecoder(pid, 'pipe:0', timeoutMs);
+
+/**
+ * Resolves once something on this machine listens on `port` (TCP, state LISTEN) or has bound it (UDP), read
+ * from /proc/net without connecting: a probe connection would take a one-shot listener's only accept.
+ */
+export const waitForPort = async (port: number, proto: 'tcp' | 'udp', timeoutMs = 60_000): Promise<void> => {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const bound = (): boolean =>
+    [`/proc/net/${proto}`, `/proc/net/${proto}6`].some((file) => {
+      let text = '';
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        return false;
+      }
+      return text
+        .split('\n')
+        .slice(1)
+        .some((line) => {
+          const [, local, , state] = line.trim().split(/\s+/);
+          return local?.endsWith(`:${hex}`) && (proto === 'udp' || state === '0A');
+        });
+    });
   const until = Date.now() + timeoutMs;
-  while (childrenOf(pid, 'pipe:0').length === 0) {
-    if (Date.now() >= until) throw new Error(`srvid (pid ${pid}) started no decoder on stdin within ${timeoutMs} ms`);
+  while (!bound()) {
+    if (Date.now() >= until) throw new Error(`nothing listens on ${proto} port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+/** Resolves once srvid (pid) has started an ffmpeg child whose command line names `input` (a live input's decoder). */
+export const waitForDecoder = async (pid: number, input: string, timeoutMs = 60_000): Promise<void> => {
+  const until = Date.now() + timeoutMs;
+  while (childrenOf(pid, input).length === 0) {
+    if (Date.now() >= until) throw new Error(`srvid (pid ${pid}) started no decoder of ${input} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 };
