@@ -76,7 +76,7 @@ for (const scale of SCALES) {
     lr.map((f) => quantize(resizeBicubic(f, lw, lh, w, h), new Uint8Array(w * h), 255)),
   );
   for (const family of MODEL_FAMILIES.filter((f) => trainedScales(f).includes(scale))) {
-    const model = await loadLumaModel({ model: family, scale, backend: 'onnx', device: 'cpu' });
+    const model = await loadLumaModel({ model: family, scale, threads: 0, backend: 'onnx', device: 'cpu' });
     const out: Uint8Array[] = [];
     for (const f of lr) out.push(quantize(await upscaleLuma(model, { width: lw, height: lh, data: f }, 8), new Uint8Array(w * h), 255));
     await model.dispose();

@@ -250,7 +250,7 @@ class UNet(nn.Module):
             h = merge(torch.cat([h, skip], 1))
         return bicubic(x, self.scale) + self.tail(self.upsample(h))
 
-    def macs_per_lr_pixel(self) -> float:
+    def macs_per_lr_pixel(self) -> int:
         """Convolutions: weight size x output pixels; transposed ones: weight size x input pixels; per LR pixel."""
         macs = 0.0
         for k, stage in enumerate(self.down):
@@ -263,7 +263,7 @@ class UNet(nn.Module):
             if isinstance(m, nn.ConvTranspose2d):
                 macs += density * m.weight.numel()
                 density *= 4
-        return macs + density * self.tail.weight.numel()
+        return round(macs + density * self.tail.weight.numel())
 
     def layers(self) -> list:
         w, out = self.width, []

@@ -14,6 +14,7 @@ import type { LumaModel } from '../pipeline/ports.js';
 import { psnr } from '../quality/psnr.js';
 import { ssim } from '../quality/ssim.js';
 import { checkScale } from './choices.js';
+import { resolveOptions } from './run-options.js';
 import { loadLumaModel } from '../models/load-upscaler.js';
 import type { ModelChoice } from '../models/resolve-model.js';
 
@@ -71,7 +72,8 @@ export interface EvaluateOptions extends ModelChoice {
  * const { mean } = await evaluateImages({ dir: 'Set5', scale: 2 });
  * console.log(mean.srvid.psnr - mean.bicubic.psnr);
  */
-export const evaluateImages = async (o: EvaluateOptions): Promise<EvalResult> => {
+export const evaluateImages = async (options: EvaluateOptions): Promise<EvalResult> => {
+  const o = resolveOptions(options);
   checkScale(o.scale);
   if (!existsSync(o.dir)) throw new InputError(`${o.dir}: no such folder; give a folder of high-resolution images (png, jpg, webp, …)`);
   let files: string[];

@@ -8,6 +8,7 @@ import { resolveModel, type ModelChoice } from '../models/resolve-model.js';
 import { checkOutput } from '../sink/check-output.js';
 import { writeImage } from '../sink/write-image.js';
 import { checkImageFormat, checkScale } from './choices.js';
+import { resolveOptions } from './run-options.js';
 
 export interface UpscaleImageOptions extends ModelChoice {
   readonly input: string;
@@ -22,13 +23,14 @@ export interface UpscaleImageOptions extends ModelChoice {
  * @example
  * await upscaleImage({ input: 'in.png', output: 'out.png', scale: 2 });
  */
-export const upscaleImage = async (o: UpscaleImageOptions): Promise<{ width: number; height: number }> => {
+export const upscaleImage = async (options: UpscaleImageOptions): Promise<{ width: number; height: number }> => {
+  const o = resolveOptions(options);
   checkScale(o.scale);
   checkImageFormat(o.input);
   checkImageFormat(o.output);
   const resolved = resolveModel(o);
   if (!existsSync(o.input)) throw new InputError(`${o.input}: no such file`);
-  checkOutput(o.output, { overwrite: o.overwrite ?? false, inputs: [o.input] });
+  checkOutput(o.output, { overwrite: o.overwrite, inputs: [o.input] });
   const img = await readImage(o.input);
   const model = await loadLumaModel(o, resolved);
   try {

@@ -39,7 +39,7 @@ export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input' 
    * Reconnect attempts after the input drops (0: none): each waits `connectTimeoutMs` for video, after a
    * backoff of 0.5, 1, 2, 4 s…; timestamps carry on from the last frame, so the output continues.
    */
-  readonly reconnectAttempts?: number;
+  readonly reconnectAttempts: number;
   /** Told of each drop and reconnection. */
   readonly onReconnect?: (message: string) => void;
   /** Told of subtitle streams converted or left out, once a decoder runs. */
@@ -229,7 +229,7 @@ const onExit = (live: Live, d: DecoderExit, state: ChildState): void => {
     if (why === null || /Input\/output error|timed out/i.test(why)) return giveUp(live, noVideo(o));
     return giveUp(live, `${o.input}: cannot read it as a live video (ffmpeg: ${why})`);
   }
-  const attempts = stdin || o.signal?.aborted ? 0 : (o.reconnectAttempts ?? 0);
+  const attempts = stdin || o.signal?.aborted ? 0 : o.reconnectAttempts;
   if (!to(live, { type: 'exited', gotFrames: d.clock.frames > 0, attempts })) return;
   if (live.state.kind === 'reconnecting') {
     const backoffMs = 500 * 2 ** Math.min(live.state.failedAttempts, 4);

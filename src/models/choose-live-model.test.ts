@@ -5,8 +5,10 @@ import { chooseLiveModel, measureSpeed } from './choose-live-model.js';
 import { loadVideoUpscaler } from './load-upscaler.js';
 import { resolveModel } from './resolve-model.js';
 
+const AUTO = { threads: 0, backend: 'auto', device: 'auto' } as const;
+
 /** The shipped models as a run loads them, one worker each. */
-const load = (family: string): Promise<Upscaler> => loadVideoUpscaler({ scale: 2, model: family, workers: 1 }, resolveModel({ scale: 2, model: family }));
+const load = (family: string): Promise<Upscaler> => loadVideoUpscaler({ ...AUTO, scale: 2, model: family, workers: 1 }, resolveModel({ ...AUTO, scale: 2, model: family }));
 
 /** A loaded model that takes `ms` per frame (frames side by side): far too slow for the input below. */
 const slow = (ms: number): Upscaler & { disposed: boolean } => ({

@@ -6,15 +6,15 @@ import { availableParallelism } from 'node:os';
 import { AbortedError } from '../errors.js';
 import type { LumaModel, Upscaler } from '../pipeline/ports.js';
 import { createFrameUpscaler } from './espcn/upscale-frame.js';
-import { resolveModel, type ModelChoice, type ResolvedModel } from './resolve-model.js';
+import { resolveModel, type ResolvedModel, type RunModelChoice } from './resolve-model.js';
 import { firstThatOpens, selectBackend } from './select-backend.js';
 import { createWorkerUpscaler } from './worker/worker-upscaler.js';
 
 /** The network on one luma plane, in this thread (images, `srvid eval`). */
-export const loadLumaModel = async (o: ModelChoice, resolved = resolveModel(o)): Promise<LumaModel> =>
-  selectBackend({ ...resolved, scale: o.scale, threads: o.threads ?? 0, backend: o.backend ?? 'auto', device: o.device ?? 'auto' });
+export const loadLumaModel = async (o: RunModelChoice, resolved = resolveModel(o)): Promise<LumaModel> =>
+  selectBackend({ ...resolved, scale: o.scale, threads: o.threads, backend: o.backend, device: o.device });
 
-export interface VideoModelChoice extends ModelChoice {
+export interface VideoModelChoice extends RunModelChoice {
   /** Worker threads for onnxruntime on CPU (default 0: one per core). */
   readonly workers?: number;
   /** A fault injected into the worker threads on frame 3 (the fault tests; see worker/protocol.ts). */
@@ -69,8 +69,8 @@ const openVideoUpscaler = async (o: VideoModelChoice, resolved: ResolvedModel): 
   const cores = availableParallelism();
   const workers = o.workers || cores;
   const threadsPerWorker = o.threads || Math.max(1, Math.floor(cores / workers));
-  const load = { path: resolved.path, name: resolved.name, scale: o.scale, threads: o.threads ?? 0 };
-  return firstThatOpens({ backend: o.backend ?? 'auto', device: o.device ?? 'auto' }, async (c) =>
+  const load = { path: resolved.path, name: resolved.name, scale: o.scale, threads: o.threads };
+  return firstThatOpens({ backend: o.backend, device: o.device }, async (c) =>
     c.id === 'onnxruntime-cpu'
       ? createWorkerUpscaler({ ...resolved, scale: o.scale, workers, threadsPerWorker, fault: o.workerFault })
       : createFrameUpscaler(await c.load(load), resolved.tiling),

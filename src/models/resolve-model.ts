@@ -33,6 +33,9 @@ export interface ModelChoice {
   readonly bitDepth?: number;
 }
 
+/** A choice as the entry points hand it down, their defaults applied (src/api/run-options.ts): nothing to default here. */
+export type RunModelChoice = ModelChoice & { readonly threads: number; readonly backend: BackendChoice; readonly device: DeviceChoice };
+
 export interface ResolvedModel {
   readonly name: string;
   readonly path: string;
@@ -86,9 +89,9 @@ export const resolveModel = ({
   device,
   live = false,
   bitDepth = 8,
-}: ModelChoice): ResolvedModel => {
+}: RunModelChoice): ResolvedModel => {
   // auto: the default model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
-  const cpuInt8 = live && bitDepth <= 8 && landsOnCpuOnnx(backend ?? 'auto', device ?? 'auto');
+  const cpuInt8 = live && bitDepth <= 8 && landsOnCpuOnnx(backend, device);
   const model = asked === undefined || asked === AUTO_MODEL ? defaultModel(scale, cpuInt8) : asked;
   let entry;
   if (modelFile) {
