@@ -3,13 +3,13 @@
  * ffmpeg and best backend (the loop itself: src/segments/serve-segments.ts).
  */
 import { resolveFfmpeg } from '../ffmpeg/resolve-ffmpeg.js';
-import type { VideoModelChoice } from '../models/load-upscaler.js';
+import type { VideoModelOptions } from '../models/load-upscaler.js';
 import { parseQueueUrl } from '../segments/queue.js';
 import { serveSegments } from '../segments/serve-segments.js';
 import { loadVideoUpscaler } from './load-model.js';
 import { resolveOptions, type RunHooks } from './run-options.js';
 
-export interface RunWorkerOptions extends Omit<VideoModelChoice, 'scale' | 'model' | 'modelFile'> {
+export interface RunWorkerOptions extends Omit<VideoModelOptions, 'scale' | 'model' | 'modelFile'> {
   readonly queue: string;
   readonly ffmpeg?: string;
   readonly ffprobe?: string;

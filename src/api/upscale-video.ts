@@ -18,7 +18,7 @@ import { openSource, planLive, type LivePlan, type OpenedRun } from './live-plan
 import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler } from './load-model.js';
 import { resolveModel, type ResolvedModel } from '../models/resolve-model.js';
-import type { VideoModelChoice } from '../models/load-upscaler.js';
+import type { VideoModelOptions } from '../models/load-upscaler.js';
 import { observeRun, type MonitorOptions, type RunObserver } from '../monitor/observe-run.js';
 import { checkInputExists, openReference } from './open-input.js';
 import { planCodec, planMuxer, planRun, type RunPlan } from './plan-run.js';
@@ -29,7 +29,7 @@ import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 export { formatQualityLine } from '../monitor/format-quality.js';
 
 /** A video run's options, its ends named (a path, a URL, or '-'): what segmented jobs take too. */
-export interface NamedVideoOptions extends VideoModelChoice {
+export interface NamedVideoOptions extends VideoModelOptions {
   /** A file path, a URL ffmpeg can open, or '-' for stdin. */
   readonly input: string;
   /**

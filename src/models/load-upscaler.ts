@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { AbortedError } from '../errors.js';
 import type { LumaModel, Upscaler } from '../pipeline/ports.js';
 import { createFrameUpscaler } from './espcn/upscale-frame.js';
-import { resolveModel, type ResolvedModel, type RunModelChoice } from './resolve-model.js';
+import { resolveModel, type ModelChoice, type ResolvedModel, type RunModelChoice } from './resolve-model.js';
 import { firstThatOpens, selectBackend } from './select-backend.js';
 import { createWorkerUpscaler } from './worker/worker-upscaler.js';
 
@@ -14,7 +14,8 @@ import { createWorkerUpscaler } from './worker/worker-upscaler.js';
 export const loadLumaModel = async (o: RunModelChoice, resolved = resolveModel(o)): Promise<LumaModel> =>
   selectBackend({ ...resolved, scale: o.scale, threads: o.threads, backend: o.backend, device: o.device });
 
-export interface VideoModelChoice extends RunModelChoice {
+/** What a caller may ask of the video model: the runtime fields optional, defaulted by the API (src/api/run-options.ts). */
+export interface VideoModelOptions extends ModelChoice {
   /** Worker threads for onnxruntime on CPU (default 0: one per core). */
   readonly workers?: number;
   /** A fault injected into the worker threads on frame 3 (the fault tests; see worker/protocol.ts). */
@@ -23,6 +24,9 @@ export interface VideoModelChoice extends RunModelChoice {
   readonly signal?: AbortSignal;
   readonly onWarning?: (message: string) => void;
 }
+
+/** The video model's choice as the loader takes it: the runtime choice resolved. */
+export type VideoModelChoice = VideoModelOptions & RunModelChoice;
 
 /**
  * The frame upscaler for videos, loaded once. On onnxruntime's CPU provider each worker thread loads its own
