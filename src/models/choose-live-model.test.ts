@@ -26,7 +26,7 @@ const slow = (ms: number): Upscaler & { disposed: boolean } => ({
 const FORMAT = { width: 64, height: 64, pixFmt: 'yuv420p' } as const;
 
 describe('chooseLiveModel', () => {
-  it("names the model that would keep up, and what happens to the frames beyond the loaded one's speed", async () => {
+  it("keeps a named model that falls short without loading the others, and says what happens to the frames beyond its speed", async () => {
     for (const [whenBehind, beyond] of [
       ['bicubic', 'frames beyond it go to bicubic'],
       ['drop', 'frames beyond it are dropped'],
@@ -34,7 +34,7 @@ describe('chooseLiveModel', () => {
       const loaded = slow(1000);
       // Its speed as measured before the input opened: two 64x64 frames a second.
       const choice = await chooseLiveModel(
-        { scale: 2, model: 'sesr', whenBehind, load },
+        { scale: 2, model: 'sesr', whenBehind, load: () => Promise.reject(new Error('no other model is loaded for a named one')) },
         loaded,
         { pixelsPerSecond: 2 * 64 * 64 },
         FORMAT,
@@ -44,10 +44,23 @@ describe('chooseLiveModel', () => {
       assert.match(
         choice.warning ?? '',
         new RegExp(
-          `^sesr-x2 \\(about 2 fps here\\) cannot keep up with 64x64 at 4\\.00 fps: ${beyond}; --model \\S+ would keep up \\(about \\d+ fps here\\)$`,
+          `^sesr-x2 \\(about 2 fps here\\) cannot keep up with 64x64 at 4\\.00 fps: ${beyond}; --model auto measures the others at start and takes the best that keeps up$`,
         ),
       );
       assert.equal(loaded.disposed, false);
+    }
+  });
+
+  it('auto measures the others and takes the best-quality one that keeps up, disposing of the loaded one', async () => {
+    const loaded = slow(1000);
+    const choice = await chooseLiveModel({ scale: 2, model: 'auto', load }, loaded, { pixelsPerSecond: 2 * 64 * 64 }, FORMAT, 4);
+    try {
+      assert.notEqual(choice.upscaler, loaded);
+      assert.equal(choice.warning, null);
+      assert.ok(choice.fps !== null && choice.fps >= 4.4, `${choice.fps} fps`);
+      assert.equal(loaded.disposed, true);
+    } finally {
+      await choice.upscaler.dispose();
     }
   });
 

@@ -2,10 +2,10 @@
  * Live runs: whether the model keeps up with the input's frame rate at its size. The loaded model's speed is
  * measured while the input opens (`measureSpeed`, on a 640×360 frame; ffmpeg probes a live input for about a
  * second first), so no frame of the stream waits for it; once the input's size and rate are known,
- * `chooseLiveModel` scales that speed to them. `--model auto`
- * takes the best-quality shipped model that keeps up; a chosen model that does not is kept, with a warning
- * that names the one that would. Only when the loaded model falls short are the others measured, with the
- * input already open.
+ * `chooseLiveModel` scales that speed to them. A model named (or the default) that falls short is kept, with
+ * a warning: the others are not measured then, since that would take the cores for seconds while the input's
+ * first frames arrive (they were the frames dropped at start). `--model auto` measures them, with the input
+ * already open, and takes the best-quality shipped model that keeps up.
  */
 import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
@@ -69,35 +69,33 @@ export const chooseLiveModel = async (
   if (frameRate === null || o.modelFile || first >= KEEPS_UP * frameRate) return { upscaler: loaded, fps: first, warning: null };
   const size = `${format.width}x${format.height}`;
   const at = (name: string, fps: number): string => `${name} (about ${fps.toFixed(0)} fps here)`;
-  // The others, best quality first, after the one already measured.
+  if (o.model !== 'auto') {
+    // A model named or the default: measuring the others now would take both cores for seconds while the
+    // input's first frames arrive, and those frames would be the ones dropped. Only auto measures them.
+    return {
+      upscaler: loaded,
+      fps: first,
+      warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: ${whatHappens}; --model auto measures the others at start and takes the best that keeps up`,
+    };
+  }
+  // auto: the others, best quality first, after the one already measured; the first that keeps up is taken,
+  // and when none does, the last (the lightest, the fastest) with the policy covering the rest.
   const others = MODEL_FAMILIES.filter((f) => f !== loaded.runtime.model.replace(/-x\d$/, '') && trainedScales(f).includes(o.scale));
   for (const [i, family] of others.entries()) {
     const candidate = await o.load(family);
     const fps = await measureFps(candidate, format);
     const last = i === others.length - 1;
-    if (o.model === 'auto' && last && fps < KEEPS_UP * frameRate) {
-      // Nothing keeps up: auto takes the fastest (the last, lightest family), the policy covers the rest.
+    if (fps >= KEEPS_UP * frameRate || last) {
       await loaded.dispose();
-      return {
-        upscaler: candidate,
-        fps,
-        warning: `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps here; ${at(family, fps)} is the fastest: ${whatHappens}`,
-      };
-    }
-    if (fps >= KEEPS_UP * frameRate) {
-      if (o.model === 'auto') {
-        await loaded.dispose();
-        return { upscaler: candidate, fps, warning: null };
-      }
-      await candidate.dispose();
-      return {
-        upscaler: loaded,
-        fps: first,
-        warning: `${at(loaded.runtime.model, first)} cannot keep up with ${size} at ${frameRate.toFixed(2)} fps: ${whatHappens}; --model ${family} would keep up (about ${fps.toFixed(0)} fps here)`,
-      };
+      const warning =
+        fps >= KEEPS_UP * frameRate
+          ? null
+          : `no shipped model keeps up with ${size} at ${frameRate.toFixed(2)} fps here; ${at(family, fps)} is the fastest: ${whatHappens}`;
+      return { upscaler: candidate, fps, warning };
     }
     await candidate.dispose();
   }
+  // No other family at this scale: the loaded one stays.
   return {
     upscaler: loaded,
     fps: first,

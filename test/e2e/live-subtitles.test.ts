@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { CLI, killLeftovers, startCli, waitForPort, waitForStdinDecoder } from '../helpers/cli.js';
+import { CLI, killLeftovers, startCli, waitForDecoder, waitForStdinDecoder } from '../helpers/cli.js';
 import { ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe } from '../helpers/probe.js';
 
@@ -218,7 +218,7 @@ describe('live subtitles', () => {
       const srvid = startCli([`udp://127.0.0.1:${port}`, recorded, '--model-file', MODEL, '--connect-timeout', '3', '-q'], {
         cwd: tmp.path,
       });
-      await waitForPort(port, 'udp'); // srvid's decoder binds its input port
+      await waitForDecoder(srvid.child.pid as number, `udp://127.0.0.1:${port}`); // the producer ramps up while the decoder binds the port
       await ffmpeg(['-re', '-i', input, '-map', '0', '-c', 'copy', '-f', 'mpegts', `udp://127.0.0.1:${port}?pkt_size=1316`], 60_000);
       const u = await srvid.done;
       assert.equal(u.code, 0, u.stderr);

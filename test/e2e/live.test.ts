@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { CLI, HOOKED_CLI, killLeftovers, lines, startCli, waitForPort, waitForStdinDecoder } from '../helpers/cli.js';
+import { CLI, HOOKED_CLI, killLeftovers, lines, startCli, waitForDecoder, waitForPort, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, ffmpegStdout, makeTempDir, type TempDir } from '../helpers/clips.js';
 import { countVideoFrames, framePtsSeconds, probe, videoOf } from '../helpers/probe.js';
 
@@ -132,7 +132,7 @@ describe('live streams', () => {
           cwd: tmp.path,
         },
       );
-      await waitForPort(inPort, 'udp'); // srvid's decoder binds its input port
+      await waitForDecoder(srvid.child.pid as number, `udp://127.0.0.1:${inPort}`); // the producer ramps up while the decoder binds the port
       const producer = run(['-re', ...SOURCE(5), ...MPEGTS, `udp://127.0.0.1:${inPort}?pkt_size=1316`]);
       assert.equal(await producer.done, 0);
       const r = await srvid.done;
@@ -153,7 +153,7 @@ describe('live streams', () => {
     mkdirSync(tmp.file('hls'));
     const playlist = tmp.file('hls/live.m3u8');
     const srvid = startCli([`udp://127.0.0.1:${inPort}`, playlist, '--model', 'espcn-light', '--connect-timeout', '3'], { cwd: tmp.path });
-    await waitForPort(inPort, 'udp');
+    await waitForDecoder(srvid.child.pid as number, `udp://127.0.0.1:${inPort}`); // the producer ramps up while the decoder binds the port
     const producer = run(['-re', ...SOURCE(5), ...MPEGTS, `udp://127.0.0.1:${inPort}?pkt_size=1316`]);
     assert.equal(await producer.done, 0);
     const r = await srvid.done;
@@ -367,7 +367,7 @@ describe('live streams', () => {
           cwd: tmp.path,
         },
       );
-      await waitForPort(port, 'udp');
+      await waitForDecoder(srvid.child.pid as number, `udp://127.0.0.1:${port}`); // the producer ramps up while the decoder binds the port
       const flashes = [
         '-f',
         'lavfi',
@@ -432,7 +432,7 @@ describe('live streams', () => {
           cwd: tmp.path,
         },
       );
-      await waitForPort(port, 'udp');
+      await waitForDecoder(srvid.child.pid as number, `udp://127.0.0.1:${port}`); // the producer ramps up while the decoder binds the port
       for (const pause of [2500, 0]) {
         const producer = run(['-re', ...SOURCE(3), ...MPEGTS, `udp://127.0.0.1:${port}?pkt_size=1316`]);
         assert.equal(await producer.done, 0);
