@@ -4,17 +4,16 @@
  * an input is a name and perhaps a stream to read, an output a name and perhaps a stream to copy into.
  */
 import { fstatSync, WriteStream } from 'node:fs';
+import { OutputError } from '../errors.js';
 import type { InputEnd } from '../ingest/open-source.js';
 import { isLiveInput } from './open-input.js';
 
 export interface OutputEnd {
-  /** A path or URL, or '-' for a stream (the encoder then writes to a pipe, copied into `stream`). */
+  /** A path or URL, or '-': the process's stdout (the encoder writes there itself) or `stream`. */
   readonly name: string;
   readonly stream: NodeJS.WritableStream | null;
-  /** Whether the stream is a regular file (stdout redirected to one, an fs.WriteStream): a live run writes Matroska there, not MPEG-TS. */
+  /** Whether the output is a regular file (stdout redirected to one, an fs.WriteStream): a live run writes Matroska there, not MPEG-TS. */
   readonly isFile: boolean;
-  /** Whether srvid ends the stream after the last byte (not process.stdout, which stays the process's). */
-  readonly end: boolean;
 }
 
 export interface RunEnds {
@@ -34,9 +33,10 @@ const stdoutIsFile = (): boolean => {
 };
 
 const outputEnd = (output: string | NodeJS.WritableStream): OutputEnd => {
-  if (output === '-' || output === process.stdout) return { name: '-', stream: process.stdout, isFile: stdoutIsFile(), end: false };
-  if (typeof output === 'string') return { name: output, stream: null, isFile: false, end: false };
-  return { name: '-', stream: output, isFile: output instanceof WriteStream, end: true };
+  // The process's stdout is the encoder's own (inherited): nothing passes through this process.
+  if (output === '-' || output === process.stdout) return { name: '-', stream: null, isFile: stdoutIsFile() };
+  if (typeof output === 'string') return { name: output, stream: null, isFile: false };
+  return { name: '-', stream: output, isFile: output instanceof WriteStream };
 };
 
 export const runEnds = (o: {
@@ -54,18 +54,37 @@ export const runEnds = (o: {
 };
 
 /**
- * Copies the encoder's output into the output stream as it comes; resolves once all of it is handed over (and
- * the stream finished, where srvid ends it). A stream that fails (its reader went away) closes the encoder's
- * output, so that the encoder fails on its next write as it would writing there itself.
+ * Copies the encoder's output into a caller's Writable as it comes. The stream is ended only by `settle`, once
+ * the run has succeeded; a failed run destroys it with the run's error, so a reader never takes a cut-off video
+ * for a whole one. A stream that fails (its reader went away) closes the encoder's output, so that the encoder
+ * fails on its next write as it would writing to a file.
  */
-export const deliver = (encoded: NodeJS.ReadableStream, out: OutputEnd): Promise<void> =>
-  new Promise<void>((resolve, reject) => {
-    const to = out.stream as NodeJS.WritableStream;
-    to.once('error', (err: Error) => {
-      (encoded as NodeJS.ReadableStream & { destroy(): void }).destroy();
-      reject(err);
-    });
-    if (out.end) to.once('finish', () => resolve());
-    else encoded.once('end', () => resolve());
-    encoded.pipe(to, { end: out.end });
+export const deliver = (encoded: NodeJS.ReadableStream, to: NodeJS.WritableStream) => {
+  const source = encoded as NodeJS.ReadableStream & { destroy(): void };
+  let onError: (err: Error) => void = () => {};
+  const copied = new Promise<void>((resolve, reject) => {
+    onError = (err: Error) => {
+      source.destroy();
+      reject(new OutputError(`writing the output stream failed: ${err.message}`));
+    };
+    to.once('error', onError);
+    encoded.once('end', () => resolve());
+    encoded.pipe(to, { end: false });
   });
+  copied.catch(() => {}); // taken by settle
+  return {
+    /** After the run: on success, waits for the last byte and ends the stream; on failure, destroys it. */
+    settle: async (err: Error | null): Promise<void> => {
+      try {
+        if (err) {
+          (to as NodeJS.WritableStream & { destroy(e?: Error): void }).destroy(err);
+          return;
+        }
+        await copied;
+        await new Promise<void>((resolve) => to.end(resolve));
+      } finally {
+        to.removeListener('error', onError);
+      }
+    },
+  };
+};

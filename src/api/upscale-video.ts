@@ -7,7 +7,7 @@ import { checkVideoEncoder } from '../ffmpeg/encoders.js';
 import { checkProtocols } from '../ffmpeg/protocols.js';
 import { resolveFfmpeg, type FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { createSummary, type RunDescription, type SummaryMessage } from '../monitor/messages.js';
-import type { FrameReport, Progress, StageTimes, Upscaler, UpscalerRuntime, VideoInfo } from '../pipeline/ports.js';
+import type { FrameReport, FrameSource, Progress, StageTimes, Upscaler, UpscalerRuntime, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { createQualityProbe } from '../quality/create-quality-probe.js';
 import type { ReferenceAligner } from '../quality/align-reference.js';
@@ -180,6 +180,8 @@ interface Prepared {
   readonly live: LivePlan;
   readonly upscaler: Upscaler;
   readonly run: RunDescription;
+  /** The source's frames, bounded from the plan on: a file on a pipe is held at it before the first frame is asked for. */
+  readonly frames: FrameSource;
 }
 
 const prepare = async (
@@ -196,13 +198,14 @@ const prepare = async (
   const measure = o.measure || observed;
   const plan = planRun({ ...o, measure, live: opened.source.kind === 'live', stdoutIsFile: ends.output.isFile }, info, tools.major);
   for (const w of plan.warnings) o.onWarning?.(w);
+  const frames = opened.source.frames({ pixFmt: plan.pixFmt, highWater: plan.framesInFlight });
   held.upscaler = null; // planLive owns the warm model from here
   const live = await planLive(o, opened, plan, model);
   held.upscaler = live.upscaler;
   if (plan.mode === 'reference') held.aligner = await openReference(o.reference as string, tools, plan.outputSize, plan.pixFmt);
   const upscaler = (held.upscaler ??= await loadVideoUpscaler(o, live.model));
   const run = describeRun(o, info, plan, upscaler.runtime, 0, opened.source.kind === 'live');
-  return { opened, plan, live, upscaler, run };
+  return { opened, plan, live, upscaler, run, frames };
 };
 
 const execute = async (o: VideoSpec, ends: RunEnds, tools: FfmpegTools, p: Prepared, observer: RunObserver | null, held: Held) => {
@@ -234,10 +237,10 @@ const execute = async (o: VideoSpec, ends: RunEnds, tools: FfmpegTools, p: Prepa
     live: p.live.encoder,
     onWarning: o.onWarning,
     onFlush: () => o.hooks?.at?.('flush', o.signal) ?? Promise.resolve(),
+    pipeOutput: ends.output.stream !== null,
   });
   if (source.side.kind === 'packets') source.side.connect((packet) => sink.writePacket(packet));
-  const delivered = sink.encoded && ends.output.stream ? deliver(sink.encoded, ends.output) : null;
-  delivered?.catch(() => {}); // a failed delivery fails the encoder, whose error is the run's
+  const delivery = sink.encoded && ends.output.stream ? deliver(sink.encoded, ends.output.stream) : null;
   // Without an observer the summary is still kept, so a library caller gets it in the result.
   const summary = p.plan.mode && !observer ? createSummary() : null;
   const onFrame = (r: FrameReport): void => {
@@ -246,7 +249,7 @@ const execute = async (o: VideoSpec, ends: RunEnds, tools: FfmpegTools, p: Prepa
     o.onFrame?.(r);
   };
   const result = await runPipeline({
-    source: source.frames({ pixFmt: p.plan.pixFmt, highWater: p.plan.framesInFlight }),
+    source: p.frames,
     upscaler: p.upscaler,
     sink,
     // Two frames per worker keep each one fed while the other's result travels back.
@@ -257,8 +260,11 @@ const execute = async (o: VideoSpec, ends: RunEnds, tools: FfmpegTools, p: Prepa
     signal: o.signal,
     onProgress: o.onProgress,
     onFrame,
+  }).catch(async (err: Error) => {
+    await delivery?.settle(err);
+    throw err;
   });
-  await delivered;
+  await delivery?.settle(null);
   const outcome = { elapsedSec: result.elapsedSec, fps: result.fps };
   held.finished = true;
   const quality = (await observer?.finish(outcome)) ?? summary?.message(outcome) ?? null;

@@ -47,9 +47,10 @@ export const startJob = (binary: string, args: readonly string[], stdio: JobStdi
     tail = (tail + text).slice(-bound);
   });
   const exited = new Promise<EndedState>((resolve) => {
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      // spawn failure (ENOENT, EACCES): no 'close' follows when the process never started.
-      if (state.kind !== 'running') return;
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // spawn failure (ENOENT, EACCES): no 'close' follows when the process never started. An error of a
+      // process that did start (a failed kill) changes nothing: its 'close' still comes.
+      if (state.kind !== 'running' || child.pid !== undefined) return;
       state = { kind: 'exited-error', code: null, signal: null, stderrTail: err.message, ...(err.code ? { spawnError: err.code } : {}) };
       forget();
       resolve(state);

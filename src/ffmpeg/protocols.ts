@@ -21,7 +21,6 @@ export const isNetworkUrl = (s: string): boolean => {
   return scheme !== null && scheme !== 'file';
 };
 
-/** `-protocol_whitelist …` for a network input (before its `-i`); nothing for files and pipes. */
 /**
  * The input with its own timestamps kept (`-copyts`: the encoder lines the video up with the copied audio by
  * them) and its video stream chosen: what the decoder and the segment cutter both read.
@@ -35,6 +34,7 @@ export const videoInputArgs = (input: string, videoStreamIndex: number): string[
   `0:${videoStreamIndex}`,
 ];
 
+/** `-protocol_whitelist …` for a network input (before its `-i`); nothing for files and pipes. */
 export const protocolWhitelistArgs = (input: string): string[] => (isNetworkUrl(input) ? ['-protocol_whitelist', NETWORK_PROTOCOLS] : []);
 
 /** `ffmpeg -protocols` output → the protocols it reads and writes. Pure. */

@@ -5,6 +5,7 @@
  * starts at once, and a stream's first frames say whether it is live or a file on a pipe (stdin-pacing.ts):
  * one that runs ahead of its timestamps is held at the pipeline's bound and keeps every frame.
  */
+import { atExit } from '../ffmpeg/at-exit.js';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +27,11 @@ export interface InputEnd {
 /** Copies a stream to a temporary file; `remove` deletes it (also at exit). */
 const spool = async (stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ path: string; remove: () => void }> => {
   const dir = mkdtempSync(join(tmpdir(), 'srvid-stdin-'));
-  const remove = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', remove); // also after a forced exit
+  const forget = atExit(() => rmSync(dir, { recursive: true, force: true })); // also after a forced exit
+  const remove = (): void => {
+    forget();
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     const path = join(dir, 'input');
     await pipeStreams(stream, createWriteStream(path), ...(signal ? [{ signal }] : []));

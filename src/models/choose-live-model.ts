@@ -10,7 +10,7 @@
 import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { Upscaler } from '../pipeline/ports.js';
-import { MODEL_FAMILIES, trainedScales } from './registry.js';
+import { AUTO_MODEL, MODEL_FAMILIES, trainedScales } from './registry.js';
 
 /** Frames per second the upscaler sustains on frames of `format`, all its workers busy. */
 const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promise<number> => {
@@ -69,7 +69,7 @@ export const chooseLiveModel = async (
   if (frameRate === null || o.modelFile || first >= KEEPS_UP * frameRate) return { upscaler: loaded, fps: first, warning: null };
   const size = `${format.width}x${format.height}`;
   const at = (name: string, fps: number): string => `${name} (about ${fps.toFixed(0)} fps here)`;
-  if (o.model !== 'auto') {
+  if (o.model !== AUTO_MODEL) {
     // A model named or the default: measuring the others now would take both cores for seconds while the
     // input's first frames arrive, and those frames would be the ones dropped. Only auto measures them.
     return {
@@ -83,7 +83,10 @@ export const chooseLiveModel = async (
   const others = MODEL_FAMILIES.filter((f) => f !== loaded.runtime.model.replace(/-x\d$/, '') && trainedScales(f).includes(o.scale));
   for (const [i, family] of others.entries()) {
     const candidate = await o.load(family);
-    const fps = await measureFps(candidate, format);
+    const fps = await measureFps(candidate, format).catch(async (err: unknown) => {
+      await candidate.dispose();
+      throw err;
+    });
     const last = i === others.length - 1;
     if (fps >= KEEPS_UP * frameRate || last) {
       await loaded.dispose();

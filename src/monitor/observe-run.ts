@@ -19,13 +19,13 @@ import { isLoopback } from './request-guard.js';
 import { serveMonitor, type MonitorServer } from './serve-monitor.js';
 import { spoolReport } from './spool-report.js';
 
-/** The warning for a monitor that other machines can reach and that has no token; null when there is none to give. */
 /** Where the monitor listens: `{ host: '127.0.0.1', port: 8080 }`; port 0 takes any free one. */
 export interface MonitorAddress {
   readonly host: string;
   readonly port: number;
 }
 
+/** The warning for a monitor that other machines can reach and that has no token; null when there is none to give. */
 export const exposureWarning = (server: { readonly address: { host: string; port: number } }, token: string | undefined): string | null => {
   const { host, port } = server.address;
   if (token !== undefined || isLoopback(host)) return null;
@@ -124,7 +124,7 @@ export const observeRun = async (o: ObserveRunOptions): Promise<RunObserver> => 
       if (!server) return;
       server.publish(m);
       // One preview at a time; sharp runs off the main thread, so the pipeline goes on meanwhile.
-      if (!preview && (previewWanted || r.index % previewEvery === 0)) {
+      if (!preview && (previewWanted || (previewEvery > 0 && r.index % previewEvery === 0))) {
         previewWanted = false;
         const s = server;
         preview = makePreview(r.modelInput, r.output, matrix)

@@ -32,6 +32,8 @@ export interface EncoderSinkOptions {
   readonly onWarning?: (message: string) => void;
   /** Awaited once every frame is in and the encoder's stdin is closed, while ffmpeg finishes the file (a test hook). */
   readonly onFlush?: () => Promise<void>;
+  /** For '-': the encoder writes into a pipe (`encoded`) for a caller's Writable, instead of into srvid's stdout. */
+  readonly pipeOutput?: boolean;
 }
 
 export interface EncoderSink extends FrameSink {
@@ -92,13 +94,12 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   const trackNumber = new Map(sideTracks.map((t, i) => [t.track, sideTrackNumber(i)]));
   const packets: SidePacket[] = [];
   for (const w of plan.warnings) o.onWarning?.(w);
-  const child = spawnEncoder(o.ffmpeg, plan.args, toStdout);
+  const child = spawnEncoder(o.ffmpeg, plan.args, !toStdout ? 'ignore' : o.pipeOutput ? 'pipe' : 'inherit');
   const stdin = child.process.stdin!;
   const { send, failure, pipeBroken } = encoderPipe(child, temp, o.output);
 
   // If the process exits without finish/abort (a second Ctrl-C calls process.exit), the job runner kills the
-  // encoder before it turns the closed stdin into a finished file, and the temporary file is removed.
-  const removeTemp = (): void => tempFile?.abort();
+  // encoder before it turns the closed stdin into a finished file, and the temporary file is removed (at-exit).
 
   let started = false;
   // Set by abort: a finish still waiting for the encoder must then not move its file into place.
@@ -120,7 +121,7 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
   };
 
   return {
-    encoded: toStdout ? child.process.stdout : null,
+    encoded: toStdout && o.pipeOutput ? child.process.stdout : null,
     writePacket: (p) => {
       // Packets of one track arrive in order; across tracks a late one is put in its place.
       let i = packets.length;
@@ -140,11 +141,11 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
       const state = await child.exited;
       // Stopped while ffmpeg was finishing: even if it has finished, the run reports that nothing was written.
       if (aborted) {
-        removeTemp();
+        tempFile?.abort();
         throw new AbortedError();
       }
       if (state.kind !== 'exited-ok' || pipeBroken()) {
-        removeTemp();
+        tempFile?.abort();
         throw await failure();
       }
       try {
@@ -156,8 +157,9 @@ export const createEncoderSink = (o: EncoderSinkOptions): EncoderSink => {
     abort: async () => {
       aborted = true;
       stdin.destroy();
+      child.process.stdout?.destroy(); // a piped output nobody reads would keep the encoder from closing
       await child.stop();
-      removeTemp();
+      tempFile?.abort();
     },
   };
 };
