@@ -30,6 +30,13 @@ const nearest = (f: Frame, s: number): Frame => {
   return out;
 };
 
+/** A consistency probe with a detail estimate on every frame, counting the shadow inferences it starts. */
+const countingProbe = () => {
+  let n = 0;
+  const probe = createQualityProbe({ mode: 'consistency', scale: 2, shadow: { every: 1, upscale: async (lr) => (n++, nearest(lr, 2)) } });
+  return { probe, started: () => n };
+};
+
 describe('createQualityProbe', () => {
   it('self: the model sees the input downscaled by the scale; sizes round down', () => {
     const probe = createQualityProbe({ mode: 'self', scale: 3 });
@@ -156,48 +163,33 @@ describe('createQualityProbe', () => {
     });
 
     it('starts the network in prepare(), and also works when measure() is called alone', async () => {
-      let started = 0;
-      const probe = createQualityProbe({
-        mode: 'consistency',
-        scale: 2,
-        shadow: { every: 1, upscale: async (lr) => (started++, nearest(lr, 2)) },
-      });
+      const { probe, started } = countingProbe();
       const a = frame(40, 32, 0);
       probe.prepare(a);
-      assert.equal(started, 1, 'the shadow runs beside the frame, not after it');
+      assert.equal(started(), 1, 'the shadow runs beside the frame, not after it');
       assert.ok((await probe.measure(a, a, nearest(a, 2)))?.detail);
-      assert.equal(started, 1, 'one inference per shadow frame');
+      assert.equal(started(), 1, 'one inference per shadow frame');
       const b = frame(40, 32, 1);
       assert.ok((await probe.measure(b, b, nearest(b, 2)))?.detail);
-      assert.equal(started, 2);
+      assert.equal(started(), 2);
     });
 
     it('prepare(frame, false), for a live run that is behind, starts no network work for the detail estimate', async () => {
-      let started = 0;
-      const probe = createQualityProbe({
-        mode: 'consistency',
-        scale: 2,
-        shadow: { every: 1, upscale: async (lr) => (started++, nearest(lr, 2)) },
-      });
+      const { probe, started } = countingProbe();
       const a = frame(40, 32, 0);
       assert.equal(probe.prepare(a, false), a);
-      assert.equal(started, 0);
+      assert.equal(started(), 0);
       probe.release!(a);
     });
 
     it('release() lets go of a prepared shadow: a live run behind real time keeps none of its frames', async () => {
-      let started = 0;
-      const probe = createQualityProbe({
-        mode: 'consistency',
-        scale: 2,
-        shadow: { every: 1, upscale: async (lr) => (started++, nearest(lr, 2)) },
-      });
+      const { probe, started } = countingProbe();
       const a = frame(40, 32, 0);
       probe.prepare(a);
       probe.release!(a);
       // Let go: measuring it after all starts the network again.
       assert.ok((await probe.measure(a, a, nearest(a, 2)))?.detail);
-      assert.equal(started, 2);
+      assert.equal(started(), 2);
       // Frames prepared and released by the hundred, as a run that stays behind would: none is kept.
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
