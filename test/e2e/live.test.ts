@@ -522,6 +522,7 @@ describe('live streams', () => {
     await waitForStdinDecoder(srvid.pid as number);
     const producer = run(['-re', ...SOURCE(30), ...MPEGTS, '-']);
     producer.child.stdout!.pipe(srvid.stdin!);
+    srvid.stdin!.on('error', () => {}); // EPIPE: the producer writes on after srvid has stopped, as it would live
     let err = '';
     srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (err += t));
     const closed = new Promise<number | null>((resolve) => srvid.once('close', resolve));
