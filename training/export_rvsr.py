@@ -92,6 +92,9 @@ def export_rvsr(model: RVSR, path: Path, meta: dict) -> Path:
                 f"first {s * s}: add bicubic (pad 2 edge, fixed conv5x5 1->{s * s}), DepthToSpace CRD -> y_up",
                 f"last {n}: tanh -> state_next"],
             "width": wd, "convs": c["layers"], "state": n, "macsPerLrPixel": net.macs_per_lr_pixel(),
+            # LR pixels each side an output pixel depends on (each 3x3 convolution adds one): the rows a tile
+            # needs beyond those it keeps, for the current frame and for the state alike
+            "receptiveRadius": max(c["layers"], BICUBIC_RADIUS),
         },
         "inputs": {"y": "Y/255 of the current 8-bit luma plane (studio range), N x 1 x H x W float32",
                    "y_prev": "the previous frame's y", "y_up_prev": "the previous call's y_up, N x 1 x sH x sW",

@@ -7,6 +7,7 @@ import { checkVideoEncoder } from '../ffmpeg/encoders.js';
 import { checkProtocols } from '../ffmpeg/protocols.js';
 import { resolveFfmpeg, type FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { createSummary, type RunDescription, type SummaryMessage } from '../monitor/messages.js';
+import type { Frame } from '../pipeline/frame.js';
 import type { FrameReport, FrameSource, Progress, StageTimes, Upscaler, UpscalerRuntime, VideoInfo } from '../pipeline/ports.js';
 import { runPipeline } from '../pipeline/run-pipeline.js';
 import { createQualityProbe } from '../quality/create-quality-probe.js';
@@ -161,9 +162,19 @@ const startObserver = (o: VideoSpec): Promise<RunObserver> | null =>
       })
     : null;
 
-/** The network on one small frame, for the detail estimate: the same upscaler, so the same model and runtime. */
+/**
+ * The network on one small frame, for the detail estimate: the same upscaler, so the same model and runtime
+ * (a recurrent one runs it outside its stream, from no past).
+ */
 const shadowOf = (upscaler: Upscaler, every: number) =>
-  every > 0 ? { shadow: { every, upscale: async (lr: Parameters<Upscaler['upscale']>[0]) => (await upscaler.upscale(lr)).frame } } : {};
+  every > 0
+    ? {
+        shadow: {
+          every,
+          upscale: async (lr: Frame) => (await (upscaler.upscaleAlone ? upscaler.upscaleAlone(lr) : upscaler.upscale(lr))).frame,
+        },
+      }
+    : {};
 
 /** What a run holds open, released once it ends however it ends. */
 interface Held {

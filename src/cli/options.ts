@@ -104,7 +104,7 @@ export const OPTIONS = {
   modelFile: {
     flag: '--model-file',
     arg: 'PATH',
-    description: 'use this .onnx file (a SESR or ESPCN model exported by training/) instead of a shipped model',
+    description: 'use this .onnx file (a SESR, ESPCN or rvsr model exported by training/) instead of a shipped model',
   },
   backend: {
     flag: '--backend',

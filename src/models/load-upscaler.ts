@@ -3,7 +3,9 @@
  * or as the frame upscaler of a video, on the first backend that loads it, in the threads that will run it.
  */
 import { availableParallelism } from 'node:os';
-import { AbortedError } from '../errors.js';
+import { AbortedError, ModelError } from '../errors.js';
+import { loadOnnxRecurrent, type OnnxProvider } from './backends/onnxruntime.js';
+import { createRecurrentUpscaler } from './rvsr/recurrent-upscaler.js';
 import type { LumaModel, Upscaler } from '../pipeline/ports.js';
 import { createFrameUpscaler } from './espcn/upscale-frame.js';
 import { resolveModel, type ModelChoice, type ResolvedModel, type RunModelChoice } from './resolve-model.js';
@@ -69,14 +71,19 @@ const untilAborted = (loading: Promise<Upscaler>, signal: AbortSignal): Promise<
     );
   });
 
+/**
+ * A recurrent model's frames depend on each other, so one worker runs them in order with every core in its
+ * session (two one-thread workers would each hold half of the stream); elsewhere, one worker a core.
+ */
 const openVideoUpscaler = async (o: VideoModelChoice, resolved: ResolvedModel): Promise<Upscaler> => {
   const cores = availableParallelism();
-  const workers = o.workers || cores;
+  const workers = resolved.recurrent ? 1 : o.workers || cores;
   const threadsPerWorker = o.threads || Math.max(1, Math.floor(cores / workers));
   const load = { path: resolved.path, name: resolved.name, scale: o.scale, threads: o.threads };
-  return firstThatOpens({ backend: o.backend, device: o.device }, async (c) =>
-    c.id === 'onnxruntime-cpu'
-      ? createWorkerUpscaler({ ...resolved, scale: o.scale, workers, threadsPerWorker, fault: o.workerFault })
-      : createFrameUpscaler(await c.load(load), resolved.tiling),
-  );
+  return firstThatOpens({ backend: o.backend, device: o.device }, async (c) => {
+    if (c.id === 'onnxruntime-cpu') return createWorkerUpscaler({ ...resolved, scale: o.scale, workers, threadsPerWorker, fault: o.workerFault });
+    if (!resolved.recurrent) return createFrameUpscaler(await c.load(load), resolved.tiling);
+    if (c.backend !== 'onnx') throw new ModelError(`${resolved.name} is a recurrent model, which ${c.id} does not run`);
+    return createRecurrentUpscaler(await loadOnnxRecurrent({ ...load, provider: c.id.replace('onnxruntime-', '') as OnnxProvider }), resolved.tiling);
+  });
 };

@@ -6,13 +6,14 @@ import { ModelError, UsageError } from '../errors.js';
 /** models/ at the package root, from src/models or dist/models alike. */
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
-/** The shipped model families, best quality first; `--model` takes these names. */
-export const MODEL_FAMILIES = ['sesr', 'sesr-int8', 'espcn', 'espcn-int8', 'espcn-light'] as const;
+/** The shipped model families, best quality on video first; `--model` takes these names. */
+export const MODEL_FAMILIES = ['rvsr', 'sesr', 'sesr-int8', 'espcn', 'espcn-int8', 'espcn-light'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** What each family is for, in a few words (for --help). */
 export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
-  sesr: 'best quality, in float: runs on every backend',
+  rvsr: 'recurrent video model: each frame also uses the frames before it, steadier and sharper on video, about 3x slower than sesr; x2, onnxruntime only',
+  sesr: 'best single-frame quality, in float: runs on every backend',
   'sesr-int8': 'sesr in 8-bit integers: about twice as fast on a CPU, a little less steady on video; the default for live runs on a CPU',
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
@@ -43,6 +44,7 @@ export const checkModelFamily = (name: string): ModelFamily => {
 
 /** Scales each family is trained for. */
 const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = {
+  rvsr: [2],
   sesr: SCALES,
   'sesr-int8': SCALES,
   espcn: SCALES,
@@ -60,13 +62,21 @@ export const trainedScales = (family: ModelFamily): readonly number[] => FAMILY_
 export const INT8_FAMILIES: readonly ModelFamily[] = ['sesr-int8', 'espcn-int8'];
 
 /**
+ * Recurrent families: frames carry state in order (src/models/rvsr/). Never a default: rvsr costs about 3.6x
+ * sesr's work per pixel for a modest gain, so it is asked for by name (or taken by `--model auto` on a live
+ * input it keeps up with).
+ */
+export const RECURRENT_FAMILIES: readonly ModelFamily[] = ['rvsr'];
+
+/**
  * The model a run uses unless told otherwise: the best-quality family trained for the scale, or (`cpuInt8`:
  * a live run on onnxruntime's CPU provider, where keeping up comes first) its int8 twin. sesr-int8 is about
  * twice as fast here within 0.01 dB on Set5/Set14, but its 8-bit activations round differently from frame to
  * frame: on real footage its temporal error is 9 % above sesr's (still under bicubic's), so files keep sesr.
  */
 export const defaultModel = (scale: number, cpuInt8 = false): ModelFamily => {
-  const best = MODEL_FAMILIES.find((f) => FAMILY_SCALES[f].includes(scale) && !INT8_FAMILIES.includes(f)) ?? MODEL_FAMILIES[0];
+  const best =
+    MODEL_FAMILIES.find((f) => FAMILY_SCALES[f].includes(scale) && !INT8_FAMILIES.includes(f) && !RECURRENT_FAMILIES.includes(f)) ?? 'sesr';
   const twin = `${best}-int8` as ModelFamily;
   return cpuInt8 && INT8_FAMILIES.includes(twin) && FAMILY_SCALES[twin].includes(scale) ? twin : best;
 };

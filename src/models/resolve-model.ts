@@ -4,9 +4,9 @@
  * its graph and checked before anything is decoded; with the tiling its width and receptive field call for.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { ModelError } from '../errors.js';
+import { ModelError, UsageError } from '../errors.js';
 import { DEFAULT_OVERLAP, tilePixelsFor, type Tiling } from './espcn/upscale-frame.js';
-import { readOnnxGraph } from './espcn/read-onnx-weights.js';
+import { readOnnxGraph, type OnnxGraph } from './espcn/read-onnx-weights.js';
 import { AUTO_MODEL, defaultModel, findModel } from './registry.js';
 import { landsOnCpuOnnx, type BackendChoice, type DeviceChoice } from './select-backend.js';
 
@@ -40,6 +40,8 @@ export interface ResolvedModel {
   readonly name: string;
   readonly path: string;
   readonly tiling: Tiling;
+  /** A recurrent network (rvsr): frames carry state in order, on onnxruntime only (see rvsr/recurrent-upscaler.ts). */
+  readonly recurrent: boolean;
 }
 
 /** The widest layer's channels from a model's metadata (SESR: width, ESPCN: channels), 64 when it does not say. */
@@ -59,19 +61,25 @@ const readMeta = (onnxPath: string): Record<string, unknown> => {
   }
 };
 
-/**
- * The factor an ESPCN-style ONNX file upscales by: its last convolution has r² output channels (the pixel
- * shuffle's input). Throws a ModelError for a file that is not a readable ONNX model.
- */
-export const onnxScale = (path: string): number | null => {
-  let weights;
+const readGraph = (path: string): OnnxGraph => {
   try {
-    weights = readOnnxGraph(readFileSync(path)).weights;
+    return readOnnxGraph(readFileSync(path));
   } catch (err) {
     throw new ModelError(
       `${path} is not a readable ONNX model (${(err as Error).message}); give an .onnx file that srvid's training exported`,
     );
   }
+};
+
+/** Whether an ONNX file's graph reads a `state` input: a recurrent network (training/export_rvsr.py). */
+const onnxTakesState = (path: string): boolean => readGraph(path).nodes.some((n) => n.inputs.includes('state'));
+
+/**
+ * The factor an ESPCN-style ONNX file upscales by: its last convolution has r² output channels (the pixel
+ * shuffle's input). Throws a ModelError for a file that is not a readable ONNX model.
+ */
+export const onnxScale = (path: string): number | null => {
+  const { weights } = readGraph(path);
   const kernels = [...weights.values()].filter((t) => t.dims.length === 4);
   const last = kernels[kernels.length - 1];
   if (!last) throw new ModelError(`${path} holds no convolution weights; give an .onnx file that srvid's training exported`);
@@ -105,8 +113,12 @@ export const resolveModel = ({
   } else {
     entry = findModel(model, scale);
   }
+  const recurrent = entry.meta.recurrent === true || (modelFile !== undefined && onnxTakesState(modelFile));
+  if (recurrent && backend === 'tfjs') {
+    throw new UsageError(`${entry.name} is a recurrent model, which srvid runs with onnxruntime only; leave out --backend tfjs`);
+  }
   const radius = (entry.meta.architecture as { receptiveRadius?: unknown } | undefined)?.receptiveRadius;
   // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
   const overlap = typeof radius === 'number' ? radius : 2 * DEFAULT_OVERLAP;
-  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels ?? tilePixelsFor(widestLayer(entry.meta)), overlap } };
+  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels ?? tilePixelsFor(widestLayer(entry.meta)), overlap }, recurrent };
 };

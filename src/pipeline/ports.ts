@@ -150,6 +150,12 @@ export interface Upscaler {
   /** Frames it can work on at the same time (worker threads); the pipeline keeps at least this many queued. */
   readonly parallelism: number;
   upscale(frame: Frame): Promise<Upscaled>;
+  /**
+   * A recurrent upscaler's frames form one stream, in order, each carrying state to the next. This upscales a
+   * frame outside that stream (the detail estimate's shadow frame): from no past, and leaving the state alone.
+   * Absent where every frame stands alone anyway; callers fall back to `upscale`.
+   */
+  upscaleAlone?(frame: Frame): Promise<Upscaled>;
   dispose(): Promise<void>;
 }
 
@@ -163,6 +169,32 @@ export interface LumaModel {
    * a backend may write the result there instead of allocating; use the returned array either way.
    */
   run(luma: Float32Array, width: number, height: number, into?: Float32Array): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/** What one frame of a recurrent network reads: the frame and what the previous frame left (all Y/peak floats). */
+export interface RecurrentInput {
+  /** The frame, `width × height`. */
+  readonly y: Float32Array;
+  /** The previous frame (after a reset: `y` itself). */
+  readonly yPrev: Float32Array;
+  /** The previous frame's output, `scale² × width × height` (after a reset: zeros). */
+  readonly yUpPrev: Float32Array;
+  /** The previous frame's state, `stateChannels × width × height`, channel-major (after a reset: zeros). */
+  readonly state: Float32Array;
+}
+
+/**
+ * A recurrent super-resolution network on one luma plane (rvsr): one frame per step, its past passed in and
+ * its state handed back, so the caller decides what it carries (tiles, resets at scene cuts and gaps).
+ */
+export interface RecurrentLumaModel {
+  readonly scale: number;
+  readonly name: string;
+  readonly backend: string;
+  /** Channels of the state, at the input's size. */
+  readonly stateChannels: number;
+  step(input: RecurrentInput, width: number, height: number): Promise<{ readonly yUp: Float32Array; readonly state: Float32Array }>;
   dispose(): Promise<void>;
 }
 

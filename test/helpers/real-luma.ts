@@ -22,3 +22,24 @@ export const realLuma = (w = 192, h = 144): Float32Array => {
   closeSync(fd);
   return out;
 };
+
+/**
+ * `count` consecutive frames of the real clip (24 in all), each the `w × h` crop of its luma at `top`, `left`,
+ * as 8-bit samples. Without the clip it throws: these tests are about real motion.
+ */
+export const realLumaFrames = (count: number, w: number, h: number, top = 200, left = 300): Uint8Array[] => {
+  if (!existsSync(Y4M)) throw new Error(`${Y4M} is missing: these tests need ../shared/data beside the repository`);
+  const fd = openSync(Y4M, 'r');
+  const head = Buffer.alloc(256);
+  readSync(fd, head, 0, 256, 0);
+  const first = head.indexOf('\n') + 1; // after the stream header
+  const frameBytes = 6 + (768 * 576 * 3) / 2; // "FRAME\n", then Y, U and V of 4:2:0
+  const frames: Uint8Array[] = [];
+  for (let f = 0; f < count; f++) {
+    const plane = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) readSync(fd, plane, y * w, w, first + f * frameBytes + 6 + (top + y) * 768 + left);
+    frames.push(plane);
+  }
+  closeSync(fd);
+  return frames;
+};

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors.js';
-import type { LumaModel } from '../../pipeline/ports.js';
+import type { LumaModel, RecurrentLumaModel } from '../../pipeline/ports.js';
 
 /** onnxruntime execution providers srvid can ask for. */
 export type OnnxProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
@@ -26,11 +26,10 @@ const HOW_TO_GET: Record<OnnxProvider, string> = {
 // onnxruntime logs failed provider loads on stderr itself; srvid reports them in its own words.
 ort.env.logLevel = 'fatal';
 
-export const loadOnnxLuma = async ({ path, name, scale, threads, provider = 'cpu' }: OnnxOptions): Promise<LumaModel> => {
+const openSession = async ({ path, threads, provider = 'cpu' }: OnnxOptions): Promise<ort.InferenceSession> => {
   if (!existsSync(path)) throw new ModelError(`model file ${path} is missing; reinstall srvid or pass --model-file`);
-  let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(path, {
+    return await ort.InferenceSession.create(path, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
@@ -46,6 +45,85 @@ export const loadOnnxLuma = async ({ path, name, scale, threads, provider = 'cpu
     if (provider === 'cpu') throw new ModelError(`cannot load ${path} with onnxruntime: ${why}`);
     throw new ModelError(`onnxruntime ${provider} provider unavailable (${why}); ${HOW_TO_GET[provider]}`);
   }
+};
+
+/** The inputs and outputs of a recurrent graph (training/export_rvsr.py), in the order RecurrentInput names them. */
+const RECURRENT_INPUTS = ['y', 'y_prev', 'y_up_prev', 'state'] as const;
+const RECURRENT_OUTPUTS = ['y_up', 'state_next'] as const;
+
+/** Whether a session's graph is a recurrent one: it takes a state. */
+const isRecurrent = (session: ort.InferenceSession): boolean => session.inputNames.includes('state');
+
+const recurrentModel = (session: ort.InferenceSession, o: OnnxOptions, stateChannels: number): RecurrentLumaModel => {
+  const { name, scale, provider = 'cpu' } = o;
+  return {
+    scale,
+    name,
+    backend: `onnxruntime-${provider}`,
+    stateChannels,
+    step: async (input, width, height) => {
+      const lr = [1, 1, height, width];
+      const feeds = {
+        y: new ort.Tensor('float32', input.y, lr),
+        y_prev: new ort.Tensor('float32', input.yPrev, lr),
+        y_up_prev: new ort.Tensor('float32', input.yUpPrev, [1, 1, height * scale, width * scale]),
+        state: new ort.Tensor('float32', input.state, [1, stateChannels, height, width]),
+      };
+      const result = await session.run(feeds);
+      const yUp = result.y_up;
+      const state = result.state_next;
+      if (!yUp || !state || yUp.dims[2] !== height * scale || yUp.dims[3] !== width * scale || state.dims[1] !== stateChannels) {
+        throw new ModelError(`${name}: unexpected output shapes ${yUp?.dims.join('x')}, ${state?.dims.join('x')} for a ${width}x${height} input`);
+      }
+      return { yUp: yUp.data as Float32Array, state: state.data as Float32Array };
+    },
+    dispose: () => session.release(),
+  };
+};
+
+/** The state's channel count, from the graph's declared `state` input (N x C x H x W). */
+const stateChannelsOf = (session: ort.InferenceSession, path: string): number => {
+  const missing = [...RECURRENT_INPUTS.filter((n) => !session.inputNames.includes(n)), ...RECURRENT_OUTPUTS.filter((n) => !session.outputNames.includes(n))];
+  if (missing.length > 0) throw new ModelError(`${path} takes a state but has no ${missing.join(', ')}; give a graph training/export_rvsr.py exported`);
+  const meta = session.inputMetadata.find((m) => m.name === 'state');
+  const c = meta?.isTensor ? meta.shape[1] : undefined;
+  if (typeof c !== 'number' || c < 1) throw new ModelError(`${path}: its state input has no fixed channel count`);
+  return c;
+};
+
+/** A recurrent network (rvsr) as a stream of steps; see RecurrentLumaModel. */
+export const loadOnnxRecurrent = async (o: OnnxOptions): Promise<RecurrentLumaModel> => {
+  const session = await openSession(o);
+  if (!isRecurrent(session)) {
+    await session.release();
+    throw new ModelError(`${o.path} is not a recurrent model (it takes no state)`);
+  }
+  return recurrentModel(session, o, stateChannelsOf(session, o.path));
+};
+
+/**
+ * A recurrent network on a plane of its own (a still image, `srvid eval`, a strip of one): each call starts
+ * from a reset (no previous frame, no state), which is how every training sequence starts.
+ */
+const aloneEachCall = (model: RecurrentLumaModel): LumaModel => ({
+  scale: model.scale,
+  name: model.name,
+  backend: model.backend,
+  run: async (luma, width, height, into) => {
+    const s = model.scale;
+    const input = { y: luma, yPrev: luma, yUpPrev: new Float32Array(s * s * width * height), state: new Float32Array(model.stateChannels * width * height) };
+    const { yUp } = await model.step(input, width, height);
+    if (!into) return yUp;
+    into.set(yUp);
+    return into;
+  },
+  dispose: () => model.dispose(),
+});
+
+export const loadOnnxLuma = async (o: OnnxOptions): Promise<LumaModel> => {
+  const { path, name, scale, provider = 'cpu' } = o;
+  const session = await openSession(o);
+  if (isRecurrent(session)) return aloneEachCall(recurrentModel(session, o, stateChannelsOf(session, path)));
   const [input] = session.inputNames;
   const [output] = session.outputNames;
   if (!input || !output) throw new ModelError(`${path} has no input or output`);

@@ -73,9 +73,9 @@ interface LumaTimes {
 type KeepRows = (rows: Float32Array, outRow: number) => void;
 
 /** Float buffers by purpose, reused from frame to frame (only where one frame is upscaled at a time). */
-type Buffers = (purpose: string, length: number) => Float32Array;
+export type Buffers = (purpose: string, length: number) => Float32Array;
 const fresh: Buffers = (_, length) => new Float32Array(length);
-const pooled = (): Buffers => {
+export const pooled = (): Buffers => {
   const pool = new Map<string, Float32Array>();
   return (purpose, length) => {
     const key = `${purpose}:${length}`;
@@ -131,6 +131,23 @@ export const upscaleLuma = async (
   return out;
 };
 
+/** An upscaled frame of `frame`'s format, `scale` times its size. */
+export const allocateUpscaled = (frame: Frame, scale: number): Frame =>
+  allocateFrame(frame.index, frame.ptsMs, { ...frame.format, width: frame.format.width * scale, height: frame.format.height * scale });
+
+/** U and V of `frame` into `out` by bicubic (chroma left-sited), rounded; returns the milliseconds it took. */
+export const upscaleChroma = (frame: Frame, out: Frame, scale: number, buffers: Buffers = fresh): number => {
+  const t = performance.now();
+  const max = (1 << bitDepth(frame.format.pixFmt)) - 1;
+  for (const i of [1, 2]) {
+    const src = frame.planes[i] as Plane;
+    const dst = out.planes[i] as Plane;
+    const into = buffers('chroma', dst.width * dst.height);
+    quantize(resizeBicubic(src.data, src.width, src.height, dst.width, dst.height, { scaleX: scale, scaleY: scale, shiftX: leftSitedShift(scale), into }), dst.data, max);
+  }
+  return performance.now() - t;
+};
+
 /**
  * `reuseBuffers`: keep the float buffers from frame to frame (less garbage, less memory). Only for a caller
  * that awaits each frame before the next, as the worker does; the pipeline's in-thread path runs two at once.
@@ -151,22 +168,10 @@ export const createFrameUpscaler = (
     upscale: async (frame: Frame): Promise<Upscaled> => {
       const depth = bitDepth(frame.format.pixFmt);
       const max = (1 << depth) - 1;
-      const out = allocateFrame(frame.index, frame.ptsMs, {
-        ...frame.format,
-        width: frame.format.width * s,
-        height: frame.format.height * s,
-      });
-      const [y, u, v] = frame.planes;
-      const [oy, ou, ov] = out.planes;
-      const t = performance.now();
-      for (const [src, dst] of [
-        [u, ou],
-        [v, ov],
-      ] as const) {
-        const into = chromaBuffers('chroma', dst.width * dst.height);
-        quantize(resizeBicubic(src.data, src.width, src.height, dst.width, dst.height, { scaleX: s, scaleY: s, shiftX: leftSitedShift(s), into }), dst.data, max);
-      }
-      const chromaMs = performance.now() - t;
+      const out = allocateUpscaled(frame, s);
+      const [y] = frame.planes;
+      const [oy] = out.planes;
+      const chromaMs = upscaleChroma(frame, out, s, chromaBuffers);
       const peak = lumaPeak(depth);
       const rowOut = oy.width;
       const luma = await runLuma(model, y, peak, tiling, buffers, (rows, outRow) =>

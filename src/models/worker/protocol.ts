@@ -10,6 +10,8 @@ export interface WorkerConfig {
   /** onnxruntime intra-op threads of this worker's session. */
   readonly threads: number;
   readonly tiling: Tiling;
+  /** A recurrent network (rvsr): the worker keeps the stream's past; run with one worker, frames in order. */
+  readonly recurrent?: boolean;
   /**
    * A fault injected on frame 3, as a bug or a crashing runtime would cause it: 'throw' an uncaught error, or
    * 'exit' the thread (process.exit(1)). The fault tests pass it in; a run never sets it.
@@ -24,6 +26,8 @@ export interface ToWorker {
   readonly ptsMs: number | null;
   readonly format: FrameFormat;
   readonly bytes: Uint8Array;
+  /** Upscale it outside the stream (Upscaler.upscaleAlone). */
+  readonly alone?: boolean;
 }
 
 export type FromWorker =

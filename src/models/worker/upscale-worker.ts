@@ -5,8 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeFrame } from '../../pipeline/frame.js';
-import { loadOnnxLuma } from '../backends/onnxruntime.js';
+import { loadOnnxLuma, loadOnnxRecurrent } from '../backends/onnxruntime.js';
 import { createFrameUpscaler } from '../espcn/upscale-frame.js';
+import { createRecurrentUpscaler } from '../rvsr/recurrent-upscaler.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 
 const port = parentPort;
@@ -22,8 +23,10 @@ const injectFault = (index: number): void => {
 };
 
 try {
-  const model = await loadOnnxLuma({ path: config.path, name: config.name, scale: config.scale, threads: config.threads });
-  const upscaler = createFrameUpscaler(model, config.tiling, { reuseBuffers: true }); // one frame at a time, see pump
+  const load = { path: config.path, name: config.name, scale: config.scale, threads: config.threads };
+  const upscaler = config.recurrent
+    ? createRecurrentUpscaler(await loadOnnxRecurrent(load), config.tiling)
+    : createFrameUpscaler(await loadOnnxLuma(load), config.tiling, { reuseBuffers: true }); // one frame at a time, see pump
   // One frame at a time from a queue the worker owns, so that `close` can drop what has not started. The
   // worker is never terminated mid-inference: onnxruntime-node aborts the whole process when its result
   // cannot be delivered to a terminating thread.
@@ -40,7 +43,8 @@ try {
     for (let job = queue.shift(); job && !closing; job = queue.shift()) {
       const { id } = job;
       try {
-        const { frame: out, times } = await upscaler.upscale(makeFrame(job.index, job.ptsMs, job.format, job.bytes));
+        const frame = makeFrame(job.index, job.ptsMs, job.format, job.bytes);
+        const { frame: out, times } = await (job.alone && upscaler.upscaleAlone ? upscaler.upscaleAlone(frame) : upscaler.upscale(frame));
         send({ kind: 'done', id, bytes: out.bytes, times }, [out.bytes.buffer as ArrayBuffer]);
       } catch (err) {
         send({ kind: 'failed', id, message: (err as Error).message });
@@ -60,7 +64,7 @@ try {
     queue.push(m);
     void pump();
   });
-  send({ kind: 'ready', backend: model.backend });
+  send({ kind: 'ready', backend: upscaler.runtime.backend });
 } catch (err) {
   send({ kind: 'broken', message: (err as Error).message });
 }

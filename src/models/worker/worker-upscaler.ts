@@ -61,7 +61,7 @@ const startWorker = (config: WorkerConfig): Promise<{ worker: Worker; backend: s
   });
 
 export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Upscaler> => {
-  const config: WorkerConfig = { path: o.path, name: o.name, scale: o.scale, threads: o.threadsPerWorker, tiling: o.tiling, fault: o.fault };
+  const config: WorkerConfig = { path: o.path, name: o.name, scale: o.scale, threads: o.threadsPerWorker, tiling: o.tiling, fault: o.fault, recurrent: o.recurrent };
   const started = await Promise.allSettled(Array.from({ length: o.workers }, () => startWorker(config)));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
@@ -102,12 +102,8 @@ export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Up
     });
     return slot;
   });
-  return {
-    scale: o.scale,
-    runtime: { model: o.name, backend, workers: o.workers, threadsPerWorker: o.threadsPerWorker },
-    parallelism: o.workers,
-    upscale: (frame) =>
-      new Promise<Upscaled>((resolve, reject) => {
+  const send = (frame: Frame, alone: boolean): Promise<Upscaled> =>
+    new Promise<Upscaled>((resolve, reject) => {
         if (broken) return reject(broken);
         // The least busy worker; frames already queued there wait their turn in its message queue.
         const slot = slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
@@ -115,9 +111,16 @@ export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Up
         slot.jobs.set(id, { frame, resolve, reject });
         // The source's buffer stays with the pipeline (metrics, preview); the worker gets its own copy.
         const bytes = frame.bytes.slice();
-        const job: ToWorker = { id, index: frame.index, ptsMs: frame.ptsMs, format: frame.format, bytes };
+        const job: ToWorker = { id, index: frame.index, ptsMs: frame.ptsMs, format: frame.format, bytes, alone };
         slot.worker.postMessage(job, [bytes.buffer]);
-      }),
+    });
+  return {
+    scale: o.scale,
+    runtime: { model: o.name, backend, workers: o.workers, threadsPerWorker: o.threadsPerWorker },
+    parallelism: o.workers,
+    upscale: (frame) => send(frame, false),
+    // A recurrent model's stream lives in its one worker, which runs a frame outside it on request.
+    ...(o.recurrent ? { upscaleAlone: (frame: Frame) => send(frame, true) } : {}),
     dispose: async () => {
       disposed = true;
       // Asked to stop, a worker finishes the frame it is on (terminating it mid-inference would abort the

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { realLumaFrames } from '../../../test/helpers/real-luma.js';
+import { allocateFrame, type Frame } from '../../pipeline/frame.js';
+import type { RecurrentLumaModel, Upscaler } from '../../pipeline/ports.js';
+import { loadOnnxLuma, loadOnnxRecurrent } from '../backends/onnxruntime.js';
+import { findModel } from '../registry.js';
+import { createRecurrentUpscaler } from './recurrent-upscaler.js';
+import { isSceneCut } from './scene-cut.js';
+
+const W = 96;
+const H = 64;
+const WHOLE = { maxPixels: 1 << 30, overlap: 6 };
+
+const frameOf = (index: number, luma: Uint8Array, w = W, h = H): Frame => {
+  const f = allocateFrame(index, index * 40, { width: w, height: h, pixFmt: 'yuv420p' });
+  f.planes[0].data.set(luma);
+  f.planes[1].data.fill(128);
+  f.planes[2].data.fill(128);
+  return f;
+};
+
+/** The largest difference between two planes' samples. */
+const maxDiff = (a: Uint8Array | Uint16Array, b: Uint8Array | Uint16Array): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+};
+
+const ys = async (up: Upscaler, frames: Frame[]): Promise<Uint8Array[]> => {
+  const out: Uint8Array[] = [];
+  for (const f of frames) out.push((await up.upscale(f)).frame.planes[0].data as Uint8Array);
+  return out;
+};
+
+describe('the recurrent upscaler (rvsr-x2, real weights, real footage)', () => {
+  const entry = findModel('rvsr', 2);
+  const models: RecurrentLumaModel[] = [];
+  const load = async (): Promise<RecurrentLumaModel> => {
+    const m = await loadOnnxRecurrent({ path: entry.path, name: entry.name, scale: 2, threads: 1 });
+    models.push(m);
+    return m;
+  };
+  // Two scenes of the same clip: pedestrians (rows 200.., columns 300..) and the top-left corner.
+  let sceneA: Frame[];
+  let sceneB: Uint8Array[];
+  before(() => {
+    sceneA = realLumaFrames(8, W, H).map((y, i) => frameOf(i, y));
+    sceneB = realLumaFrames(8, W, H, 0, 0);
+  });
+  after(async () => {
+    for (const m of models) await m.dispose().catch(() => {});
+  });
+
+  it('uses the past: frames after the first differ from the same frames upscaled alone', async () => {
+    const up = createRecurrentUpscaler(await load(), WHOLE);
+    const streamed = await ys(up, sceneA);
+    const alone = [];
+    for (const f of sceneA) alone.push((await up.upscaleAlone!(f)).frame.planes[0].data);
+    assert.equal(maxDiff(streamed[0]!, alone[0]!), 0, 'the first frame starts from no past');
+    for (let i = 1; i < sceneA.length; i++) assert.ok(maxDiff(streamed[i]!, alone[i]!) > 2, `frame ${i} read its past`);
+  });
+
+  it('in strips with the receptive radius as overlap, gives what the whole frame gives, frame after frame', async () => {
+    const whole = await ys(createRecurrentUpscaler(await load(), WHOLE), sceneA);
+    // 96 x 16 rows kept a strip (the least stripsFor keeps), read with 6 rows of context each side
+    const strips = await ys(createRecurrentUpscaler(await load(), { maxPixels: 96 * 20, overlap: 6 }), sceneA);
+    for (let i = 0; i < sceneA.length; i++) assert.ok(maxDiff(whole[i]!, strips[i]!) <= 1, `frame ${i}`);
+    // Without the overlap the strips' seams show: the comparison above can fail.
+    const seams = await ys(createRecurrentUpscaler(await load(), { maxPixels: 96 * 20, overlap: 0 }), sceneA);
+    assert.ok(maxDiff(whole[7]!, seams[7]!) > 8);
+  });
+
+  it('starts over after a gap in the frame indices (frames a live run sent to bicubic or dropped)', async () => {
+    const up = createRecurrentUpscaler(await load(), WHOLE);
+    await ys(up, sceneA.slice(0, 4));
+    const skipped = sceneA[6]!; // indices 4 and 5 never reached the network
+    const afterGap = (await up.upscale(skipped)).frame.planes[0].data;
+    const fresh = createRecurrentUpscaler(await load(), WHOLE);
+    assert.equal(maxDiff(afterGap, (await fresh.upscale(skipped)).frame.planes[0].data), 0);
+  });
+
+  it('starts over at a scene cut: after the cut, exactly what a run of the new scene alone gives', async () => {
+    const spliced = [...sceneA.slice(0, 5), ...sceneB.slice(0, 4).map((y, i) => frameOf(5 + i, y))];
+    const got = await ys(createRecurrentUpscaler(await load(), WHOLE), spliced);
+    const alone = await ys(
+      createRecurrentUpscaler(await load(), WHOLE),
+      sceneB.slice(0, 4).map((y, i) => frameOf(i, y)),
+    );
+    for (let i = 0; i < 4; i++) assert.equal(maxDiff(got[5 + i]!, alone[i]!), 0, `frame ${i} after the cut`);
+  });
+
+  it('keeps the stream in order when frames overlap, and upscaleAlone leaves the stream untouched', async () => {
+    const sequential = await ys(createRecurrentUpscaler(await load(), WHOLE), sceneA.slice(0, 5));
+    const up = createRecurrentUpscaler(await load(), WHOLE);
+    const calls = sceneA.slice(0, 5).map((f, i) => (i === 2 ? [up.upscaleAlone!(frameOf(0, sceneB[0]!)), up.upscale(f)] : [up.upscale(f)]));
+    const results = await Promise.all(calls.flat());
+    const streamed = results.filter((_, i) => i !== 2).map((r) => r.frame.planes[0].data);
+    for (let i = 0; i < 5; i++) assert.equal(maxDiff(streamed[i]!, sequential[i]!), 0, `frame ${i}`);
+  });
+
+  it('as a still-image model (images, srvid eval), gives the first frame of a stream', async () => {
+    const still = await loadOnnxLuma({ path: entry.path, name: entry.name, scale: 2, threads: 1 });
+    const first = sceneA[0]!;
+    const y = Float32Array.from(first.planes[0].data, (v) => v / 255);
+    const out = await still.run(y, W, H);
+    await still.dispose();
+    const streamed = (await createRecurrentUpscaler(await load(), WHOLE).upscale(first)).frame.planes[0].data;
+    const rounded = Uint8Array.from(out, (v) => Math.min(255, Math.max(0, Math.round(v * 255))));
+    assert.ok(maxDiff(rounded, streamed) <= 1);
+  });
+});
+
+describe('isSceneCut', () => {
+  const plane = (y: Uint8Array): Float32Array => Float32Array.from(y, (v) => v / 255);
+  it('finds no cut between consecutive frames of real footage, and one between two scenes', () => {
+    const a = realLumaFrames(6, 192, 144).map(plane);
+    const b = realLumaFrames(1, 192, 144, 0, 0).map(plane);
+    for (let i = 1; i < a.length; i++) assert.equal(isSceneCut(a[i - 1]!, a[i]!, 192, 144), false, `frames ${i - 1}, ${i}`);
+    assert.equal(isSceneCut(a[5]!, b[0]!, 192, 144), true);
+    assert.equal(isSceneCut(b[0]!, b[0]!, 192, 144), false);
+  });
+});
