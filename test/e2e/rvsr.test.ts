@@ -1,0 +1,179 @@
+/**
+ * The recurrent video model through the command line: a run, its quality measured by the run itself, its
+ * past reset at a scene cut (a spliced clip, lossless end to end), no decay over a long still scene with
+ * sensor noise, segmented jobs, and the refusals.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { killLeftovers, lines, runCli } from '../helpers/cli.js';
+import { ffmpeg, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { decodeLumaAsStored } from '../helpers/planes.js';
+import { countVideoFrames } from '../helpers/probe.js';
+
+const SAMPLE = fileURLToPath(new URL('../../samples/street-360p.mp4', import.meta.url));
+const VIDEO = fileURLToPath(new URL('../../../shared/data/video/', import.meta.url));
+
+interface Pair {
+  psnr: number;
+  ssim: number;
+}
+interface Report {
+  run: { model?: string; runtime?: { model: string; workers: number } } & Record<string, unknown>;
+  summary: { measured: number; srvid: { psnr: { mean: number } }; bicubic: { psnr: { mean: number } } };
+  frames: { index: number; srvid: Pair | null; bicubic: Pair | null; detail?: { srvid: Pair; bicubic: Pair } }[];
+}
+const readReport = (path: string): Report => JSON.parse(readFileSync(path, 'utf8')) as Report;
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('--model rvsr (recurrent)', () => {
+  let tmp: TempDir;
+  before(() => (tmp = makeTempDir('rvsr')));
+  after(async () => {
+    tmp.remove();
+    await killLeftovers(tmp.path);
+  });
+
+  it('upscales a video in one worker and beats bicubic on it (--reference self); the detail estimate works', async () => {
+    const self = tmp.file('self.json');
+    const r = await runCli([
+      SAMPLE,
+      tmp.file('self.mp4'),
+      '--model',
+      'rvsr',
+      '--reference',
+      'self',
+      '--report',
+      self,
+      '--preset',
+      'ultrafast',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\[onnxruntime-cpu, 1 worker × \d threads?\]/);
+    const rep = readReport(self);
+    assert.match(JSON.stringify(rep.run), /rvsr-x2/);
+    assert.equal(rep.summary.measured, 50);
+    const gain = rep.summary.srvid.psnr.mean - rep.summary.bicubic.psnr.mean;
+    assert.ok(gain > 0.5, `rvsr ${rep.summary.srvid.psnr.mean} vs bicubic ${rep.summary.bicubic.psnr.mean}`);
+
+    // The default mode: faithfulness to the input, and on every Nth frame a detail estimate made by the same
+    // worker outside the stream.
+    const cons = tmp.file('cons.json');
+    const c = await runCli([SAMPLE, tmp.file('cons.mp4'), '--model', 'rvsr', '--report', cons, '--preset', 'ultrafast']);
+    assert.equal(c.code, 0, c.stderr);
+    const detail = readReport(cons).frames.filter((f) => f.detail);
+    assert.ok(detail.length >= 2, `${detail.length} detail estimates`);
+    assert.ok(mean(detail.map((f) => f.detail!.srvid.psnr - f.detail!.bicubic.psnr)) > 0.5);
+  });
+
+  it('starts over at a scene cut: after the splice, the very frames a run of the second scene alone gives', async () => {
+    // Two real scenes, 12 frames each at 160x120, spliced; lossless from end to end (ffv1).
+    const crop = (src: string, out: string): Promise<void> =>
+      ffmpeg([
+        '-i',
+        `${VIDEO}${src}`,
+        '-vf',
+        'scale=320:-2,crop=160:120:40:40,setpts=N/25/TB,fps=25',
+        '-frames:v',
+        '12',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:v',
+        'ffv1',
+        tmp.file(out),
+      ]);
+    await crop('vtest.avi', 'a.mkv');
+    await crop('tree.avi', 'b.mkv');
+    const list = tmp.write('list.txt', `file '${tmp.file('a.mkv')}'\nfile '${tmp.file('b.mkv')}'\n`);
+    await ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', tmp.file('spliced.mkv')]);
+    for (const [input, output] of [
+      ['spliced.mkv', 'up-spliced.mkv'],
+      ['b.mkv', 'up-b.mkv'],
+      ['a.mkv', 'up-a.mkv'],
+    ] as const) {
+      const r = await runCli([tmp.file(input), tmp.file(output), '--model', 'rvsr', '--codec', 'ffv1']);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const spliced = await decodeLumaAsStored(tmp.file('up-spliced.mkv'), 320, 240);
+    const alone = await decodeLumaAsStored(tmp.file('up-b.mkv'), 320, 240);
+    const first = await decodeLumaAsStored(tmp.file('up-a.mkv'), 320, 240);
+    assert.equal(spliced.length, 24);
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+      Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
+    for (let i = 0; i < 12; i++) {
+      assert.ok(same(spliced[i]!, first[i]!), `frame ${i}: the first scene as alone`);
+      assert.ok(same(spliced[12 + i]!, alone[i]!), `frame ${12 + i}: the second scene carries nothing of the first`);
+    }
+  });
+
+  it('does not decay over 2,000 frames of a still scene with sensor noise', async () => {
+    // vtest's first frame, 128x96, fresh Gaussian-like noise on every frame; srvid sees it downscaled by 2.
+    const still = tmp.file('still.mkv');
+    await ffmpeg([
+      '-i',
+      `${VIDEO}vtest.avi`,
+      '-frames:v',
+      '1',
+      '-vf',
+      'crop=256:192:300:200,scale=128:96:flags=area',
+      tmp.file('still.png'),
+    ]);
+    await ffmpeg(
+      [
+        '-loop',
+        '1',
+        '-i',
+        tmp.file('still.png'),
+        '-vf',
+        'noise=alls=4:allf=t,format=yuv420p',
+        '-r',
+        '25',
+        '-frames:v',
+        '2000',
+        '-c:v',
+        'ffv1',
+        still,
+      ],
+      120_000,
+    );
+    const report = tmp.file('still.json');
+    const r = await runCli(
+      [still, tmp.file('still-up.mkv'), '--model', 'rvsr', '--reference', 'self', '--report', report, '--codec', 'ffv1'],
+      {
+        timeoutMs: 600_000,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const psnr = readReport(report).frames.map((f) => f.srvid!.psnr);
+    assert.equal(psnr.length, 2000);
+    const afterFirstSecond = mean(psnr.slice(25, 75));
+    const atTheEnd = mean(psnr.slice(-50));
+    assert.ok(
+      Math.abs(atTheEnd - afterFirstSecond) < 0.1,
+      `PSNR-Y ${afterFirstSecond.toFixed(3)} dB after the first second, ${atTheEnd.toFixed(3)} dB at the end`,
+    );
+  });
+
+  it('runs a segmented job (--resume): each segment starts from no past at its keyframe', async () => {
+    // The sample with a keyframe every 25 frames (1 s): two segments of one second.
+    const keyed = tmp.file('keyed.mp4');
+    await ffmpeg(['-i', SAMPLE, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-keyint_min', '25', '-c:a', 'copy', keyed]);
+    const out = tmp.file('seg.mp4');
+    const r = await runCli([keyed, out, '--model', 'rvsr', '--resume', '--segment-seconds', '1', '--preset', 'ultrafast']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /2 segments/);
+    assert.equal(await countVideoFrames(out), 50);
+  });
+
+  it('is refused in one line at a scale it is not trained for, and on TensorFlow.js', async () => {
+    const x4 = await runCli([SAMPLE, tmp.file('x4.mp4'), '--model', 'rvsr', '--scale', '4']);
+    assert.equal(x4.code, 2);
+    assert.deepEqual(lines(x4.stderr), ['srvid: rvsr is trained for x2 only; use --model sesr for x4']);
+    const tfjs = await runCli([SAMPLE, tmp.file('tfjs.mp4'), '--model', 'rvsr', '--backend', 'tfjs']);
+    assert.equal(tfjs.code, 2);
+    assert.deepEqual(lines(tfjs.stderr), [
+      'srvid: rvsr-x2 is a recurrent model, which srvid runs with onnxruntime only; leave out --backend tfjs',
+    ]);
+  });
+});
