@@ -17,7 +17,7 @@ import { WebSocket } from 'ws';
 import { MODEL_FAMILIES } from '../src/models/registry.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
-const MODELS = MODEL_FAMILIES; // every shipped model, sesr (the default) first
+const MODELS = MODEL_FAMILIES; // every shipped model, in the registry's order (best quality on video first)
 
 /** `n` distinct UDP ports that were free a moment ago (all held open together, so none is handed out twice). */
 const freeUdpPorts = async (n: number): Promise<number[]> => {

@@ -11,7 +11,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LumaModel } from '../src/pipeline/ports.js';
-import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
+import { loadOnnxLuma, loadOnnxRecurrent } from '../src/models/backends/onnxruntime.js';
 import { loadTfjs, loadTfjsLuma, type TfjsFlavour } from '../src/models/backends/tfjs.js';
 import { findModel, type ModelEntry } from '../src/models/registry.js';
 import { qualityCosts } from './quality-costs.js';
@@ -42,6 +42,26 @@ const available = (family: string, scale: number): ModelEntry | null => {
 
 const testInput = (w: number, h: number, batch = 1): Float32Array =>
   new Float32Array(batch * w * h).map((_, i) => ((i * 2654435761) % 256) / 255);
+
+/** A recurrent model (rvsr) on this thread, its state carried from call to call as in a run: ms per frame. */
+const modelOnlyRecurrent = async (entry: ModelEntry, w: number, h: number, threads: number) => {
+  const model = await loadOnnxRecurrent({ path: entry.path, name: entry.name, scale: entry.scale, threads });
+  const y = testInput(w, h);
+  const s = entry.scale;
+  let past: { readonly yUp: Float32Array; readonly state: Float32Array } = {
+    yUp: new Float32Array(s * s * w * h),
+    state: new Float32Array(model.stateChannels * w * h),
+  };
+  const step = async (): Promise<void> => {
+    past = await model.step({ y, yPrev: y, yUpPrev: past.yUp, state: past.state }, w, h);
+  };
+  for (let i = 0; i < 2; i++) await step();
+  const t0 = performance.now();
+  for (let i = 0; i < 6; i++) await step();
+  const ms = (performance.now() - t0) / 6;
+  await model.dispose();
+  return { ms, fps: 1000 / ms, gflops: flopsPerFrame(entry, w, h) / (ms * 1e6) };
+};
 
 /** One session on this thread: ms per call (batch frames a call). */
 const modelOnly = async (entry: ModelEntry, w: number, h: number, threads: number, tfjs?: TfjsFlavour, batch = 1) => {
@@ -181,6 +201,7 @@ try {
   const int8 = available('espcn-int8', 2);
   const sesr = available('sesr', 2);
   const sesrInt8 = available('sesr-int8', 2);
+  const rvsr = available('rvsr', 2);
   const fullFlops = flopsPerFrame(full, 640, 360);
   const clips = { p360: join(dir, 'in-640x360.mp4'), p540: join(dir, 'in-960x540.mp4'), p240: join(dir, 'in-426x240.mp4') };
   makeClip(clips.p360, 640, 360, FRAMES);
@@ -222,6 +243,11 @@ try {
     modelRows.push([`${name} x2, onnxruntime, 1 session × 1 thread`, () => modelOnly(entry, 640, 360, 1)]);
     modelRows.push([`${name} x2, onnxruntime, 1 session × 2 threads`, () => modelOnly(entry, 640, 360, 2)]);
     modelRows.push([`${name} x2, onnxruntime, ${CORES} worker sessions × 1 thread`, () => modelOnlyWorkers(entry, 640, 360, CORES)]);
+  }
+  if (rvsr) {
+    // One stream's frames depend on each other: one session, its threads on every core (as srvid runs it).
+    modelRows.push(['rvsr x2, onnxruntime, 1 session × 1 thread, state carried', () => modelOnlyRecurrent(rvsr, 640, 360, 1)]);
+    modelRows.push([`rvsr x2, onnxruntime, 1 session × ${CORES} threads, state carried`, () => modelOnlyRecurrent(rvsr, 640, 360, CORES)]);
   }
   if (light) {
     modelRows.push(['espcn-light x2, onnxruntime, 1 session × 2 threads', () => modelOnly(light, 640, 360, 2)]);
@@ -300,6 +326,7 @@ try {
     ...[
       ['sesr', sesr],
       ['sesr-int8', sesrInt8],
+      ['rvsr', rvsr],
     ]
       .filter(([, entry]) => entry)
       .map(
@@ -357,7 +384,7 @@ try {
     );
     stageRows.push([`  stages, ${label}`, stageCells(e.stages)]);
     const base = ffmpegBaseline(clip, FRAMES, w, h, 'veryfast');
-    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8', 'sesr', 'sesr-int8'].includes(a)))
+    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8', 'sesr', 'sesr-int8', 'rvsr'].includes(a)))
       row(
         `  ffmpeg alone: decode → bicubic → encode, same size`,
         `${base.fps.toFixed(1)} fps (with start-up)`,
@@ -403,6 +430,7 @@ try {
   if (light) budget.push(['espcn-light', '360p→720p x2 espcn-light, veryfast', bestLight]);
   if (sesr) budget.push(['sesr', '360p→720p x2 sesr, veryfast', bestSesr]);
   if (sesrInt8) budget.push(['sesr-int8', '360p→720p x2 sesr-int8, veryfast', bestSesrInt8]);
+  if (rvsr) budget.push(['rvsr', '360p→720p x2 rvsr, veryfast', best('rvsr')]);
   const ceilings: Record<string, number> = {};
   for (const [name, label, modelFps] of budget) {
     const network = (CORES * 1000) / modelFps; // CPU ms per frame with every core on the network
