@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+// ws is loaded when a monitor starts (an import costs ~0.1 s of every run's start).
+import type { WebSocket, WebSocketServer } from 'ws';
 import { ClientQueue } from './client-queue.js';
 import { SCHEMA_VERSION, type MonitorMessage } from './messages.js';
 import { isLoopback, parseTarget, refusalWithoutToken, tokenMatches } from './request-guard.js';
@@ -228,6 +229,7 @@ export const serveMonitor = async (o: MonitorOptions): Promise<MonitorServer> =>
   const http = createServer({ requestTimeout: 10_000, headersTimeout: 10_000 }, serveAsset(gate));
   // A hard bound on sockets of every kind (each WebSocket is one): beyond it, new connections are closed at once.
   http.maxConnections = maxClients + 100;
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE, perMessageDeflate: false });
   const join = (ws: WebSocket): void => {
     const queue = new ClientQueue((data, done) => ws.send(data, done), capacity, dropNotice, o.clientBufferBytes ?? 4 * 1024 * 1024);

@@ -1,5 +1,5 @@
 /** Interleaved 8-bit RGB(A) to an image file with sharp; the format follows the extension. */
-import sharp from 'sharp';
+// sharp (libvips) is loaded on first use: an import costs ~0.15 s of every run's start, images or not.
 import { OutputError } from '../errors.js';
 import { createTempFile } from '../ffmpeg/temp-file.js';
 
@@ -10,6 +10,7 @@ export const writeImage = async (
   // The temporary name keeps the extension last: sharp picks the format by it.
   const temp = createTempFile(path);
   try {
+    const sharp = (await import('sharp')).default;
     await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).toFile(temp.path);
     temp.commit();
   } catch (err) {

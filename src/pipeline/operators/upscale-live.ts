@@ -57,14 +57,15 @@ export const upscaleLive =
       // A moving average of one round of the network (each worker on one frame), from the measured speed at first.
       let roundMs = policy.expectedFps ? (1000 * parallel) / policy.expectedFps : 0;
       // Frames the network may hold: fewer while frames pile up beyond it (the workers would otherwise keep the
-      // cores from bicubic and the encoder), back up one at a time while that stays small.
+      // cores from bicubic and the encoder), but never fewer than it has workers (an idle worker helps no one),
+      // back up one at a time while that stays small.
       const cap = 8 * concurrent;
       let allowed = cap;
       return frames.pipe(
         mergeMap((frame) => {
           const t = now();
           const beyond = backlog() - busy;
-          if (beyond > policy.maxBacklog / 2) allowed = Math.max(1, allowed - 1);
+          if (beyond > policy.maxBacklog / 2) allowed = Math.max(parallel, allowed - 1);
           else if (beyond <= concurrent) allowed = Math.min(cap, allowed + 1);
           const onTime = roundMs === 0 ? busy < concurrent : rounds(busy) * roundMs <= budgetMs;
           const fits = busy === 0 || (busy < allowed && onTime);
