@@ -100,17 +100,20 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("ckpt", type=Path)
     p.add_argument("--scale", type=int, required=True)
+    p.add_argument("--arch", choices=["espcn", "srcnn"], default="espcn",
+                   help="the checkpoint's network (srcnn: the 9-5-5 SRCNN with the bicubic skip, classic.py)")
     p.add_argument("--channels", type=int, nargs=2, default=[64, 32])
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args()
     state = torch.load(a.ckpt, map_location="cpu")
-    model = ESPCN(a.scale, *a.channels)
+    model = (SRCNN if a.arch == "srcnn" else ESPCN)(a.scale, *a.channels)
     model.load_state_dict(state["model"])
     val = state["val_rows"][-1] if state["val_rows"] else None
     # prior_*: what the --init weights of a warm restart had cost (train.py --init)
     export_onnx(model, a.out, {"steps": state.get("prior_steps", 0) + state["step"],
                                "trainingSeconds": round(state.get("prior_seconds", 0.0) + state["elapsed"]),
-                               "validationPsnrY": val and {"last": val[2:]}})
+                               "validationPsnrY": val and ({"Set5": val[2], "Set14": val[3], "atStep": val[0]}
+                                                          if len(val) == 4 else {"last": val[2:]})})
     print(f"exported {a.out}")
 
 

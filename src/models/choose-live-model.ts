@@ -10,7 +10,7 @@
 import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { Upscaler } from '../pipeline/ports.js';
-import { AUTO_MODEL, MODEL_FAMILIES, trainedScales } from './registry.js';
+import { AUTO_MODEL, MODEL_FAMILIES, OFFLINE_FAMILIES, trainedScales } from './registry.js';
 
 /** Frames per second the upscaler sustains on frames of `format`, all its workers busy. */
 const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promise<number> => {
@@ -80,7 +80,9 @@ export const chooseLiveModel = async (
   }
   // auto: the others, best quality first, after the one already measured; the first that keeps up is taken,
   // and when none does, the last (the lightest, the fastest) with the policy covering the rest.
-  const others = MODEL_FAMILIES.filter((f) => f !== loaded.runtime.model.replace(/-x\d$/, '') && trainedScales(f).includes(o.scale));
+  const others = MODEL_FAMILIES.filter(
+    (f) => f !== loaded.runtime.model.replace(/-x\d$/, '') && trainedScales(f).includes(o.scale) && !OFFLINE_FAMILIES.includes(f),
+  );
   for (const [i, family] of others.entries()) {
     const candidate = await o.load(family);
     const fps = await measureFps(candidate, format).catch(async (err: unknown) => {

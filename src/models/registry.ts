@@ -6,8 +6,11 @@ import { ModelError, UsageError } from '../errors.js';
 /** models/ at the package root, from src/models or dist/models alike. */
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
-/** The shipped model families, best quality on video first; `--model` takes these names. */
-export const MODEL_FAMILIES = ['rvsr', 'sesr', 'sesr-int8', 'espcn', 'espcn-int8', 'espcn-light'] as const;
+/**
+ * The shipped model families, best quality on video first, then the classic networks shipped for comparison
+ * (OFFLINE_FAMILIES); `--model` takes these names.
+ */
+export const MODEL_FAMILIES = ['rvsr', 'sesr', 'sesr-int8', 'espcn', 'espcn-int8', 'espcn-light', 'srcnn'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** What each family is for, in a few words (for --help). */
@@ -18,6 +21,7 @@ export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
   'espcn-light': 'x2 only, the fastest, for real time',
+  srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size): for comparison, 17x sesr\'s work and less sharp; x2 only, onnxruntime only, files and images',
 };
 
 /** `--model auto`: the best-quality family, or for a live input the best one that keeps up with it. */
@@ -50,6 +54,7 @@ const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = {
   espcn: SCALES,
   'espcn-int8': SCALES,
   'espcn-light': [2],
+  srcnn: [2],
 };
 
 /** The scales a family was trained for. */
@@ -67,6 +72,12 @@ export const INT8_FAMILIES: readonly ModelFamily[] = ['sesr-int8', 'espcn-int8']
  * input it keeps up with).
  */
 export const RECURRENT_FAMILIES: readonly ModelFamily[] = ['rvsr'];
+
+/**
+ * The field's classic networks, shipped to compare against (issue #25; docs/training-classic.md): far too slow
+ * for a live input on a CPU, so `--model auto` never measures them for one. Named, they run anywhere.
+ */
+export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn'];
 
 /**
  * The model a run uses unless told otherwise: the best-quality family trained for the scale, or (`cpuInt8`:

@@ -6,8 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ModelError, UsageError } from '../errors.js';
 import { DEFAULT_OVERLAP, tilePixelsFor, type Tiling } from './espcn/upscale-frame.js';
+import { readPlainChain } from './backends/tfjs.js';
 import { readOnnxGraph, type OnnxGraph } from './espcn/read-onnx-weights.js';
-import { AUTO_MODEL, defaultModel, findModel } from './registry.js';
+import { AUTO_MODEL, defaultModel, findModel, type ModelEntry } from './registry.js';
 import { landsOnCpuOnnx, type BackendChoice, type DeviceChoice } from './select-backend.js';
 
 export interface ModelChoice {
@@ -87,6 +88,17 @@ export const onnxScale = (path: string): number | null => {
   return r * r === last.dims[0] && r > 1 ? r : null;
 };
 
+/** `--backend tfjs` with a graph srvid's TensorFlow.js loader cannot build is refused before anything starts. */
+const checkTfjsRuns = (entry: ModelEntry, recurrent: boolean, scale: number): void => {
+  if (recurrent) throw new UsageError(`${entry.name} is a recurrent model, which srvid runs with onnxruntime only; leave out --backend tfjs`);
+  try {
+    readPlainChain(readGraph(entry.path), entry.name, scale);
+  } catch (err) {
+    if (err instanceof ModelError) throw new UsageError(err.message);
+    throw err;
+  }
+};
+
 /** Finds the model file and checks that it upscales by `scale`; no runtime is loaded yet. */
 export const resolveModel = ({
   model: asked,
@@ -101,7 +113,7 @@ export const resolveModel = ({
   // auto: the default model; a live run may then pick a faster one that keeps up (choose-live-model.ts).
   const cpuInt8 = live && bitDepth <= 8 && landsOnCpuOnnx(backend, device);
   const model = asked === undefined || asked === AUTO_MODEL ? defaultModel(scale, cpuInt8) : asked;
-  let entry;
+  let entry: ModelEntry;
   if (modelFile) {
     if (!existsSync(modelFile)) throw new ModelError(`${modelFile}: no such model file`);
     const meta = readMeta(modelFile);
@@ -109,14 +121,12 @@ export const resolveModel = ({
     if (found !== null && found !== scale) {
       throw new ModelError(`${modelFile} upscales x${found}, not x${scale}: pass --scale ${found}, or a model trained for x${scale}`);
     }
-    entry = { name: modelFile, path: modelFile, meta };
+    entry = { name: modelFile, path: modelFile, scale, meta };
   } else {
     entry = findModel(model, scale);
   }
   const recurrent = entry.meta.recurrent === true || (modelFile !== undefined && onnxTakesState(modelFile));
-  if (recurrent && backend === 'tfjs') {
-    throw new UsageError(`${entry.name} is a recurrent model, which srvid runs with onnxruntime only; leave out --backend tfjs`);
-  }
+  if (backend === 'tfjs') checkTfjsRuns(entry, recurrent, scale);
   const radius = (entry.meta.architecture as { receptiveRadius?: unknown } | undefined)?.receptiveRadius;
   // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
   const overlap = typeof radius === 'number' ? radius : 2 * DEFAULT_OVERLAP;
