@@ -7,16 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { loadOnnxLuma } from '../src/models/backends/onnxruntime.js';
+import { loadOnnxLuma, loadOnnxRecurrent } from '../src/models/backends/onnxruntime.js';
 import { readOnnxGraph } from '../src/models/espcn/read-onnx-weights.js';
 import { resizeBicubic } from '../src/image/resize.js';
-import { realLuma } from './helpers/real-luma.js';
+import { realLuma, realLumaFrames } from './helpers/real-luma.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAIN = new URL('../training/train.py', import.meta.url).pathname;
 const QAT = new URL('../training/qat.py', import.meta.url).pathname;
 const QUANTIZE_CHAIN = new URL('../training/quantize_chain.py', import.meta.url).pathname;
 const CHECK_COLLAPSE = new URL('../training/check_collapse.py', import.meta.url).pathname;
+const CHECK_CLASSIC = new URL('../training/check_classic.py', import.meta.url).pathname;
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib'], { stdio: 'ignore' }).status === 0;
 
 describe(
@@ -277,6 +278,72 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       const path = new URL('../models/sesr-x2.onnx', import.meta.url).pathname;
       const { worst } = await expandedAgainstOnnx(run, path, 96, 64);
       assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - expanded checkpoint (PyTorch)| = ${worst}`);
+    });
+
+    it(
+      'the shipped srcnn-x2.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops',
+      { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
+      () => {
+        const out = join(dir, 'srcnn-check');
+        const ckpt = new URL('../training/checkpoints/srcnn-x2/ckpt.pt', import.meta.url).pathname;
+        const r = spawnSync(PYTHON, [CHECK_CLASSIC, '--out', out, '--only', 'srcnn', '--ckpt', ckpt], {
+          encoding: 'utf8',
+          timeout: 300_000,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const check = JSON.parse(readFileSync(join(out, 'check.json'), 'utf8')) as Record<string, { maxAbsDiff: number }>;
+        assert.ok(check['srcnn-x2']!.maxAbsDiff < 1e-4, `max |onnxruntime - PyTorch| = ${check['srcnn-x2']!.maxAbsDiff}`);
+        // The export is deterministic: the same checkpoint gives the shipped file's bytes.
+        const shipped = readFileSync(new URL('../models/srcnn-x2.onnx', import.meta.url));
+        assert.ok(
+          readFileSync(join(out, 'srcnn-x2.onnx')).equals(shipped),
+          'models/srcnn-x2.onnx is not training/checkpoints/srcnn-x2 exported',
+        );
+      },
+    );
+
+    it('the shipped rvsr-x2.onnx equals its training checkpoint within 1e-4 over real frames, its state fed back', async () => {
+      const ckpt = new URL('../training/checkpoints/rvsr-x2/ckpt.pt', import.meta.url).pathname;
+      const [w, h, frames] = [96, 64, 4];
+      const lumas = realLumaFrames(frames, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
+      const input = join(dir, 'rvsr-in.f32');
+      writeFileSync(input, Buffer.concat(lumas.map((l) => Buffer.from(l.buffer))));
+      const script = [
+        'import sys, numpy as np, torch',
+        `sys.path.insert(0, ${JSON.stringify(new URL('../training', import.meta.url).pathname)})`,
+        'from rvsr import RVSR',
+        `s = torch.load(${JSON.stringify(ckpt)}, map_location="cpu")`,
+        'm = RVSR(**s["config"]); m.load_state_dict(s["model"]); m.eval()',
+        `x = torch.from_numpy(np.fromfile(${JSON.stringify(input)}, np.float32).reshape(${frames}, 1, 1, ${h}, ${w})).transpose(0, 1)`,
+        'with torch.no_grad(): out, _ = m.run(x)',
+        `out.numpy().astype(np.float32).tofile(${JSON.stringify(join(dir, 'rvsr-out.f32'))})`,
+      ].join('\n');
+      const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const torchOut = new Float32Array(readFileSync(join(dir, 'rvsr-out.f32')).buffer.slice(0));
+      const model = await loadOnnxRecurrent({
+        path: new URL('../models/rvsr-x2.onnx', import.meta.url).pathname,
+        name: 'rvsr-x2',
+        scale: 2,
+        threads: 1,
+      });
+      let past: { yUp: Float32Array; state: Float32Array } = {
+        yUp: new Float32Array(4 * w * h),
+        state: new Float32Array(model.stateChannels * w * h),
+      };
+      let worst = 0;
+      let moved = 0;
+      for (let t = 0; t < frames; t++) {
+        const y = lumas[t]!;
+        const step = await model.step({ y, yPrev: lumas[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
+        const ref = torchOut.subarray(t * 4 * w * h, (t + 1) * 4 * w * h);
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs((step.yUp[i] as number) - (ref[i] as number)));
+        if (t > 0) for (let i = 0; i < step.state.length; i++) moved = Math.max(moved, Math.abs(step.state[i] as number));
+        past = { yUp: step.yUp, state: step.state };
+      }
+      await model.dispose();
+      assert.ok(moved > 1e-3, 'the state carries something (a zero state would pass trivially)');
+      assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - checkpoint (PyTorch)| = ${worst}`);
     });
 
     it(
