@@ -1,7 +1,7 @@
 /** Still images (png, jpg, webp, …) into interleaved 8-bit RGB(A) with sharp. */
 import { existsSync } from 'node:fs';
-// sharp (libvips) is loaded on first use: an import costs ~0.15 s of every run's start, images or not.
 import { InputError } from '../errors.js';
+import { loadSharp } from '../image/load-sharp.js';
 
 export interface RgbImage {
   readonly width: number;
@@ -21,8 +21,8 @@ export const UNSUPPORTED_IMAGES: ReadonlyMap<string, string> = new Map([
 
 export const readImage = async (path: string, { keepAlpha = true } = {}): Promise<RgbImage> => {
   if (!existsSync(path)) throw new InputError(`${path}: no such file`);
+  const sharp = await loadSharp();
   try {
-    const sharp = (await import('sharp')).default;
     let img = sharp(path).toColourspace('srgb');
     const meta = await sharp(path).metadata();
     if (!keepAlpha || !meta.hasAlpha) img = img.removeAlpha();

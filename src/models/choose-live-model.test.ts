@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UsageError } from '../errors.js';
 import type { Upscaler } from '../pipeline/ports.js';
 import { chooseLiveModel, measureSpeed } from './choose-live-model.js';
 import { loadVideoUpscaler } from './load-upscaler.js';
@@ -59,6 +60,34 @@ describe('chooseLiveModel', () => {
       assert.equal(choice.warning, null);
       assert.ok(choice.fps !== null && choice.fps >= 4.4, `${choice.fps} fps`);
       assert.equal(loaded.disposed, true);
+    } finally {
+      await choice.upscaler.dispose();
+    }
+  });
+
+  it('auto passes over the recurrent and offline models and any the runtime cannot load, and takes the next', async () => {
+    const loaded = slow(1000);
+    const asked: string[] = [];
+    const choice = await chooseLiveModel(
+      {
+        scale: 2,
+        model: 'auto',
+        load: async (family) => {
+          asked.push(family);
+          if (family === 'sesr-int8') throw new UsageError('sesr-int8-x2 runs in 8-bit integers, which only onnxruntime does');
+          return load(family);
+        },
+      },
+      loaded,
+      { pixelsPerSecond: 2 * 64 * 64 },
+      FORMAT,
+      4,
+    );
+    try {
+      // The loaded stand-in is 'sesr': the next is sesr-int8 (refused), then espcn, which keeps up.
+      assert.deepEqual(asked, ['sesr-int8', 'espcn']);
+      assert.equal(choice.upscaler.runtime.model, 'espcn-x2');
+      assert.equal(choice.warning, null);
     } finally {
       await choice.upscaler.dispose();
     }

@@ -4,13 +4,14 @@
  * second first), so no frame of the stream waits for it; once the input's size and rate are known,
  * `chooseLiveModel` scales that speed to them. A model named (or the default) that falls short is kept, with
  * a warning: the others are not measured then, since that would take the cores for seconds while the input's
- * first frames arrive (they were the frames dropped at start). `--model auto` measures them, with the input
- * already open, and takes the best-quality shipped model that keeps up.
+ * first frames arrive (they were the frames dropped at start). `--model auto` measures the cheaper single-frame
+ * ones, with the input already open, and takes the best-quality one that keeps up.
  */
 import { allocateFrame, type FrameFormat } from '../pipeline/frame.js';
 import type { WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { Upscaler } from '../pipeline/ports.js';
-import { AUTO_MODEL, MODEL_FAMILIES, OFFLINE_FAMILIES, trainedScales } from './registry.js';
+import { ModelError, UsageError } from '../errors.js';
+import { AUTO_MODEL, MODEL_FAMILIES, OFFLINE_FAMILIES, RECURRENT_FAMILIES, trainedScales } from './registry.js';
 
 /** Frames per second the upscaler sustains on frames of `format`, all its workers busy. */
 const measureFps = async (upscaler: Upscaler, format: FrameFormat): Promise<number> => {
@@ -79,12 +80,23 @@ export const chooseLiveModel = async (
     };
   }
   // auto: the others, best quality first, after the one already measured; the first that keeps up is taken,
-  // and when none does, the last (the lightest, the fastest) with the policy covering the rest.
+  // and when none does, the last (the lightest, the fastest) with the policy covering the rest. Recurrent and
+  // offline families cost more per pixel than the single-frame model that just fell short, so they are not
+  // measured (it would take the cores for seconds while the input flows). A family the runtime cannot run
+  // (int8 or recurrent on TensorFlow.js) is passed over.
   const others = MODEL_FAMILIES.filter(
-    (f) => f !== loaded.runtime.model.replace(/-x\d$/, '') && trainedScales(f).includes(o.scale) && !OFFLINE_FAMILIES.includes(f),
+    (f) =>
+      f !== loaded.runtime.model.replace(/-x\d$/, '') &&
+      trainedScales(f).includes(o.scale) &&
+      !OFFLINE_FAMILIES.includes(f) &&
+      !RECURRENT_FAMILIES.includes(f),
   );
   for (const [i, family] of others.entries()) {
-    const candidate = await o.load(family);
+    const candidate = await o.load(family).catch((err: unknown) => {
+      if (err instanceof ModelError || err instanceof UsageError) return null;
+      throw err;
+    });
+    if (!candidate) continue;
     const fps = await measureFps(candidate, format).catch(async (err: unknown) => {
       await candidate.dispose();
       throw err;

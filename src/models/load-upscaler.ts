@@ -77,6 +77,7 @@ const untilAborted = (loading: Promise<Upscaler>, signal: AbortSignal): Promise<
  */
 const openVideoUpscaler = async (o: VideoModelChoice, resolved: ResolvedModel): Promise<Upscaler> => {
   const cores = availableParallelism();
+  if (resolved.recurrent && (o.workers ?? 0) > 1) o.onWarning?.(`--workers ${o.workers}: ${resolved.name} is recurrent, so one worker runs its frames in order`);
   const workers = resolved.recurrent ? 1 : o.workers || cores;
   const threadsPerWorker = o.threads || Math.max(1, Math.floor(cores / workers));
   const load = { path: resolved.path, name: resolved.name, scale: o.scale, threads: o.threads };

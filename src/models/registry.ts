@@ -68,8 +68,8 @@ export const INT8_FAMILIES: readonly ModelFamily[] = ['sesr-int8', 'espcn-int8']
 
 /**
  * Recurrent families: frames carry state in order (src/models/rvsr/). Never a default: rvsr costs about 3.6x
- * sesr's work per pixel for a modest gain, so it is asked for by name (or taken by `--model auto` on a live
- * input it keeps up with).
+ * sesr's work per pixel for a modest gain, so it is asked for by name; `--model auto` on a live input starts
+ * from the default and looks only at cheaper models when that falls short, so it never takes rvsr.
  */
 export const RECURRENT_FAMILIES: readonly ModelFamily[] = ['rvsr'];
 

@@ -2,8 +2,8 @@
  * The dashboard's before/after pair: JPEGs at the output size of plain bicubic upscaling (sharp's cubic,
  * Catmull-Rom like the metric's baseline) of the model's input, and of srvid's output.
  */
-// sharp (libvips) is loaded on the first preview: an import costs ~0.15 s of every run's start.
 import { bitDepth, type Frame } from '../pipeline/frame.js';
+import { loadSharp } from '../image/load-sharp.js';
 import { SCHEMA_VERSION, type PreviewMessage } from './messages.js';
 
 /** Studio-range YCbCr → RGB coefficients (Kr, Kb) of the two matrices video uses. */
@@ -49,7 +49,7 @@ export const makePreview = async (
   const shownHeight = Math.round((height * shown) / width);
   const raw = (f: Frame) => ({ raw: { width: f.format.width, height: f.format.height, channels: 3 as const } });
   // Straight to the shown size: the same as bicubic to the output size when it is at most maxWidth wide.
-  const sharp = (await import('sharp')).default;
+  const sharp = await loadSharp();
   const before = await sharp(frameToRgb(modelInput, m), raw(modelInput))
     .resize(shown, shownHeight, { kernel: 'cubic', fit: 'fill' })
     .jpeg({ quality: 85 })

@@ -1,6 +1,6 @@
 /** Interleaved 8-bit RGB(A) to an image file with sharp; the format follows the extension. */
-// sharp (libvips) is loaded on first use: an import costs ~0.15 s of every run's start, images or not.
 import { OutputError } from '../errors.js';
+import { loadSharp } from '../image/load-sharp.js';
 import { createTempFile } from '../ffmpeg/temp-file.js';
 
 export const writeImage = async (
@@ -8,9 +8,9 @@ export const writeImage = async (
   image: { width: number; height: number; channels: 3 | 4; data: Uint8Array },
 ): Promise<void> => {
   // The temporary name keeps the extension last: sharp picks the format by it.
+  const sharp = await loadSharp();
   const temp = createTempFile(path);
   try {
-    const sharp = (await import('sharp')).default;
     await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).toFile(temp.path);
     temp.commit();
   } catch (err) {

@@ -105,6 +105,13 @@ describe('--model rvsr (recurrent)', () => {
       assert.ok(same(spliced[i]!, first[i]!), `frame ${i}: the first scene as alone`);
       assert.ok(same(spliced[12 + i]!, alone[i]!), `frame ${12 + i}: the second scene carries nothing of the first`);
     }
+    // ...and the run does carry its past: the second scene started at its frame 6 gives another frame 6.
+    await ffmpeg(['-i', tmp.file('b.mkv'), '-vf', 'select=gte(n\\,6),setpts=N/25/TB', '-c:v', 'ffv1', tmp.file('b6.mkv')]);
+    const r = await runCli([tmp.file('b6.mkv'), tmp.file('up-b6.mkv'), '--model', 'rvsr', '--codec', 'ffv1']);
+    assert.equal(r.code, 0, r.stderr);
+    const fromSix = await decodeLumaAsStored(tmp.file('up-b6.mkv'), 320, 240);
+    assert.equal(fromSix.length, 6);
+    assert.ok(!same(fromSix[0]!, alone[6]!), 'frame 6 of the whole scene read the frames before it');
   });
 
   it('does not decay over 2,000 frames of a still scene with sensor noise', async () => {

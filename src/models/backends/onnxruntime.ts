@@ -94,11 +94,13 @@ const stateChannelsOf = (session: ort.InferenceSession, path: string): number =>
 /** A recurrent network (rvsr) as a stream of steps; see RecurrentLumaModel. */
 export const loadOnnxRecurrent = async (o: OnnxOptions): Promise<RecurrentLumaModel> => {
   const session = await openSession(o);
-  if (!isRecurrent(session)) {
+  try {
+    if (!isRecurrent(session)) throw new ModelError(`${o.path} is not a recurrent model (it takes no state)`);
+    return recurrentModel(session, o, stateChannelsOf(session, o.path));
+  } catch (err) {
     await session.release();
-    throw new ModelError(`${o.path} is not a recurrent model (it takes no state)`);
+    throw err;
   }
-  return recurrentModel(session, o, stateChannelsOf(session, o.path));
 };
 
 /**
@@ -123,7 +125,14 @@ const aloneEachCall = (model: RecurrentLumaModel): LumaModel => ({
 export const loadOnnxLuma = async (o: OnnxOptions): Promise<LumaModel> => {
   const { path, name, scale, provider = 'cpu' } = o;
   const session = await openSession(o);
-  if (isRecurrent(session)) return aloneEachCall(recurrentModel(session, o, stateChannelsOf(session, path)));
+  if (isRecurrent(session)) {
+    try {
+      return aloneEachCall(recurrentModel(session, o, stateChannelsOf(session, path)));
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  }
   const [input] = session.inputNames;
   const [output] = session.outputNames;
   if (!input || !output) throw new ModelError(`${path} has no input or output`);

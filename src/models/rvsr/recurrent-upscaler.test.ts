@@ -5,6 +5,7 @@ import { allocateFrame, type Frame } from '../../pipeline/frame.js';
 import type { RecurrentLumaModel, Upscaler } from '../../pipeline/ports.js';
 import { loadOnnxLuma, loadOnnxRecurrent } from '../backends/onnxruntime.js';
 import { findModel } from '../registry.js';
+import { createWorkerUpscaler } from '../worker/worker-upscaler.js';
 import { createRecurrentUpscaler } from './recurrent-upscaler.js';
 import { isSceneCut } from './scene-cut.js';
 
@@ -78,6 +79,33 @@ describe('the recurrent upscaler (rvsr-x2, real weights, real footage)', () => {
     const afterGap = (await up.upscale(skipped)).frame.planes[0].data;
     const fresh = createRecurrentUpscaler(await load(), WHOLE);
     assert.equal(maxDiff(afterGap, (await fresh.upscale(skipped)).frame.planes[0].data), 0);
+  });
+
+  it('starts over when the timestamps jump although the indices follow (damaged frames skipped)', async () => {
+    const up = createRecurrentUpscaler(await load(), WHOLE);
+    await ys(up, sceneA.slice(0, 4)); // 40 ms apart
+    const late = frameOf(4, sceneA[4]!.planes[0].data as Uint8Array);
+    const jumped = { ...late, ptsMs: 400 };
+    const afterJump = (await up.upscale(jumped)).frame.planes[0].data;
+    assert.equal(maxDiff(afterJump, (await up.upscaleAlone!(jumped)).frame.planes[0].data), 0);
+    const onTime = createRecurrentUpscaler(await load(), WHOLE);
+    await ys(onTime, sceneA.slice(0, 4));
+    assert.ok(maxDiff((await onTime.upscale(late)).frame.planes[0].data, afterJump) > 2, 'on time, frame 4 reads its past');
+  });
+
+  it('runs in a worker thread as in this one: the stream in order, a frame alone outside it', async () => {
+    const worker = await createWorkerUpscaler({ path: entry.path, name: entry.name, scale: 2, workers: 1, threadsPerWorker: 1, tiling: WHOLE, recurrent: true });
+    try {
+      const here = await ys(createRecurrentUpscaler(await load(), WHOLE), sceneA.slice(0, 5));
+      const calls = sceneA.slice(0, 5).map((f, i) => (i === 2 ? [worker.upscaleAlone!(frameOf(0, sceneB[0]!)), worker.upscale(f)] : [worker.upscale(f)]));
+      const results = await Promise.all(calls.flat());
+      const streamed = results.filter((_, i) => i !== 2).map((r) => r.frame.planes[0].data);
+      for (let i = 0; i < 5; i++) assert.ok(maxDiff(streamed[i]!, here[i]!) <= 1, `frame ${i}`);
+      const alone = (await createRecurrentUpscaler(await load(), WHOLE).upscale(frameOf(0, sceneB[0]!))).frame.planes[0].data;
+      assert.ok(maxDiff(results[2]!.frame.planes[0].data, alone) <= 1, 'the frame alone');
+    } finally {
+      await worker.dispose();
+    }
   });
 
   it('starts over at a scene cut: after the cut, exactly what a run of the new scene alone gives', async () => {

@@ -4,9 +4,9 @@
  * state). Chroma is bicubic, as for every model.
  *
  * What the past is, and when it is dropped (a reset: the frame starts from no past, as training sequences do):
- * - the first frame, a frame of another size, and a frame whose index does not follow the last one's (a live
- *   run sent the frames between to bicubic or dropped them; a segment starts at its keyframe with index 0):
- *   the network never reads a past that is not the frame just before;
+ * - the first frame, a frame of another size, a frame whose index does not follow the last one's (a live run
+ *   sent the frames between to bicubic or dropped them; a segment starts at its keyframe with index 0), and
+ *   one whose timestamp goes back or jumps by more than 2.5 frame steps (damaged frames skipped);
  * - a scene cut (scene-cut.ts): a new shot must not inherit the old one's detail.
  * `upscaleAlone` runs a frame from no past and leaves the stream's past as it was (the detail estimate's
  * shadow frames).
@@ -25,6 +25,9 @@ import { isSceneCut } from './scene-cut.js';
 /** What one frame leaves for the next, at the frame's size (Y/peak floats). */
 interface Past {
   readonly index: number;
+  /** Its timestamp, and the step from the frame before it (null when unknown). */
+  readonly ptsMs: number | null;
+  readonly stepMs: number | null;
   readonly width: number;
   readonly height: number;
   readonly y: Float32Array;
@@ -33,12 +36,23 @@ interface Past {
 }
 
 /** Why a frame starts from no past, or null when it carries on from the last one. */
-export type ResetReason = 'start' | 'size' | 'gap' | 'cut' | null;
+export type ResetReason = 'start' | 'size' | 'gap' | 'time' | 'cut' | null;
 
-export const resetReason = (past: Past | null, index: number, y: Float32Array, width: number, height: number): ResetReason => {
+/** A frame further from the last one than this many of the last step is not its successor in time. */
+const TIME_JUMP = 2.5;
+
+/**
+ * `time`: the frames are consecutive by index but not in time: the timestamp went back, or jumped by more
+ * than TIME_JUMP steps (damaged frames skipped with --tolerate-errors, a hole in the input).
+ */
+export const resetReason = (past: Past | null, frame: { readonly index: number; readonly ptsMs: number | null }, y: Float32Array, width: number, height: number): ResetReason => {
   if (!past) return 'start';
   if (past.width !== width || past.height !== height) return 'size';
-  if (index !== past.index + 1) return 'gap';
+  if (frame.index !== past.index + 1) return 'gap';
+  if (frame.ptsMs !== null && past.ptsMs !== null) {
+    const step = frame.ptsMs - past.ptsMs;
+    if (step <= 0 || (past.stepMs !== null && step > TIME_JUMP * past.stepMs)) return 'time';
+  }
   return isSceneCut(past.y, y, width, height) ? 'cut' : null;
 };
 
@@ -116,14 +130,17 @@ export const createRecurrentUpscaler = (model: RecurrentLumaModel, tiling: Tilin
     const plane = frame.planes[0];
     const y = new Float32Array(width * height);
     for (let i = 0; i < y.length; i++) y[i] = (plane?.data[i] as number) / peak;
-    const from = alone || resetReason(past, frame.index, y, width, height) !== null ? null : past;
+    const from = alone || resetReason(past, frame, y, width, height) !== null ? null : past;
     let convertMs = performance.now() - t;
     t = performance.now();
     const stepped = await stepFrame(model, tiling, y, width, height, from);
     const inferenceMs = performance.now() - t;
     t = performance.now();
     quantize(stepped.yUp, out.planes[0]?.data as Uint8Array | Uint16Array, (1 << depth) - 1, peak);
-    if (!alone) past = { index: frame.index, width, height, y, yUp: stepped.yUp, state: stepped.state };
+    if (!alone) {
+      const stepMs = from && from.ptsMs !== null && frame.ptsMs !== null ? frame.ptsMs - from.ptsMs : null;
+      past = { index: frame.index, ptsMs: frame.ptsMs, stepMs, width, height, y, yUp: stepped.yUp, state: stepped.state };
+    }
     convertMs += performance.now() - t;
     return { frame: out, times: { convertMs, inferenceMs, chromaMs } };
   };
@@ -137,6 +154,7 @@ export const createRecurrentUpscaler = (model: RecurrentLumaModel, tiling: Tilin
     upscaleAlone: (frame) => inOrder(() => upscaleOne(frame, true)),
     dispose: async () => {
       past = null;
+      await queue; // a frame still queued would run on a released session
       await model.dispose();
     },
   };
