@@ -78,6 +78,37 @@ describe('upscaleLive', () => {
     assert.ok(!Object.values(r).includes('fallback'));
   });
 
+  it('while frames pile up beyond the network, it still gets a frame for each of its workers', () => {
+    // Two workers, 4 ticks a frame, a frame every 3 ticks: they keep up, one frame each. The backlog says
+    // frames pile up downstream (over half the cap), so the network's share shrinks frame by frame: to one
+    // frame a worker, not below (one worker idle would send every other frame to bicubic).
+    const got: Route[] = [];
+    const scheduler = new TestScheduler((x, y) => assert.deepEqual(x, y));
+    scheduler.run(({ cold, flush }) => {
+      const now = (): number => scheduler.now();
+      const slots = [0, 0];
+      const two: Upscaler = {
+        ...fake(0, now),
+        parallelism: 2,
+        upscale: ((f: Frame) => {
+          const i = (slots[0] as number) <= (slots[1] as number) ? 0 : 1;
+          slots[i] = Math.max(now(), slots[i] as number) + 4;
+          return of({ frame: f, times: NO_TIMES }).pipe(delay((slots[i] as number) - now()));
+        }) as unknown as Upscaler['upscale'],
+      };
+      const keys = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN';
+      const frames = Object.fromEntries([...keys].map((k, i) => [k, allocateFrame(i, i * 120, format)]));
+      const policy: LivePolicy = { whenBehind: 'bicubic', maxLatencyMs: 1000, maxBacklog: 100, expectedFps: 500 };
+      cold(`${[...keys].join('--')}|`, frames)
+        .pipe(upscaleLive(two, fake(0, now), 2, policy, () => 60, now))
+        .subscribe((u) => got.push(u.route));
+      flush();
+    });
+    assert.equal(got.length, 40);
+    // Long after the share has shrunk to its floor (16 frames), every frame still goes to the network.
+    assert.deepEqual(got.slice(20), Array(20).fill('network'));
+  });
+
   it('a backlog over the cap drops frames whatever the policy', () => {
     assert.deepEqual(
       routes(1, {}, () => 200),
