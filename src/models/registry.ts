@@ -15,7 +15,7 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** What each family is for, in a few words (for --help). */
 export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
-  rvsr: 'recurrent video model: each frame also uses the frames before it; a little sharper and steadier on video than sesr, about 2.5x slower; x2, onnxruntime only',
+  rvsr: 'recurrent video model: each frame also uses the frames before it; a little sharper and steadier on video than sesr, about 2.5x slower; x2 and x4, onnxruntime only',
   sesr: 'best single-frame quality, in float: runs on every backend',
   'sesr-int8': 'sesr in 8-bit integers: about twice as fast on a CPU, a little less steady on video; the default for live runs on a CPU',
   espcn: 'the previous default, for comparison',
@@ -48,7 +48,7 @@ export const checkModelFamily = (name: string): ModelFamily => {
 
 /** Scales each family is trained for. */
 const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = {
-  rvsr: [2],
+  rvsr: [2, 4],
   sesr: SCALES,
   'sesr-int8': SCALES,
   espcn: SCALES,
