@@ -10,6 +10,7 @@
 import type { FfmpegTools } from '../ffmpeg/resolve-ffmpeg.js';
 import { openFileSource, openLiveInput } from '../ingest/open-source.js';
 import { createBicubicUpscaler } from '../models/bicubic-upscaler.js';
+import { createHeadStart, type HeadStart } from '../models/head-start.js';
 import type { LivePolicy, WhenBehind } from '../pipeline/operators/upscale-live.js';
 import type { OpenedSource, Upscaler } from '../pipeline/ports.js';
 import { chooseLiveModel, measureSpeed, type ModelSpeed } from '../models/choose-live-model.js';
@@ -38,6 +39,8 @@ export interface LiveRequest extends VideoModelChoice {
 export interface WarmModel {
   readonly upscaler: Upscaler;
   readonly speed: Promise<ModelSpeed>;
+  /** The frames that arrive before the run starts, upscaled meanwhile (null for a recurrent model). */
+  readonly headStart: HeadStart | null;
 }
 
 export interface OpenedRun {
@@ -46,20 +49,42 @@ export interface OpenedRun {
   readonly warm: WarmModel | null;
 }
 
-const warmUp = async (o: LiveRequest, model: ResolvedModel): Promise<WarmModel> => {
+const warmUp = async (o: LiveRequest, model: ResolvedModel, headStart: HeadStart | null): Promise<WarmModel> => {
   const upscaler = await loadVideoUpscaler(o, model);
   const speed = measureSpeed(upscaler);
-  speed.catch(() => {}); // awaited by planLive, once the input is open
-  return { upscaler, speed };
+  // awaited by planLive, once the input is open; the head start waits for it, to leave the measurement alone
+  speed.then(
+    () => headStart?.start(upscaler),
+    () => {},
+  );
+  return { upscaler, speed, headStart };
 };
 
-/** Opens the input: a file, or a live input with its model loading (and measured) meanwhile. */
-export const openSource = async (o: LiveRequest, ends: RunEnds, tools: FfmpegTools, model: ResolvedModel): Promise<OpenedRun> => {
-  if (!ends.startsLive) return { source: await openFileSource(ends.input, tools, o), warm: null };
+/** A live run's model, loading from the moment the request is checked (ffmpeg's checks take a third of a second). */
+export interface Warming {
+  readonly model: Promise<WarmModel>;
+  readonly headStart: HeadStart | null;
+}
+
+export const startWarming = (o: LiveRequest, model: ResolvedModel): Warming => {
+  const headStart = model.recurrent ? null : createHeadStart(o.scale);
+  const warming = warmUp(o, model, headStart);
+  warming.catch(() => {}); // taken by openSource, once the input is open (or has failed first)
+  return { model: warming, headStart };
+};
+
+/** Releases a warming model that no input was opened for. */
+export const dropWarming = async (w: Warming | null): Promise<void> => {
+  w?.headStart?.stop();
+  await (await w?.model.catch(() => null))?.upscaler.dispose();
+};
+
+/** Opens the input: a file, or a live input with its model (`warming`, from startWarming) loading and measured meanwhile. */
+export const openSource = async (o: LiveRequest, ends: RunEnds, tools: FfmpegTools, warming: Warming | null): Promise<OpenedRun> => {
+  if (!warming) return { source: await openFileSource(ends.input, tools, o), warm: null };
   const detectPacing = o.live === undefined && ends.input.stream !== null;
-  const warming = warmUp(o, model);
-  warming.catch(() => {}); // taken below, once the input is open (or has failed first)
-  if (!detectPacing) await warming;
+  const { headStart } = warming;
+  if (!detectPacing) await warming.model;
   let source: OpenedSource;
   try {
     source = await openLiveInput(ends.input, tools, {
@@ -69,14 +94,16 @@ export const openSource = async (o: LiveRequest, ends: RunEnds, tools: FfmpegToo
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onWarning ? { onEnded: o.onWarning, onWarning: o.onWarning } : {}),
       detectPacing,
+      ...(headStart ? { onEarlyFrame: headStart.offer } : {}),
     });
   } catch (err) {
-    await (await warming.catch(() => null))?.upscaler.dispose(); // the input's error is the run's
+    await dropWarming(warming); // the input's error is the run's
     throw err;
   }
   try {
-    return { source, warm: await warming };
+    return { source, warm: await warming.model };
   } catch (err) {
+    headStart?.stop();
     source.close();
     throw err;
   }
@@ -110,7 +137,12 @@ export const planLive = async (o: LiveRequest, run: OpenedRun, plan: RunPlan, mo
   if (!run.warm) return file;
   const { info, kind } = run.source;
   let upscaler: Upscaler | null = run.warm.upscaler;
+  const { headStart } = run.warm;
+  let headStarted = false; // whether the run uses the head start's results (otherwise it is stopped here)
   try {
+    // The fallback takes the start-up's burst, if any: compiled and allocated while the speed is still measured.
+    const fallback = createBicubicUpscaler(o.scale);
+    if (kind === 'live') await fallback.warmUp({ width: info.width, height: info.height, pixFmt: plan.pixFmt });
     let speed: ModelSpeed | null = await run.warm.speed;
     const forInput = resolveModel({ ...o, live: kind === 'live', bitDepth: info.bitDepth });
     if (forInput.path !== model.path) {
@@ -129,14 +161,19 @@ export const planLive = async (o: LiveRequest, run: OpenedRun, plan: RunPlan, mo
       info.frameRate,
     );
     if (choice.warning) o.onWarning?.(choice.warning);
+    const kept = choice.upscaler === run.warm.upscaler ? headStart : null;
+    headStarted = kept !== null;
+    const policy = livePolicy(o, plan, choice.fps);
     return {
       model: forInput,
       upscaler: choice.upscaler,
-      pipeline: { fallback: createBicubicUpscaler(o.scale), policy: livePolicy(o, plan, choice.fps) },
+      pipeline: { fallback, policy: kept ? { ...policy, headStart: kept.take } : policy },
       encoder: { frameRate: info.frameRate, presetGiven: o.preset !== undefined },
     };
   } catch (err) {
     await upscaler?.dispose();
     throw err;
+  } finally {
+    if (!headStarted) headStart?.stop();
   }
 };

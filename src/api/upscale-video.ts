@@ -15,7 +15,7 @@ import type { ReferenceAligner } from '../quality/align-reference.js';
 import { checkOutput } from '../sink/check-output.js';
 import { createEncoderSink } from '../sink/create-encoder-sink.js';
 import { checkScale } from './choices.js';
-import { openSource, planLive, type LivePlan, type OpenedRun } from './live-plan.js';
+import { dropWarming, openSource, planLive, startWarming, type LivePlan, type OpenedRun, type Warming } from './live-plan.js';
 import { describeRun } from './describe-run.js';
 import { loadVideoUpscaler } from './load-model.js';
 import { resolveModel, type ResolvedModel } from '../models/resolve-model.js';
@@ -200,10 +200,11 @@ const prepare = async (
   ends: RunEnds,
   tools: FfmpegTools,
   model: ResolvedModel,
+  warming: Warming | null,
   held: Held,
   observed: boolean,
 ): Promise<Prepared> => {
-  const opened = (held.opened = await openSource(o, ends, tools, model));
+  const opened = (held.opened = await openSource(o, ends, tools, warming));
   held.upscaler = opened.warm?.upscaler ?? null;
   const { info } = opened.source;
   const measure = o.measure || observed;
@@ -297,12 +298,21 @@ export const upscaleVideo = async (options: UpscaleVideoOptions): Promise<Upscal
   const ends = runEnds(options);
   const o = resolveOptions({ ...options, input: ends.input.name, output: ends.output.name });
   const model = checkRequest(o, ends.startsLive);
-  const tools = await prepareTools(o);
-  const observer = await startObserver(o);
+  // A live input's model loads while ffmpeg is asked what it has: its frames are not to wait for it.
+  const warming = ends.startsLive ? startWarming(o, model) : null;
+  let tools: FfmpegTools;
+  let observer: RunObserver | null;
+  try {
+    tools = await prepareTools(o);
+    observer = await startObserver(o);
+  } catch (err) {
+    await dropWarming(warming);
+    throw err;
+  }
   const started = performance.now();
   const held: Held = { opened: null, aligner: null, upscaler: null, finished: false };
   try {
-    const prepared = await prepare(o, ends, tools, model, held, observer !== null);
+    const prepared = await prepare(o, ends, tools, model, warming, held, observer !== null);
     return await execute(o, ends, tools, prepared, observer, held);
   } catch (err) {
     if (!held.finished)

@@ -1,7 +1,8 @@
 /**
  * Where a live source's frames and side packets go. Its decoder starts before anyone subscribes (the run
  * learns the frame size from it), so what arrives before the subscriber, or before the sink connects for
- * packets, is kept for them and handed over first.
+ * packets, is kept for them and handed over first. `onEarly` sees each kept frame as it arrives (a live run's
+ * head start, src/models/head-start.ts).
  */
 import type { Subscriber } from 'rxjs';
 import type { Frame } from '../pipeline/frame.js';
@@ -20,13 +21,17 @@ export interface LiveOutlet {
   connect(to: (p: SidePacket) => void): void;
 }
 
-export const createLiveOutlet = (): LiveOutlet => {
+export const createLiveOutlet = (onEarly?: (f: Frame) => void): LiveOutlet => {
   let subscriber: Subscriber<Frame> | null = null;
   const early: Frame[] = [];
   let packetsTo: ((p: SidePacket) => void) | null = null;
   const earlyPackets: SidePacket[] = [];
   return {
-    frame: (f) => void (subscriber ? subscriber.next(f) : early.push(f)),
+    frame: (f) => {
+      if (subscriber) return subscriber.next(f);
+      early.push(f);
+      onEarly?.(f);
+    },
     packet: (p) => void (packetsTo ? packetsTo(p) : earlyPackets.push(p)),
     get waiting() {
       return early.length;

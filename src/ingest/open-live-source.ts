@@ -46,6 +46,8 @@ export interface LiveSourceOptions extends Omit<LiveDecoderArgsOptions, 'input' 
   readonly onWarning?: (message: string) => void;
   /** A stream: tell a real-time producer from a file on a pipe (see stdin-pacing.ts); otherwise it is real time. */
   readonly detectPacing?: boolean;
+  /** Each frame decoded before the pipeline subscribes, as it arrives (kept for the subscriber all the same). */
+  readonly onEarlyFrame?: (f: Frame) => void;
 }
 
 export interface LiveSource extends FrameSource {
@@ -296,7 +298,7 @@ export const openLiveSource = (o: LiveSourceOptions): Promise<LiveSource> =>
       stdin: null,
       gauge: null,
       hold: createFrameHold(),
-      outlet: createLiveOutlet(),
+      outlet: createLiveOutlet(o.onEarlyFrame),
       timeline: createLiveTimeline(),
       open: { resolve, reject },
       onAbort: () => {

@@ -78,7 +78,7 @@ export const openFileSource = async (
 
 export type LiveInputOptions = Pick<
   LiveSourceOptions,
-  'connectTimeoutMs' | 'listen' | 'reconnectAttempts' | 'signal' | 'onEnded' | 'onWarning' | 'detectPacing'
+  'connectTimeoutMs' | 'listen' | 'reconnectAttempts' | 'signal' | 'onEnded' | 'onWarning' | 'detectPacing' | 'onEarlyFrame'
 >;
 
 /** What the live decoder's header says of the input (nothing probes it first). Frames travel as 8-bit 4:2:0. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { delay, of } from 'rxjs';
+import { delay, lastValueFrom, of, Subject, tap, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { allocateFrame, type Frame } from '../frame.js';
 import type { Upscaler } from '../ports.js';
-import { upscaleLive, type LivePolicy, type Route } from './upscale-live.js';
+import { upscaleLive, type LiveItem, type LivePolicy, type Route } from './upscale-live.js';
 
 const format = { width: 2, height: 2, pixFmt: 'yuv420p' as const };
 const NO_TIMES = { convertMs: 0, inferenceMs: 0, chromaMs: 0 };
@@ -114,5 +114,54 @@ describe('upscaleLive', () => {
       routes(1, {}, () => 200),
       Array(8).fill('drop'),
     );
+  });
+
+  it('frames the network took before the run (its head start) keep that result, and while they wait for the encoder they are not a backlog', async () => {
+    // Eight frames, nothing written yet (an encoder still starting): the backlog is every frame seen. The
+    // first four come with results from the head start; the others go to the network, until the frames
+    // beyond the head start's exceed the cap of 3.
+    const frames = Array.from({ length: 8 }, (_, i) => allocateFrame(i, i * 40, format));
+    const called: number[] = [];
+    const network: Upscaler = {
+      ...fake(0, () => 0),
+      upscale: async (f: Frame) => {
+        called.push(f.index);
+        return { frame: f, times: NO_TIMES };
+      },
+    };
+    const early = new Map(frames.slice(0, 4).map((f) => [f, { result: Promise.resolve({ frame: f, times: NO_TIMES }), ready: true }]));
+    const policy: LivePolicy = {
+      whenBehind: 'bicubic',
+      maxLatencyMs: 1000,
+      maxBacklog: 3,
+      expectedFps: 1e6,
+      headStart: (f) => early.get(f),
+    };
+    let seen = 0;
+    const input = new Subject<Frame>();
+    const out = lastValueFrom(
+      input.pipe(
+        tap(() => seen++),
+        upscaleLive(
+          network,
+          fake(0, () => 0),
+          2,
+          policy,
+          () => seen,
+        ),
+        toArray(),
+      ),
+    );
+    for (const f of frames) {
+      input.next(f);
+      await new Promise((r) => setImmediate(r)); // each result is back before the next frame
+    }
+    input.complete();
+    const routed = new Map((await out).map((u: LiveItem) => [u.frame.index, u.route]));
+    assert.deepEqual(
+      frames.map((f) => routed.get(f.index)),
+      ['network', 'network', 'network', 'network', 'network', 'network', 'network', 'drop'],
+    );
+    assert.deepEqual(called, [4, 5, 6]);
   });
 });

@@ -1,6 +1,6 @@
 import { defer, from, map, mergeMap, of, type OperatorFunction } from 'rxjs';
 import type { Frame } from '../frame.js';
-import type { Upscaler } from '../ports.js';
+import type { Upscaled, Upscaler } from '../ports.js';
 import type { UpscaledItem } from './upscale-frames.js';
 
 /** What a live run does with a frame the network cannot take in time. */
@@ -14,6 +14,11 @@ export interface LivePolicy {
   readonly maxBacklog: number;
   /** The network's speed measured before the input opened (frames a second, all workers busy), if known. */
   readonly expectedFps?: number;
+  /**
+   * The network's result for a frame it took before the run started (a head start on the frames that arrived
+   * meanwhile, src/models/head-start.ts), if it took this one: used as it is, never routed again.
+   */
+  readonly headStart?: (frame: Frame) => { readonly result: Promise<Upscaled>; readonly ready: boolean } | undefined;
 }
 
 export type Route = 'network' | 'fallback' | 'drop';
@@ -37,7 +42,8 @@ export const NETWORK_SHARE = 0.5;
  * the input for longer than the budget sends frames elsewhere. Without a measured speed (`expectedFps`), at most
  * `concurrent` wait until the first frame has come back. `backlog` is the count of frames decoded and not yet written; those outside the network
  * (in bicubic, waiting for order, in the encoder's pipe) limit the queue when they pile up and beyond
- * `maxBacklog` are dropped. Output may be out of order (see ensureOrder).
+ * `maxBacklog` are dropped. A frame the network took before the run started (`headStart`) keeps that result.
+ * Output may be out of order (see ensureOrder).
  */
 export const upscaleLive =
   (
@@ -61,10 +67,35 @@ export const upscaleLive =
       // back up one at a time while that stays small.
       const cap = 8 * concurrent;
       let allowed = cap;
+      // The head start's frames (the first ones, in order) are a bounded batch held once: while they wait for
+      // the encoder, which is only starting, they do not count as frames piling up. Frames leave the backlog
+      // in order, so those of them still in it are the ones taken less those gone.
+      let seen = 0;
+      let headTaken = 0;
+      let headBusy = 0;
       return frames.pipe(
         mergeMap((frame) => {
+          seen++;
+          const early = policy.headStart?.(frame);
+          if (early) {
+            // Already with the network, most of them done: one not done yet counts as busy, but its time, much
+            // of it spent before the run started, says nothing of the network's pace.
+            const inNetwork = early.ready ? 0 : 1;
+            busy += inNetwork;
+            headBusy += inNetwork;
+            headTaken++;
+            return from(early.result).pipe(
+              map((u): LiveItem => {
+                busy -= inNetwork;
+                headBusy -= inNetwork;
+                return { ...u, decodeWaitMs: 0, route: 'network' };
+              }),
+            );
+          }
           const t = now();
-          const beyond = backlog() - busy;
+          const waiting = backlog();
+          const headLeft = Math.max(0, headTaken - Math.max(0, seen - waiting));
+          const beyond = waiting - (busy - headBusy) - headLeft;
           if (beyond > policy.maxBacklog / 2) allowed = Math.max(parallel, allowed - 1);
           else if (beyond <= concurrent) allowed = Math.min(cap, allowed + 1);
           const onTime = roundMs === 0 ? busy < concurrent : rounds(busy) * roundMs <= budgetMs;
