@@ -302,6 +302,27 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       },
     );
 
+    it(
+      'the shipped unet-x4.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops',
+      { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
+      () => {
+        const out = join(dir, 'unet-check');
+        const ckpt = new URL('../training/checkpoints/unet-x4/ckpt.pt', import.meta.url).pathname;
+        const r = spawnSync(PYTHON, [CHECK_CLASSIC, '--out', out, '--only', 'unet', '--ckpt', ckpt], {
+          encoding: 'utf8',
+          timeout: 300_000,
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const check = JSON.parse(readFileSync(join(out, 'check.json'), 'utf8')) as Record<string, { maxAbsDiff: number }>;
+        assert.ok(check['unet-x4']!.maxAbsDiff < 1e-4, `max |onnxruntime - PyTorch| = ${check['unet-x4']!.maxAbsDiff}`);
+        const shipped = readFileSync(new URL('../models/unet-x4.onnx', import.meta.url));
+        assert.ok(
+          readFileSync(join(out, 'unet-x4.onnx')).equals(shipped),
+          'models/unet-x4.onnx is not training/checkpoints/unet-x4 exported',
+        );
+      },
+    );
+
     it('the shipped rvsr-x2.onnx equals its training checkpoint within 1e-4 over real frames, its state fed back', async () => {
       const ckpt = new URL('../training/checkpoints/rvsr-x2/ckpt.pt', import.meta.url).pathname;
       const [w, h, frames] = [96, 64, 4];

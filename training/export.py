@@ -76,6 +76,16 @@ def export_sesr(model: SESR, path: Path, meta: dict) -> Path:
     return path
 
 
+def tiling_hints(m) -> dict:
+    """What srvid's strips need beyond the receptive radius. unet: its strided stages make the output depend
+    on where a strip starts, so strips start on multiples of 2^levels (tileAlign); and its widest activations
+    are `width` channels at the output size (scale² per LR pixel), so its strips hold the input pixels that
+    srcnn x2's 80 Ki do in memory (64 channels at 4 per LR pixel)."""
+    if not isinstance(m, UNet):
+        return {}
+    return {"tileAlign": 2 ** m.levels, "tilePixels": round(80 * 1024 * 64 * 4 / (m.width * m.scale ** 2))}
+
+
 def export_classic(model, path: Path, meta: dict) -> Path:
     """A classic network as it is (eval mode: batch norm folded into the convolutions by the exporter).
     vdsr: the scale the model is set to is the one exported."""
@@ -86,7 +96,7 @@ def export_classic(model, path: Path, meta: dict) -> Path:
         "architecture": {
             "family": m.family, "layers": m.layers(), **m.widths(),
             "macsPerLrPixel": round(m.macs_per_lr_pixel()), "receptiveRadius": m.receptive_radius,
-            "parameters": count_parameters(m),
+            "parameters": count_parameters(m), **tiling_hints(m),
         },
         "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",
         "output": "Y/255 at scale x the input's size; clamp to [0,1]",
@@ -100,13 +110,19 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("ckpt", type=Path)
     p.add_argument("--scale", type=int, required=True)
-    p.add_argument("--arch", choices=["espcn", "srcnn"], default="espcn",
-                   help="the checkpoint's network (srcnn: the 9-5-5 SRCNN with the bicubic skip, classic.py)")
+    p.add_argument("--arch", choices=["espcn", "srcnn", "unet"], default="espcn",
+                   help="the checkpoint's network (srcnn: the 9-5-5 SRCNN with the bicubic skip; unet: the "
+                        "encoder-decoder; both classic.py)")
     p.add_argument("--channels", type=int, nargs=2, default=[64, 32])
+    p.add_argument("--features", type=int, default=32, help="unet: width of the first stage")
+    p.add_argument("--levels", type=int, default=2, help="unet: stages below the LR size")
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args()
     state = torch.load(a.ckpt, map_location="cpu")
-    model = (SRCNN if a.arch == "srcnn" else ESPCN)(a.scale, *a.channels)
+    if a.arch == "unet":
+        model = UNet(a.scale, a.features, a.levels)
+    else:
+        model = (SRCNN if a.arch == "srcnn" else ESPCN)(a.scale, *a.channels)
     model.load_state_dict(state["model"])
     val = state["val_rows"][-1] if state["val_rows"] else None
     # prior_*: what the --init weights of a warm restart had cost (train.py --init)

@@ -10,7 +10,7 @@ export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url
  * The shipped model families, best quality on video first, then the classic networks shipped for comparison
  * (OFFLINE_FAMILIES); `--model` takes these names.
  */
-export const MODEL_FAMILIES = ['rvsr', 'sesr', 'sesr-int8', 'espcn', 'espcn-int8', 'espcn-light', 'srcnn'] as const;
+export const MODEL_FAMILIES = ['rvsr', 'sesr', 'sesr-int8', 'espcn', 'espcn-int8', 'espcn-light', 'srcnn', 'unet'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** What each family is for, in a few words (for --help). */
@@ -22,6 +22,7 @@ export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
   'espcn-light': 'x2 only, the fastest, for real time',
   srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (about 2 fps at 640x360 on 2 CPU cores), so files and images only; x2 only, onnxruntime only',
+  unet: 'a U-Net encoder-decoder (strided convolutions down, transposed up, skip connections), for comparison: x4 only, about 3.4 fps from 320x180 on 2 CPU cores (sesr: 30), so files and images only; onnxruntime only',
 };
 
 /** `--model auto`: the best-quality family, or for a live input the best one that keeps up with it. */
@@ -55,6 +56,7 @@ const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = {
   'espcn-int8': SCALES,
   'espcn-light': [2],
   srcnn: [2],
+  unet: [4],
 };
 
 /** The scales a family was trained for. */
@@ -77,7 +79,7 @@ export const RECURRENT_FAMILIES: readonly ModelFamily[] = ['rvsr'];
  * The field's classic networks, shipped to compare against (issue #25; docs/training-classic.md): far too slow
  * for a live input on a CPU, so `--model auto` never measures them for one. Named, they run anywhere.
  */
-export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn'];
+export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn', 'unet'];
 
 /**
  * The model a run uses unless told otherwise: the best-quality family trained for the scale, or (`cpuInt8`:

@@ -127,8 +127,11 @@ export const resolveModel = ({
   }
   const recurrent = entry.meta.recurrent === true || (modelFile !== undefined && onnxTakesState(modelFile));
   if (backend === 'tfjs') checkTfjsRuns(entry, recurrent, scale);
-  const radius = (entry.meta.architecture as { receptiveRadius?: unknown } | undefined)?.receptiveRadius;
+  const arch = (entry.meta.architecture ?? {}) as { receptiveRadius?: unknown; tileAlign?: unknown; tilePixels?: unknown };
   // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
-  const overlap = typeof radius === 'number' ? radius : 2 * DEFAULT_OVERLAP;
-  return { name: entry.name, path: entry.path, tiling: { maxPixels: tilePixels ?? tilePixelsFor(widestLayer(entry.meta)), overlap }, recurrent };
+  const overlap = typeof arch.receptiveRadius === 'number' ? arch.receptiveRadius : 2 * DEFAULT_OVERLAP;
+  // The export may say where strips must start (strided stages) and how large they can be (wide activations).
+  const align = typeof arch.tileAlign === 'number' && arch.tileAlign >= 1 ? { align: arch.tileAlign } : {};
+  const maxPixels = tilePixels ?? (typeof arch.tilePixels === 'number' ? arch.tilePixels : tilePixelsFor(widestLayer(entry.meta)));
+  return { name: entry.name, path: entry.path, tiling: { maxPixels, overlap, ...align }, recurrent };
 };

@@ -66,3 +66,54 @@ describe('--model srcnn', () => {
     assert.match(tfjs.stderr, /^srvid: srcnn-x2 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
   });
 });
+
+describe('--model unet', () => {
+  let tmp: TempDir;
+  let clip: string;
+  before(async () => {
+    tmp = makeTempDir('classic-unet');
+    clip = tmp.file('small.mkv');
+    await ffmpeg(['-i', VIDEO, '-vf', 'scale=96:-2', '-frames:v', '4', '-c:v', 'ffv1', clip]);
+  });
+  after(async () => {
+    tmp.remove();
+    await killLeftovers(tmp.path);
+  });
+
+  it('upscales an image and a video x4 from the command line', async () => {
+    const png = tmp.file('b.png');
+    const r = await runCli([IMAGE, png, '--model', 'unet', '--scale', '4']);
+    assert.equal(r.code, 0, r.stderr);
+    const meta = await sharp(png).metadata();
+    assert.deepEqual([meta.width, meta.height], [1024, 1024]);
+    const out = tmp.file('v.mp4');
+    const v = await runCli([clip, out, '--model', 'unet', '--scale', '4', '--preset', 'ultrafast']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stderr, /unet-x4/);
+    assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [384, 4]);
+  });
+
+  it('upscales a video through the library API and beats bicubic on it', async () => {
+    const video = await upscaleVideo({
+      input: clip,
+      output: tmp.file('lib.mkv'),
+      scale: 4,
+      model: 'unet',
+      reference: 'self',
+      preset: 'ultrafast',
+    });
+    assert.equal(video.frames, 4);
+    const gain = (video.quality?.srvid.psnr.mean ?? 0) - (video.quality?.bicubic.psnr.mean ?? Infinity);
+    assert.ok(gain > 0.3, JSON.stringify(video.quality));
+  });
+
+  it('is refused in one line at a scale it is not trained for, and on TensorFlow.js', async () => {
+    const x2 = await runCli([IMAGE, tmp.file('x2.png'), '--model', 'unet', '--scale', '2']);
+    assert.equal(x2.code, 2);
+    assert.deepEqual(lines(x2.stderr), ['srvid: unet is trained for x4 only; use --model sesr for x2']);
+    const tfjs = await runCli([IMAGE, tmp.file('tfjs.png'), '--model', 'unet', '--scale', '4', '--backend', 'tfjs']);
+    assert.equal(tfjs.code, 2);
+    assert.equal(lines(tfjs.stderr).length, 1);
+    assert.match(tfjs.stderr, /^srvid: unet-x4 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
+  });
+});

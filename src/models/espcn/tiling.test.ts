@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadOnnxLuma } from '../backends/onnxruntime.js';
 import { findModel, trainedScales } from '../registry.js';
+import { resolveModel } from '../resolve-model.js';
 import { DEFAULT_OVERLAP, stripsFor, upscaleLuma } from './upscale-frame.js';
 
 /** A textured 8-bit plane: two gratings and deterministic noise, so every strip border cuts through detail. */
@@ -35,6 +36,15 @@ describe('stripsFor', () => {
       else assert.ok(strips.length > 1 && strips.every((s) => (s.inEnd - s.inStart) * w <= Math.max(budget, w * (16 + 8))));
     }
   });
+
+  it('with `align`, each strip starts on a multiple of it, still reading at least `overlap` rows before what it keeps', () => {
+    const strips = stripsFor(96, 77, { maxPixels: 96 * 52, overlap: 18, align: 4 });
+    assert.deepEqual(
+      strips.map((s) => s.inStart),
+      [0, 0, 12, 28, 44],
+    );
+    for (const s of strips) assert.ok(s.keepStart - s.inStart >= Math.min(18, s.keepStart));
+  });
 });
 
 describe('tiled inference', () => {
@@ -63,4 +73,28 @@ describe('tiled inference', () => {
       }
     });
   }
+
+  it('equals the untiled output within 1e-4 for unet x4 (strided stages: strips aligned to its grid), and differs when they are not', async () => {
+    const resolved = resolveModel({ model: 'unet', scale: 4, threads: 1, backend: 'onnx', device: 'cpu' });
+    const { overlap, align } = resolved.tiling;
+    assert.deepEqual([overlap, align], [18, 4]);
+    const model = await loadOnnxLuma({ path: resolved.path, name: resolved.name, scale: 4, threads: 1 });
+    try {
+      const [w, h] = [96, 77];
+      const plane = { width: w, height: h, data: texture(w, h) };
+      const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap });
+      const worstAgainst = (other: Float32Array): number => {
+        let worst = 0;
+        for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs((whole[i] as number) - (other[i] as number)) / 255);
+        return worst;
+      };
+      const budget = w * (16 + 2 * overlap);
+      const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap, align });
+      assert.ok(worstAgainst(tiled) <= 1e-4, `largest difference ${worstAgainst(tiled)}`);
+      const unaligned = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap });
+      assert.ok(worstAgainst(unaligned) > 1e-3, `unaligned strips differ by only ${worstAgainst(unaligned)}`);
+    } finally {
+      await model.dispose();
+    }
+  });
 });

@@ -18,6 +18,11 @@ export const lumaPeak = (depth: number): number => 255 * (1 << (depth - 8));
 export interface Tiling {
   readonly maxPixels: number;
   readonly overlap: number;
+  /**
+   * Strips start on a multiple of this many rows (default 1). A network with strided stages (unet) computes a
+   * different grid from a strip that starts elsewhere; aligned, each strip sees the frame's own grid.
+   */
+  readonly align?: number;
 }
 
 /** ESPCN's receptive radius (5×5 and two 3×3 convolutions); used when a model's metadata does not say. */
@@ -57,7 +62,9 @@ export const stripsFor = (width: number, height: number, tiling: Tiling): Strip[
   const strips: Strip[] = [];
   for (let keepStart = 0; keepStart < height; keepStart += rows) {
     const keepEnd = Math.min(height, keepStart + rows);
-    strips.push({ keepStart, keepEnd, inStart: Math.max(0, keepStart - tiling.overlap), inEnd: Math.min(height, keepEnd + tiling.overlap) });
+    const align = tiling.align ?? 1;
+    const inStart = Math.floor(Math.max(0, keepStart - tiling.overlap) / align) * align;
+    strips.push({ keepStart, keepEnd, inStart, inEnd: Math.min(height, keepEnd + tiling.overlap) });
   }
   return strips;
 };
