@@ -32,7 +32,9 @@ import { resolveModel } from '../src/models/resolve-model.js';
 const DATA = new URL('../../shared/data/video-train/', import.meta.url).pathname;
 const CLIPS = ['davis16_dog', 'davis17_tennis', 'sam2_bedroom', 'opencv_cup'] as const;
 const FRAMES = 40;
-const SCALE = 2;
+/** BENCH_RVSR_SCALE=4 measures the x4 pair (rvsr-x4, sesr-x4), its speed at 320x180 → 1280x720, into files named -x4. */
+const SCALE = Number(process.env.BENCH_RVSR_SCALE ?? 2);
+const SUFFIX = SCALE === 2 ? '' : `-x${SCALE}`;
 const SHAVE = SCALE;
 const SEGMENT = 12;
 /** Frames right after a segment boundary whose cost is reported on its own. */
@@ -43,7 +45,7 @@ const CUTS = [
   { a: 'sam2_bedroom', b: 'opencv_cup', width: 640, height: 480 },
 ] as const;
 const CUT_AT = 20;
-const SPEED = { width: 640, height: 360, frames: 8, rounds: 5 };
+const SPEED = { width: 1280 / SCALE, height: 720 / SCALE, frames: 8, rounds: 5 };
 const CROP = { width: 160, height: 120, frame: 20, zoom: 3 };
 const FIGURES = new URL('../docs/figures/', import.meta.url).pathname;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
@@ -369,7 +371,7 @@ const sideBySide = async (clips: readonly ClipResult[]): Promise<string> => {
   const names = panels.map(({ k, crop }) =>
     k === 'truth'
       ? 'ground truth'
-      : `${k === 'sesr' ? 'sesr-x2' : k === 'rvsr' ? 'rvsr-x2 (streamed)' : 'bicubic x2'}  ${psnrY(truthCrop, crop).toFixed(2)} dB`,
+      : `${k === 'sesr' ? `sesr-x${SCALE}` : k === 'rvsr' ? `rvsr-x${SCALE} (streamed)` : `bicubic x${SCALE}`}  ${psnrY(truthCrop, crop).toFixed(2)} dB`,
   );
   const [W, H] = [CROP.width * CROP.zoom, CROP.height * CROP.zoom];
   const gap = 8;
@@ -394,7 +396,7 @@ const sideBySide = async (clips: readonly ClipResult[]): Promise<string> => {
   await sharp({ create: { width: total, height: H + label, channels: 3, background: '#ffffff' } })
     .composite([{ input: svg, left: 0, top: 0 }, ...tiles.map((input, i) => ({ input, left: i * (W + gap), top: label }))])
     .png()
-    .toFile(join(FIGURES, 'rvsr-side-by-side.png'));
+    .toFile(join(FIGURES, `rvsr-side-by-side${SUFFIX}.png`));
   return `${clip.clip} frame ${CROP.frame}, Y, HR crop ${CROP.width}x${CROP.height} at (${left}, ${top}) (the window with the most bicubic error), shown x${CROP.zoom}; labels: PSNR-Y of the crop`;
 };
 
@@ -430,7 +432,7 @@ const curves = (clips: readonly ClipResult[], cuts: readonly CutResult[]): void 
     writeFileSync(data, JSON.stringify({ frames: range(FRAMES), gain: gains, cuts, cutFrames: range(2 * CUT_AT), cutAt: CUT_AT }));
     const script = join(dir, 'plot.py');
     writeFileSync(script, PLOT);
-    const r = spawnSync('/usr/bin/python3', [script, data, join(FIGURES, 'rvsr-curves.png')]);
+    const r = spawnSync('/usr/bin/python3', [script, data, join(FIGURES, `rvsr-curves${SUFFIX}.png`)]);
     if (r.status !== 0) throw new Error(`the plot failed: ${r.stderr}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -556,10 +558,10 @@ const speedTable = (sp: Speed): string[] => {
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const mb = (b: number): string => `${(b / 1e6).toFixed(2)} MB`;
   const [r, s] = [med(sp.rvsrMs), med(sp.sesrMs)];
-  const lines = [`## 4. Model-only speed at ${SPEED.width}x${SPEED.height} → x2 (onnxruntime CPU, 2 intra-op threads each)`, ''];
+  const lines = [`## 4. Model-only speed at ${SPEED.width}x${SPEED.height} → x${SCALE} (onnxruntime CPU, 2 intra-op threads each)`, ''];
   lines.push(...header(['model', 'ms/frame (median of rounds)', 'rounds', 'fps']));
-  lines.push(row(['rvsr-x2 (state carried)', r.toFixed(1), sp.rvsrMs.map((x) => x.toFixed(0)).join(', '), (1000 / r).toFixed(2)]));
-  lines.push(row(['sesr-x2', s.toFixed(1), sp.sesrMs.map((x) => x.toFixed(0)).join(', '), (1000 / s).toFixed(2)]));
+  lines.push(row([`rvsr-x${SCALE} (state carried)`, r.toFixed(1), sp.rvsrMs.map((x) => x.toFixed(0)).join(', '), (1000 / r).toFixed(2)]));
+  lines.push(row([`sesr-x${SCALE}`, s.toFixed(1), sp.sesrMs.map((x) => x.toFixed(0)).join(', '), (1000 / s).toFixed(2)]));
   lines.push(
     '',
     `rvsr / sesr: ${(r / s).toFixed(2)} × the time (MACs: 49,060 / 13,520 = 3.63 ×). ${SPEED.rounds} alternating rounds of ${SPEED.frames} frames each, after 2 warm-up frames; on a shared machine (load average ${load.toFixed(1)} at the start of the run), so the milliseconds move from run to run more than the ratio does.`,
@@ -597,7 +599,7 @@ const crop = await sideBySide(clips);
 curves(clips, cuts);
 
 const md = [
-  '# rvsr-x2 vs sesr-x2 vs bicubic on the held-out clips',
+  `# rvsr-x${SCALE} vs sesr-x${SCALE} vs bicubic on the held-out clips`,
   '',
   `\`node --import tsx bench/rvsr-quality.ts\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
     `Clips ${CLIPS.join(', ')} (../shared/data/video-train), first ${FRAMES} frames, whole frames mod-cropped to ${SCALE}; ` +
@@ -621,13 +623,13 @@ const md = [
   '',
   '## 5. Figures',
   '',
-  `- docs/figures/rvsr-side-by-side.png: bicubic | sesr | rvsr | ground truth, ${crop}.`,
-  '- docs/figures/rvsr-curves.png: the per-frame gain over bicubic from frame 0 (rvsr streamed, alone, reset every 12; sesr) and PSNR-Y across both scene cuts.',
+  `- docs/figures/rvsr-side-by-side${SUFFIX}.png: bicubic | sesr | rvsr | ground truth, ${crop}.`,
+  `- docs/figures/rvsr-curves${SUFFIX}.png: the per-frame gain over bicubic from frame 0 (rvsr streamed, alone, reset every 12; sesr) and PSNR-Y across both scene cuts.`,
   '',
   `Total time ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
   '',
 ].join('\n');
-writeFileSync(join(RESULTS, 'rvsr-quality.md'), md);
+writeFileSync(join(RESULTS, `rvsr-quality${SUFFIX}.md`), md);
 // BENCH_RVSR_DUMP=FILE: every per-frame series as JSON, for a closer look.
 if (process.env.BENCH_RVSR_DUMP) {
   const series = {
