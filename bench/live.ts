@@ -6,6 +6,7 @@
 // - the highest input frame rate held: the producer at rising rates; held means at most two seconds of frames
 //   by bicubic or dropped, all of it start-up (ffmpeg hands its first second of a live input over at once, and
 //   the model's warm-up measurement holds the frames that arrive meanwhile).
+// BENCH_LIVE_MODELS=sesr-int8,espcn-light limits the latency and rate parts to those models.
 // - memory over a long live run (BENCH_LIVE_MINUTES, default 1): srvid's RSS sampled every 10 s; BENCH_LIVE_PARTS=memory
 //   runs it alone, BENCH_LIVE_MONITOR=1 with --monitor and one WebSocket client reading throughout.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +19,9 @@ import { MODEL_FAMILIES, OFFLINE_FAMILIES } from '../src/models/registry.js';
 
 const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 // every shipped model but the classic ones kept for comparison (far too slow for live), in the registry's order
-const MODELS = MODEL_FAMILIES.filter((f) => !OFFLINE_FAMILIES.includes(f));
+const MODELS = MODEL_FAMILIES.filter(
+  (f) => !OFFLINE_FAMILIES.includes(f) && (!process.env.BENCH_LIVE_MODELS || process.env.BENCH_LIVE_MODELS.split(',').includes(f)),
+);
 
 /** `n` distinct UDP ports that were free a moment ago (all held open together, so none is handed out twice). */
 const freeUdpPorts = async (n: number): Promise<number[]> => {
