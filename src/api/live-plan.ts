@@ -52,9 +52,11 @@ export interface OpenedRun {
 const warmUp = async (o: LiveRequest, model: ResolvedModel, headStart: HeadStart | null): Promise<WarmModel> => {
   const upscaler = await loadVideoUpscaler(o, model);
   const speed = measureSpeed(upscaler);
-  // awaited by planLive, once the input is open; the head start waits for it, to leave the measurement alone
+  // Awaited by planLive, once the input is open; the head start waits for it, to leave the measurement alone.
+  // Only with worker threads: a network on the main thread would hold up stdin's reading, which decides the
+  // pacing the head start is waiting through.
   speed.then(
-    () => headStart?.start(upscaler),
+    () => (upscaler.runtime.backend === 'onnxruntime-cpu' ? headStart?.start(upscaler) : headStart?.stop()),
     () => {},
   );
   return { upscaler, speed, headStart };
@@ -66,17 +68,21 @@ export interface Warming {
   readonly headStart: HeadStart | null;
 }
 
-export const startWarming = (o: LiveRequest, model: ResolvedModel): Warming => {
-  const headStart = model.recurrent ? null : createHeadStart(o.scale);
-  const warming = warmUp(o, model, headStart);
+/**
+ * `headStart`: false when the network will not see the decoded frames themselves (`--reference self` gives it
+ * their downscaled copies). A recurrent model never gets one: its state must see the run's frames in order.
+ */
+export const startWarming = (o: LiveRequest, model: ResolvedModel, headStart = true): Warming => {
+  const head = headStart && !model.recurrent ? createHeadStart(o.scale) : null;
+  const warming = warmUp(o, model, head);
   warming.catch(() => {}); // taken by openSource, once the input is open (or has failed first)
-  return { model: warming, headStart };
+  return { model: warming, headStart: head };
 };
 
 /** Releases a warming model that no input was opened for. */
 export const dropWarming = async (w: Warming | null): Promise<void> => {
   w?.headStart?.stop();
-  await (await w?.model.catch(() => null))?.upscaler.dispose();
+  await (await w?.model.catch(() => null))?.upscaler.dispose().catch(() => {}); // the run's own error is the one to report
 };
 
 /** Opens the input: a file, or a live input with its model (`warming`, from startWarming) loading and measured meanwhile. */
@@ -140,12 +146,14 @@ export const planLive = async (o: LiveRequest, run: OpenedRun, plan: RunPlan, mo
   const { headStart } = run.warm;
   let headStarted = false; // whether the run uses the head start's results (otherwise it is stopped here)
   try {
-    // The fallback takes the start-up's burst, if any: compiled and allocated while the speed is still measured.
+    let speed: ModelSpeed | null = await run.warm.speed;
+    // The fallback takes the start-up's burst, if any: compiled and allocated before it (after the measurement,
+    // whose completions the main thread times).
     const fallback = createBicubicUpscaler(o.scale);
     if (kind === 'live') await fallback.warmUp({ width: info.width, height: info.height, pixFmt: plan.pixFmt });
-    let speed: ModelSpeed | null = await run.warm.speed;
     const forInput = resolveModel({ ...o, live: kind === 'live', bitDepth: info.bitDepth });
     if (forInput.path !== model.path) {
+      headStart?.stop();
       await upscaler.dispose();
       upscaler = null;
       if (kind === 'file') return { ...file, model: forInput };
@@ -154,7 +162,13 @@ export const planLive = async (o: LiveRequest, run: OpenedRun, plan: RunPlan, mo
     }
     if (kind === 'file') return { ...file, upscaler };
     const choice = await chooseLiveModel(
-      { ...o, load: (family) => loadVideoUpscaler({ ...o, model: family }, resolveModel({ ...o, model: family })) },
+      {
+        ...o,
+        load: (family) => {
+          headStart?.stop(); // the other models are measured on cores the head start would share
+          return loadVideoUpscaler({ ...o, model: family }, resolveModel({ ...o, model: family }));
+        },
+      },
       upscaler,
       speed,
       { width: info.width, height: info.height, pixFmt: plan.pixFmt },

@@ -299,7 +299,7 @@ export const upscaleVideo = async (options: UpscaleVideoOptions): Promise<Upscal
   const o = resolveOptions({ ...options, input: ends.input.name, output: ends.output.name });
   const model = checkRequest(o, ends.startsLive);
   // A live input's model loads while ffmpeg is asked what it has: its frames are not to wait for it.
-  const warming = ends.startsLive ? startWarming(o, model) : null;
+  const warming = ends.startsLive ? startWarming(o, model, o.reference !== 'self') : null;
   let tools: FfmpegTools;
   let observer: RunObserver | null;
   try {
@@ -319,6 +319,7 @@ export const upscaleVideo = async (options: UpscaleVideoOptions): Promise<Upscal
       await observer?.finish({ elapsedSec: (performance.now() - started) / 1000, fps: 0, error: (err as Error).message }).catch(() => {});
     throw err;
   } finally {
+    warming?.headStart?.stop(); // a run that failed after planning may still have one taking frames
     await held.aligner?.close();
     await held.upscaler?.dispose();
     held.opened?.source.close();

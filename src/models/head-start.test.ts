@@ -60,10 +60,12 @@ describe('createHeadStart', () => {
     const first = head.take(all[0] as Frame);
     assert.equal(first?.ready, true);
     assert.equal((await first?.result)?.frame.index, 0);
-    assert.equal(head.take(all[0] as Frame), undefined, 'taken once');
     const second = head.take(all[1] as Frame);
     assert.equal(second?.ready, false, 'a frame still with the network is taken too');
+    assert.equal(head.take(all[0] as Frame), undefined, 'taken once');
+    assert.equal(head.take(all[2] as Frame), undefined, 'after a miss, what was not taken is forgotten');
     assert.equal(head.take(all[3] as Frame), undefined, 'never given to the network: the run routes it');
+    assert.equal(head.pending, 0);
     head.offer(all[4] as Frame);
     await net.finish();
     await net.finish();

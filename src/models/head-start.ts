@@ -26,7 +26,8 @@ export interface HeadStart {
   start(upscaler: Upscaler): void;
   /**
    * The result for `frame` if the head start has given it to the network (once; undefined otherwise). The
-   * first call ends the head start: frames it has not given to the network by then are the run's to route.
+   * first call ends the head start: frames it has not given to the network by then are the run's to route;
+   * the first miss forgets the results not taken.
    */
   take(frame: Frame): HeadStartResult | undefined;
   /** Takes no more frames and forgets the results not taken. */
@@ -88,7 +89,12 @@ export const createHeadStart = (scale: number, maxBytes = HEAD_START_BYTES): Hea
       ended = true;
       waiting.length = 0;
       const result = results.get(frame);
-      if (!result) return undefined;
+      if (!result) {
+        // The frames it took are the first ones, in order: a miss means none after it either (or the run
+        // feeds the network other frames than the decoded ones), so the rest is dropped now.
+        results.clear();
+        return undefined;
+      }
       results.delete(frame);
       return { result, ready: ready.has(frame) };
     },
