@@ -3,6 +3,7 @@
 
   /usr/bin/python3 training/check_classic.py --out runs/classic-check --threads 1
   /usr/bin/python3 training/check_classic.py --out runs/classic-check --only srcnn --ckpt runs/srcnn-x2/ckpt.pt
+  /usr/bin/python3 training/check_classic.py --out runs/classic-check --only srcnn --scale 3 --ckpt runs/srcnn-x3/ckpt.pt
 
 Without --ckpt the weights are random (PyTorch's initialisation, then every parameter, batch norm's running
 statistics included, moved by noise, so that no zero-initialised layer hides a part of the graph). For each
@@ -30,8 +31,8 @@ from export import export_onnx  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
-FAMILIES = {"srcnn": (lambda: SRCNN(2), 2), "vdsr": (lambda: VDSR(3), 3),
-            "srresnet": (lambda: SRResNet(4), 4), "unet": (lambda: UNet(4), 4)}
+# Each family's network for a scale, and the scale checked unless --scale says
+FAMILIES = {"srcnn": (SRCNN, 2), "vdsr": (VDSR, 3), "srresnet": (SRResNet, 4), "unet": (UNet, 4)}
 CROPS = [(61, 47), (40, 34)]  # odd and even sizes (unet's strided stages round up)
 
 
@@ -62,6 +63,7 @@ def main():
     p.add_argument("--ckpt", type=Path, default=None, help="weights for the (single) --only family")
     p.add_argument("--image", type=Path, default=SHARED / "val" / "Set5" / "butterfly.png")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--scale", type=int, default=None, help="the scale to build (default: each family's own above)")
     a = p.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)  # the exporter's notes on constant folding
     torch.set_num_threads(a.threads)
@@ -69,8 +71,9 @@ def main():
     summary = {}
     for name in a.only:
         make, scale = FAMILIES[name]
+        scale = a.scale or scale
         torch.manual_seed(1)
-        model = make()
+        model = make(scale)
         if a.ckpt:
             model.load_state_dict(torch.load(a.ckpt, map_location="cpu")["model"])
         else:
