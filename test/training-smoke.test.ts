@@ -280,27 +280,30 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - expanded checkpoint (PyTorch)| = ${worst}`);
     });
 
-    it(
-      'the shipped srcnn-x2.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops',
-      { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
-      () => {
-        const out = join(dir, 'srcnn-check');
-        const ckpt = new URL('../training/checkpoints/srcnn-x2/ckpt.pt', import.meta.url).pathname;
-        const r = spawnSync(PYTHON, [CHECK_CLASSIC, '--out', out, '--only', 'srcnn', '--ckpt', ckpt], {
-          encoding: 'utf8',
-          timeout: 300_000,
-        });
-        assert.equal(r.status, 0, r.stderr);
-        const check = JSON.parse(readFileSync(join(out, 'check.json'), 'utf8')) as Record<string, { maxAbsDiff: number }>;
-        assert.ok(check['srcnn-x2']!.maxAbsDiff < 1e-4, `max |onnxruntime - PyTorch| = ${check['srcnn-x2']!.maxAbsDiff}`);
-        // The export is deterministic: the same checkpoint gives the shipped file's bytes.
-        const shipped = readFileSync(new URL('../models/srcnn-x2.onnx', import.meta.url));
-        assert.ok(
-          readFileSync(join(out, 'srcnn-x2.onnx')).equals(shipped),
-          'models/srcnn-x2.onnx is not training/checkpoints/srcnn-x2 exported',
-        );
-      },
-    );
+    for (const scale of [2, 3]) {
+      it(
+        `the shipped srcnn-x${scale}.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops`,
+        { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
+        () => {
+          const out = join(dir, `srcnn-check-x${scale}`);
+          const ckpt = new URL(`../training/checkpoints/srcnn-x${scale}/ckpt.pt`, import.meta.url).pathname;
+          const r = spawnSync(PYTHON, [CHECK_CLASSIC, '--out', out, '--only', 'srcnn', '--scale', String(scale), '--ckpt', ckpt], {
+            encoding: 'utf8',
+            timeout: 300_000,
+          });
+          assert.equal(r.status, 0, r.stderr);
+          const check = JSON.parse(readFileSync(join(out, 'check.json'), 'utf8')) as Record<string, { maxAbsDiff: number }>;
+          const name = `srcnn-x${scale}`;
+          assert.ok(check[name]!.maxAbsDiff < 1e-4, `max |onnxruntime - PyTorch| = ${check[name]!.maxAbsDiff}`);
+          // The export is deterministic: the same checkpoint gives the shipped file's bytes.
+          const shipped = readFileSync(new URL(`../models/${name}.onnx`, import.meta.url));
+          assert.ok(
+            readFileSync(join(out, `${name}.onnx`)).equals(shipped),
+            `models/${name}.onnx is not training/checkpoints/${name} exported`,
+          );
+        },
+      );
+    }
 
     it(
       'the shipped unet-x4.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops',

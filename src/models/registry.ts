@@ -21,7 +21,7 @@ export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
   'espcn-light': 'x2 only, the fastest, for real time',
-  srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (about 2 fps at 640x360 on 2 CPU cores), so files and images only; x2 only, onnxruntime only',
+  srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (at 640x360 on 2 CPU cores about 2 fps at x2, 1 at x3), so files and images only; x2 and x3, onnxruntime only',
   unet: 'a U-Net encoder-decoder (strided convolutions down, transposed up, skip connections), for comparison: x4 only, about 3.4 fps from 320x180 on 2 CPU cores (sesr: 30), so files and images only; onnxruntime only',
 };
 
@@ -55,7 +55,7 @@ const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = {
   espcn: SCALES,
   'espcn-int8': SCALES,
   'espcn-light': [2],
-  srcnn: [2],
+  srcnn: [2, 3],
   unet: [4],
 };
 

@@ -40,6 +40,16 @@ describe('--model srcnn', () => {
     assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [384, 6]);
   });
 
+  it('upscales x3 too: an image from the command line, a video through the library API', async () => {
+    const png = tmp.file('b3.png');
+    const r = await runCli([IMAGE, png, '--model', 'srcnn', '--scale', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    const meta = await sharp(png).metadata();
+    assert.deepEqual([meta.width, meta.height], [768, 768]);
+    const video = await upscaleVideo({ input: clip, output: tmp.file('lib3.mkv'), scale: 3, model: 'srcnn', preset: 'ultrafast' });
+    assert.deepEqual([video.frames, video.run.model], [6, 'srcnn-x3']);
+  });
+
   it('upscales an image and a video through the library API, and beats bicubic on the image', async () => {
     const image = await upscaleImage({ input: IMAGE, output: tmp.file('lib.png'), scale: 2, model: 'srcnn' });
     assert.equal(image.width, 512);
@@ -59,7 +69,7 @@ describe('--model srcnn', () => {
   it('is refused in one line at a scale it is not trained for, and on TensorFlow.js', async () => {
     const x4 = await runCli([IMAGE, tmp.file('x4.png'), '--model', 'srcnn', '--scale', '4']);
     assert.equal(x4.code, 2);
-    assert.deepEqual(lines(x4.stderr), ['srvid: srcnn is trained for x2 only; use --model sesr for x4']);
+    assert.deepEqual(lines(x4.stderr), ['srvid: srcnn is trained for x2, x3 only; use --model sesr for x4']);
     const tfjs = await runCli([IMAGE, tmp.file('tfjs.png'), '--model', 'srcnn', '--backend', 'tfjs']);
     assert.equal(tfjs.code, 2);
     assert.equal(lines(tfjs.stderr).length, 1);
