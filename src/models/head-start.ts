@@ -11,13 +11,8 @@
  * run turns out to be a file on a pipe, or takes another model, the results are simply not used (`stop`).
  */
 import { frameByteLength, type Frame } from '../pipeline/frame.js';
+import type { HeadStartResult } from '../pipeline/operators/upscale-live.js';
 import type { Upscaled, Upscaler } from '../pipeline/ports.js';
-
-/** A frame's result from the head start: `ready` when the network has already finished it. */
-export interface HeadStartResult {
-  readonly result: Promise<Upscaled>;
-  readonly ready: boolean;
-}
 
 export interface HeadStart {
   /** A frame decoded before the pipeline subscribed (the live source's `onEarlyFrame`), in order. */

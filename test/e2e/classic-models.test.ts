@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { upscaleImage, upscaleVideo } from 'srvid';
+import { upscaleImage, upscaleVideo, type UpscaleVideoResult } from 'srvid';
 import sharp from 'sharp';
 import { killLeftovers, lines, runCli } from '../helpers/cli.js';
 import { ffmpeg, makeTempDir, type TempDir } from '../helpers/clips.js';
@@ -14,26 +14,47 @@ import { countVideoFrames, probe, videoOf } from '../helpers/probe.js';
 const VIDEO = new URL('../../../shared/data/video/vtest.avi', import.meta.url).pathname;
 const IMAGE = new URL('../../../shared/data/val/Set5/butterfly.png', import.meta.url).pathname;
 
+let tmp: TempDir;
+before(() => {
+  tmp = makeTempDir('classic');
+});
+after(async () => {
+  tmp.remove();
+  await killLeftovers(tmp.path);
+});
+
+/** `frames` frames of the real clip, `width` pixels wide, lossless. */
+const smallClip = async (width: number, frames: number): Promise<string> => {
+  const clip = tmp.file(`small-${width}.mkv`);
+  await ffmpeg(['-i', VIDEO, '-vf', `scale=${width}:-2`, '-frames:v', String(frames), '-c:v', 'ffv1', clip]);
+  return clip;
+};
+
+/** PSNR-Y of the run's output over bicubic's, both against the run's reference. */
+const gainOverBicubic = (video: UpscaleVideoResult): number =>
+  (video.quality?.srvid.psnr.mean ?? 0) - (video.quality?.bicubic.psnr.mean ?? Infinity);
+
+/** The CLI's stderr for a request it must refuse: exit 2 and one line. */
+const refusal = async (args: string[]): Promise<string> => {
+  const r = await runCli(args);
+  assert.equal(r.code, 2);
+  assert.equal(lines(r.stderr).length, 1, r.stderr);
+  return r.stderr;
+};
+
 describe('--model srcnn', () => {
-  let tmp: TempDir;
   let clip: string;
   before(async () => {
-    tmp = makeTempDir('classic');
-    clip = tmp.file('small.mkv');
-    await ffmpeg(['-i', VIDEO, '-vf', 'scale=192:-2', '-frames:v', '6', '-c:v', 'ffv1', clip]);
-  });
-  after(async () => {
-    tmp.remove();
-    await killLeftovers(tmp.path);
+    clip = await smallClip(192, 6);
   });
 
   it('upscales an image and a video from the command line', async () => {
-    const png = tmp.file('b.png');
+    const png = tmp.file('srcnn-b.png');
     const r = await runCli([IMAGE, png, '--model', 'srcnn']);
     assert.equal(r.code, 0, r.stderr);
     const meta = await sharp(png).metadata();
     assert.deepEqual([meta.width, meta.height], [512, 512]);
-    const out = tmp.file('v.mp4');
+    const out = tmp.file('srcnn-v.mp4');
     const v = await runCli([clip, out, '--model', 'srcnn', '--preset', 'ultrafast']);
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stderr, /srcnn-x2/);
@@ -41,62 +62,51 @@ describe('--model srcnn', () => {
   });
 
   it('upscales x3 too: an image from the command line, a video through the library API', async () => {
-    const png = tmp.file('b3.png');
+    const png = tmp.file('srcnn-b3.png');
     const r = await runCli([IMAGE, png, '--model', 'srcnn', '--scale', '3']);
     assert.equal(r.code, 0, r.stderr);
     const meta = await sharp(png).metadata();
     assert.deepEqual([meta.width, meta.height], [768, 768]);
-    const video = await upscaleVideo({ input: clip, output: tmp.file('lib3.mkv'), scale: 3, model: 'srcnn', preset: 'ultrafast' });
+    const video = await upscaleVideo({ input: clip, output: tmp.file('srcnn-lib3.mkv'), scale: 3, model: 'srcnn', preset: 'ultrafast' });
     assert.deepEqual([video.frames, video.run.model], [6, 'srcnn-x3']);
   });
 
   it('upscales an image and a video through the library API, and beats bicubic on the image', async () => {
-    const image = await upscaleImage({ input: IMAGE, output: tmp.file('lib.png'), scale: 2, model: 'srcnn' });
+    const image = await upscaleImage({ input: IMAGE, output: tmp.file('srcnn-lib.png'), scale: 2, model: 'srcnn' });
     assert.equal(image.width, 512);
     const video = await upscaleVideo({
       input: clip,
-      output: tmp.file('lib.mkv'),
+      output: tmp.file('srcnn-lib.mkv'),
       scale: 2,
       model: 'srcnn',
       reference: 'self',
       preset: 'ultrafast',
     });
     assert.equal(video.frames, 6);
-    const gain = (video.quality?.srvid.psnr.mean ?? 0) - (video.quality?.bicubic.psnr.mean ?? Infinity);
-    assert.ok(gain > 0.3, JSON.stringify(video.quality));
+    assert.ok(gainOverBicubic(video) > 0.3, JSON.stringify(video.quality));
   });
 
   it('is refused in one line at a scale it is not trained for, and on TensorFlow.js', async () => {
-    const x4 = await runCli([IMAGE, tmp.file('x4.png'), '--model', 'srcnn', '--scale', '4']);
-    assert.equal(x4.code, 2);
-    assert.deepEqual(lines(x4.stderr), ['srvid: srcnn is trained for x2, x3 only; use --model sesr for x4']);
-    const tfjs = await runCli([IMAGE, tmp.file('tfjs.png'), '--model', 'srcnn', '--backend', 'tfjs']);
-    assert.equal(tfjs.code, 2);
-    assert.equal(lines(tfjs.stderr).length, 1);
-    assert.match(tfjs.stderr, /^srvid: srcnn-x2 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
+    const x4 = await refusal([IMAGE, tmp.file('srcnn-x4.png'), '--model', 'srcnn', '--scale', '4']);
+    assert.deepEqual(lines(x4), ['srvid: srcnn is trained for x2, x3 only; use --model sesr for x4']);
+    const tfjs = await refusal([IMAGE, tmp.file('srcnn-tfjs.png'), '--model', 'srcnn', '--backend', 'tfjs']);
+    assert.match(tfjs, /^srvid: srcnn-x2 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
   });
 });
 
 describe('--model unet', () => {
-  let tmp: TempDir;
   let clip: string;
   before(async () => {
-    tmp = makeTempDir('classic-unet');
-    clip = tmp.file('small.mkv');
-    await ffmpeg(['-i', VIDEO, '-vf', 'scale=96:-2', '-frames:v', '4', '-c:v', 'ffv1', clip]);
-  });
-  after(async () => {
-    tmp.remove();
-    await killLeftovers(tmp.path);
+    clip = await smallClip(96, 4);
   });
 
   it('upscales an image and a video x4 from the command line', async () => {
-    const png = tmp.file('b.png');
+    const png = tmp.file('unet-b.png');
     const r = await runCli([IMAGE, png, '--model', 'unet', '--scale', '4']);
     assert.equal(r.code, 0, r.stderr);
     const meta = await sharp(png).metadata();
     assert.deepEqual([meta.width, meta.height], [1024, 1024]);
-    const out = tmp.file('v.mp4');
+    const out = tmp.file('unet-v.mp4');
     const v = await runCli([clip, out, '--model', 'unet', '--scale', '4', '--preset', 'ultrafast']);
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stderr, /unet-x4/);
@@ -106,24 +116,20 @@ describe('--model unet', () => {
   it('upscales a video through the library API and beats bicubic on it', async () => {
     const video = await upscaleVideo({
       input: clip,
-      output: tmp.file('lib.mkv'),
+      output: tmp.file('unet-lib.mkv'),
       scale: 4,
       model: 'unet',
       reference: 'self',
       preset: 'ultrafast',
     });
     assert.equal(video.frames, 4);
-    const gain = (video.quality?.srvid.psnr.mean ?? 0) - (video.quality?.bicubic.psnr.mean ?? Infinity);
-    assert.ok(gain > 0.3, JSON.stringify(video.quality));
+    assert.ok(gainOverBicubic(video) > 0.3, JSON.stringify(video.quality));
   });
 
   it('is refused in one line at a scale it is not trained for, and on TensorFlow.js', async () => {
-    const x2 = await runCli([IMAGE, tmp.file('x2.png'), '--model', 'unet', '--scale', '2']);
-    assert.equal(x2.code, 2);
-    assert.deepEqual(lines(x2.stderr), ['srvid: unet is trained for x4 only; use --model sesr for x2']);
-    const tfjs = await runCli([IMAGE, tmp.file('tfjs.png'), '--model', 'unet', '--scale', '4', '--backend', 'tfjs']);
-    assert.equal(tfjs.code, 2);
-    assert.equal(lines(tfjs.stderr).length, 1);
-    assert.match(tfjs.stderr, /^srvid: unet-x4 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
+    const x2 = await refusal([IMAGE, tmp.file('unet-x2.png'), '--model', 'unet', '--scale', '2']);
+    assert.deepEqual(lines(x2), ['srvid: unet is trained for x4 only; use --model sesr for x2']);
+    const tfjs = await refusal([IMAGE, tmp.file('unet-tfjs.png'), '--model', 'unet', '--scale', '4', '--backend', 'tfjs']);
+    assert.match(tfjs, /^srvid: unet-x4 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
   });
 });

@@ -60,9 +60,9 @@ export const stripsFor = (width: number, height: number, tiling: Tiling): Strip[
   // At least 16 kept rows a strip, so a tiny budget costs overlap but never stalls.
   const rows = Math.max(16, Math.floor(tiling.maxPixels / width) - 2 * tiling.overlap);
   const strips: Strip[] = [];
+  const align = tiling.align ?? 1;
   for (let keepStart = 0; keepStart < height; keepStart += rows) {
     const keepEnd = Math.min(height, keepStart + rows);
-    const align = tiling.align ?? 1;
     const inStart = Math.floor(Math.max(0, keepStart - tiling.overlap) / align) * align;
     strips.push({ keepStart, keepEnd, inStart, inEnd: Math.min(height, keepEnd + tiling.overlap) });
   }

@@ -18,7 +18,13 @@ export interface LivePolicy {
    * The network's result for a frame it took before the run started (a head start on the frames that arrived
    * meanwhile, src/models/head-start.ts), if it took this one: used as it is, never routed again.
    */
-  readonly headStart?: (frame: Frame) => { readonly result: Promise<Upscaled>; readonly ready: boolean } | undefined;
+  readonly headStart?: (frame: Frame) => HeadStartResult | undefined;
+}
+
+/** A frame's result from a head start (src/models/head-start.ts): `ready` when the network has already finished it. */
+export interface HeadStartResult {
+  readonly result: Promise<Upscaled>;
+  readonly ready: boolean;
 }
 
 export type Route = 'network' | 'fallback' | 'drop';
