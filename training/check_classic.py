@@ -4,6 +4,7 @@
   /usr/bin/python3 training/check_classic.py --out runs/classic-check --threads 1
   /usr/bin/python3 training/check_classic.py --out runs/classic-check --only srcnn --ckpt runs/srcnn-x2/ckpt.pt
   /usr/bin/python3 training/check_classic.py --out runs/classic-check --only srcnn --scale 3 --ckpt runs/srcnn-x3/ckpt.pt
+  /usr/bin/python3 training/check_classic.py --out runs/classic-check --only srgan --ckpt runs/srgan-x4/ckpt.pt
 
 Without --ckpt the weights are random (PyTorch's initialisation, then every parameter, batch norm's running
 statistics included, moved by noise, so that no zero-initialised layer hides a part of the graph). For each
@@ -32,7 +33,7 @@ from export import export_onnx  # noqa: E402
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
 # Each family's network for a scale, and the scale checked unless --scale says
-FAMILIES = {"srcnn": (SRCNN, 2), "vdsr": (VDSR, 3), "srresnet": (SRResNet, 4), "unet": (UNet, 4)}
+FAMILIES = {"srcnn": (SRCNN, 2), "vdsr": (VDSR, 3), "srresnet": (SRResNet, 4), "srgan": (SRResNet, 4), "unet": (UNet, 4)}
 CROPS = [(61, 47), (40, 34)]  # odd and even sizes (unet's strided stages round up)
 
 
@@ -74,6 +75,8 @@ def main():
         scale = a.scale or scale
         torch.manual_seed(1)
         model = make(scale)
+        if name == "srgan":  # train_srgan.py's generator: SRResNet's network, exported under its own family
+            model.family = "SRGAN"
         if a.ckpt:
             model.load_state_dict(torch.load(a.ckpt, map_location="cpu")["model"])
         else:

@@ -10,10 +10,12 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from classic import SRCNN, VDSR, SRResNet, UNet, count_parameters  # noqa: E402
+from classic import SRCNN, VDSR, SRResNet, UNet, count_parameters, measured_overlap  # noqa: E402
+from data import degrade, load_y, modcrop  # noqa: E402
 from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
 from sesr import SESR  # noqa: E402
 
@@ -76,14 +78,26 @@ def export_sesr(model: SESR, path: Path, meta: dict) -> Path:
     return path
 
 
+# a textured picture (fur) on which srresnet's overlap is measured (classic.measured_overlap)
+OVERLAP_PICTURE = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "val" / "Set14" / "baboon.png"
+
+
 def tiling_hints(m) -> dict:
     """What srvid's strips need beyond the receptive radius. unet: its strided stages make the output depend
-    on where a strip starts, so strips start on multiples of 2^levels (tileAlign); and its widest activations
-    are `width` channels at the output size (scale² per LR pixel), so its strips hold the input pixels that
-    srcnn x2's 80 Ki do in memory (64 channels at 4 per LR pixel)."""
-    if not isinstance(m, UNet):
-        return {}
-    return {"tileAlign": 2 ** m.levels, "tilePixels": round(80 * 1024 * 64 * 4 / (m.width * m.scale ** 2))}
+    on where a strip starts, so strips start on multiples of 2^levels (tileAlign). Every classic network's
+    widest activations are at the output size (scale² samples per LR pixel: srcnn's first layer, vdsr's
+    layers, srresnet's and unet's last ones), so a strip holds as many input pixels as keep those activations
+    within what srcnn x2's 80 Ki input pixels take (64 channels at 4 per LR pixel): tilePixels."""
+    hints = {"tileAlign": 2 ** m.levels} if isinstance(m, UNet) else {}
+    if isinstance(m, SRResNet):
+        # its exact radius (40 LR pixels) would make strips 80 rows taller; the weights use far fewer
+        if not OVERLAP_PICTURE.exists():
+            sys.exit(f"export.py: {OVERLAP_PICTURE} is needed to measure srresnet's tile overlap")
+        lr = degrade(modcrop(load_y(OVERLAP_PICTURE), m.scale), m.scale).astype(np.float32) / 255.0
+        hints["tileOverlap"] = measured_overlap(m, torch.from_numpy(np.ascontiguousarray(lr[:, :64]))[None, None])
+    widest = {SRCNN: lambda: m.conv1.out_channels, VDSR: lambda: m.features, SRResNet: lambda: m.features,
+              UNet: lambda: m.width}[type(m)]()
+    return {**hints, "tilePixels": round(80 * 1024 * 64 * 4 / (widest * m.scale ** 2))}
 
 
 def export_classic(model, path: Path, meta: dict) -> Path:
@@ -110,9 +124,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("ckpt", type=Path)
     p.add_argument("--scale", type=int, required=True)
-    p.add_argument("--arch", choices=["espcn", "srcnn", "unet"], default="espcn",
-                   help="the checkpoint's network (srcnn: the 9-5-5 SRCNN with the bicubic skip; unet: the "
-                        "encoder-decoder; both classic.py)")
+    p.add_argument("--arch", choices=["espcn", "srcnn", "vdsr", "srresnet", "srgan", "unet"], default="espcn",
+                   help="the checkpoint's network (srcnn: the 9-5-5 SRCNN with the bicubic skip; vdsr: written "
+                        "for --scale only; srgan: train_srgan.py's generator; unet: the encoder-decoder; classic.py)")
     p.add_argument("--channels", type=int, nargs=2, default=[64, 32])
     p.add_argument("--features", type=int, default=32, help="unet: width of the first stage")
     p.add_argument("--levels", type=int, default=2, help="unet: stages below the LR size")
@@ -121,15 +135,35 @@ def main():
     state = torch.load(a.ckpt, map_location="cpu")
     if a.arch == "unet":
         model = UNet(a.scale, a.features, a.levels)
+    elif a.arch == "vdsr":
+        model = VDSR(a.scale)
+    elif a.arch in ("srresnet", "srgan"):
+        model = SRResNet(a.scale)
+        if a.arch == "srgan":
+            model.family = "SRGAN"
     else:
         model = (SRCNN if a.arch == "srcnn" else ESPCN)(a.scale, *a.channels)
     model.load_state_dict(state["model"])
     val = state["val_rows"][-1] if state["val_rows"] else None
+    # the columns of val.csv after step and seconds, as train.py and train_srgan.py write them
+    names = ([f"{v} x{s}" for s in (2, 3, 4) for v in ("Set5", "Set14")] if a.arch == "vdsr"
+             else ["Set5", "Set5 sharpness", "Set14", "Set14 sharpness"] if a.arch == "srgan" else ["Set5", "Set14"])
+    scores = val and dict(zip(names, val[2:])) if val and len(val) == 2 + len(names) else val and {"last": val[2:]}
+    # the run's settings, from the args.json train.py or train_srgan.py wrote beside the checkpoint
+    args_file = a.ckpt.parent / "args.json"
+    run = json.loads(args_file.read_text()) if args_file.exists() else {}
+    keep = ("train", "batch", "patch", "lr", "loss", "scales", "no_skip", "init", "pixel", "fm", "adv", "d_width")
+    settings = {k: run[k] for k in keep if k in run and (k != "scales" or a.arch == "vdsr")}
+    if "train" in settings:  # folder names, not this machine's paths
+        settings["train"] = [Path(t).name for t in settings["train"]]
+    if settings.get("init"):
+        settings["init"] = str(Path(settings["init"]).parent.name)
     # prior_*: what the --init weights of a warm restart had cost (train.py --init)
-    export_onnx(model, a.out, {"steps": state.get("prior_steps", 0) + state["step"],
+    export_onnx(model, a.out, {"training": settings, "steps": state.get("prior_steps", 0) + state["step"],
                                "trainingSeconds": round(state.get("prior_seconds", 0.0) + state["elapsed"]),
-                               "validationPsnrY": val and ({"Set5": val[2], "Set14": val[3], "atStep": val[0]}
-                                                          if len(val) == 4 else {"last": val[2:]})})
+                               # srgan's also holds its sharpness (gradient ratio) beside PSNR-Y
+                               "validation" if a.arch == "srgan" else "validationPsnrY":
+                                   scores and {**scores, "atStep": val[0]}})
     print(f"exported {a.out}")
 
 

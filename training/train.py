@@ -46,7 +46,7 @@ def parse_args(argv=None):
     p.add_argument("--arch", choices=["espcn", "sesr", *CLASSIC], default="espcn")
     p.add_argument("--channels", type=int, nargs=2, default=[64, 32], metavar=("C1", "C2"),
                    help="espcn's and srcnn's widths")
-    p.add_argument("--no-skip", action="store_true", help="srcnn: no bicubic skip (the 2014 paper's network)")
+    p.add_argument("--no-skip", action="store_true", help="srcnn, srresnet: no bicubic skip (the papers' networks)")
     p.add_argument("--features", type=int, default=None,
                    help="vdsr, srresnet: channels (default 64); unet: channels of the first stage (default 32)")
     p.add_argument("--depth", type=int, default=20, help="vdsr: convolutions")
@@ -230,7 +230,7 @@ def build_model(args):
     if args.arch == "vdsr":
         return VDSR(args.scales[0], args.depth, args.features or 64)
     if args.arch == "srresnet":
-        return SRResNet(args.scale, args.blocks, args.features or 64)
+        return SRResNet(args.scale, args.blocks, args.features or 64, skip=not args.no_skip)
     if args.arch == "unet":
         return UNet(args.scale, args.features or 32, args.levels)
     if args.arch == "sesr":
