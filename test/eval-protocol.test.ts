@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { evaluateImages } from '../src/api/evaluate-images.js';
+import { lines, runCli } from './helpers/cli.js';
 
 const SET5 = new URL('../../shared/data/val/Set5/', import.meta.url).pathname;
 const SET14 = new URL('../../shared/data/val/Set14/', import.meta.url).pathname;
@@ -62,6 +63,8 @@ describe('srvid eval protocol', () => {
         const bar = BAR.Set5![scale] as number;
         assert.ok(r.mean.srvid.psnr >= bar, `x${scale}: srvid ${r.mean.srvid.psnr.toFixed(3)} dB, below the bar ${bar}`);
         assert.ok(r.mean.srvid.ssim > r.mean.bicubic.ssim);
+        // bicubic blurs: less detail than the truth; the network restores part of it
+        assert.ok(r.mean.bicubic.sharpness < 0.9 && r.mean.srvid.sharpness > r.mean.bicubic.sharpness, JSON.stringify(r.mean));
       }
     },
   );
@@ -73,5 +76,18 @@ describe('srvid eval protocol', () => {
       const bar = BAR.Set14![scale] as number;
       assert.ok(r.mean.srvid.psnr >= bar, `x${scale}: srvid ${r.mean.srvid.psnr.toFixed(3)} dB, below the bar ${bar}`);
     }
+  });
+
+  it('srvid eval prints each image and the mean: PSNR, SSIM and sharpness for bicubic and the model, as the library measures them', async () => {
+    const lib = await evaluateImages({ dir, scale: 2 });
+    const r = await runCli(['eval', dir, '--scale', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = lines(r.stdout);
+    assert.match(out[0] ?? '', /x2, model sesr-x2: PSNR-Y \(dB\) \/ SSIM-Y \/ sharpness \(gradient ratio, the truth = 1\)/);
+    const checker = out.find((l) => l.startsWith('checker'));
+    const c = lib.rows.find((row) => row.image === 'checker')!;
+    const cell = (q: { psnr: number; ssim: number; sharpness: number }): string => `${q.psnr.toFixed(2)} / ${q.ssim.toFixed(4)} / ${q.sharpness.toFixed(2)}`;
+    assert.ok(checker?.includes(cell(c.bicubic)) && checker.includes(cell(c.srvid)), `${checker} vs ${JSON.stringify(c)}`);
+    assert.match(out.at(-1) ?? '', /^mean\s/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The super-resolution field's evaluation protocol on a folder of HR images: BT.601 Y, HR cropped to a
  * multiple of the scale, LR by antialiased bicubic downscaling (MATLAB imresize), `scale` pixels cropped at
- * each border, PSNR-Y and SSIM-Y of srvid and of bicubic upscaling.
+ * each border, PSNR-Y and SSIM-Y of srvid and of bicubic upscaling, and their sharpness (gradient ratio to the
+ * truth, quality/sharpness.ts: how much detail, not how faithful; srgan trades the one for the other).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, basename } from 'node:path';
@@ -12,18 +13,26 @@ import { rgbToY } from '../image/color.js';
 import { quantize, resizeBicubic } from '../image/resize.js';
 import type { LumaModel } from '../pipeline/ports.js';
 import { psnr } from '../quality/psnr.js';
+import { gradientRatio } from '../quality/sharpness.js';
 import { ssim } from '../quality/ssim.js';
 import { checkScale } from './choices.js';
 import { resolveOptions } from './run-options.js';
 import { loadLumaModel } from '../models/load-upscaler.js';
 import type { ModelChoice } from '../models/resolve-model.js';
 
+/** One upscale against the truth: PSNR-Y (dB), SSIM-Y, and sharpness (gradient ratio; the truth is 1). */
+export interface EvalScores {
+  readonly psnr: number;
+  readonly ssim: number;
+  readonly sharpness: number;
+}
+
 export interface EvalRow {
   readonly image: string;
   readonly width: number;
   readonly height: number;
-  readonly bicubic: { readonly psnr: number; readonly ssim: number };
-  readonly srvid: { readonly psnr: number; readonly ssim: number };
+  readonly bicubic: EvalScores;
+  readonly srvid: EvalScores;
 }
 
 export interface EvalResult {
@@ -51,12 +60,12 @@ export const evaluateLuma = async (
   const bic = quantize(resizeBicubic(lr, lw, lh, w, h), new Uint8Array(w * h), 255);
   const sr = model ? quantize(await upscaleLuma(model, { width: lw, height: lh, data: lr }, 8), new Uint8Array(w * h), 255) : bic;
   const opts = { crop: scale };
-  return {
-    width: w,
-    height: h,
-    bicubic: { psnr: psnr(bic, hr, w, h, opts), ssim: ssim(bic, hr, w, h, opts) },
-    srvid: { psnr: psnr(sr, hr, w, h, opts), ssim: ssim(sr, hr, w, h, opts) },
-  };
+  const scores = (out: Uint8Array): EvalScores => ({
+    psnr: psnr(out, hr, w, h, opts),
+    ssim: ssim(out, hr, w, h, opts),
+    sharpness: gradientRatio(out, hr, w, h, opts),
+  });
+  return { width: w, height: h, bicubic: scores(bic), srvid: scores(sr) };
 };
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -100,14 +109,10 @@ export const evaluateImages = async (options: EvaluateOptions): Promise<EvalResu
   } finally {
     await model.dispose();
   }
-  const m = (pick: (r: EvalRow) => number): number => mean(rows.map(pick));
-  return {
-    scale: o.scale,
-    model: model.name,
-    rows,
-    mean: {
-      bicubic: { psnr: m((r) => r.bicubic.psnr), ssim: m((r) => r.bicubic.ssim) },
-      srvid: { psnr: m((r) => r.srvid.psnr), ssim: m((r) => r.srvid.ssim) },
-    },
-  };
+  const m = (which: 'bicubic' | 'srvid'): EvalScores => ({
+    psnr: mean(rows.map((r) => r[which].psnr)),
+    ssim: mean(rows.map((r) => r[which].ssim)),
+    sharpness: mean(rows.map((r) => r[which].sharpness).filter(Number.isFinite)), // a flat truth has none
+  });
+  return { scale: o.scale, model: model.name, rows, mean: { bicubic: m('bicubic'), srvid: m('srvid') } };
 };

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { diagnose } from '../api/doctor.js';
-import { evaluateImages, type EvalResult } from '../api/evaluate-images.js';
+import { evaluateImages, type EvalResult, type EvalScores } from '../api/evaluate-images.js';
 import { upscaleImage } from '../api/upscale-image.js';
 import { formatQualityLine, upscaleVideo, type UpscaleVideoResult } from '../api/upscale-video.js';
 import { upscaleSegmented, type SegmentStatus } from '../api/upscale-segmented.js';
@@ -49,12 +49,15 @@ const progressPrinter = (quiet: boolean): ((p: Progress) => void) & { done: () =
 };
 
 const printEval = (r: EvalResult, dir: string): void => {
-  const head = `${'image'.padEnd(14)} ${'size'.padStart(9)}   bicubic PSNR / SSIM   srvid PSNR / SSIM   gain`;
-  const line = (name: string, size: string, b: { psnr: number; ssim: number }, s: { psnr: number; ssim: number }): string =>
-    `${name.padEnd(14)} ${size.padStart(9)}   ${b.psnr.toFixed(2).padStart(7)} / ${b.ssim.toFixed(4)}    ` +
-    `${s.psnr.toFixed(2).padStart(7)} / ${s.ssim.toFixed(4)}  ${(s.psnr - b.psnr >= 0 ? '+' : '') + (s.psnr - b.psnr).toFixed(2)}`;
+  const head = `${'image'.padEnd(14)} ${'size'.padStart(9)}  bicubic PSNR / SSIM / sharp.  srvid PSNR / SSIM / sharp.   gain`;
+  // sharpness is undefined (NaN) against a flat truth: no detail to have
+  const sharp = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '   –');
+  const cell = (q: EvalScores): string => `${q.psnr.toFixed(2)} / ${q.ssim.toFixed(4)} / ${sharp(q.sharpness)}`.padStart(28);
+  const line = (name: string, size: string, b: EvalScores, s: EvalScores): string =>
+    `${name.padEnd(14)} ${size.padStart(9)}  ${cell(b)} ${cell(s).slice(2)}  ${((s.psnr - b.psnr >= 0 ? '+' : '') + (s.psnr - b.psnr).toFixed(2)).padStart(6)}`;
   console.log(
-    `${dir} x${r.scale}, model ${r.model}: PSNR-Y (dB) / SSIM-Y, BT.601 Y, ${r.scale}px border cropped, LR by antialiased bicubic`,
+    `${dir} x${r.scale}, model ${r.model}: PSNR-Y (dB) / SSIM-Y / sharpness (gradient ratio, the truth = 1), BT.601 Y, ` +
+      `${r.scale}px border cropped, LR by antialiased bicubic`,
   );
   console.log(head);
   for (const row of r.rows) console.log(line(row.image, `${row.width}x${row.height}`, row.bicubic, row.srvid));
