@@ -280,51 +280,40 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - expanded checkpoint (PyTorch)| = ${worst}`);
     });
 
-    for (const scale of [2, 3]) {
+    // Every classic network shipped (issue #25): family, scale, and its checkpoint's folder under training/checkpoints
+    // (vdsr: one network, one checkpoint, for its three scales).
+    const classicShipped: [string, number, string][] = [
+      ['srcnn', 2, 'srcnn-x2'],
+      ['srcnn', 3, 'srcnn-x3'],
+      ['srcnn', 4, 'srcnn-x4'],
+      ['vdsr', 2, 'vdsr'],
+      ['vdsr', 3, 'vdsr'],
+      ['vdsr', 4, 'vdsr'],
+      ['srresnet', 4, 'srresnet-x4'],
+      ['srgan', 4, 'srgan-x4'],
+      ['unet', 4, 'unet-x4'],
+    ];
+    for (const [family, scale, folder] of classicShipped) {
+      const name = `${family}-x${scale}`;
       it(
-        `the shipped srcnn-x${scale}.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops`,
+        `the shipped ${name}.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops`,
         { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
         () => {
-          const out = join(dir, `srcnn-check-x${scale}`);
-          const ckpt = new URL(`../training/checkpoints/srcnn-x${scale}/ckpt.pt`, import.meta.url).pathname;
-          const r = spawnSync(PYTHON, [CHECK_CLASSIC, '--out', out, '--only', 'srcnn', '--scale', String(scale), '--ckpt', ckpt], {
+          const out = join(dir, `${name}-check`);
+          const ckpt = new URL(`../training/checkpoints/${folder}/ckpt.pt`, import.meta.url).pathname;
+          const r = spawnSync(PYTHON, [CHECK_CLASSIC, '--out', out, '--only', family, '--scale', String(scale), '--ckpt', ckpt], {
             encoding: 'utf8',
             timeout: 300_000,
           });
           assert.equal(r.status, 0, r.stderr);
           const check = JSON.parse(readFileSync(join(out, 'check.json'), 'utf8')) as Record<string, { maxAbsDiff: number }>;
-          const name = `srcnn-x${scale}`;
           assert.ok(check[name]!.maxAbsDiff < 1e-4, `max |onnxruntime - PyTorch| = ${check[name]!.maxAbsDiff}`);
           // The export is deterministic: the same checkpoint gives the shipped file's bytes.
           const shipped = readFileSync(new URL(`../models/${name}.onnx`, import.meta.url));
-          assert.ok(
-            readFileSync(join(out, `${name}.onnx`)).equals(shipped),
-            `models/${name}.onnx is not training/checkpoints/${name} exported`,
-          );
+          assert.ok(readFileSync(join(out, `${name}.onnx`)).equals(shipped), `models/${name}.onnx is not training/checkpoints/${folder} exported`);
         },
       );
     }
-
-    it(
-      'the shipped unet-x4.onnx is its training checkpoint exported, and equals it within 1e-4 on real crops',
-      { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
-      () => {
-        const out = join(dir, 'unet-check');
-        const ckpt = new URL('../training/checkpoints/unet-x4/ckpt.pt', import.meta.url).pathname;
-        const r = spawnSync(PYTHON, [CHECK_CLASSIC, '--out', out, '--only', 'unet', '--ckpt', ckpt], {
-          encoding: 'utf8',
-          timeout: 300_000,
-        });
-        assert.equal(r.status, 0, r.stderr);
-        const check = JSON.parse(readFileSync(join(out, 'check.json'), 'utf8')) as Record<string, { maxAbsDiff: number }>;
-        assert.ok(check['unet-x4']!.maxAbsDiff < 1e-4, `max |onnxruntime - PyTorch| = ${check['unet-x4']!.maxAbsDiff}`);
-        const shipped = readFileSync(new URL('../models/unet-x4.onnx', import.meta.url));
-        assert.ok(
-          readFileSync(join(out, 'unet-x4.onnx')).equals(shipped),
-          'models/unet-x4.onnx is not training/checkpoints/unet-x4 exported',
-        );
-      },
-    );
 
     it('the shipped rvsr-x2.onnx equals its training checkpoint within 1e-4 over real frames, its state fed back', async () => {
       const ckpt = new URL('../training/checkpoints/rvsr-x2/ckpt.pt', import.meta.url).pathname;

@@ -10,7 +10,19 @@ export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url
  * The shipped model families, best quality on video first, then the classic networks shipped for comparison
  * (OFFLINE_FAMILIES); `--model` takes these names.
  */
-export const MODEL_FAMILIES = ['rvsr', 'sesr', 'sesr-int8', 'espcn', 'espcn-int8', 'espcn-light', 'srcnn', 'unet'] as const;
+export const MODEL_FAMILIES = [
+  'rvsr',
+  'sesr',
+  'sesr-int8',
+  'espcn',
+  'espcn-int8',
+  'espcn-light',
+  'srcnn',
+  'vdsr',
+  'srresnet',
+  'srgan',
+  'unet',
+] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** What each family is for, in a few words (for --help). */
@@ -21,7 +33,10 @@ export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
   'espcn-light': 'x2 only, the fastest, for real time',
-  srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (at 640x360 on 2 CPU cores about 2 fps at x2, 1 at x3), so files and images only; x2 and x3, onnxruntime only',
+  srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (from 640x360 on 2 CPU cores about 2 fps at x2, 1 at x3, 0.5 at x4), so files and images only; onnxruntime only',
+  vdsr: 'the classic VDSR (Kim et al. 2016, 20 layers at the output size, one network for x2, x3 and x4), for comparison: 200 times the work of sesr at x2, about 1.1 fps at x2 and 0.3 at x4 from 320x180 on 2 CPU cores (sesr: 30), so files and images only; onnxruntime only',
+  srresnet: 'the classic SRResNet (Ledig et al. 2017, 16 residual blocks), trained for PSNR, for comparison: x4 only, about 0.7 fps from 320x180 on 2 CPU cores, so files and images only; onnxruntime only',
+  srgan: 'SRResNet trained against a discriminator (SRGAN): draws texture where the others blur it, at the cost of fidelity (lower PSNR, invented detail); for photos, not measurement: x4 only, as slow as srresnet; onnxruntime only',
   unet: 'a U-Net encoder-decoder (strided convolutions down, transposed up, skip connections), for comparison: x4 only, about 3.4 fps from 320x180 on 2 CPU cores (sesr: 30), so files and images only; onnxruntime only',
 };
 
@@ -55,7 +70,10 @@ const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = {
   espcn: SCALES,
   'espcn-int8': SCALES,
   'espcn-light': [2],
-  srcnn: [2, 3],
+  srcnn: SCALES,
+  vdsr: SCALES,
+  srresnet: [4],
+  srgan: [4],
   unet: [4],
 };
 
@@ -79,7 +97,7 @@ export const RECURRENT_FAMILIES: readonly ModelFamily[] = ['rvsr'];
  * The field's classic networks, shipped to compare against (issue #25; docs/training-classic.md): far too slow
  * for a live input on a CPU, so `--model auto` never measures them for one. Named, they run anywhere.
  */
-export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn', 'unet'];
+export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn', 'vdsr', 'srresnet', 'srgan', 'unet'];
 
 /**
  * The model a run uses unless told otherwise: the best-quality family trained for the scale, or (`cpuInt8`:

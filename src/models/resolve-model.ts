@@ -127,9 +127,11 @@ export const resolveModel = ({
   }
   const recurrent = entry.meta.recurrent === true || (modelFile !== undefined && onnxTakesState(modelFile));
   if (backend === 'tfjs') checkTfjsRuns(entry, recurrent, scale);
-  const arch = (entry.meta.architecture ?? {}) as { receptiveRadius?: unknown; tileAlign?: unknown; tilePixels?: unknown };
+  const arch = (entry.meta.architecture ?? {}) as { receptiveRadius?: unknown; tileOverlap?: unknown; tileAlign?: unknown; tilePixels?: unknown };
   // A model without metadata gets twice ESPCN's radius: tiles cost a little more, and stay exact for wider nets.
-  const overlap = typeof arch.receptiveRadius === 'number' ? arch.receptiveRadius : 2 * DEFAULT_OVERLAP;
+  // A deep 'same'-padded net may say how much of its radius its weights use (tileOverlap, measured at export).
+  const radius = typeof arch.receptiveRadius === 'number' ? arch.receptiveRadius : 2 * DEFAULT_OVERLAP;
+  const overlap = typeof arch.tileOverlap === 'number' && arch.tileOverlap >= 1 ? Math.min(arch.tileOverlap, radius) : radius;
   // The export may say where strips must start (strided stages) and how large they can be (wide activations).
   const align = typeof arch.tileAlign === 'number' && arch.tileAlign >= 1 ? { align: arch.tileAlign } : {};
   const maxPixels = tilePixels ?? (typeof arch.tilePixels === 'number' ? arch.tilePixels : tilePixelsFor(widestLayer(entry.meta)));

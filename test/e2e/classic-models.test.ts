@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { upscaleImage, upscaleVideo, type UpscaleVideoResult } from 'srvid';
+import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { killLeftovers, lines, runCli } from '../helpers/cli.js';
 import { ffmpeg, makeTempDir, type TempDir } from '../helpers/clips.js';
@@ -61,12 +62,14 @@ describe('--model srcnn', () => {
     assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [384, 6]);
   });
 
-  it('upscales x3 too: an image from the command line, a video through the library API', async () => {
+  it('upscales x3 and x4 too: images from the command line and the library API, a video through the library API', async () => {
     const png = tmp.file('srcnn-b3.png');
     const r = await runCli([IMAGE, png, '--model', 'srcnn', '--scale', '3']);
     assert.equal(r.code, 0, r.stderr);
     const meta = await sharp(png).metadata();
     assert.deepEqual([meta.width, meta.height], [768, 768]);
+    const x4 = await upscaleImage({ input: IMAGE, output: tmp.file('srcnn-b4.png'), scale: 4, model: 'srcnn' });
+    assert.deepEqual([x4.width, x4.height], [1024, 1024]);
     const video = await upscaleVideo({ input: clip, output: tmp.file('srcnn-lib3.mkv'), scale: 3, model: 'srcnn', preset: 'ultrafast' });
     assert.deepEqual([video.frames, video.run.model], [6, 'srcnn-x3']);
   });
@@ -86,9 +89,7 @@ describe('--model srcnn', () => {
     assert.ok(gainOverBicubic(video) > 0.3, JSON.stringify(video.quality));
   });
 
-  it('is refused in one line at a scale it is not trained for, and on TensorFlow.js', async () => {
-    const x4 = await refusal([IMAGE, tmp.file('srcnn-x4.png'), '--model', 'srcnn', '--scale', '4']);
-    assert.deepEqual(lines(x4), ['srvid: srcnn is trained for x2, x3 only; use --model sesr for x4']);
+  it('is refused in one line on TensorFlow.js', async () => {
     const tfjs = await refusal([IMAGE, tmp.file('srcnn-tfjs.png'), '--model', 'srcnn', '--backend', 'tfjs']);
     assert.match(tfjs, /^srvid: srcnn-x2 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
   });
@@ -132,4 +133,91 @@ describe('--model unet', () => {
     const tfjs = await refusal([IMAGE, tmp.file('unet-tfjs.png'), '--model', 'unet', '--scale', '4', '--backend', 'tfjs']);
     assert.match(tfjs, /^srvid: unet-x4 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
   });
+});
+
+describe('--model vdsr', () => {
+  let clip: string;
+  before(async () => {
+    clip = await smallClip(96, 3);
+  });
+
+  it('upscales an image from the command line and through the library API, one network at x2, x3 and x4', async () => {
+    const png = tmp.file('vdsr-b.png');
+    const r = await runCli([IMAGE, png, '--model', 'vdsr']);
+    assert.equal(r.code, 0, r.stderr);
+    const meta = await sharp(png).metadata();
+    assert.deepEqual([meta.width, meta.height], [512, 512]);
+    for (const scale of [3, 4]) {
+      const image = await upscaleImage({ input: IMAGE, output: tmp.file(`vdsr-lib${scale}.png`), scale, model: 'vdsr' });
+      assert.deepEqual([image.width, image.height], [256 * scale, 256 * scale]);
+    }
+  });
+
+  it('upscales a video from the command line and through the library API, and beats bicubic on it', async () => {
+    const out = tmp.file('vdsr-v.mp4');
+    const v = await runCli([clip, out, '--model', 'vdsr', '--scale', '3', '--preset', 'ultrafast']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stderr, /vdsr-x3/);
+    assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [288, 3]);
+    const video = await upscaleVideo({ input: clip, output: tmp.file('vdsr-lib.mkv'), scale: 2, model: 'vdsr', reference: 'self', preset: 'ultrafast' });
+    assert.equal(video.frames, 3);
+    assert.ok(gainOverBicubic(video) > 0.3, JSON.stringify(video.quality));
+  });
+
+  it('is refused in one line on TensorFlow.js', async () => {
+    const tfjs = await refusal([IMAGE, tmp.file('vdsr-tfjs.png'), '--model', 'vdsr', '--backend', 'tfjs']);
+    assert.match(tfjs, /^srvid: vdsr-x2 is not a plain chain of convolutions the tfjs backend runs .*; use --backend onnx\n$/);
+  });
+});
+
+/** Sharpness of a grey picture: its mean gradient magnitude (central differences). */
+const meanGradient = async (png: string): Promise<number> => {
+  const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+  let sum = 0;
+  for (let y = 1; y < info.height - 1; y++) {
+    for (let x = 1; x < info.width - 1; x++) {
+      const i = y * info.width + x;
+      sum += Math.hypot((data[i + 1] as number) - (data[i - 1] as number), (data[i + info.width] as number) - (data[i - info.width] as number));
+    }
+  }
+  return sum / ((info.width - 2) * (info.height - 2));
+};
+
+for (const family of ['srresnet', 'srgan'] as const) {
+  describe(`--model ${family}`, () => {
+    let clip: string;
+    before(async () => {
+      clip = await smallClip(64, 3);
+    });
+
+    it('upscales an image and a video x4 from the command line, and a video through the library API', async () => {
+      const png = tmp.file(`${family}-b.png`);
+      const r = await runCli([IMAGE, png, '--model', family, '--scale', '4']);
+      assert.equal(r.code, 0, r.stderr);
+      const meta = await sharp(png).metadata();
+      assert.deepEqual([meta.width, meta.height], [1024, 1024]);
+      const out = tmp.file(`${family}-v.mp4`);
+      const v = await runCli([clip, out, '--model', family, '--scale', '4', '--preset', 'ultrafast']);
+      assert.equal(v.code, 0, v.stderr);
+      assert.match(v.stderr, new RegExp(`${family}-x4`));
+      assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [256, 3]);
+      const video = await upscaleVideo({ input: clip, output: tmp.file(`${family}-lib.mkv`), scale: 4, model: family, reference: 'self', preset: 'ultrafast' });
+      assert.equal(video.frames, 3);
+      if (family === 'srresnet') assert.ok(gainOverBicubic(video) > 0.3, JSON.stringify(video.quality));
+    });
+
+    it('is refused in one line at a scale it is not trained for', async () => {
+      const x2 = await refusal([IMAGE, tmp.file(`${family}-x2.png`), '--model', family, '--scale', '2']);
+      assert.deepEqual(lines(x2), [`srvid: ${family} is trained for x4 only; use --model sesr for x2`]);
+    });
+  });
+}
+
+it('srgan draws more detail than srresnet, its PSNR-trained twin, on the same image', async () => {
+  const [srresnet, srgan] = [tmp.file('srresnet-b.png'), tmp.file('srgan-b.png')];
+  for (const [family, png] of [['srresnet', srresnet], ['srgan', srgan]] as const) {
+    if (!existsSync(png)) await upscaleImage({ input: IMAGE, output: png, scale: 4, model: family });
+  }
+  const [a, b] = [await meanGradient(srresnet), await meanGradient(srgan)];
+  assert.ok(b > a * 1.05, `mean gradient srgan ${b.toFixed(2)}, srresnet ${a.toFixed(2)}`);
 });

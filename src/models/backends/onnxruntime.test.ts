@@ -68,7 +68,7 @@ describe('onnxruntime ESPCN loader', () => {
   });
 
   it('rejects unknown models and scales with the choices', () => {
-    assert.throws(() => findModel('srgan', 2), /available: rvsr, sesr, sesr-int8, espcn, espcn-int8, espcn-light, srcnn/);
+    assert.throws(() => findModel('edsr', 2), /available: rvsr, sesr, sesr-int8, espcn, espcn-int8, espcn-light, srcnn, vdsr, srresnet, srgan, unet/);
     assert.throws(() => findModel('espcn', 5), /use 2, 3 or 4/);
   });
 });

@@ -19,6 +19,13 @@ const texture = (w: number, h: number): Uint8Array => {
   return out;
 };
 
+/** The largest difference between two upscaled planes, in 8-bit steps. */
+const largestDifference = (a: Float32Array, b: Float32Array): number => {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  return worst;
+};
+
 describe('stripsFor', () => {
   it('keeps every row exactly once, each strip reading `overlap` real rows beyond what it keeps', () => {
     for (const [w, h, budget] of [[64, 100, 64 * 30], [640, 360, 640 * 120], [7, 5, 1000], [50, 41, 50 * 9]] as const) {
@@ -60,13 +67,11 @@ describe('tiled inference', () => {
         const budget = w * (16 + 2 * overlap); // 16 kept rows and the overlap on both sides
         assert.ok(stripsFor(w, h, { maxPixels: budget, overlap }).length >= 4);
         const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap });
-        let worst = 0;
-        for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs((whole[i] as number) - (tiled[i] as number)) / 255);
+        const worst = largestDifference(whole, tiled) / 255;
         assert.ok(worst <= 1e-4, `largest difference ${worst}`);
         // And the overlap matters: without it the strip borders differ visibly.
         const naive = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap: 0 });
-        let naiveWorst = 0;
-        for (let i = 0; i < whole.length; i++) naiveWorst = Math.max(naiveWorst, Math.abs((whole[i] as number) - (naive[i] as number)) / 255);
+        const naiveWorst = largestDifference(whole, naive) / 255;
         assert.ok(naiveWorst > 1e-3, `without overlap the difference is only ${naiveWorst}`);
       } finally {
         await model.dispose();
@@ -83,16 +88,34 @@ describe('tiled inference', () => {
       const [w, h] = [96, 77];
       const plane = { width: w, height: h, data: texture(w, h) };
       const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap });
-      const worstAgainst = (other: Float32Array): number => {
-        let worst = 0;
-        for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs((whole[i] as number) - (other[i] as number)) / 255);
-        return worst;
-      };
+      const worstAgainst = (other: Float32Array): number => largestDifference(whole, other) / 255;
       const budget = w * (16 + 2 * overlap);
       const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap, align });
       assert.ok(worstAgainst(tiled) <= 1e-4, `largest difference ${worstAgainst(tiled)}`);
       const unaligned = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap });
       assert.ok(worstAgainst(unaligned) > 1e-3, `unaligned strips differ by only ${worstAgainst(unaligned)}`);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('srresnet x4: strips with the overlap its export measured (not its 40-pixel radius) stay within an 8-bit step of the whole frame', async () => {
+    const resolved = resolveModel({ model: 'srresnet', scale: 4, threads: 1, backend: 'onnx', device: 'cpu' });
+    const { overlap } = resolved.tiling;
+    const radius = (findModel('srresnet', 4).meta.architecture as { receptiveRadius: number }).receptiveRadius;
+    assert.ok(overlap >= 4 && overlap < radius, `overlap ${overlap}, radius ${radius}`);
+    const model = await loadOnnxLuma({ path: resolved.path, name: resolved.name, scale: 4, threads: 1 });
+    try {
+      const [w, h] = [48, 90];
+      const plane = { width: w, height: h, data: texture(w, h) };
+      const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap });
+      const worstAgainst = (other: Float32Array): number => largestDifference(whole, other);
+      const budget = w * (16 + 2 * overlap);
+      assert.ok(stripsFor(w, h, { maxPixels: budget, overlap }).length >= 3);
+      const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap });
+      assert.ok(worstAgainst(tiled) < 1, `largest difference ${worstAgainst(tiled)} (8-bit steps)`);
+      const short = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap: 1 });
+      assert.ok(worstAgainst(short) > worstAgainst(tiled), 'a 1-row overlap should be worse: the test would not see a bad overlap');
     } finally {
       await model.dispose();
     }
