@@ -4,7 +4,14 @@ export type { MonitorOptions } from './monitor/observe-run.js';
 export { upscaleSegmented, type UpscaleSegmentedOptions, type SegmentStatus } from './api/upscale-segmented.js';
 export { runWorker, type RunWorkerOptions } from './api/run-worker.js';
 export { upscaleImage, type UpscaleImageOptions } from './api/upscale-image.js';
-export { evaluateImages, evaluateLuma, type EvalResult, type EvalRow, type EvalScores, type EvaluateOptions } from './api/evaluate-images.js';
+export {
+  evaluateImages,
+  evaluateLuma,
+  type EvalResult,
+  type EvalRow,
+  type EvalScores,
+  type EvaluateOptions,
+} from './api/evaluate-images.js';
 export { diagnose, type DoctorReport } from './api/doctor.js';
 export * from './api/choices.js';
 export { RUN_DEFAULTS } from './api/run-options.js';

@@ -310,7 +310,10 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
           assert.ok(check[name]!.maxAbsDiff < 1e-4, `max |onnxruntime - PyTorch| = ${check[name]!.maxAbsDiff}`);
           // The export is deterministic: the same checkpoint gives the shipped file's bytes.
           const shipped = readFileSync(new URL(`../models/${name}.onnx`, import.meta.url));
-          assert.ok(readFileSync(join(out, `${name}.onnx`)).equals(shipped), `models/${name}.onnx is not training/checkpoints/${folder} exported`);
+          assert.ok(
+            readFileSync(join(out, `${name}.onnx`)).equals(shipped),
+            `models/${name}.onnx is not training/checkpoints/${folder} exported`,
+          );
         },
       );
     }

@@ -6,7 +6,7 @@ No pretrained VGG can be downloaded here, so the paper's VGG content loss is rep
 owns: the L1 pixel loss the SRResNet was trained with (it keeps the picture faithful) and a feature-matching
 loss on the discriminator's own feature maps (pix2pixHD, Wang et al. 2018: the L1 distance between the
 discriminator's activations for the output and for the truth, a perceptual loss learnt by the adversary
-itself). The adversarial term is the relativistic average GAN of ESRGAN (Wang et al. 2018), which trains
+itself). The adversarial term is the relativistic average GAN of ESRGAN (Wang et al. 2018), which its authors found trains
 steadier than the paper's plain GAN. Sharpness is measured as the gradient ratio (data.gradient_ratio):
 1.0 is the truth's amount of edge and texture; bicubic and PSNR-trained networks stay below it.
 

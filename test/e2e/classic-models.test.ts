@@ -159,7 +159,14 @@ describe('--model vdsr', () => {
     assert.equal(v.code, 0, v.stderr);
     assert.match(v.stderr, /vdsr-x3/);
     assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [288, 3]);
-    const video = await upscaleVideo({ input: clip, output: tmp.file('vdsr-lib.mkv'), scale: 2, model: 'vdsr', reference: 'self', preset: 'ultrafast' });
+    const video = await upscaleVideo({
+      input: clip,
+      output: tmp.file('vdsr-lib.mkv'),
+      scale: 2,
+      model: 'vdsr',
+      reference: 'self',
+      preset: 'ultrafast',
+    });
     assert.equal(video.frames, 3);
     assert.ok(gainOverBicubic(video) > 0.3, JSON.stringify(video.quality));
   });
@@ -177,7 +184,10 @@ const meanGradient = async (png: string): Promise<number> => {
   for (let y = 1; y < info.height - 1; y++) {
     for (let x = 1; x < info.width - 1; x++) {
       const i = y * info.width + x;
-      sum += Math.hypot((data[i + 1] as number) - (data[i - 1] as number), (data[i + info.width] as number) - (data[i - info.width] as number));
+      sum += Math.hypot(
+        (data[i + 1] as number) - (data[i - 1] as number),
+        (data[i + info.width] as number) - (data[i - info.width] as number),
+      );
     }
   }
   return sum / ((info.width - 2) * (info.height - 2));
@@ -201,7 +211,14 @@ for (const family of ['srresnet', 'srgan'] as const) {
       assert.equal(v.code, 0, v.stderr);
       assert.match(v.stderr, new RegExp(`${family}-x4`));
       assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [256, 3]);
-      const video = await upscaleVideo({ input: clip, output: tmp.file(`${family}-lib.mkv`), scale: 4, model: family, reference: 'self', preset: 'ultrafast' });
+      const video = await upscaleVideo({
+        input: clip,
+        output: tmp.file(`${family}-lib.mkv`),
+        scale: 4,
+        model: family,
+        reference: 'self',
+        preset: 'ultrafast',
+      });
       assert.equal(video.frames, 3);
       if (family === 'srresnet') assert.ok(gainOverBicubic(video) > 0.3, JSON.stringify(video.quality));
     });
@@ -215,7 +232,10 @@ for (const family of ['srresnet', 'srgan'] as const) {
 
 it('srgan draws more detail than srresnet, its PSNR-trained twin, on the same image', async () => {
   const [srresnet, srgan] = [tmp.file('srresnet-b.png'), tmp.file('srgan-b.png')];
-  for (const [family, png] of [['srresnet', srresnet], ['srgan', srgan]] as const) {
+  for (const [family, png] of [
+    ['srresnet', srresnet],
+    ['srgan', srgan],
+  ] as const) {
     if (!existsSync(png)) await upscaleImage({ input: IMAGE, output: png, scale: 4, model: family });
   }
   const [a, b] = [await meanGradient(srresnet), await meanGradient(srgan)];
