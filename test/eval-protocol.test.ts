@@ -88,7 +88,7 @@ describe('srvid eval protocol', () => {
     const c = lib.rows.find((row) => row.image === 'checker')!;
     // a 1-pixel checkerboard has no Sobel gradient (its taps cancel): sharpness is undefined, printed as –
     const cell = (q: { psnr: number; ssim: number; sharpness: number }): string =>
-      `${q.psnr.toFixed(2)} / ${q.ssim.toFixed(4)} / ${Number.isFinite(q.sharpness) ? q.sharpness.toFixed(2) : '–'}`;
+      `${q.psnr.toFixed(2)} / ${q.ssim.toFixed(4)} / ${Number.isFinite(q.sharpness) ? q.sharpness.toFixed(2) : '   –'}`;
     assert.ok(checker?.includes(cell(c.bicubic)) && checker.includes(cell(c.srvid)), `${checker} vs ${JSON.stringify(c)}`);
     assert.match(out.at(-1) ?? '', /^mean\s/);
   });
