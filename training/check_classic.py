@@ -26,14 +26,14 @@ import torch
 from onnx import helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from classic import SRCNN, VDSR, SRResNet, UNet  # noqa: E402
+from classic import SRCNN, SRGAN, VDSR, SRResNet, UNet  # noqa: E402
 from data import degrade, load_y, modcrop  # noqa: E402
 from export import export_onnx  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data"
 # Each family's network for a scale, and the scale checked unless --scale says
-FAMILIES = {"srcnn": (SRCNN, 2), "vdsr": (VDSR, 3), "srresnet": (SRResNet, 4), "srgan": (SRResNet, 4), "unet": (UNet, 4)}
+FAMILIES = {"srcnn": (SRCNN, 2), "vdsr": (VDSR, 3), "srresnet": (SRResNet, 4), "srgan": (SRGAN, 4), "unet": (UNet, 4)}
 CROPS = [(61, 47), (40, 34)]  # odd and even sizes (unet's strided stages round up)
 
 
@@ -75,8 +75,6 @@ def main():
         scale = a.scale or scale
         torch.manual_seed(1)
         model = make(scale)
-        if name == "srgan":  # train_srgan.py's generator: SRResNet's network, exported under its own family
-            model.family = "SRGAN"
         if a.ckpt:
             model.load_state_dict(torch.load(a.ckpt, map_location="cpu")["model"])
         else:

@@ -203,6 +203,12 @@ class SRResNet(nn.Module):
         return {"blocks": self.blocks_n, "channels": self.features, "bicubicSkip": self.skip}
 
 
+class SRGAN(SRResNet):
+    """SRResNet's network as train_srgan.py trains it (against a discriminator): the same graph and weights
+    layout, exported under its own family."""
+    family = "SRGAN"
+
+
 def conv_bn(cin: int, cout: int, stride: int, bn: bool) -> nn.Sequential:
     layers = [nn.Conv2d(cin, cout, 3, stride, 1, bias=not bn)]
     return nn.Sequential(*layers, *([nn.BatchNorm2d(cout)] if bn else []), nn.LeakyReLU(0.2))

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from classic import SRCNN, VDSR, SRResNet, UNet, count_parameters, measured_overlap  # noqa: E402
+from classic import SRCNN, SRGAN, VDSR, SRResNet, UNet, count_parameters, measured_overlap  # noqa: E402
 from data import degrade, load_y, modcrop  # noqa: E402
 from espcn import ESPCN, RECEPTIVE_RADIUS  # noqa: E402
 from sesr import SESR  # noqa: E402
@@ -95,8 +95,7 @@ def tiling_hints(m) -> dict:
             sys.exit(f"export.py: {OVERLAP_PICTURE} is needed to measure srresnet's tile overlap")
         lr = degrade(modcrop(load_y(OVERLAP_PICTURE), m.scale), m.scale).astype(np.float32) / 255.0
         hints["tileOverlap"] = measured_overlap(m, torch.from_numpy(np.ascontiguousarray(lr[:, :64]))[None, None])
-    widest = {SRCNN: lambda: m.conv1.out_channels, VDSR: lambda: m.features, SRResNet: lambda: m.features,
-              UNet: lambda: m.width}[type(m)]()
+    widest = m.conv1.out_channels if isinstance(m, SRCNN) else m.width if isinstance(m, UNet) else m.features
     return {**hints, "tilePixels": round(80 * 1024 * 64 * 4 / (widest * m.scale ** 2))}
 
 
@@ -138,9 +137,7 @@ def main():
     elif a.arch == "vdsr":
         model = VDSR(a.scale)
     elif a.arch in ("srresnet", "srgan"):
-        model = SRResNet(a.scale)
-        if a.arch == "srgan":
-            model.family = "SRGAN"
+        model = (SRGAN if a.arch == "srgan" else SRResNet)(a.scale)
     else:
         model = (SRCNN if a.arch == "srcnn" else ESPCN)(a.scale, *a.channels)
     model.load_state_dict(state["model"])
@@ -148,7 +145,9 @@ def main():
     # the columns of val.csv after step and seconds, as train.py and train_srgan.py write them
     names = ([f"{v} x{s}" for s in (2, 3, 4) for v in ("Set5", "Set14")] if a.arch == "vdsr"
              else ["Set5", "Set5 sharpness", "Set14", "Set14 sharpness"] if a.arch == "srgan" else ["Set5", "Set14"])
-    scores = val and dict(zip(names, val[2:])) if val and len(val) == 2 + len(names) else val and {"last": val[2:]}
+    scores = None
+    if val:
+        scores = dict(zip(names, val[2:])) if len(val) == 2 + len(names) else {"last": val[2:]}
     # the run's settings, from the args.json train.py or train_srgan.py wrote beside the checkpoint
     args_file = a.ckpt.parent / "args.json"
     run = json.loads(args_file.read_text()) if args_file.exists() else {}

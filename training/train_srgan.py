@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from classic import SRResNet  # noqa: E402
+from classic import SRGAN  # noqa: E402
 from data import PatchSampler, gradient_ratio, list_images, load_eval_set, psnr_y  # noqa: E402
 from export import export_onnx  # noqa: E402
 from plot import plot_curves  # noqa: E402
@@ -113,7 +113,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.out / "ckpt.pt"
-    g, d = SRResNet(4), Discriminator(args.d_width)
+    g, d = SRGAN(4), Discriminator(args.d_width)
     opt_g = torch.optim.Adam(g.parameters(), lr=args.lr, betas=(0.9, 0.99))
     opt_d = torch.optim.Adam(d.parameters(), lr=args.lr, betas=(0.9, 0.99))
     step, train_rows, val_rows, elapsed0, prior = 0, [], [], 0.0, {"steps": 0, "seconds": 0.0}
@@ -194,7 +194,6 @@ def main(argv=None):
             save()
 
     final = dict(zip(names, val_rows[-1][2:]))
-    g.family = "SRGAN"  # the metadata's architecture.family: SRResNet's generator, trained as SRGAN
     export_onnx(g, args.models / "srgan-x4.onnx", {
         "trainingData": training_data_summary(args.train, (0.9, 0.8, 0.7, 0.6)),
         "steps": prior["steps"] + step, "ganSteps": step, "batch": args.batch, "patch": args.patch,

@@ -33,7 +33,7 @@ export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
   'espcn-light': 'x2 only, the fastest, for real time',
-  srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (from 640x360 on 2 CPU cores about 2 fps at x2, 1 at x3, 0.5 at x4), so files and images only; onnxruntime only',
+  srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (from 640x360 on 2 CPU cores about 2 fps at x2, 1 at x3, 0.2 at x4), so files and images only; onnxruntime only',
   vdsr: 'the classic VDSR (Kim et al. 2016, 20 layers at the output size, one network for x2, x3 and x4), for comparison: 200 times the work of sesr at x2, about 1.1 fps at x2 and 0.3 at x4 from 320x180 on 2 CPU cores (sesr: 30), so files and images only; onnxruntime only',
   srresnet: 'the classic SRResNet (Ledig et al. 2017, 16 residual blocks), trained for PSNR, for comparison: x4 only, about 0.7 fps from 320x180 on 2 CPU cores, so files and images only; onnxruntime only',
   srgan: 'SRResNet trained against a discriminator (SRGAN): draws texture where the others blur it, at the cost of fidelity (lower PSNR, invented detail); for photos, not measurement: x4 only, as slow as srresnet; onnxruntime only',

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import sharp from 'sharp';
 import { killLeftovers, lines, runCli } from '../helpers/cli.js';
 import { ffmpeg, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { meanGradient } from '../../src/quality/sharpness.js';
 import { countVideoFrames, probe, videoOf } from '../helpers/probe.js';
 
 const VIDEO = new URL('../../../shared/data/video/vtest.avi', import.meta.url).pathname;
@@ -35,6 +36,22 @@ const smallClip = async (width: number, frames: number): Promise<string> => {
 const gainOverBicubic = (video: UpscaleVideoResult): number =>
   (video.quality?.srvid.psnr.mean ?? 0) - (video.quality?.bicubic.psnr.mean ?? Infinity);
 
+/** Upscales the Set5 image through the CLI into `png` (`args`: model and scale) and checks its size. */
+const cliImage = async (png: string, args: string[], side: number): Promise<void> => {
+  const r = await runCli([IMAGE, png, ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  const meta = await sharp(png).metadata();
+  assert.deepEqual([meta.width, meta.height], [side, side]);
+};
+
+/** Upscales `clip` through the CLI into `out`; checks the model it names, the width and the frame count. */
+const cliVideo = async (clip: string, out: string, args: string[], model: string, width: number, frames: number): Promise<void> => {
+  const v = await runCli([clip, out, ...args, '--preset', 'ultrafast']);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stderr, new RegExp(model));
+  assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [width, frames]);
+};
+
 /** The CLI's stderr for a request it must refuse: exit 2 and one line. */
 const refusal = async (args: string[]): Promise<string> => {
   const r = await runCli(args);
@@ -50,24 +67,12 @@ describe('--model srcnn', () => {
   });
 
   it('upscales an image and a video from the command line', async () => {
-    const png = tmp.file('srcnn-b.png');
-    const r = await runCli([IMAGE, png, '--model', 'srcnn']);
-    assert.equal(r.code, 0, r.stderr);
-    const meta = await sharp(png).metadata();
-    assert.deepEqual([meta.width, meta.height], [512, 512]);
-    const out = tmp.file('srcnn-v.mp4');
-    const v = await runCli([clip, out, '--model', 'srcnn', '--preset', 'ultrafast']);
-    assert.equal(v.code, 0, v.stderr);
-    assert.match(v.stderr, /srcnn-x2/);
-    assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [384, 6]);
+    await cliImage(tmp.file('srcnn-b.png'), ['--model', 'srcnn'], 512);
+    await cliVideo(clip, tmp.file('srcnn-v.mp4'), ['--model', 'srcnn'], 'srcnn-x2', 384, 6);
   });
 
   it('upscales x3 and x4 too: images from the command line and the library API, a video through the library API', async () => {
-    const png = tmp.file('srcnn-b3.png');
-    const r = await runCli([IMAGE, png, '--model', 'srcnn', '--scale', '3']);
-    assert.equal(r.code, 0, r.stderr);
-    const meta = await sharp(png).metadata();
-    assert.deepEqual([meta.width, meta.height], [768, 768]);
+    await cliImage(tmp.file('srcnn-b3.png'), ['--model', 'srcnn', '--scale', '3'], 768);
     const x4 = await upscaleImage({ input: IMAGE, output: tmp.file('srcnn-b4.png'), scale: 4, model: 'srcnn' });
     assert.deepEqual([x4.width, x4.height], [1024, 1024]);
     const video = await upscaleVideo({ input: clip, output: tmp.file('srcnn-lib3.mkv'), scale: 3, model: 'srcnn', preset: 'ultrafast' });
@@ -102,16 +107,8 @@ describe('--model unet', () => {
   });
 
   it('upscales an image and a video x4 from the command line', async () => {
-    const png = tmp.file('unet-b.png');
-    const r = await runCli([IMAGE, png, '--model', 'unet', '--scale', '4']);
-    assert.equal(r.code, 0, r.stderr);
-    const meta = await sharp(png).metadata();
-    assert.deepEqual([meta.width, meta.height], [1024, 1024]);
-    const out = tmp.file('unet-v.mp4');
-    const v = await runCli([clip, out, '--model', 'unet', '--scale', '4', '--preset', 'ultrafast']);
-    assert.equal(v.code, 0, v.stderr);
-    assert.match(v.stderr, /unet-x4/);
-    assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [384, 4]);
+    await cliImage(tmp.file('unet-b.png'), ['--model', 'unet', '--scale', '4'], 1024);
+    await cliVideo(clip, tmp.file('unet-v.mp4'), ['--model', 'unet', '--scale', '4'], 'unet-x4', 384, 4);
   });
 
   it('upscales a video through the library API and beats bicubic on it', async () => {
@@ -142,11 +139,7 @@ describe('--model vdsr', () => {
   });
 
   it('upscales an image from the command line and through the library API, one network at x2, x3 and x4', async () => {
-    const png = tmp.file('vdsr-b.png');
-    const r = await runCli([IMAGE, png, '--model', 'vdsr']);
-    assert.equal(r.code, 0, r.stderr);
-    const meta = await sharp(png).metadata();
-    assert.deepEqual([meta.width, meta.height], [512, 512]);
+    await cliImage(tmp.file('vdsr-b.png'), ['--model', 'vdsr'], 512);
     for (const scale of [3, 4]) {
       const image = await upscaleImage({ input: IMAGE, output: tmp.file(`vdsr-lib${scale}.png`), scale, model: 'vdsr' });
       assert.deepEqual([image.width, image.height], [256 * scale, 256 * scale]);
@@ -154,11 +147,7 @@ describe('--model vdsr', () => {
   });
 
   it('upscales a video from the command line and through the library API, and beats bicubic on it', async () => {
-    const out = tmp.file('vdsr-v.mp4');
-    const v = await runCli([clip, out, '--model', 'vdsr', '--scale', '3', '--preset', 'ultrafast']);
-    assert.equal(v.code, 0, v.stderr);
-    assert.match(v.stderr, /vdsr-x3/);
-    assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [288, 3]);
+    await cliVideo(clip, tmp.file('vdsr-v.mp4'), ['--model', 'vdsr', '--scale', '3'], 'vdsr-x3', 288, 3);
     const video = await upscaleVideo({
       input: clip,
       output: tmp.file('vdsr-lib.mkv'),
@@ -177,20 +166,10 @@ describe('--model vdsr', () => {
   });
 });
 
-/** Sharpness of a grey picture: its mean gradient magnitude (central differences). */
-const meanGradient = async (png: string): Promise<number> => {
+/** The mean Sobel gradient of a picture's grey plane (the measure `srvid eval`'s sharpness is made of). */
+const gradientOf = async (png: string): Promise<number> => {
   const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
-  let sum = 0;
-  for (let y = 1; y < info.height - 1; y++) {
-    for (let x = 1; x < info.width - 1; x++) {
-      const i = y * info.width + x;
-      sum += Math.hypot(
-        (data[i + 1] as number) - (data[i - 1] as number),
-        (data[i + info.width] as number) - (data[i - info.width] as number),
-      );
-    }
-  }
-  return sum / ((info.width - 2) * (info.height - 2));
+  return meanGradient(data, info.width, info.height);
 };
 
 for (const family of ['srresnet', 'srgan'] as const) {
@@ -201,16 +180,8 @@ for (const family of ['srresnet', 'srgan'] as const) {
     });
 
     it('upscales an image and a video x4 from the command line, and a video through the library API', async () => {
-      const png = tmp.file(`${family}-b.png`);
-      const r = await runCli([IMAGE, png, '--model', family, '--scale', '4']);
-      assert.equal(r.code, 0, r.stderr);
-      const meta = await sharp(png).metadata();
-      assert.deepEqual([meta.width, meta.height], [1024, 1024]);
-      const out = tmp.file(`${family}-v.mp4`);
-      const v = await runCli([clip, out, '--model', family, '--scale', '4', '--preset', 'ultrafast']);
-      assert.equal(v.code, 0, v.stderr);
-      assert.match(v.stderr, new RegExp(`${family}-x4`));
-      assert.deepEqual([videoOf(await probe(out)).width, await countVideoFrames(out)], [256, 3]);
+      await cliImage(tmp.file(`${family}-b.png`), ['--model', family, '--scale', '4'], 1024);
+      await cliVideo(clip, tmp.file(`${family}-v.mp4`), ['--model', family, '--scale', '4'], `${family}-x4`, 256, 3);
       const video = await upscaleVideo({
         input: clip,
         output: tmp.file(`${family}-lib.mkv`),
@@ -238,6 +209,6 @@ it('srgan draws more detail than srresnet, its PSNR-trained twin, on the same im
   ] as const) {
     if (!existsSync(png)) await upscaleImage({ input: IMAGE, output: png, scale: 4, model: family });
   }
-  const [a, b] = [await meanGradient(srresnet), await meanGradient(srgan)];
+  const [a, b] = [await gradientOf(srresnet), await gradientOf(srgan)];
   assert.ok(b > a * 1.05, `mean gradient srgan ${b.toFixed(2)}, srresnet ${a.toFixed(2)}`);
 });
