@@ -273,6 +273,77 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       assert.ok(worst < 1e-4, `max |collapsed (onnxruntime) - expanded (PyTorch)| = ${worst}`);
     });
 
+    it(
+      'trains qsr (sesr on the 2x2 grid) and exports a float graph equal to the expanded network within 1e-4, odd sizes included; quantises it to int8',
+      { skip: !hasOnnx && `needs ${PYTHON} with onnx (apt-get install python3-onnx)` },
+      async () => {
+        const qsr = ['--arch', 'qsr', '--width', '8', '--middle', '2', '--expand', '32', '--lr', '0.01', '--warmup', '1'];
+        const r = train(3, [...qsr, '--out', join(dir, 'qsr'), '--models', join(dir, 'qsr-models')]);
+        assert.equal(r.status, 0, r.stderr);
+        const path = join(dir, 'qsr-models', 'qsr-x2.onnx');
+        const arch = JSON.parse(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8')).architecture;
+        // per 2x2 block: 3x3 4->8, two 3x3 8->8, 3x3 8->16; the radius 2 blocks a layer, plus one pixel
+        assert.equal(arch.macsPerLrPixel, (9 * 4 * 8 + 2 * 9 * 8 * 8 + 9 * 8 * 16) / 4);
+        assert.deepEqual([arch.receptiveRadius, arch.grid, arch.tileAlign], [2 * 4 + 1, 2, 2]);
+        for (const [w, h] of [
+          [96, 64],
+          [95, 63],
+        ] as const) {
+          const { expanded, luma, worst } = await expandedAgainstOnnx(join(dir, 'qsr'), path, w, h);
+          let spread = 0;
+          for (let i = 0; i < expanded.length; i++) {
+            const nearest = luma[Math.floor(Math.floor(i / (2 * w)) / 2) * w + Math.floor((i % (2 * w)) / 2)] as number;
+            spread = Math.max(spread, Math.abs((expanded[i] as number) - nearest));
+          }
+          assert.ok(spread > 1e-3, 'the network changes its input (a zero network would pass trivially)');
+          assert.ok(worst < 1e-4, `${w}x${h}: max |float graph (onnxruntime) - expanded (PyTorch)| = ${worst}`);
+        }
+        const out = join(dir, 'q', 'qsr-int8.onnx');
+        const q = spawnSync(
+          PYTHON,
+          [
+            QUANTIZE_CHAIN,
+            path,
+            '--out',
+            out,
+            '--train',
+            join(dir, 'train'),
+            '--val',
+            join(dir, 'val'),
+            '--steps',
+            '2',
+            '--batch',
+            '4',
+            '--patch',
+            '8',
+            '--calibration-patches',
+            '32',
+            '--val-every',
+            '1',
+          ],
+          { encoding: 'utf8', timeout: 300_000 },
+        );
+        assert.equal(q.status, 0, q.stderr);
+        const graph = readOnnxGraph(readFileSync(out));
+        const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.op] as const)));
+        const convs = graph.nodes.filter((n) => n.op === 'Conv');
+        assert.equal(convs.length, 4);
+        for (const c of convs)
+          assert.deepEqual(
+            c.inputs.map((i) => producer.get(i)),
+            ['DequantizeLinear', 'DequantizeLinear', 'DequantizeLinear'],
+          );
+        const [w, h] = [95, 63];
+        const luma = realLuma(w, h).map((v) => Math.round(v * 255) / 255);
+        const models = await Promise.all([path, out].map((p) => loadOnnxLuma({ path: p, name: p, scale: 2, threads: 1 })));
+        const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
+        await Promise.all(models.map((m) => m.dispose()));
+        let sq = 0;
+        for (let i = 0; i < a!.length; i++) sq += (((a![i] as number) - (b![i] as number)) * 255) ** 2;
+        assert.ok(Math.sqrt(sq / a!.length) < 1.5, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
+      },
+    );
+
     it('the shipped sesr-x2.onnx equals its training checkpoint run expanded, within 1e-4 on a real frame', async () => {
       const run = new URL('../docs/training/sesr-x2', import.meta.url).pathname;
       const path = new URL('../models/sesr-x2.onnx', import.meta.url).pathname;

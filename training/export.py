@@ -57,18 +57,35 @@ def _onnx(m, path: Path) -> None:
 
 
 def export_sesr(model: SESR, path: Path, meta: dict) -> Path:
+    """sesr through torch's exporter; qsr (grid 2, whose odd sizes need padding decided at run time) through
+    quantize_chain.build's float graph, the int8 graph's twin."""
     net = copy.deepcopy(model).cpu().eval()
     plain = net.plain().eval().set_valid(False)
-    _onnx(plain, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     w, s, r = net.width, net.scale, net.receptive_radius
+    if net.grid == 1:
+        _onnx(plain, path)
+        layers = [f"pad {r} edge", f"conv5x5 1->{w} relu", *[f"conv3x3 {w}->{w} relu"] * net.middle,
+                  f"conv5x5 {w}->{s * s}", "add input (nearest skip)", "DepthToSpace CRD"]
+        grid = {}
+    else:
+        import onnx
+        from quantize_chain import QuantChain, build  # late: quantize_chain imports train, which imports this
+        chain = [(c.weight.detach().numpy(), c.bias.detach().numpy()) for c in plain.convs]
+        onnx.save(build(QuantChain(chain, s, grid=2), quantised=False), str(path))
+        layers = [f"pad {net.context} edge (+1 for an odd side)", "SpaceToDepth 2", f"conv3x3 4->{w} relu",
+                  *[f"conv3x3 {w}->{w} relu"] * net.middle, f"conv3x3 {w}->{4 * s * s}",
+                  "add the block's input pixels (nearest skip)", f"DepthToSpace {2 * s} CRD", "crop"]
+        # Strips must start on even rows: the 2 x 2 grid makes the output depend on where a strip starts. Its
+        # activations hold width / 4 samples per LR pixel, so a strip may hold as many input pixels as keep them
+        # within what espcn's 80 Ki-pixel strips take (64 channels a pixel).
+        grid = {"grid": 2, "tileAlign": 2, "tilePixels": round(80 * 1024 * 64 * 4 / w)}
     info = {
         "name": path.stem, "scale": s, "format": "onnx", "opset": 13,
         "architecture": {
-            "family": "SESR", "layers": [f"pad {r} edge", f"conv5x5 1->{w} relu",
-                                         *[f"conv3x3 {w}->{w} relu"] * net.middle, f"conv5x5 {w}->{s * s}",
-                                         "add input (nearest skip)", "DepthToSpace CRD"],
+            "family": "SESR" if net.grid == 1 else "QSR", "layers": layers,
             "width": w, "middle": net.middle, "trainedExpansion": net.expand,
-            "macsPerLrPixel": net.macs_per_lr_pixel(), "receptiveRadius": r,
+            "macsPerLrPixel": net.macs_per_lr_pixel(), "receptiveRadius": r, **grid,
         },
         "input": "Y/255 of the 8-bit luma plane (studio range), NCHW float32",
         "output": "Y/255 at scale x the input's size; clamp to [0,1]",
@@ -123,17 +140,23 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("ckpt", type=Path)
     p.add_argument("--scale", type=int, required=True)
-    p.add_argument("--arch", choices=["espcn", "srcnn", "vdsr", "srresnet", "srgan", "unet"], default="espcn",
-                   help="the checkpoint's network (srcnn: the 9-5-5 SRCNN with the bicubic skip; vdsr: written "
-                        "for --scale only; srgan: train_srgan.py's generator; unet: the encoder-decoder; classic.py)")
+    p.add_argument("--arch", choices=["espcn", "qsr", "srcnn", "vdsr", "srresnet", "srgan", "unet"], default="espcn",
+                   help="the checkpoint's network (qsr: sesr on the 2 x 2 grid, the float graph that "
+                        "quantize_chain.py turns into int8; srcnn: the 9-5-5 SRCNN with the bicubic skip; vdsr: "
+                        "written for --scale only; srgan: train_srgan.py's generator; unet: the encoder-decoder; "
+                        "classic.py)")
     p.add_argument("--channels", type=int, nargs=2, default=[64, 32])
     p.add_argument("--features", type=int, default=32, help="unet: width of the first stage")
+    p.add_argument("--width", type=int, default=32, help="qsr: channels of every layer")
+    p.add_argument("--middle", type=int, default=4, help="qsr: 3x3 layers between the first and the last")
     p.add_argument("--levels", type=int, default=2, help="unet: stages below the LR size")
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args()
     state = torch.load(a.ckpt, map_location="cpu")
     if a.arch == "unet":
         model = UNet(a.scale, a.features, a.levels)
+    elif a.arch == "qsr":
+        model = SESR(a.scale, a.width, a.middle, grid=2)
     elif a.arch == "vdsr":
         model = VDSR(a.scale)
     elif a.arch in ("srresnet", "srgan"):

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import PatchSampler, list_images, load_eval_set  # noqa: E402
 from qat import fine_tune  # noqa: E402
 from quantize import YGraph, s8_per_channel  # noqa: E402
+from sesr import run_chain, skip_pixels  # noqa: E402
 from train import SHARED, validate, write_csv  # noqa: E402
 
 STEP = 1 / 255.0
@@ -53,14 +54,16 @@ def ste_round(x: torch.Tensor) -> torch.Tensor:
 
 
 class QuantChain(torch.nn.Module):
-    """The plain chain whose forward rounds where the int8 graph does (fake quantisation)."""
+    """The plain chain whose forward rounds where the int8 graph does (fake quantisation). grid=2: a qsr chain,
+    run on the 2 x 2 space-to-depth grid (sesr.py)."""
 
-    def __init__(self, chain, scale: int, ranges: list[np.ndarray] | None = None):
+    def __init__(self, chain, scale: int, ranges: list[np.ndarray] | None = None, grid: int = 1):
         super().__init__()
-        self.scale = scale
+        self.scale, self.grid = scale, grid
         self.weights = torch.nn.ParameterList([torch.nn.Parameter(torch.from_numpy(w.copy())) for w, _ in chain])
         self.biases = torch.nn.ParameterList([torch.nn.Parameter(torch.from_numpy(b.copy())) for _, b in chain])
-        self.receptive_radius = sum((w.shape[2] - 1) // 2 for w, _ in chain)
+        self.context = grid * sum((w.shape[2] - 1) // 2 for w, _ in chain)
+        self.receptive_radius = self.context + grid - 1
         self.ranges = [torch.from_numpy(r) for r in ranges] if ranges is not None else None
         self.valid = False
 
@@ -77,32 +80,26 @@ class QuantChain(torch.nn.Module):
         return w * r_in.view(1, -1, 1, 1) / r_out.view(-1, 1, 1, 1), b / r_out
 
     def forward(self, x: torch.Tensor, quantised: bool = True) -> torch.Tensor:
-        r = self.receptive_radius
-        if not self.valid:
-            x = F.pad(x, (r, r, r, r), mode="replicate")
+        n = len(self.weights)
         if self.ranges is None or not quantised:  # float, for calibration
-            h = x
-            for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-                h = F.conv2d(h, w, b)
-                if i < len(self.weights) - 1:
-                    h = F.relu(h)
-            return self.shuffle(h, x)
-        h = x  # Y/255 is already on the 1/255 grid
-        for i in range(len(self.weights)):
+            layers = [lambda h, i=i: F.conv2d(h, self.weights[i], self.biases[i]) for i in range(n)]
+            return run_chain(self, x, layers)
+
+        def layer(h: torch.Tensor, i: int) -> torch.Tensor:
+            # run_chain applies the ReLU between layers; the clamp to [0, 1] and the rounding of a hidden
+            # activation to uint8 (zero point 0) happen here, at the next layer's input. Y/255 is already exact.
+            if i > 0:
+                h = ste_round(h.clamp(0, 1) / STEP) * STEP
             w, b = self.equalised(i)
             s = w.detach().abs().flatten(1).amax(dim=1).clamp_min(1e-12).div(127.0).view(-1, 1, 1, 1)
             wq = ste_round(w / s).clamp(-127, 127) * s
             bq = ste_round(b / (STEP * s.view(-1))) * (STEP * s.view(-1))
             z = F.conv2d(h, wq, bq)
-            if i < len(self.weights) - 1:
-                h = ste_round(z.clamp(0, 1) / STEP) * STEP  # uint8, zero point 0: the ReLU and the top clamp
-            else:
-                h = ste_round(z.clamp(-128 * STEP, 127 * STEP) / STEP) * STEP  # uint8 around 128
-        return self.shuffle(h, x)
+            if i == n - 1:  # the residual: uint8 around 128
+                z = ste_round(z.clamp(-128 * STEP, 127 * STEP) / STEP) * STEP
+            return z
 
-    def shuffle(self, res: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        r = self.receptive_radius
-        return F.pixel_shuffle(res + x[:, :, r:-r, r:-r], self.scale)
+        return run_chain(self, x, [lambda h, i=i: layer(h, i) for i in range(n)])
 
     def plain(self) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(w.detach().numpy().astype(np.float32), b.detach().numpy().astype(np.float32))
@@ -110,10 +107,12 @@ class QuantChain(torch.nn.Module):
 
 
 @torch.no_grad()
-def calibrate(chain, scale: int, patches: np.ndarray, pct: float) -> list[np.ndarray]:
+def calibrate(chain, scale: int, patches: np.ndarray, pct: float, grid: int = 1) -> list[np.ndarray]:
     """Each hidden layer's per-channel range: relu(z) at the `pct` percentile, on training patches."""
-    m = QuantChain(chain, scale).set_valid(True)
+    m = QuantChain(chain, scale, grid=grid).set_valid(True)
     h, ranges = torch.from_numpy(patches), []
+    if grid == 2:
+        h = F.pixel_unshuffle(h, 2)
     for w, b in list(zip(m.weights, m.biases))[:-1]:
         h = F.relu(F.conv2d(h, w, b))
         v = h.transpose(0, 1).flatten(1).numpy()
@@ -161,25 +160,34 @@ def blocked_last(w: np.ndarray, b: np.ndarray, scale: int) -> tuple[np.ndarray, 
     return wb, bb, pixel
 
 
-def build(m: QuantChain) -> onnx.ModelProto:
+def build(m: QuantChain, quantised: bool = True) -> onnx.ModelProto:
     """The int8 graph in QDQ form: QuantizeLinear/DequantizeLinear around each convolution, which onnxruntime
     (optimisation level 'all') fuses into NHWC QLinearConv. Its fast integer kernel wants inputs in multiples of
-    4 channels and at least 16 outputs, so the first convolution (one input) runs on the image's 2 x 2
-    space-to-depth grid and the last (scale^2 outputs) on 2 x 2 blocks of LR pixels (blocked_first,
-    blocked_last): the same integer arithmetic as one QLinearConv per layer, reshuffled. Both need an even
-    size, so the edge padding adds a row and a column for odd inputs and the result is cropped to the input's
-    size times the scale."""
-    r, scale, n = m.receptive_radius, m.scale, len(m.weights)
-    assert n >= 3 and m.weights[0].shape[1] == 1, "a chain from the one-channel image: first, middle ..., last"
+    4 channels and at least 16 outputs. A sesr chain (grid 1) has one input and scale^2 outputs, so its first
+    convolution runs on the image's 2 x 2 space-to-depth grid and its last on 2 x 2 blocks of LR pixels
+    (blocked_first, blocked_last): the same integer arithmetic as one QLinearConv per layer, reshuffled. A qsr
+    chain (grid 2) runs on that grid throughout. Both need an even size, so the edge padding adds a row and a
+    column for odd inputs and the result is cropped to the input's size times the scale.
+    quantised=False: the same graph in float32 (ReLU where the roundings are), qsr's float export."""
+    r, scale, n, grid = m.context, m.scale, len(m.weights), m.grid
+    assert n >= 3 and m.weights[0].shape[1] == grid * grid, "a chain from the image: first, middle ..., last"
     g = YGraph()
     const, node = g.const, g.node
-    step, zero, mid = const("step", np.float32(STEP)), const("zero", np.uint8(0)), const("mid", np.uint8(128))
+    step, zero, mid = "step", "zero", "mid"
+    if quantised:
+        const(step, np.float32(STEP)), const(zero, np.uint8(0)), const(mid, np.uint8(128))
 
     def qdq(x: str, out: str, zp: str) -> None:
+        if not quantised:  # float: the ReLU of a hidden activation, nothing for the image or the residual
+            node("Relu" if zp == zero and x != "blocks" else "Identity", [x], [out])
+            return
         node("QuantizeLinear", [x, step, zp], [out + "_q"])
         node("DequantizeLinear", [out + "_q", step, zp], [out])
 
     def conv(i: int, x: str, out: str, w: np.ndarray, b: np.ndarray, **attrs) -> None:
+        if not quantised:
+            node("Conv", [x, const(f"w{i}", w), const(f"b{i}", b)], [out], kernel_shape=list(w.shape[2:]), **attrs)
+            return
         wq, ws = s8_per_channel(w)
         node("DequantizeLinear", [const(f"w{i}_q", wq), const(f"w{i}_s", ws),
                                   const(f"w{i}_zp", np.zeros(len(ws), np.int8))], [f"w{i}"], axis=0)
@@ -199,16 +207,25 @@ def build(m: QuantChain) -> onnx.ModelProto:
     node("SpaceToDepth", ["padded"], ["blocks"], blocksize=BLOCK)
     qdq("blocks", "a0b", zero)  # Y/255 is on the 1/255 grid: exact
     with torch.no_grad():
-        layers = [tuple(t.numpy().astype(np.float32) for t in m.equalised(i)) for i in range(n)]
-    conv(0, "a0b", "z1b", *blocked_first(*layers[0]))
-    qdq("z1b", "a1b", zero)  # uint8 with zero point 0: the ReLU
-    node("DepthToSpace", ["a1b"], ["z1"], blocksize=BLOCK, mode="CRD")
-    qdq("z1", "a1", zero)
+        layers = [tuple(t.numpy().astype(np.float32) for t in (m.equalised(i) if quantised else
+                                                                (m.weights[i], m.biases[i]))) for i in range(n)]
+    if grid == 1:
+        conv(0, "a0b", "z1b", *blocked_first(*layers[0]))
+        qdq("z1b", "a1b", zero)  # uint8 with zero point 0: the ReLU
+        node("DepthToSpace", ["a1b"], ["z1"], blocksize=BLOCK, mode="CRD")
+        qdq("z1", "a1", zero)
+    else:
+        conv(0, "a0b", "z1", *layers[0])
+        qdq("z1", "a1", zero)
     for i in range(1, n - 1):
         conv(i, f"a{i}", f"z{i + 1}", *layers[i])
         qdq(f"z{i + 1}", f"a{i + 1}", zero)
-    w, b, pixel = blocked_last(*layers[-1], scale)
-    conv(n - 1, f"a{n - 1}", "resb", w, b, strides=[BLOCK, BLOCK])
+    if grid == 1:
+        w, b, pixel = blocked_last(*layers[-1], scale)
+        conv(n - 1, f"a{n - 1}", "resb", w, b, strides=[BLOCK, BLOCK])
+    else:
+        pixel = skip_pixels(scale).numpy()
+        conv(n - 1, f"a{n - 1}", "resb", *layers[-1])
     qdq("resb", "res", mid)  # the residual in steps of exactly 1/255 around 128
     # The nearest skip: each output adds its LR pixel, taken from the same 2 x 2 block of the (padded) input.
     node("Concat", [const("none", np.zeros(6, np.int64)), "odd"], ["pads2"], axis=0)
@@ -220,7 +237,7 @@ def build(m: QuantChain) -> onnx.ModelProto:
     node("Mul", ["hw", const("scale", np.array([scale, scale], np.int64))], ["hw_up"])
     node("Slice", ["upb", const("origin", np.array([0, 0], np.int64)), "hw_up",
                    const("axes", np.array([2, 3], np.int64))], ["y_up"])
-    return g.model(scale, "chain_int8", "srvid quantize_chain.py", skip=False)
+    return g.model(scale, "chain_int8" if quantised else "chain", "srvid quantize_chain.py", skip=False)
 
 
 def main():
@@ -250,11 +267,12 @@ def main():
                                                      for k, v in vars(a).items()}, indent=2, default=str))
     meta = json.loads(a.model.with_suffix(".json").read_text())
     scale = int(meta["scale"])
+    grid = int(meta["architecture"].get("grid", 1))
     chain = read_chain(a.model)
-    radius = sum((w.shape[2] - 1) // 2 for w, _ in chain)
+    radius = QuantChain(chain, scale, grid=grid).context  # the context each training patch carries
     paths = [q for f in a.train for q in list_images(f)]
     calib, _ = PatchSampler(paths, scale, a.patch, radius, seed=a.seed + 1).batch(a.calibration_patches)
-    model = QuantChain(chain, scale, calibrate(chain, scale, calib, a.percentile))
+    model = QuantChain(chain, scale, calibrate(chain, scale, calib, a.percentile, grid), grid)
     sets = {f.name: load_eval_set(f, scale) for f in a.val}
     float_scores = validate(_Float(model), sets, scale, "cpu")
     val_rows = [[0, 0.0, *(round(v, 3) for v in validate(model, sets, scale, "cpu").values())]]
@@ -262,7 +280,7 @@ def main():
           f"{val_rows[0][2:]} (PSNR-Y dB: {', '.join(sets)})", flush=True)
     sampler = PatchSampler(paths, scale, a.patch, radius, seed=a.seed)
     if a.distill > 0:
-        sampler = Distilled(sampler, QuantChain(chain, scale).set_valid(True), a.distill)
+        sampler = Distilled(sampler, QuantChain(chain, scale, grid=grid).set_valid(True), a.distill)
     t0 = time.time()
     train_rows = fine_tune(model, sampler, sets, scale, a, val_rows)
     if a.log:
@@ -274,7 +292,8 @@ def main():
     onnx.save(onnx_model, str(a.out))
     info = {**meta, "name": a.out.stem, "quantization": {
         "int8": "every convolution (QDQ, fused by onnxruntime into QLinearConv: uint8 activations, int8 weights per "
-                "output channel, int32 bias); the first on the 2 x 2 space-to-depth grid, the last on 2 x 2 blocks",
+                "output channel, int32 bias); " + ("all on the 2 x 2 space-to-depth grid" if grid == 2 else
+                                                   "the first on the 2 x 2 space-to-depth grid, the last on 2 x 2 blocks"),
         "activations": "relu(z)/range per channel in steps of 1/255 (ranges folded into the weights); "
                        "the residual in steps of exactly 1/255",
         "float": "edge padding, the nearest skip", "from": a.model.name,

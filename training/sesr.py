@@ -12,6 +12,13 @@ after the other instead; the export test checks that both agree.
 Shipped graph: pad edge R, conv5x5 1->F relu, M x (conv3x3 F->F relu), conv5x5 F->r^2, add the input pixel
 to each of its r^2 sub-pixels (nearest skip, as in espcn.py), pixel shuffle. No long residual: the chain stays
 plain, so it quantises to one integer convolution after another (ReLU is the uint8 clamp at zero).
+
+grid=2 (the `qsr` family) runs the whole chain on the image's 2 x 2 space-to-depth grid: conv3x3 4->F relu,
+M x (conv3x3 F->F relu), conv3x3 F->4 r^2, each output channel (py r + sy) 2r + px r + sx adding the LR pixel
+(py, px) of its block, then one pixel shuffle by 2r. A quarter of the positions with twice the width or more:
+the shape onnxruntime's int8 kernel runs fastest on this CPU (it is bound by filter taps per position, not by
+channels; docs/performance.md). Its receptive radius is 2 (M + 2) + 1 LR pixels, and its inputs need even
+sides (the export pads odd ones).
 """
 import torch
 import torch.nn.functional as F
@@ -48,14 +55,17 @@ class CollapsibleBlock(nn.Module):
 
 
 class SESR(nn.Module):
-    def __init__(self, scale: int, width: int = 16, middle: int = 5, expand: int = 256):
+    def __init__(self, scale: int, width: int = 16, middle: int = 5, expand: int = 256, grid: int = 1):
         super().__init__()
-        self.scale, self.width, self.middle, self.expand = scale, width, middle, expand
-        self.receptive_radius = 2 + middle + 2
-        self.blocks = nn.ModuleList([CollapsibleBlock(1, width, 5, expand)]
+        assert grid in (1, 2)
+        self.scale, self.width, self.middle, self.expand, self.grid = scale, width, middle, expand, grid
+        g2, outer = grid * grid, 5 if grid == 1 else 3
+        # context taken on each side (a multiple of the grid) and the exact receptive radius, in LR pixels
+        self.context = (2 + middle + 2) if grid == 1 else 2 * (middle + 2)
+        self.receptive_radius = self.context + (grid - 1)
+        self.blocks = nn.ModuleList([CollapsibleBlock(g2, width, outer, expand)]
                                     + [CollapsibleBlock(width, width, 3, expand) for _ in range(middle)]
-                                    + [CollapsibleBlock(width, scale * scale, 5, expand)])
-        self.shuffle = nn.PixelShuffle(scale)
+                                    + [CollapsibleBlock(width, g2 * scale * scale, outer, expand)])
         self.valid = False
 
     def set_valid(self, valid: bool) -> "SESR":
@@ -64,19 +74,12 @@ class SESR(nn.Module):
         return self
 
     def forward(self, x: torch.Tensor, expanded: bool = False) -> torch.Tensor:
-        r = self.receptive_radius
-        if not self.valid:
-            x = F.pad(x, (r, r, r, r), mode="replicate")
-        h = x
-        for i, block in enumerate(self.blocks):
-            h = block(h, expanded)
-            if i < len(self.blocks) - 1:
-                h = F.relu(h)
-        return self.shuffle(h + x[:, :, r:-r, r:-r])
+        return run_chain(self, x, [lambda h, b=b: b(h, expanded) for b in self.blocks])
 
     def macs_per_lr_pixel(self) -> int:
         """Multiply-adds per LR pixel of the collapsed (shipped) network."""
-        return sum(b.project.weight.shape[0] * b.expand.weight.shape[1] * b.k * b.k for b in self.blocks)
+        return sum(b.project.weight.shape[0] * b.expand.weight.shape[1] * b.k * b.k
+                   for b in self.blocks) // (self.grid * self.grid)
 
     def plain(self) -> "PlainChain":
         """The collapsed network as a module of plain convolutions (what is exported)."""
@@ -88,7 +91,8 @@ class PlainChain(nn.Module):
 
     def __init__(self, net: SESR):
         super().__init__()
-        self.scale, self.receptive_radius = net.scale, net.receptive_radius
+        self.scale, self.receptive_radius, self.context, self.grid = (net.scale, net.receptive_radius,
+                                                                      net.context, net.grid)
         self.convs = nn.ModuleList()
         with torch.no_grad():
             for block in net.blocks:
@@ -97,7 +101,6 @@ class PlainChain(nn.Module):
                 conv.weight.copy_(w)
                 conv.bias.copy_(b)
                 self.convs.append(conv)
-        self.shuffle = nn.PixelShuffle(net.scale)
         self.valid = False
 
     def set_valid(self, valid: bool) -> "PlainChain":
@@ -105,12 +108,29 @@ class PlainChain(nn.Module):
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        r = self.receptive_radius
-        if not self.valid:
-            x = F.pad(x, (r, r, r, r), mode="replicate")
-        h = x
-        for i, conv in enumerate(self.convs):
-            h = conv(h)
-            if i < len(self.convs) - 1:
-                h = F.relu(h)
-        return self.shuffle(h + x[:, :, r:-r, r:-r])
+        return run_chain(self, x, list(self.convs))
+
+
+def skip_pixels(scale: int) -> torch.Tensor:
+    """grid 2: for each output channel (py r + sy) 2r + px r + sx, the block pixel py * 2 + px it adds."""
+    s = scale
+    return torch.tensor([((o // (2 * s)) // s) * 2 + (o % (2 * s)) // s for o in range(4 * s * s)])
+
+
+def run_chain(net, x: torch.Tensor, layers) -> torch.Tensor:
+    """Edge padding (training patches carry their context already: net.valid), the layers with ReLU between
+    them, the nearest skip and the pixel shuffle; on the 2 x 2 grid for grid=2 (odd sides padded, then cropped)."""
+    c, h_in, w_in = net.context, x.shape[2], x.shape[3]
+    if not net.valid:  # (grid 1 pads by constants only, so that torch's exporter writes a plain Pad)
+        odd_w, odd_h = (w_in % 2, h_in % 2) if net.grid == 2 else (0, 0)
+        x = F.pad(x, (c, c + odd_w, c, c + odd_h), mode="replicate")
+    h = x if net.grid == 1 else F.pixel_unshuffle(x, 2)
+    for i, layer in enumerate(layers):
+        h = layer(h)
+        if i < len(layers) - 1:
+            h = F.relu(h)
+    if net.grid == 1:
+        return F.pixel_shuffle(h + x[:, :, c:-c, c:-c], net.scale)
+    skip = F.pixel_unshuffle(x[:, :, c:-c, c:-c], 2)[:, skip_pixels(net.scale).to(x.device)]
+    out = F.pixel_shuffle(h + skip, 2 * net.scale)
+    return out if net.valid else out[:, :, :h_in * net.scale, :w_in * net.scale]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train ESPCN, SESR (--arch sesr) or a classic network (--arch srcnn|vdsr|srresnet|unet, classic.py) on Y;
+"""Train ESPCN, SESR (--arch sesr, or qsr on the 2 x 2 grid) or a classic network (--arch srcnn|vdsr|srresnet|unet, classic.py) on Y;
 checkpoint, resume, log curves, export ONNX. VDSR trains one network for x2, x3 and x4 (--scales) at once.
 
   /usr/bin/python3 training/train.py --scale 2 --steps 60000 --out runs/x2
@@ -43,7 +43,7 @@ def parse_args(argv=None):
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, curves, args")
     p.add_argument("--models", type=Path, default=HERE.parent / "models", help="where the ONNX model is written")
     p.add_argument("--name", default=None, help="model name (default <arch>-x<scale>)")
-    p.add_argument("--arch", choices=["espcn", "sesr", *CLASSIC], default="espcn")
+    p.add_argument("--arch", choices=["espcn", "sesr", "qsr", *CLASSIC], default="espcn")
     p.add_argument("--channels", type=int, nargs=2, default=[64, 32], metavar=("C1", "C2"),
                    help="espcn's and srcnn's widths")
     p.add_argument("--no-skip", action="store_true", help="srcnn, srresnet: no bicubic skip (the papers' networks)")
@@ -53,9 +53,11 @@ def parse_args(argv=None):
     p.add_argument("--blocks", type=int, default=16, help="srresnet: residual blocks")
     p.add_argument("--levels", type=int, default=2, help="unet: stages below the LR size")
     p.add_argument("--loss", choices=["l2", "l1"], default="l2")
-    p.add_argument("--width", type=int, default=16, help="sesr: channels of every layer")
-    p.add_argument("--middle", type=int, default=5, help="sesr: 3x3 layers between the two 5x5 ones")
-    p.add_argument("--expand", type=int, default=256, help="sesr: channels inside a collapsible block in training")
+    p.add_argument("--width", type=int, default=None, help="sesr, qsr: channels of every layer (16; qsr 32)")
+    p.add_argument("--middle", type=int, default=None,
+                   help="sesr, qsr: 3x3 layers between the first and the last (5; qsr 4)")
+    p.add_argument("--expand", type=int, default=256,
+                   help="sesr, qsr: channels inside a collapsible block in training")
     p.add_argument("--steps", type=int, default=60000)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--patch", type=int, default=24, help="LR patch size (the loss region)")
@@ -234,7 +236,9 @@ def build_model(args):
     if args.arch == "unet":
         return UNet(args.scale, args.features or 32, args.levels)
     if args.arch == "sesr":
-        return SESR(args.scale, args.width, args.middle, args.expand)
+        return SESR(args.scale, args.width or 16, 5 if args.middle is None else args.middle, args.expand)
+    if args.arch == "qsr":  # sesr on the 2 x 2 space-to-depth grid (sesr.py)
+        return SESR(args.scale, args.width or 32, 4 if args.middle is None else args.middle, args.expand, grid=2)
     return ESPCN(args.scale, *args.channels)
 
 
