@@ -6,7 +6,8 @@
 // - the highest input frame rate held: the producer at rising rates; held means at most two seconds of frames
 //   by bicubic or dropped, all of it start-up (ffmpeg hands its first second of a live input over at once, and
 //   the model's warm-up measurement holds the frames that arrive meanwhile).
-// BENCH_LIVE_MODELS=sesr-int8,espcn-light limits the latency and rate parts to those models.
+// BENCH_LIVE_MODELS=sesr-int8,espcn-light limits the latency and rate parts to those models; BENCH_LIVE_ARGS adds
+// srvid options to their runs (e.g. BENCH_LIVE_ARGS='--max-latency 1000').
 // - memory over a long live run (BENCH_LIVE_MINUTES, default 1): srvid's RSS sampled every 10 s; BENCH_LIVE_PARTS=memory
 //   runs it alone, BENCH_LIVE_MONITOR=1 with --monitor and one WebSocket client reading throughout.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,7 @@ const CLI = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const MODELS = MODEL_FAMILIES.filter(
   (f) => !OFFLINE_FAMILIES.includes(f) && (!process.env.BENCH_LIVE_MODELS || process.env.BENCH_LIVE_MODELS.split(',').includes(f)),
 );
+const EXTRA_ARGS = (process.env.BENCH_LIVE_ARGS ?? '').split(' ').filter(Boolean);
 
 /** `n` distinct UDP ports that were free a moment ago (all held open together, so none is handed out twice). */
 const freeUdpPorts = async (n: number): Promise<number[]> => {
@@ -96,7 +98,7 @@ const percentile = (xs: number[], p: number): number => {
 };
 
 /** One chain: producer → (srvid) → consumer; each frame's latency from its scheduled send time. */
-const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: number, seconds: number) => {
+export const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: number, seconds: number) => {
   const clip = await prerender(w, h, rate, seconds); // before srvid starts: it waits --connect-timeout at most
   const [a, b] = (await freeUdpPorts(2)) as [number, number];
   const consumerPort = srvidArgs ? b : a;
@@ -175,7 +177,7 @@ export const liveLatency = async (): Promise<string[]> => {
     `${'producer → consumer, no srvid'.padEnd(36)} ${base.med.toFixed(0).padStart(5)} / ${base.p99.toFixed(0).padStart(5)}   first output after ${direct.firstMs.toFixed(0)} ms`,
   );
   for (const model of MODELS) {
-    const r = await chain(['--model', model], 640, 360, 25, 12);
+    const r = await chain(['--model', model, ...EXTRA_ARGS], 640, 360, 25, 12);
     const med = percentile(r.latencies, 50);
     const p99 = percentile(r.latencies, 99);
     out.push(
@@ -196,7 +198,7 @@ export const liveMaxRate = async (): Promise<string[]> => {
       let held = 0;
       let last = '';
       for (const rate of [5, 10, 15, 20, 25, 30, 40, 50, 60]) {
-        const r = await chain(['--model', model], w, h, rate, 12);
+        const r = await chain(['--model', model, ...EXTRA_ARGS], w, h, rate, 12);
         if (!r.finished || r.dropped + r.fallback > 0.05 * 12 * rate) break;
         held = rate;
         last = `${r.fallback} by bicubic, ${r.dropped} dropped of ${12 * rate}`;

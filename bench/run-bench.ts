@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { LumaModel } from '../src/pipeline/ports.js';
 import { loadOnnxLuma, loadOnnxRecurrent } from '../src/models/backends/onnxruntime.js';
 import { loadTfjs, loadTfjsLuma, type TfjsFlavour } from '../src/models/backends/tfjs.js';
-import { findModel, type ModelEntry } from '../src/models/registry.js';
+import { findModel, INT8_FAMILIES, type ModelEntry } from '../src/models/registry.js';
 import { qualityCosts } from './quality-costs.js';
 import { endToEnd, type Stages } from './end-to-end.js';
 import { liveLatency, liveMaxRate, liveMemory, liveRealFootage } from './live.js';
@@ -201,6 +201,7 @@ try {
   const int8 = available('espcn-int8', 2);
   const sesr = available('sesr', 2);
   const sesrInt8 = available('sesr-int8', 2);
+  const qsr = available('qsr', 2);
   const rvsr = available('rvsr', 2);
   const fullFlops = flopsPerFrame(full, 640, 360);
   const clips = { p360: join(dir, 'in-640x360.mp4'), p540: join(dir, 'in-960x540.mp4'), p240: join(dir, 'in-426x240.mp4') };
@@ -218,8 +219,9 @@ try {
   const ofPeak = (label: string, gflops: number): string => {
     if (!peaks) return '';
     const cores = /2 threads|worker sessions/.test(label) ? CORES : 1;
-    const peak = cores * (/int8/.test(label) ? peaks.int8 : peaks.fp32);
-    return `${((100 * gflops) / 2 / peak).toFixed(0)} % of the ${/int8/.test(label) ? 'int8' : 'float'} peak`;
+    const int8 = INT8_FAMILIES.some((f) => label.startsWith(`${f} `));
+    const peak = cores * (int8 ? peaks.int8 : peaks.fp32);
+    return `${((100 * gflops) / 2 / peak).toFixed(0)} % of the ${int8 ? 'int8' : 'float'} peak`;
   };
 
   console.log("\n# model only: the network's forward on Y, 640x360 in, no I/O");
@@ -238,6 +240,7 @@ try {
   for (const [name, entry] of [
     ['sesr', sesr],
     ['sesr-int8', sesrInt8],
+    ['qsr', qsr],
   ] as const) {
     if (!entry) continue;
     modelRows.push([`${name} x2, onnxruntime, 1 session × 1 thread`, () => modelOnly(entry, 640, 360, 1)]);
@@ -287,6 +290,7 @@ try {
   const bestInt8 = best('espcn-int8');
   const bestSesr = best('sesr');
   const bestSesrInt8 = best('sesr-int8');
+  const bestQsr = best('qsr');
 
   console.log('\n# end to end: srvid file → file, libx264 crf 18; stages are mean ms per frame (they overlap)');
   const runs: [string, string, number, number, number, string[]][] = [
@@ -326,6 +330,7 @@ try {
     ...[
       ['sesr', sesr],
       ['sesr-int8', sesrInt8],
+      ['qsr', qsr],
       ['rvsr', rvsr],
     ]
       .filter(([, entry]) => entry)
@@ -384,7 +389,7 @@ try {
     );
     stageRows.push([`  stages, ${label}`, stageCells(e.stages)]);
     const base = ffmpegBaseline(clip, FRAMES, w, h, 'veryfast');
-    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8', 'sesr', 'sesr-int8', 'rvsr'].includes(a)))
+    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8', 'sesr', 'sesr-int8', 'qsr', 'rvsr'].includes(a)))
       row(
         `  ffmpeg alone: decode → bicubic → encode, same size`,
         `${base.fps.toFixed(1)} fps (with start-up)`,
@@ -430,6 +435,7 @@ try {
   if (light) budget.push(['espcn-light', '360p→720p x2 espcn-light, veryfast', bestLight]);
   if (sesr) budget.push(['sesr', '360p→720p x2 sesr, veryfast', bestSesr]);
   if (sesrInt8) budget.push(['sesr-int8', '360p→720p x2 sesr-int8, veryfast', bestSesrInt8]);
+  if (qsr) budget.push(['qsr', '360p→720p x2 qsr, veryfast', bestQsr]);
   if (rvsr) budget.push(['rvsr', '360p→720p x2 rvsr, veryfast', best('rvsr')]);
   const ceilings: Record<string, number> = {};
   for (const [name, label, modelFps] of budget) {
@@ -487,6 +493,14 @@ try {
     row(
       'sesr-int8 / sesr, end to end',
       `${((e2eFps['360p→720p x2 sesr-int8, veryfast'] ?? 0) / (e2eFps['360p→720p x2 sesr, veryfast'] ?? NaN)).toFixed(2)}×`,
+    );
+  }
+  if (sesr && qsr) {
+    // qsr is the default of a live run on a CPU at x2; float sesr the default for files (issue #23's baseline)
+    row('qsr / sesr, model only', `${(bestQsr / bestSesr).toFixed(2)}×`);
+    row(
+      'qsr / sesr, end to end',
+      `${((e2eFps['360p→720p x2 qsr, veryfast'] ?? 0) / (e2eFps['360p→720p x2 sesr, veryfast'] ?? NaN)).toFixed(2)}×`,
     );
   }
   print();

@@ -2,6 +2,7 @@
 // clip (vtest, 768x576) are each downscaled by the scale as `srvid eval` does (MATLAB imresize), upscaled by
 // each model and by bicubic, and compared with the original frames.
 //   npm run flicker-table   (needs ../shared/data/video/vtest_768x576_f000-023.y4m)
+//   FLICKER_SCALES=2 FLICKER_MODELS=sesr,qsr npm run flicker-table   (some scales and families only)
 // flicker = mean |Y_t - Y_t-1| over consecutive output frames (scale pixels cropped at each border); the
 // table gives it minus the original frames' own. Smoothing lowers it below the source's (this clip's source
 // carries MPEG-4 noise that changes every frame), so the table also gives the temporal error, mean
@@ -15,6 +16,7 @@ import { psnr } from '../src/quality/psnr.js';
 
 const Y4M = new URL('../../shared/data/video/vtest_768x576_f000-023.y4m', import.meta.url).pathname;
 const SCALES = (process.env.FLICKER_SCALES ?? '2,3,4').split(',').map(Number);
+const FAMILIES = process.env.FLICKER_MODELS ? process.env.FLICKER_MODELS.split(',') : MODEL_FAMILIES;
 
 /** The Y planes of an 8-bit 4:2:0 y4m file. */
 const readY4m = (path: string): { width: number; height: number; frames: Uint8Array[] } => {
@@ -75,7 +77,7 @@ for (const scale of SCALES) {
     'bicubic',
     lr.map((f) => quantize(resizeBicubic(f, lw, lh, w, h), new Uint8Array(w * h), 255)),
   );
-  for (const family of MODEL_FAMILIES.filter((f) => trainedScales(f).includes(scale))) {
+  for (const family of MODEL_FAMILIES.filter((f) => FAMILIES.includes(f) && trainedScales(f).includes(scale))) {
     const model = await loadLumaModel({ model: family, scale, threads: 0, backend: 'onnx', device: 'cpu' });
     const out: Uint8Array[] = [];
     for (const f of lr) out.push(quantize(await upscaleLuma(model, { width: lw, height: lh, data: f }, 8), new Uint8Array(w * h), 255));

@@ -15,6 +15,7 @@ export {
   checkScale,
   MODEL_FAMILIES,
   MODEL_SUMMARIES,
+  DEFAULTS_IN_WORDS,
   defaultModel,
   SCALE_LIST,
   SCALES,

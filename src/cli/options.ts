@@ -15,6 +15,7 @@ import {
   DEVICES,
   MODEL_FAMILIES,
   MODEL_SUMMARIES,
+  DEFAULTS_IN_WORDS,
   SCALE_LIST,
   type MonitorAddress,
   type Scale,
@@ -98,7 +99,7 @@ export const OPTIONS = {
   model: {
     flag: '--model',
     arg: 'NAME',
-    description: `shipped model: ${MODEL_FAMILIES.map((f) => `${f} (${MODEL_SUMMARIES[f]})`).join(', ')}; or auto (live: the best that keeps up, measured at start); default: sesr, and sesr-int8 for live runs on a CPU; see README`,
+    description: `shipped model: ${MODEL_FAMILIES.map((f) => `${f} (${MODEL_SUMMARIES[f]})`).join(', ')}; or auto (live: the best that keeps up, measured at start); default: ${DEFAULTS_IN_WORDS}; see README`,
     parse: (v) => (v === AUTO_MODEL ? AUTO_MODEL : checkModelFamily(v)),
   },
   modelFile: {

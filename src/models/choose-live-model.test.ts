@@ -74,7 +74,7 @@ describe('chooseLiveModel', () => {
         model: 'auto',
         load: async (family) => {
           asked.push(family);
-          if (family === 'sesr-int8') throw new UsageError('sesr-int8-x2 runs in 8-bit integers, which only onnxruntime does');
+          if (family === 'qsr' || family === 'sesr-int8') throw new UsageError(`${family}-x2 runs in 8-bit integers, which only onnxruntime does`);
           return load(family);
         },
       },
@@ -84,8 +84,8 @@ describe('chooseLiveModel', () => {
       4,
     );
     try {
-      // The loaded stand-in is 'sesr': the next is sesr-int8 (refused), then espcn, which keeps up.
-      assert.deepEqual(asked, ['sesr-int8', 'espcn']);
+      // The loaded stand-in is 'sesr': the next are sesr-int8 and qsr (both refused), then espcn, which keeps up.
+      assert.deepEqual(asked, ['sesr-int8', 'qsr', 'espcn']);
       assert.equal(choice.upscaler.runtime.model, 'espcn-x2');
       assert.equal(choice.warning, null);
     } finally {

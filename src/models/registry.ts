@@ -14,6 +14,7 @@ export const MODEL_FAMILIES = [
   'rvsr',
   'sesr',
   'sesr-int8',
+  'qsr',
   'espcn',
   'espcn-int8',
   'espcn-light',
@@ -29,7 +30,8 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   rvsr: 'recurrent video model: each frame also uses the frames before it; a little sharper and steadier on video than sesr, about 2.5x slower; x2 and x4, onnxruntime only',
   sesr: 'best single-frame quality, in float: runs on every backend',
-  'sesr-int8': 'sesr in 8-bit integers: about twice as fast on a CPU, a little less steady on video; the default for live runs on a CPU',
+  qsr: 'a network shaped for 8-bit integer arithmetic on a CPU (its layers run on 2x2 blocks of pixels): about 2.5x as fast as sesr-int8 there, 0.2-0.3 dB under sesr and less steady on video; the default for live runs on a CPU at x2; x2 only, onnxruntime only',
+  'sesr-int8': 'sesr in 8-bit integers: about twice as fast on a CPU, a little less steady on video; the default for live runs on a CPU at x3 and x4',
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
   'espcn-light': 'x2 only, the fastest, for real time',
@@ -66,6 +68,7 @@ export const checkModelFamily = (name: string): ModelFamily => {
 const FAMILY_SCALES: Record<ModelFamily, readonly number[]> = {
   rvsr: [2, 4],
   sesr: SCALES,
+  qsr: [2],
   'sesr-int8': SCALES,
   espcn: SCALES,
   'espcn-int8': SCALES,
@@ -84,7 +87,7 @@ export const trainedScales = (family: ModelFamily): readonly number[] => FAMILY_
  * Families in 8-bit integers: fast only on onnxruntime's CPU provider (VNNI), which is also the only runtime
  * srvid offers them on (TensorFlow.js has no integer convolution; a GPU runs float faster).
  */
-export const INT8_FAMILIES: readonly ModelFamily[] = ['sesr-int8', 'espcn-int8'];
+export const INT8_FAMILIES: readonly ModelFamily[] = ['qsr', 'sesr-int8', 'espcn-int8'];
 
 /**
  * Recurrent families: frames carry state in order (src/models/rvsr/). Never a default: rvsr costs about 3.6x
@@ -100,17 +103,30 @@ export const RECURRENT_FAMILIES: readonly ModelFamily[] = ['rvsr'];
 export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn', 'vdsr', 'srresnet', 'srgan', 'unet'];
 
 /**
- * The model a run uses unless told otherwise: the best-quality family trained for the scale, or (`cpuInt8`:
- * a live run on onnxruntime's CPU provider, where keeping up comes first) its int8 twin. sesr-int8 is about
- * twice as fast here within 0.01 dB on Set5/Set14, but its 8-bit activations round differently from frame to
- * frame: on real footage its temporal error is 9 % above sesr's (still under bicubic's), so files keep sesr.
+ * The int8 families a live run on a CPU starts from, fastest first (docs/performance.md): keeping up with the
+ * input comes before the last tenths of a dB there. qsr runs about 2.5x as fast as sesr-int8, for 0.2-0.3 dB.
+ */
+const LIVE_CPU_FAMILIES: readonly ModelFamily[] = ['qsr', 'sesr-int8'];
+
+/**
+ * The model a run uses unless told otherwise: the best-quality float family trained for the scale, or
+ * (`cpuInt8`: a live run on onnxruntime's CPU provider) the fastest int8 family trained for it, qsr at x2 and
+ * sesr-int8 at x3 and x4. Their 8-bit activations round differently from frame to frame, which makes them
+ * less steady on real footage than sesr (docs/training.md), so files keep sesr.
  */
 export const defaultModel = (scale: number, cpuInt8 = false): ModelFamily => {
-  const best =
-    MODEL_FAMILIES.find((f) => FAMILY_SCALES[f].includes(scale) && !INT8_FAMILIES.includes(f) && !RECURRENT_FAMILIES.includes(f)) ?? 'sesr';
-  const twin = `${best}-int8` as ModelFamily;
-  return cpuInt8 && INT8_FAMILIES.includes(twin) && FAMILY_SCALES[twin].includes(scale) ? twin : best;
+  const float = MODEL_FAMILIES.find((f) => FAMILY_SCALES[f].includes(scale) && !INT8_FAMILIES.includes(f) && !RECURRENT_FAMILIES.includes(f)) ?? 'sesr';
+  return (cpuInt8 && LIVE_CPU_FAMILIES.find((f) => FAMILY_SCALES[f].includes(scale))) || float;
 };
+
+/** The defaults in words, for --help: derived from defaultModel, so the two cannot disagree. */
+export const DEFAULTS_IN_WORDS = ((): string => {
+  const byFamily = new Map<ModelFamily, number[]>();
+  for (const s of SCALES) byFamily.set(defaultModel(s, true), [...(byFamily.get(defaultModel(s, true)) ?? []), s]);
+  const live =
+    byFamily.size === 1 ? [...byFamily.keys()].join('') : [...byFamily].map(([f, scales]) => `${f} at x${scales.join(' and x')}`).join(', ');
+  return `${defaultModel(2)}, and ${live} for live runs on a CPU`;
+})();
 
 export interface ModelEntry {
   readonly name: string;

@@ -60,6 +60,41 @@ describe('onnxruntime ESPCN loader', () => {
     });
   }
 
+  it('runs qsr x2 (its layers on the 2x2 grid) at odd sizes exactly as on the plane padded to even ones', async () => {
+    const entry = findModel('qsr', 2);
+    const model = await loadOnnxLuma({ path: entry.path, name: entry.name, scale: 2, threads: 1 });
+    try {
+      for (const [w, h] of [
+        [61, 37],
+        [40, 33],
+        [33, 40],
+      ] as const) {
+        const luma = realLuma(w, h).map((v) => Math.round(v * 255) / 255);
+        const out = await model.run(luma, w, h);
+        assert.equal(out.length, w * h * 4, `${w}x${h}: the output is the input's size times the scale`);
+        // The same plane with its last row and column repeated to even sides, as the graph pads it itself.
+        const [W, H] = [w + (w % 2), h + (h % 2)];
+        const even = new Float32Array(W * H);
+        for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) even[y * W + x] = luma[Math.min(y, h - 1) * w + Math.min(x, w - 1)] as number;
+        const ref = await model.run(even, W, H);
+        let worst = 0;
+        for (let y = 0; y < 2 * h; y++)
+          for (let x = 0; x < 2 * w; x++) worst = Math.max(worst, Math.abs((out[y * 2 * w + x] as number) - (ref[y * 2 * W + x] as number)));
+        assert.ok(worst < 1e-6, `${w}x${h}: differs from the even plane's output by ${worst}`);
+        // And it upscales: far from a flat or shifted picture (a level or two from bilinear-like smoothness).
+        let sq = 0;
+        for (let y = 0; y < 2 * h; y++)
+          for (let x = 0; x < 2 * w; x++) {
+            const d = ((out[y * 2 * w + x] as number) - (luma[(y >> 1) * w + (x >> 1)] as number)) * 255;
+            sq += d * d;
+          }
+        assert.ok(Math.sqrt(sq / (4 * w * h)) < 12, `${w}x${h}: far from its input's pixels`);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('says which file is missing', async () => {
     await assert.rejects(
       loadOnnxLuma({ path: '/nonexistent/m.onnx', name: 'm', scale: 2, threads: 1 }),
@@ -68,7 +103,7 @@ describe('onnxruntime ESPCN loader', () => {
   });
 
   it('rejects unknown models and scales with the choices', () => {
-    assert.throws(() => findModel('edsr', 2), /available: rvsr, sesr, sesr-int8, espcn, espcn-int8, espcn-light, srcnn, vdsr, srresnet, srgan, unet/);
+    assert.throws(() => findModel('edsr', 2), /available: rvsr, sesr, sesr-int8, qsr, espcn, espcn-int8, espcn-light, srcnn, vdsr, srresnet, srgan, unet/);
     assert.throws(() => findModel('espcn', 5), /use 2, 3 or 4/);
   });
 });

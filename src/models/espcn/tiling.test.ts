@@ -79,25 +79,31 @@ describe('tiled inference', () => {
     });
   }
 
-  it('equals the untiled output within 1e-4 for unet x4 (strided stages: strips aligned to its grid), and differs when they are not', async () => {
-    const resolved = resolveModel({ model: 'unet', scale: 4, threads: 1, backend: 'onnx', device: 'cpu' });
-    const { overlap, align } = resolved.tiling;
-    assert.deepEqual([overlap, align], [18, 4]);
-    const model = await loadOnnxLuma({ path: resolved.path, name: resolved.name, scale: 4, threads: 1 });
-    try {
-      const [w, h] = [96, 77];
-      const plane = { width: w, height: h, data: texture(w, h) };
-      const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap });
-      const worstAgainst = (other: Float32Array): number => largestDifference(whole, other) / 255;
-      const budget = w * (16 + 2 * overlap);
-      const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap, align });
-      assert.ok(worstAgainst(tiled) <= 1e-4, `largest difference ${worstAgainst(tiled)}`);
-      const unaligned = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap });
-      assert.ok(worstAgainst(unaligned) > 1e-3, `unaligned strips differ by only ${worstAgainst(unaligned)}`);
-    } finally {
-      await model.dispose();
-    }
-  });
+  for (const [family, scale, expected, why] of [
+    ['unet', 4, [18, 4], 'strided stages'],
+    ['qsr', 2, [13, 2], 'its layers on the 2x2 grid'],
+  ] as const) {
+    it(`equals the untiled output within 1e-4 for ${family} x${scale} (${why}: strips aligned to its grid), and differs when they are not`, async () => {
+      const resolved = resolveModel({ model: family, scale, threads: 1, backend: 'onnx', device: 'cpu' });
+      const { overlap, align } = resolved.tiling;
+      assert.deepEqual([overlap, align], expected);
+      const model = await loadOnnxLuma({ path: resolved.path, name: resolved.name, scale, threads: 1 });
+      try {
+        const [w, h] = [96, 77];
+        const plane = { width: w, height: h, data: texture(w, h) };
+        const whole = await upscaleLuma(model, plane, 8, { maxPixels: w * h, overlap });
+        const worstAgainst = (other: Float32Array): number => largestDifference(whole, other) / 255;
+        const budget = w * (16 + 2 * overlap);
+        const tiled = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap, align });
+        assert.ok(stripsFor(w, h, { maxPixels: budget, overlap, align }).length >= 3);
+        assert.ok(worstAgainst(tiled) <= 1e-4, `largest difference ${worstAgainst(tiled)}`);
+        const unaligned = await upscaleLuma(model, plane, 8, { maxPixels: budget, overlap });
+        assert.ok(worstAgainst(unaligned) > 1e-3, `unaligned strips differ by only ${worstAgainst(unaligned)}`);
+      } finally {
+        await model.dispose();
+      }
+    });
+  }
 
   it('srresnet x4: strips with the overlap its export measured (not its 40-pixel radius) stay within an 8-bit step of the whole frame', async () => {
     const resolved = resolveModel({ model: 'srresnet', scale: 4, threads: 1, backend: 'onnx', device: 'cpu' });
