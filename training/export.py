@@ -147,16 +147,20 @@ def main():
                         "classic.py)")
     p.add_argument("--channels", type=int, nargs=2, default=[64, 32])
     p.add_argument("--features", type=int, default=32, help="unet: width of the first stage")
-    p.add_argument("--width", type=int, default=32, help="qsr: channels of every layer")
-    p.add_argument("--middle", type=int, default=4, help="qsr: 3x3 layers between the first and the last")
+    p.add_argument("--width", type=int, default=32, help="qsr without the run's args.json: channels of every layer")
+    p.add_argument("--middle", type=int, default=4,
+                   help="qsr without the run's args.json: 3x3 layers between the first and the last")
     p.add_argument("--levels", type=int, default=2, help="unet: stages below the LR size")
     p.add_argument("--out", type=Path, required=True)
     a = p.parse_args()
     state = torch.load(a.ckpt, map_location="cpu")
     if a.arch == "unet":
         model = UNet(a.scale, a.features, a.levels)
-    elif a.arch == "qsr":
-        model = SESR(a.scale, a.width, a.middle, grid=2)
+    elif a.arch == "qsr":  # the run's own width, middle and expansion where its args.json is there
+        from train import build_model  # late: train imports this module
+        run_args = a.ckpt.parent / "args.json"
+        model = (build_model(argparse.Namespace(**json.loads(run_args.read_text()))) if run_args.exists()
+                 else SESR(a.scale, a.width, a.middle, grid=2))
     elif a.arch == "vdsr":
         model = VDSR(a.scale)
     elif a.arch in ("srresnet", "srgan"):

@@ -74,6 +74,8 @@ def parse_args(argv=None):
                    help="start from the weights in this checkpoint, with a fresh optimiser and schedule (warm restart)")
     p.add_argument("--no-export", action="store_true")
     args = p.parse_args(argv)
+    if args.arch == "qsr" and args.patch % 2:
+        p.error("qsr works on 2 x 2 blocks: --patch must be even")
     if args.arch == "vdsr":
         args.scale = None
     elif args.scale is None:
@@ -221,7 +223,8 @@ def main(argv=None):
                                         {**meta, "validationPsnrY": psnr, "trainedScales": scales})
                 print(f"exported {onnx_path}", flush=True)
         else:
-            name = args.name or f"{args.arch}-x{args.scale}"
+            # qsr's export is its float graph, which quantize_chain.py turns into the shipped int8 qsr-x<scale>
+            name = args.name or (f"qsr-float-x{args.scale}" if args.arch == "qsr" else f"{args.arch}-x{args.scale}")
             onnx_path = export_onnx(model, args.models / f"{name}.onnx", meta)
             print(f"exported {onnx_path}", flush=True)
 

@@ -93,6 +93,35 @@ describe('chooseLiveModel', () => {
     }
   });
 
+  it('auto keeps the fastest model measured, the loaded one included, when none keeps up, and disposes of the others', async () => {
+    // The stand-ins: the loaded model at 20 ms a frame, every other at 100 or 200 ms; the input at 1000 fps.
+    const made: (Upscaler & { disposed: boolean })[] = [];
+    const stand = (ms: number, model: string): Upscaler & { disposed: boolean } => {
+      const u = { ...slow(ms), runtime: { model, backend: 'test', workers: 1, threadsPerWorker: null } };
+      made.push(u);
+      return u;
+    };
+    const loaded = stand(20, 'qsr-x2');
+    const run = async (loadedFps: number) =>
+      chooseLiveModel(
+        { scale: 2, model: 'auto', load: async (family) => stand(family === 'espcn-light' ? 100 : 200, `${family}-x2`) },
+        loaded,
+        { pixelsPerSecond: loadedFps * 64 * 64 },
+        FORMAT,
+        1000,
+      );
+    const kept = await run(50);
+    assert.equal(kept.upscaler, loaded);
+    assert.match(kept.warning ?? '', /^no shipped model keeps up with 64x64 at 1000\.00 fps here; qsr-x2 \(about 50 fps here\) is the fastest/);
+    assert.ok(made.filter((u) => u !== loaded).every((u) => u.disposed) && !loaded.disposed);
+    // A loaded model measured slower than espcn-light: espcn-light is taken, everything else disposed of.
+    made.length = 0;
+    made.push(loaded);
+    const swapped = await run(1);
+    assert.equal(swapped.upscaler.runtime.model, 'espcn-light-x2');
+    assert.ok(made.filter((u) => u !== swapped.upscaler).every((u) => u.disposed));
+  });
+
   it('measures the speed in input pixels a second, before the input opens', async () => {
     const speed = await measureSpeed(slow(50));
     // Two 640x360 frames at once, 50 ms each: at most 40 frames a second (41 with the timer's millisecond).

@@ -30,11 +30,11 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   rvsr: 'recurrent video model: each frame also uses the frames before it; a little sharper and steadier on video than sesr, about 2.5x slower; x2 and x4, onnxruntime only',
   sesr: 'best single-frame quality, in float: runs on every backend',
-  qsr: 'a network shaped for 8-bit integer arithmetic on a CPU (its layers run on 2x2 blocks of pixels): about 2.5x as fast as sesr-int8 there, 0.2-0.3 dB under sesr and less steady on video; the default for live runs on a CPU at x2; x2 only, onnxruntime only',
-  'sesr-int8': 'sesr in 8-bit integers: about twice as fast on a CPU, a little less steady on video; the default for live runs on a CPU at x3 and x4',
+  qsr: 'a network shaped for 8-bit integer arithmetic on a CPU (its layers run on 2x2 blocks of pixels): about 2x as fast as sesr-int8 there (1.5x end to end), 0.2-0.3 dB under sesr and less steady on video; the default for live runs on a CPU at x2; x2 only, onnxruntime only',
+  'sesr-int8': 'sesr in 8-bit integers: about 1.7x as fast on a CPU, a little less steady on video; the default for live runs on a CPU at x3 and x4',
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
-  'espcn-light': 'x2 only, the fastest, for real time',
+  'espcn-light': 'x2 only, the lightest float network, for real time on any runtime',
   srcnn: 'the classic SRCNN (Dong et al. 2014, 9-5-5 at the output size), for comparison: less sharp than sesr at 17x its work (from 640x360 on 2 CPU cores about 2 fps at x2, 1 at x3, 0.2 at x4), so files and images only; onnxruntime only',
   vdsr: 'the classic VDSR (Kim et al. 2016, 20 layers at the output size, one network for x2, x3 and x4), for comparison: 200 times the work of sesr at x2, about 1.1 fps at x2 and 0.3 at x4 from 320x180 on 2 CPU cores (sesr: 30), so files and images only; onnxruntime only',
   srresnet: 'the classic SRResNet (Ledig et al. 2017, 16 residual blocks), trained for PSNR, for comparison: x4 only, about 0.7 fps from 320x180 on 2 CPU cores, so files and images only; onnxruntime only',
@@ -104,7 +104,7 @@ export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn', 'vdsr', 'srres
 
 /**
  * The int8 families a live run on a CPU starts from, fastest first (docs/performance.md): keeping up with the
- * input comes before the last tenths of a dB there. qsr runs about 2.5x as fast as sesr-int8, for 0.2-0.3 dB.
+ * input comes before the last tenths of a dB there. qsr runs about 2x as fast as sesr-int8, for 0.2-0.3 dB.
  */
 const LIVE_CPU_FAMILIES: readonly ModelFamily[] = ['qsr', 'sesr-int8'];
 

@@ -1,6 +1,6 @@
 /**
  * Which model file a run uses: the family's shipped file for the scale (the default family, or for a live run
- * on onnxruntime's CPU provider its int8 twin), or `--model-file`, whose scale is read from its metadata or
+ * on onnxruntime's CPU provider the fastest int8 family trained for it), or `--model-file`, whose scale is read from its metadata or
  * its graph and checked before anything is decoded; with the tiling its width and receptive field call for.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,9 +26,9 @@ export interface ModelChoice {
   readonly tilePixels?: number;
   /**
    * Whether the run is live, and the input's bit depth once probed (default 8): where srvid chooses the model
-   * itself, a live run on onnxruntime's CPU provider gets the int8 twin of the default (about twice as fast,
-   * a little less steady from frame to frame, see defaultModel), unless its input is deeper than the 8-bit
-   * steps an int8 model reads.
+   * itself, a live run on onnxruntime's CPU provider gets the fastest int8 family trained for the scale (qsr at
+   * x2, sesr-int8 at x3 and x4: less steady from frame to frame, see defaultModel), unless its input is deeper
+   * than the 8-bit steps an int8 model reads.
    */
   readonly live?: boolean;
   readonly bitDepth?: number;
