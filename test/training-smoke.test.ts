@@ -281,7 +281,7 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
         const r = train(3, [...qsr, '--out', join(dir, 'qsr'), '--models', join(dir, 'qsr-models')]);
         assert.equal(r.status, 0, r.stderr);
         // its float graph, named apart from the shipped int8 qsr-x2 that quantize_chain.py makes of it
-      const path = join(dir, 'qsr-models', 'qsr-float-x2.onnx');
+        const path = join(dir, 'qsr-models', 'qsr-float-x2.onnx');
         const arch = JSON.parse(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8')).architecture;
         // per 2x2 block: 3x3 4->8, two 3x3 8->8, 3x3 8->16; the radius 2 blocks a layer, plus one pixel
         assert.equal(arch.macsPerLrPixel, (9 * 4 * 8 + 2 * 9 * 8 * 8 + 9 * 8 * 16) / 4);
