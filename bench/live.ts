@@ -98,7 +98,7 @@ const percentile = (xs: number[], p: number): number => {
 };
 
 /** One chain: producer → (srvid) → consumer; each frame's latency from its scheduled send time. */
-export const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: number, seconds: number) => {
+const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: number, seconds: number) => {
   const clip = await prerender(w, h, rate, seconds); // before srvid starts: it waits --connect-timeout at most
   const [a, b] = (await freeUdpPorts(2)) as [number, number];
   const consumerPort = srvidArgs ? b : a;

@@ -93,6 +93,67 @@ describe(
       return { luma, expanded, worst };
     };
 
+    /** How far an x2 output moves from its input's nearest-neighbour upscale (a zero network moves nothing). */
+    const spreadFromNearest = (luma: Float32Array, out: Float32Array, w: number): number => {
+      let spread = 0;
+      for (let i = 0; i < out.length; i++) {
+        const nearest = luma[Math.floor(Math.floor(i / (2 * w)) / 2) * w + Math.floor((i % (2 * w)) / 2)] as number;
+        spread = Math.max(spread, Math.abs((out[i] as number) - nearest));
+      }
+      return spread;
+    };
+
+    /** quantize_chain.py on a float chain, two fine-tuning steps on the tiny sets; its stdout and the int8 graph. */
+    const quantiseChain = (float: string, out: string) => {
+      const r = spawnSync(
+        PYTHON,
+        [
+          QUANTIZE_CHAIN,
+          float,
+          '--out',
+          out,
+          '--train',
+          join(dir, 'train'),
+          '--val',
+          join(dir, 'val'),
+          '--steps',
+          '2',
+          '--batch',
+          '4',
+          '--patch',
+          '8',
+          '--calibration-patches',
+          '32',
+          '--val-every',
+          '1',
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const graph = readOnnxGraph(readFileSync(out));
+      // QDQ form: every convolution reads int8 weights and a quantised input through DequantizeLinear
+      // (onnxruntime fuses each into an integer convolution).
+      const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.op] as const)));
+      const convs = graph.nodes.filter((n) => n.op === 'Conv');
+      for (const c of convs)
+        assert.deepEqual(
+          c.inputs.map((i) => producer.get(i)),
+          ['DequantizeLinear', 'DequantizeLinear', 'DequantizeLinear'],
+          `a convolution is left in float: ${c.inputs.join(', ')}`,
+        );
+      return { stdout: r.stdout, graph, convs };
+    };
+
+    /** RMS difference, in 8-bit levels, between two x2 models on a w×h luma plane. */
+    const rmsLevels = async (paths: [string, string], luma: Float32Array, w: number, h: number): Promise<number> => {
+      const models = await Promise.all(paths.map((path) => loadOnnxLuma({ path, name: path, scale: 2, threads: 1 })));
+      const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
+      await Promise.all(models.map((m) => m.dispose()));
+      let sq = 0;
+      for (let i = 0; i < a!.length; i++) sq += (((a![i] as number) - (b![i] as number)) * 255) ** 2;
+      return Math.sqrt(sq / a!.length);
+    };
+
     it('trains, checkpoints, resumes and exports a model onnxruntime runs', async () => {
       const first = train(1, ['--no-export']);
       assert.equal(first.status, 0, first.stderr);
@@ -264,12 +325,7 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
 
       const [w, h] = [96, 64];
       const { luma, expanded, worst } = await expandedAgainstOnnx(join(dir, 'sesr'), path, w, h);
-      let spread = 0;
-      for (let i = 0; i < expanded.length; i++) {
-        const nearest = luma[Math.floor(Math.floor(i / (2 * w)) / 2) * w + Math.floor((i % (2 * w)) / 2)] as number;
-        spread = Math.max(spread, Math.abs((expanded[i] as number) - nearest));
-      }
-      assert.ok(spread > 1e-3, 'the network changes its input (a zero network would pass trivially)');
+      assert.ok(spreadFromNearest(luma, expanded, w) > 1e-3, 'the network changes its input (a zero network would pass trivially)');
       assert.ok(worst < 1e-4, `max |collapsed (onnxruntime) - expanded (PyTorch)| = ${worst}`);
     });
 
@@ -291,57 +347,19 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
           [95, 63],
         ] as const) {
           const { expanded, luma, worst } = await expandedAgainstOnnx(join(dir, 'qsr'), path, w, h);
-          let spread = 0;
-          for (let i = 0; i < expanded.length; i++) {
-            const nearest = luma[Math.floor(Math.floor(i / (2 * w)) / 2) * w + Math.floor((i % (2 * w)) / 2)] as number;
-            spread = Math.max(spread, Math.abs((expanded[i] as number) - nearest));
-          }
-          assert.ok(spread > 1e-3, 'the network changes its input (a zero network would pass trivially)');
+          assert.ok(spreadFromNearest(luma, expanded, w) > 1e-3, 'the network changes its input (a zero network would pass trivially)');
           assert.ok(worst < 1e-4, `${w}x${h}: max |float graph (onnxruntime) - expanded (PyTorch)| = ${worst}`);
         }
         const out = join(dir, 'q', 'qsr-int8.onnx');
-        const q = spawnSync(
-          PYTHON,
-          [
-            QUANTIZE_CHAIN,
-            path,
-            '--out',
-            out,
-            '--train',
-            join(dir, 'train'),
-            '--val',
-            join(dir, 'val'),
-            '--steps',
-            '2',
-            '--batch',
-            '4',
-            '--patch',
-            '8',
-            '--calibration-patches',
-            '32',
-            '--val-every',
-            '1',
-          ],
-          { encoding: 'utf8', timeout: 300_000 },
-        );
-        assert.equal(q.status, 0, q.stderr);
-        const graph = readOnnxGraph(readFileSync(out));
-        const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.op] as const)));
-        const convs = graph.nodes.filter((n) => n.op === 'Conv');
-        assert.equal(convs.length, 4);
-        for (const c of convs)
-          assert.deepEqual(
-            c.inputs.map((i) => producer.get(i)),
-            ['DequantizeLinear', 'DequantizeLinear', 'DequantizeLinear'],
-          );
+        assert.equal(quantiseChain(path, out).convs.length, 4);
         const [w, h] = [95, 63];
-        const luma = realLuma(w, h).map((v) => Math.round(v * 255) / 255);
-        const models = await Promise.all([path, out].map((p) => loadOnnxLuma({ path: p, name: p, scale: 2, threads: 1 })));
-        const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
-        await Promise.all(models.map((m) => m.dispose()));
-        let sq = 0;
-        for (let i = 0; i < a!.length; i++) sq += (((a![i] as number) - (b![i] as number)) * 255) ** 2;
-        assert.ok(Math.sqrt(sq / a!.length) < 1.5, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
+        const rms = await rmsLevels(
+          [path, out],
+          realLuma(w, h).map((v) => Math.round(v * 255) / 255),
+          w,
+          h,
+        );
+        assert.ok(rms < 1.5, `RMS difference ${rms} levels`);
       },
     );
 
@@ -441,48 +459,15 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
         const float = join(dir, 'sesr-models', 'sesr-x2.onnx');
         assert.ok(existsSync(float), 'runs after the SESR export test');
         const out = join(dir, 'q', 'sesr-int8-x2.onnx');
-        const args = [
-          '--out',
-          out,
-          '--train',
-          join(dir, 'train'),
-          '--val',
-          join(dir, 'val'),
-          '--steps',
-          '2',
-          '--batch',
-          '4',
-          '--patch',
-          '8',
-        ];
-        const r = spawnSync(PYTHON, [QUANTIZE_CHAIN, float, ...args, '--calibration-patches', '32', '--val-every', '1'], {
-          encoding: 'utf8',
-          timeout: 300_000,
-        });
-        assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stdout, /step 2\/2 .*val \d+\.\d+ dB/);
-        // QDQ form: every convolution reads int8 weights and a quantised input through DequantizeLinear
-        // (onnxruntime fuses each into an integer convolution); the first and last run on 2 x 2 blocks.
-        const graph = readOnnxGraph(readFileSync(out));
-        const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.op] as const)));
-        const convs = graph.nodes.filter((n) => n.op === 'Conv');
+        const { stdout, graph, convs } = quantiseChain(float, out);
+        assert.match(stdout, /step 2\/2 .*val \d+\.\d+ dB/);
         assert.equal(convs.length, 4);
-        for (const c of convs)
-          assert.deepEqual(
-            c.inputs.map((i) => producer.get(i)),
-            ['DequantizeLinear', 'DequantizeLinear', 'DequantizeLinear'],
-            `a convolution is left in float: ${c.inputs.join(', ')}`,
-          );
+        // the first and last convolutions run on 2 x 2 blocks
         assert.equal(graph.ops.filter((op) => op === 'SpaceToDepth').length, 2);
         const [w, h] = [96, 64];
-        const luma = realLuma(w, h);
-        const models = await Promise.all([float, out].map((path) => loadOnnxLuma({ path, name: path, scale: 2, threads: 1 })));
-        const [a, b] = await Promise.all(models.map((m) => m.run(luma, w, h)));
-        await Promise.all(models.map((m) => m.dispose()));
-        let sq = 0;
-        for (let i = 0; i < a!.length; i++) sq += (((a![i] as number) - (b![i] as number)) * 255) ** 2;
+        const rms = await rmsLevels([float, out], realLuma(w, h), w, h);
         // The residual is written in whole levels: the int8 model stays within about a level of the float one.
-        assert.ok(Math.sqrt(sq / a!.length) < 1.5, `RMS difference ${Math.sqrt(sq / a!.length)} levels`);
+        assert.ok(rms < 1.5, `RMS difference ${rms} levels`);
       },
     );
 

@@ -92,9 +92,6 @@ export const chooseLiveModel = async (
       !RECURRENT_FAMILIES.includes(f),
   );
   let fastest = { upscaler: loaded, fps: first, name: loaded.runtime.model };
-  const release = async (u: Upscaler): Promise<void> => {
-    if (u !== fastest.upscaler && u !== loaded) await u.dispose();
-  };
   for (const family of others) {
     const candidate = await o.load(family).catch((err: unknown) => {
       if (err instanceof ModelError || err instanceof UsageError) return null;
@@ -111,9 +108,8 @@ export const chooseLiveModel = async (
       return { upscaler: candidate, fps, warning: null };
     }
     if (fps > fastest.fps) {
-      const previous = fastest.upscaler;
+      if (fastest.upscaler !== loaded) await fastest.upscaler.dispose(); // the loaded one goes last, if beaten
       fastest = { upscaler: candidate, fps, name: candidate.runtime.model };
-      await release(previous);
     } else await candidate.dispose();
   }
   if (fastest.upscaler !== loaded) await loaded.dispose();
