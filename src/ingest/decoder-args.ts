@@ -109,6 +109,9 @@ export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   // Start after a second of stream rather than five: on a live input, probing time is latency.
   '-analyzeduration',
   '1000000',
+  // Frame threads hold (threads - 1) frames back (80 ms on two cores); slice threads hold none, for every codec.
+  '-thread_type',
+  'slice',
   '-copyts',
   '-i',
   withReadTimeout(o.input, o.readTimeoutMs),
@@ -124,6 +127,8 @@ export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   // Small clusters: frames leave the decoder at once instead of waiting for a cluster to fill.
   '-cluster_time_limit',
   '0',
+  '-flush_packets',
+  '1',
   // A subtitle stream is sparse: by default the muxer would hold the frames back up to 10 s for its next cue.
   '-max_interleave_delta',
   String(INTERLEAVE_US),

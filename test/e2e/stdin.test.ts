@@ -10,6 +10,7 @@ import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node
 import { after, before, describe, it } from 'node:test';
 import { childrenOf, cliFor, killLeftovers, lines, waitForStdinDecoder } from '../helpers/cli.js';
 import { FFMPEG, ffmpeg, makeClip, makeTempDir, type TempDir } from '../helpers/clips.js';
+import { decodeGray } from '../helpers/planes.js';
 import { countVideoFrames, probe } from '../helpers/probe.js';
 
 interface Report {
@@ -138,6 +139,37 @@ describe('stdin: a file on a pipe or a live producer', () => {
     const { run, summary } = report('forced.json');
     assert.equal(run.live, true);
     assert.ok(summary.fallback + summary.dropped > 0, JSON.stringify(summary));
+  });
+
+  it('a live stream with B-frames (MPEG-2, H.264) loses no frame in the decoder: its threads are slices, never frame threads', async () => {
+    for (const [name, codec] of [
+      ['mpeg2', ['-c:v', 'mpeg2video', '-bf', '2']],
+      ['h264', ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '3']],
+    ] as const) {
+      const ts = tmp.file(`bframes-${name}.ts`);
+      await ffmpeg(['-i', clip, ...codec, '-an', '-f', 'mpegts', ts]);
+      const r = await srvid(['-', `bframes-${name}.mkv`, '--model', 'espcn-light', '--live', '--report', `bframes-${name}.json`], {
+        file: ts,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const { run, summary } = report(`bframes-${name}.json`);
+      assert.equal(run.live, true);
+      // Every decoded frame is written or counted as dropped: none went missing before the pipeline.
+      assert.equal(summary.frames + summary.dropped, 75, `${name}: ${JSON.stringify(summary)}`);
+      // In display order: each output frame, brought back to the input's size, is closest to a later input frame
+      // than the one before it (a decoder that skips reordering shows B-frames early).
+      const input = await decodeGray(ts, 160, 120);
+      const output = await decodeGray(tmp.file(`bframes-${name}.mkv`), 160, 120, 'scale=160:120');
+      assert.equal(output.length, summary.frames);
+      const closest = output.map((o) => {
+        const cost = input.map((f) => f.reduce((sum, v, k) => sum + Math.abs(v - (o[k] as number)), 0));
+        return cost.indexOf(Math.min(...cost));
+      });
+      assert.ok(
+        closest.every((c, k) => k === 0 || c > (closest[k - 1] as number)),
+        `${name}: out of order: ${closest.join(' ')}`,
+      );
+    }
   });
 
   it('an MP4 whose index is at its end: one line that says so and what to do, no output, no ffmpeg left; --no-live reads it', async () => {
