@@ -14,7 +14,7 @@
 // Prints a markdown summary and writes it to bench/results/rvsr-quality.md (BENCH_RVSR_DUMP=FILE: the per-frame series as JSON).
 //   nice -n 5 node --import tsx bench/rvsr-quality.ts      (about 4–6 minutes on the 2-core machine, loaded)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -558,13 +558,22 @@ const speedTable = (sp: Speed): string[] => {
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const mb = (b: number): string => `${(b / 1e6).toFixed(2)} MB`;
   const [r, s] = [med(sp.rvsrMs), med(sp.sesrMs)];
+  const choice = { scale: SCALE, threads: 1, backend: 'onnx', device: 'cpu' } as const;
+  // Multiply-adds per LR pixel, from the JSON beside each shipped graph.
+  const macs = (model: string): number =>
+    (
+      JSON.parse(readFileSync(resolveModel({ ...choice, model }).path.replace(/\.onnx$/, '.json'), 'utf8')) as {
+        architecture: { macsPerLrPixel: number };
+      }
+    ).architecture.macsPerLrPixel;
+  const [rm, sm] = [macs('rvsr'), macs('sesr')];
   const lines = [`## 4. Model-only speed at ${SPEED.width}x${SPEED.height} → x${SCALE} (onnxruntime CPU, 2 intra-op threads each)`, ''];
   lines.push(...header(['model', 'ms/frame (median of rounds)', 'rounds', 'fps']));
   lines.push(row([`rvsr-x${SCALE} (state carried)`, r.toFixed(1), sp.rvsrMs.map((x) => x.toFixed(0)).join(', '), (1000 / r).toFixed(2)]));
   lines.push(row([`sesr-x${SCALE}`, s.toFixed(1), sp.sesrMs.map((x) => x.toFixed(0)).join(', '), (1000 / s).toFixed(2)]));
   lines.push(
     '',
-    `rvsr / sesr: ${(r / s).toFixed(2)} × the time (MACs: 49,060 / 13,520 = 3.63 ×). ${SPEED.rounds} alternating rounds of ${SPEED.frames} frames each, after 2 warm-up frames; on a shared machine (load average ${load.toFixed(1)} at the start of the run), so the milliseconds move from run to run more than the ratio does.`,
+    `rvsr / sesr: ${(r / s).toFixed(2)} × the time (MACs: ${rm.toLocaleString('en')} / ${sm.toLocaleString('en')} = ${(rm / sm).toFixed(2)} ×). ${SPEED.rounds} alternating rounds of ${SPEED.frames} frames each, after 2 warm-up frames; on a shared machine (load average ${load.toFixed(1)} at the start of the run), so the milliseconds move from run to run more than the ratio does.`,
     '',
     `The past rvsr keeps at ${SPEED.width}x${SPEED.height} (float32): state ${mb(sp.stateBytes)} + previous frame ${mb(sp.prevFrameBytes)} + previous output ${mb(sp.prevOutputBytes)} = ${mb(sp.stateBytes + sp.prevFrameBytes + sp.prevOutputBytes)}.`,
   );
