@@ -54,6 +54,8 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (cosine decay to 1%% of it)")
     p.add_argument("--warmup", type=int, default=300)
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip")
+    p.add_argument("--temporal-weight", type=float, default=0.0,
+                   help="weight of a Charbonnier loss on the change between consecutive frames (output's against truth's)")
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--val-frames", type=int, default=40)
     p.add_argument("--val-crop", type=int, default=256)
@@ -194,6 +196,8 @@ def main(argv=None):
             g["lr"] = lr_at(step, args)
         out, _ = model.run(x, carry)
         loss = charbonnier(out, y)
+        if args.temporal_weight:
+            loss = loss + args.temporal_weight * charbonnier(out[:, 1:] - out[:, :-1], y[:, 1:] - y[:, :-1])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
