@@ -98,25 +98,35 @@ const percentile = (xs: number[], p: number): number => {
 };
 
 /**
- * A UDP relay on 127.0.0.1: forwards every datagram from `from` to `to` and notes when the first one came. The
- * producer's frames are timed from there, not from its spawn: ffmpeg takes about 0.2 s here to start sending,
- * which is no frame's latency.
+ * A UDP relay on 127.0.0.1, on a port of its own: forwards every datagram to `to` and notes when the first one
+ * came. The producer's frames are timed from there, not from its spawn: ffmpeg takes about 0.2 s here to start
+ * sending, which is no frame's latency.
  */
-const relay = async (from: number, to: number): Promise<{ first: () => number | null; close: () => void }> => {
+const relay = async (to: number): Promise<{ port: number; first: () => number; close: () => void }> => {
   const s = createSocket('udp4');
   let first: number | null = null;
   s.on('message', (m: Buffer) => {
     first ??= performance.now();
     s.send(m, to, '127.0.0.1');
   });
-  await new Promise<void>((resolve) => s.bind(from, '127.0.0.1', () => resolve()));
-  return { first: () => first, close: () => s.close() };
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: s.address().port,
+    first: () => {
+      if (first === null) throw new Error('the producer sent nothing: no latency to measure');
+      return first;
+    },
+    close: () => s.close(),
+  };
 };
 
 /** One chain: producer → relay → (srvid) → consumer; each frame's latency from its scheduled send time. */
 const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: number, seconds: number) => {
   const clip = await prerender(w, h, rate, seconds); // before srvid starts: it waits --connect-timeout at most
-  const [a, b, c] = (await freeUdpPorts(3)) as [number, number, number];
+  const [a, b] = (await freeUdpPorts(2)) as [number, number];
   const consumerPort = srvidArgs ? b : a;
   const consumer = ffmpeg(
     [
@@ -157,15 +167,26 @@ const chain = async (srvidArgs: string[] | null, w: number, h: number, rate: num
     srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     await sleep(1500);
   }
-  const entry = await relay(c, a);
+  const entry = await relay(a);
   // Each frame leaves as soon as it is muxed, as from a live encoder: the bars are ~500 bytes a frame, and
   // without flushing, a frame would wait up to three frames' time for its 1316-byte datagram to fill.
-  const producer = ffmpeg(['-re', '-i', clip, '-c', 'copy', '-flush_packets', '1', '-f', 'mpegts', `udp://127.0.0.1:${c}?pkt_size=1316`]);
+  const producer = ffmpeg([
+    '-re',
+    '-i',
+    clip,
+    '-c',
+    'copy',
+    '-flush_packets',
+    '1',
+    '-f',
+    'mpegts',
+    `udp://127.0.0.1:${entry.port}?pkt_size=1316`,
+  ]);
   await done(producer);
-  entry.close();
-  const t0 = entry.first() ?? NaN;
   if (srvid) await done(srvid);
   await done(consumer);
+  entry.close();
+  const t0 = entry.first();
   if (srvid && !/^wrote /m.test(stderr))
     console.error(`srvid ended without its closing line: ${stderr.trim().split('\n').slice(-2).join(' | ')}`);
   // The first two seconds are start-up (ffmpeg probes a live input before its first frame), and the last

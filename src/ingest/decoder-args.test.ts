@@ -29,6 +29,15 @@ describe('liveDecoderArgs', () => {
   const live = (subtitles: LiveSubtitles) =>
     liveDecoderArgs({ input: 'pipe:0', pixFmt: 'yuv420p', ffmpegMajor: 5, readTimeoutMs: null, listen: false, subtitles });
   const pairs = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+  it('decodes with slice threads only (frame threads hold frames back) and flushes each frame', () => {
+    const args = live({ kind: 'all' });
+    const input = args.indexOf('-i');
+    assert.equal(args[args.indexOf('-thread_type') + 1], 'slice');
+    assert.ok(args.indexOf('-thread_type') < input, 'a decoder option goes before -i');
+    assert.equal(args[args.indexOf('-flush_packets') + 1], '1');
+    assert.ok(args.indexOf('-flush_packets') > input, 'an output option goes after -i');
+    assert.ok(!args.includes('low_delay'), "low_delay shows MPEG-2's B-frames out of order");
+  });
   it('copies every subtitle stream first, then the chosen ones by index (copied or to SubRip), or none', () => {
     const all = live({ kind: 'all' });
     assert.deepEqual(pairs(all, '-map'), ['0:v:0', '0:a?', '0:s?']);

@@ -109,7 +109,8 @@ export const liveDecoderArgs = (o: LiveDecoderArgsOptions): string[] => [
   // Start after a second of stream rather than five: on a live input, probing time is latency.
   '-analyzeduration',
   '1000000',
-  // Frame threads hold (threads - 1) frames back (80 ms on two cores); slice threads hold none, for every codec.
+  // Frame threads hold (threads - 1) frames back (80 ms on two cores); slice threads hold none (a stream of one
+  // slice a picture then decodes on one thread).
   '-thread_type',
   'slice',
   '-copyts',

@@ -23,6 +23,8 @@ export interface ProbedStream {
   color_range?: string;
   tags?: Record<string, string>;
   field_order?: string;
+  /** Frames the decoder must hold to reorder (B-frames): 0 for a stream without them. */
+  has_b_frames?: number;
   /** The display matrix's rotation among others. */
   side_data_list?: { side_data_type?: string; rotation?: number }[];
 }
