@@ -51,8 +51,16 @@ export const decodePlanes = async (
 };
 
 /** Decodes only the luma plane as 8-bit gray (`-pix_fmt gray`), frame by frame. */
-export const decodeGray = async (path: string, width: number, height: number, vf?: string): Promise<Uint8Array[]> => {
-  const raw = await ffmpegStdout(['-i', path, ...(vf ? ['-vf', vf] : []), '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
+export const decodeGray = async (
+  path: string,
+  width: number,
+  height: number,
+  vf?: string,
+  { passthrough = false } = {},
+): Promise<Uint8Array[]> => {
+  // passthrough: one frame per decoded frame, a gap in the timestamps left a gap (not filled by a repeat)
+  const sync = passthrough ? ['-vsync', 'passthrough'] : [];
+  const raw = await ffmpegStdout(['-i', path, ...sync, ...(vf ? ['-vf', vf] : []), '-f', 'rawvideo', '-pix_fmt', 'gray', '-']);
   const n = width * height;
   if (raw.length % n !== 0) throw new Error(`${path}: ${raw.length} bytes is not a whole number of ${width}x${height} gray frames`);
   const frames: Uint8Array[] = [];
