@@ -305,6 +305,9 @@ def main():
         "fakeQuantPsnrY": dict(zip(sets.keys(), val_rows[-1][2:])),
         "ranges": [[round(float(v), 4) for v in r] for r in model.ranges]}}
     info.pop("validationPsnrY", None)
+    # The output lies on the 8-bit grid (an 8-bit skip plus a residual in steps of 1/255), so srvid may run the
+    # graph on 8-bit planes directly (src/models/backends/byte-io-graph.ts) and get the same levels.
+    info["io8"] = True
     a.out.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"wrote {a.out}", flush=True)
 

@@ -43,6 +43,11 @@ export interface ResolvedModel {
   readonly tiling: Tiling;
   /** A recurrent network (rvsr): frames carry state in order, on onnxruntime only (see rvsr/recurrent-upscaler.ts). */
   readonly recurrent: boolean;
+  /**
+   * The model's output lies on the 8-bit grid (its metadata's `io8`, written by training/quantize_chain.py):
+   * onnxruntime's CPU workers run it on 8-bit frames' bytes (backends/byte-io-graph.ts).
+   */
+  readonly io8: boolean;
 }
 
 /** The widest layer's channels from a model's metadata (SESR: width, ESPCN: channels), 64 when it does not say. */
@@ -135,5 +140,6 @@ export const resolveModel = ({
   // The export may say where strips must start (strided stages) and how large they can be (wide activations).
   const align = typeof arch.tileAlign === 'number' && arch.tileAlign >= 1 ? { align: arch.tileAlign } : {};
   const maxPixels = tilePixels ?? (typeof arch.tilePixels === 'number' ? arch.tilePixels : tilePixelsFor(widestLayer(entry.meta)));
-  return { name: entry.name, path: entry.path, tiling: { maxPixels, overlap, ...align }, recurrent };
+  const io8 = entry.meta.io8 === true && !recurrent;
+  return { name: entry.name, path: entry.path, tiling: { maxPixels, overlap, ...align }, recurrent, io8 };
 };

@@ -169,6 +169,11 @@ export interface LumaModel {
    * a backend may write the result there instead of allocating; use the returned array either way.
    */
   run(luma: Float32Array, width: number, height: number, into?: Float32Array): Promise<Float32Array>;
+  /**
+   * An 8-bit plane in, its upscale in 8-bit levels out (rounded and clamped), where the model reads and writes
+   * 8-bit planes itself: a frame then skips the conversions to and from floats. `into` as for `run`.
+   */
+  run8?(luma: Uint8Array, width: number, height: number, into?: Uint8Array): Promise<Uint8Array>;
   dispose(): Promise<void>;
 }
 

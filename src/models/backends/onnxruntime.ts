@@ -1,8 +1,9 @@
 /** ESPCN through onnxruntime-node's CPU execution provider. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors.js';
 import type { LumaModel, RecurrentLumaModel } from '../../pipeline/ports.js';
+import { withByteIo } from './byte-io-graph.js';
 
 /** onnxruntime execution providers srvid can ask for. */
 export type OnnxProvider = 'cpu' | 'cuda' | 'tensorrt' | 'webgpu';
@@ -14,6 +15,11 @@ export interface OnnxOptions {
   /** Intra-op threads; 0 lets onnxruntime choose (one per core). */
   readonly threads: number;
   readonly provider?: OnnxProvider;
+  /**
+   * Run the graph on 8-bit planes (byte-io-graph.ts): for a model whose output lies on the 8-bit grid (its
+   * metadata's `io8`), fed 8-bit frames. The model then has `run8`; `run` rounds its input to 8 bits.
+   */
+  readonly io8?: boolean;
 }
 
 const HOW_TO_GET: Record<OnnxProvider, string> = {
@@ -26,10 +32,10 @@ const HOW_TO_GET: Record<OnnxProvider, string> = {
 // onnxruntime logs failed provider loads on stderr itself; srvid reports them in its own words.
 ort.env.logLevel = 'fatal';
 
-const openSession = async ({ path, threads, provider = 'cpu' }: OnnxOptions): Promise<ort.InferenceSession> => {
+const openSession = async ({ path, threads, provider = 'cpu', io8 = false }: OnnxOptions): Promise<ort.InferenceSession> => {
   if (!existsSync(path)) throw new ModelError(`model file ${path} is missing; reinstall srvid or pass --model-file`);
   try {
-    return await ort.InferenceSession.create(path, {
+    const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
@@ -38,7 +44,8 @@ const openSession = async ({ path, threads, provider = 'cpu' }: OnnxOptions): Pr
       enableMemPattern: false,
       executionProviders: [provider],
       logSeverityLevel: 4,
-    });
+    };
+    return await (io8 ? ort.InferenceSession.create(withByteIo(readFileSync(path)), options) : ort.InferenceSession.create(path, options));
   } catch (err) {
     // onnxruntime's messages start with a source location and an assertion; keep the human part.
     const why = ((err as Error).message.split('\n')[0] ?? '').replace(/^.*\] /, '').replace(/^.* was false\. /, '');
@@ -122,6 +129,37 @@ const aloneEachCall = (model: RecurrentLumaModel): LumaModel => ({
   dispose: () => model.dispose(),
 });
 
+/**
+ * A graph made to read and write 8-bit planes (OnnxOptions.io8): `run8` hands it the plane's bytes and takes
+ * its bytes back, with no conversion in JavaScript. `run` (floats: a 10-bit frame, an image) opens the plain
+ * graph on its first call, so a plane that is not 8-bit is never rounded to 8 bits on its way in.
+ */
+const byteModel = (session: ort.InferenceSession, o: OnnxOptions, input: string, output: string): LumaModel => {
+  const { name, scale, provider = 'cpu' } = o;
+  let floats: Promise<LumaModel> | null = null;
+  return {
+    scale,
+    name,
+    backend: `onnxruntime-${provider}`,
+    run8: async (luma, width, height, into) => {
+      const feeds = { [input]: new ort.Tensor('uint8', luma, [1, 1, height, width]) };
+      const result = into
+        ? await session.run(feeds, { [output]: new ort.Tensor('uint8', into, [1, 1, height * scale, width * scale]) })
+        : await session.run(feeds);
+      const out = result[output];
+      if (!out || out.dims[2] !== height * scale || out.dims[3] !== width * scale) {
+        throw new ModelError(`${name}: unexpected output shape ${out?.dims.join('x')} for a ${width}x${height} input`);
+      }
+      return into ?? (out.data as Uint8Array);
+    },
+    run: async (luma, width, height, into) => (await (floats ??= loadOnnxLuma({ ...o, io8: false }))).run(luma, width, height, into),
+    dispose: async () => {
+      await session.release();
+      if (floats) await (await floats).dispose();
+    },
+  };
+};
+
 export const loadOnnxLuma = async (o: OnnxOptions): Promise<LumaModel> => {
   const { path, name, scale, provider = 'cpu' } = o;
   const session = await openSession(o);
@@ -136,6 +174,7 @@ export const loadOnnxLuma = async (o: OnnxOptions): Promise<LumaModel> => {
   const [input] = session.inputNames;
   const [output] = session.outputNames;
   if (!input || !output) throw new ModelError(`${path} has no input or output`);
+  if (o.io8) return byteModel(session, o, input, output);
   return {
     scale,
     name,

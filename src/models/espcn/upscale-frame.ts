@@ -121,6 +121,39 @@ const runLuma = async (model: LumaModel, plane: Plane, peak: number, tiling: Til
   return { convertMs, inferenceMs, keepMs };
 };
 
+/**
+ * Y of an 8-bit frame through a model that reads and writes 8-bit planes (LumaModel.run8): each strip is read
+ * straight from the frame's bytes, and a whole-frame strip is written straight into the output plane.
+ */
+const runLuma8 = async (
+  run8: NonNullable<LumaModel['run8']>,
+  scale: number,
+  plane: Plane,
+  out: Plane,
+  tiling: Tiling,
+  stripBuffer: (length: number) => Uint8Array,
+): Promise<LumaTimes> => {
+  const { width: w, height: h } = plane;
+  const rowOut = w * scale;
+  const src = plane.data as Uint8Array;
+  const dst = out.data as Uint8Array;
+  let inferenceMs = 0;
+  let keepMs = 0;
+  for (const strip of stripsFor(w, h, tiling)) {
+    const rows = strip.inEnd - strip.inStart;
+    const whole = rows === h;
+    let t = performance.now();
+    const part = await run8(src.subarray(strip.inStart * w, strip.inEnd * w), w, rows, whole ? dst : stripBuffer(rows * scale * rowOut));
+    inferenceMs += performance.now() - t;
+    if (whole) continue;
+    t = performance.now();
+    const from = (strip.keepStart - strip.inStart) * scale * rowOut;
+    dst.set(part.subarray(from, from + (strip.keepEnd - strip.keepStart) * scale * rowOut), strip.keepStart * scale * rowOut);
+    keepMs += performance.now() - t;
+  }
+  return { convertMs: 0, inferenceMs, keepMs };
+};
+
 /** Y through the model, in the plane's sample units (not yet rounded). */
 export const upscaleLuma = async (
   model: LumaModel,
@@ -168,6 +201,12 @@ export const createFrameUpscaler = (
   const buffers = reuseBuffers ? pooled() : fresh;
   // Chroma is resized and rounded synchronously, so its buffer can be reused even with frames in parallel.
   const chromaBuffers = pooled();
+  let strip8 = new Uint8Array(0);
+  const stripBuffer = (length: number): Uint8Array => {
+    if (!reuseBuffers) return new Uint8Array(length);
+    if (strip8.length !== length) strip8 = new Uint8Array(length);
+    return strip8;
+  };
   return {
     scale: s,
     runtime: { model: model.name, backend: model.backend, workers: 1, threadsPerWorker: null },
@@ -179,6 +218,10 @@ export const createFrameUpscaler = (
       const [y] = frame.planes;
       const [oy] = out.planes;
       const chromaMs = upscaleChroma(frame, out, s, chromaBuffers);
+      if (depth === 8 && model.run8) {
+        const luma = await runLuma8(model.run8.bind(model), s, y, oy, tiling, stripBuffer);
+        return { frame: out, times: { convertMs: luma.keepMs, inferenceMs: luma.inferenceMs, chromaMs } };
+      }
       const peak = lumaPeak(depth);
       const rowOut = oy.width;
       const luma = await runLuma(model, y, peak, tiling, buffers, (rows, outRow) =>

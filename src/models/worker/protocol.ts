@@ -12,6 +12,8 @@ export interface WorkerConfig {
   readonly tiling: Tiling;
   /** A recurrent network (rvsr): the worker keeps the stream's past; run with one worker, frames in order. */
   readonly recurrent?: boolean;
+  /** Run the graph on the frames' bytes (ResolvedModel.io8). */
+  readonly io8?: boolean;
   /**
    * A fault injected on frame 3, as a bug or a crashing runtime would cause it: 'throw' an uncaught error, or
    * 'exit' the thread (process.exit(1)). The fault tests pass it in; a run never sets it.

@@ -26,7 +26,7 @@ try {
   const load = { path: config.path, name: config.name, scale: config.scale, threads: config.threads };
   const upscaler = config.recurrent
     ? createRecurrentUpscaler(await loadOnnxRecurrent(load), config.tiling)
-    : createFrameUpscaler(await loadOnnxLuma(load), config.tiling, { reuseBuffers: true }); // one frame at a time, see pump
+    : createFrameUpscaler(await loadOnnxLuma({ ...load, io8: config.io8 }), config.tiling, { reuseBuffers: true }); // one frame at a time, see pump
   // One frame at a time from a queue the worker owns, so that `close` can drop what has not started. The
   // worker is never terminated mid-inference: onnxruntime-node aborts the whole process when its result
   // cannot be delivered to a terminating thread.
