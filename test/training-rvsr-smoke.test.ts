@@ -1,0 +1,133 @@
+// One tiny run of training/train_rvsr.py with Debian's PyTorch on clips cut from real footage: it caches the
+// clips, trains on recurrent unrolls, validates on the held-out clip names, checkpoints, resumes, and its
+// checkpoint exports (training/export_rvsr.py) to a graph that onnxruntime runs with the state fed back.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadOnnxRecurrent } from '../src/models/backends/onnxruntime.js';
+import { realLumaFrames } from './helpers/real-luma.js';
+
+const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
+const TRAINING = new URL('../training/', import.meta.url).pathname;
+const CLIP = new URL('../../shared/data/video/vtest_768x576_f000-023.y4m', import.meta.url).pathname;
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib, onnx'], { stdio: 'ignore' }).status === 0;
+/** train_rvsr.py holds these out for validation (rvsr_data.VAL_CLIPS); the smoke test's clips take their names. */
+const VAL_CLIPS = ['davis16_dog', 'davis17_tennis', 'sam2_bedroom', 'opencv_cup'];
+
+const csvRows = (path: string): string[][] =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
+
+describe(
+  'rvsr training smoke test',
+  {
+    skip:
+      (!hasTorch &&
+        `needs ${PYTHON} with torch, PIL, matplotlib and onnx (apt-get install python3-torch python3-pil python3-matplotlib python3-onnx)`) ||
+      (!existsSync(CLIP) && `needs the real clip ${CLIP}`),
+  },
+  () => {
+    let dir = '';
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'srvid-rvsr-train-'));
+      mkdirSync(join(dir, 'video'));
+      // Five 64x48 crops of the street clip, 12 frames each, at different places: one to train on, four held out.
+      for (const [i, name] of ['train_street', ...VAL_CLIPS].entries()) {
+        const r = spawnSync('ffmpeg', [
+          ...['-v', 'error', '-i', CLIP, '-frames:v', '12', '-vf', `crop=64:48:${120 + 90 * i}:${160 + 40 * i},format=yuv420p`],
+          ...['-c:v', 'ffv1', join(dir, 'video', `${name}.mkv`)],
+        ]);
+        assert.equal(r.status, 0, String(r.stderr));
+      }
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    const train = (steps: number, extra: string[] = []) =>
+      spawnSync(
+        PYTHON,
+        [
+          join(TRAINING, 'train_rvsr.py'),
+          ...['--scale', '2', '--out', join(dir, 'run'), '--video', join(dir, 'video'), '--cache', join(dir, 'cache')],
+          ...['--photo-share', '0', '--width', '8', '--layers', '2', '--state', '4', '--steps', String(steps)],
+          ...['--batch', '2', '--frames', '3', '--patch', '8', '--warmup', '1', '--val-every', '1', '--val-frames', '4'],
+          ...['--val-crop', '32', '--threads', '1', '--seed', '3', ...extra],
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+
+    it('trains on recurrent unrolls, validates against bicubic and sesr, checkpoints and resumes', () => {
+      const first = train(2);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /1 training clips \(12 frames\)/);
+      assert.ok(existsSync(join(dir, 'cache', 'train_street.x2.npy')), 'the clips are decoded and degraded once, into the cache');
+      const run = join(dir, 'run');
+      for (const f of ['args.json', 'ckpt.pt', 'train.csv', 'val.csv', 'curves.png']) assert.ok(existsSync(join(run, f)), f);
+      const header = readFileSync(join(run, 'val.csv'), 'utf8').split('\n')[0]!.split(',');
+      for (const column of ['rvsr', 'bicubic', 'sesr', 'terr_rvsr', 'terr_bicubic', ...VAL_CLIPS.map((n) => `rvsr_${n}`)]) {
+        assert.ok(header.includes(column), `val.csv has ${column}`);
+      }
+      const rows = csvRows(join(run, 'val.csv'));
+      assert.deepEqual(
+        rows.map((r) => r[0]),
+        ['0', '1', '2'],
+      );
+      // Real numbers: PSNR of a real picture near bicubic's after two steps, and a temporal error.
+      const psnr = Number(rows[2]![header.indexOf('rvsr')]);
+      const bicubic = Number(rows[2]![header.indexOf('bicubic')]);
+      assert.ok(psnr > 15 && psnr < 60 && bicubic > 15 && bicubic < 60, `rvsr ${psnr} dB, bicubic ${bicubic} dB`);
+      assert.ok(Number(rows[2]![header.indexOf('terr_rvsr')]) > 0);
+
+      const resumed = train(3, ['--resume']);
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.match(resumed.stdout, /resumed at step 2/);
+      assert.ok(existsSync(join(run, 'args-resume-2.json')));
+      assert.deepEqual(
+        csvRows(join(run, 'val.csv')).map((r) => r[0]),
+        ['0', '1', '2', '3'],
+      );
+    });
+
+    it('exports the checkpoint to a graph with the state as inputs and outputs, equal to PyTorch, that onnxruntime runs', async () => {
+      const onnx = join(dir, 'rvsr-x2.onnx');
+      const r = spawnSync(
+        PYTHON,
+        [
+          join(TRAINING, 'export_rvsr.py'),
+          join(dir, 'run', 'ckpt.pt'),
+          '--out',
+          onnx,
+          '--cache',
+          join(dir, 'cache'),
+          '--frames',
+          '3',
+          '--crop',
+          '32',
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const diff = Number(/max \|diff\| (\S+)/.exec(r.stdout)?.[1]);
+      assert.ok(diff < 1e-4, `ONNX against PyTorch: ${r.stdout.trim()}`);
+      const model = await loadOnnxRecurrent({ path: onnx, name: 'rvsr-x2', scale: 2, threads: 1 });
+      try {
+        assert.equal(model.stateChannels, 4);
+        const [w, h] = [24, 16];
+        const frames = realLumaFrames(2, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
+        let past = { yUp: new Float32Array(4 * w * h), state: new Float32Array(4 * w * h) };
+        for (const [t, y] of frames.entries()) {
+          past = await model.step({ y, yPrev: frames[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
+          assert.equal(past.yUp.length, 4 * w * h);
+          assert.ok(past.yUp.every(Number.isFinite));
+        }
+      } finally {
+        await model.dispose();
+      }
+    });
+  },
+);
