@@ -7,7 +7,9 @@
 //   by bicubic or dropped, all of it start-up (ffmpeg hands its first second of a live input over at once, and
 //   the model's warm-up measurement holds the frames that arrive meanwhile).
 // BENCH_LIVE_MODELS=sesr-int8,espcn-light limits the latency and rate parts to those models; BENCH_LIVE_ARGS adds
-// srvid options to their runs (e.g. BENCH_LIVE_ARGS='--max-latency 1000').
+// srvid options to their runs (e.g. BENCH_LIVE_ARGS='--max-latency 1000'); BENCH_LIVE_SIZES=540 limits the rate
+// part to that input height, BENCH_LIVE_FROM=20 starts its rates there,
+// BENCH_LIVE_SECONDS=60 makes each try that long (default 12).
 // - memory over a long live run (BENCH_LIVE_MINUTES, default 1): srvid's RSS sampled every 10 s; BENCH_LIVE_PARTS=memory
 //   runs it alone, BENCH_LIVE_MONITOR=1 with --monitor and one WebSocket client reading throughout.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -230,21 +232,33 @@ export const liveLatency = async (): Promise<string[]> => {
 };
 
 export const liveMaxRate = async (): Promise<string[]> => {
-  const out = ['# live: the highest input frame rate held (at most 5 % of 12 s of frames by bicubic or dropped, start-up included)'];
+  const out = [
+    `# live: the highest input frame rate held (at most 5 % of ${process.env.BENCH_LIVE_SECONDS ?? 12} s of frames by bicubic or dropped, start-up included)`,
+  ];
+  const sizes = (process.env.BENCH_LIVE_SIZES ?? '360,540').split(',');
+  const from = Number(process.env.BENCH_LIVE_FROM ?? 5);
+  const seconds = Number(process.env.BENCH_LIVE_SECONDS ?? 12);
   for (const [w, h, label] of [
     [640, 360, '360p→720p'],
     [960, 540, '540p→1080p'],
   ] as const) {
+    if (!sizes.includes(String(h))) continue;
     for (const model of MODELS) {
       let held = 0;
       let last = '';
-      for (const rate of [5, 10, 15, 20, 25, 30, 40, 50, 60]) {
-        const r = await chain(['--model', model, ...EXTRA_ARGS], w, h, rate, 12);
-        if (!r.finished || r.dropped + r.fallback > 0.05 * 12 * rate) break;
+      let failed = '';
+      const rates = [5, 10, 15, 20, 25, 30, 40, 50, 60].filter((r) => r >= from);
+      for (const rate of rates) {
+        const r = await chain(['--model', model, ...EXTRA_ARGS], w, h, rate, seconds);
+        const lost = `${r.fallback} by bicubic, ${r.dropped} dropped of ${seconds * rate}`;
+        if (!r.finished || r.dropped + r.fallback > 0.05 * seconds * rate) {
+          failed = `; ${rate} fps: ${r.finished ? lost : 'did not finish'}`;
+          break;
+        }
         held = rate;
-        last = `${r.fallback} by bicubic, ${r.dropped} dropped of ${12 * rate}`;
+        last = lost;
       }
-      out.push(`${label.padEnd(12)} ${model.padEnd(12)} ${held ? `${held} fps (${last})` : 'under 5 fps'}`);
+      out.push(`${label.padEnd(12)} ${model.padEnd(12)} ${held ? `${held} fps (${last})` : `under ${rates[0]} fps`}${failed}`);
     }
   }
   return out;

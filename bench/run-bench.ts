@@ -14,6 +14,7 @@ import type { LumaModel } from '../src/pipeline/ports.js';
 import { loadOnnxLuma, loadOnnxRecurrent } from '../src/models/backends/onnxruntime.js';
 import { loadTfjs, loadTfjsLuma, type TfjsFlavour } from '../src/models/backends/tfjs.js';
 import { findModel, INT8_FAMILIES, type ModelEntry } from '../src/models/registry.js';
+import { quantize } from '../src/image/resize.js';
 import { qualityCosts } from './quality-costs.js';
 import { endToEnd, type Stages } from './end-to-end.js';
 import { liveLatency, liveMaxRate, liveMemory, liveRealFootage } from './live.js';
@@ -91,6 +92,34 @@ const modelOnly = async (entry: ModelEntry, w: number, h: number, threads: numbe
   const ms = (performance.now() - t0) / n;
   await model.dispose();
   return { ms, fps: 1000 / ms, gflops: flopsPerFrame(entry, w, h) / (ms * 1e6) };
+};
+
+/**
+ * A frame's luma on one thread as a worker handles it, conversions included: 8-bit samples to Y/255 floats,
+ * the float graph, rounding back to 8 bits (how every model ran before issue #23's byte graphs); or the
+ * graph given 8-bit input and output (`io8`), fed the samples as they are. ms per frame.
+ */
+const lumaStage = async (entry: ModelEntry, w: number, h: number, io8: boolean): Promise<number> => {
+  const model = await loadOnnxLuma({ path: entry.path, name: entry.name, scale: entry.scale, threads: 1, io8 });
+  const bytes = quantize(testInput(w, h), new Uint8Array(w * h), 255, 255);
+  const s2 = entry.scale * entry.scale;
+  const floats = new Float32Array(w * h);
+  const out = new Float32Array(s2 * w * h);
+  const out8 = new Uint8Array(s2 * w * h);
+  const frame = async (): Promise<void> => {
+    if (model.run8) {
+      await model.run8(bytes, w, h, out8);
+      return;
+    }
+    for (let i = 0; i < floats.length; i++) floats[i] = (bytes[i] as number) / 255;
+    quantize(await model.run(floats, w, h, out), out8, 255, 255);
+  };
+  for (let i = 0; i < 2; i++) await frame();
+  const t0 = performance.now();
+  for (let i = 0; i < 10; i++) await frame();
+  const ms = (performance.now() - t0) / 10;
+  await model.dispose();
+  return ms;
 };
 
 /** `workers` one-thread sessions in worker threads, all running at once, as srvid's video path does. */
@@ -275,6 +304,28 @@ try {
         row(`${name} x2, ${flavour}`, 'unavailable', ((err as Error).message.split('\n')[0] ?? '').slice(0, 60));
       }
     }
+  }
+  print();
+  console.log("\n# a frame's luma on one thread with its conversions, 640x360 in: floats in and out (before) or the frame's bytes");
+  for (const [name, entry] of [
+    ['sesr-int8', sesrInt8],
+    ['qsr', qsr],
+  ] as const) {
+    if (!entry?.meta.io8) continue;
+    // Alternated, so that a slow moment of this shared machine does not fall on one side only.
+    const floats: number[] = [];
+    const bytes: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      floats.push(await lumaStage(entry, 640, 360, false));
+      bytes.push(await lumaStage(entry, 640, 360, true));
+    }
+    const median = (v: number[]): number => [...v].sort((a, b) => a - b)[1] as number;
+    row(
+      `${name} x2`,
+      `floats ${median(floats).toFixed(1)} ms`,
+      `bytes ${median(bytes).toFixed(1)} ms`,
+      `${(median(floats) / median(bytes)).toFixed(2)}× (medians of 3 alternated rounds)`,
+    );
   }
   print();
   // Each model's model-only figure is its best onnxruntime configuration in this run.

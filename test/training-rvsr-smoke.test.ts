@@ -119,7 +119,10 @@ describe(
         assert.equal(model.stateChannels, 4);
         const [w, h] = [24, 16];
         const frames = realLumaFrames(2, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
-        let past = { yUp: new Float32Array(4 * w * h), state: new Float32Array(4 * w * h) };
+        let past: { readonly yUp: Float32Array; readonly state: Float32Array } = {
+          yUp: new Float32Array(4 * w * h),
+          state: new Float32Array(4 * w * h),
+        };
         for (const [t, y] of frames.entries()) {
           past = await model.step({ y, yPrev: frames[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
           assert.equal(past.yUp.length, 4 * w * h);
