@@ -258,7 +258,7 @@ export const liveMaxRate = async (): Promise<string[]> => {
         held = rate;
         last = lost;
       }
-      out.push(`${label.padEnd(12)} ${model.padEnd(12)} ${held ? `${held} fps (${last})` : `under ${rates[0]} fps`}${failed}`);
+      out.push(`${label.padEnd(12)} ${model.padEnd(12)} ${held ? `${held} fps (${last})` : `under ${rates[0] ?? from} fps`}${failed}`);
     }
   }
   return out;

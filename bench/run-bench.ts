@@ -114,12 +114,14 @@ const lumaStage = async (entry: ModelEntry, w: number, h: number, io8: boolean):
     for (let i = 0; i < floats.length; i++) floats[i] = (bytes[i] as number) / 255;
     quantize(await model.run(floats, w, h, out), out8, 255, 255);
   };
-  for (let i = 0; i < 2; i++) await frame();
-  const t0 = performance.now();
-  for (let i = 0; i < 10; i++) await frame();
-  const ms = (performance.now() - t0) / 10;
-  await model.dispose();
-  return ms;
+  try {
+    for (let i = 0; i < 2; i++) await frame();
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) await frame();
+    return (performance.now() - t0) / 10;
+  } finally {
+    await model.dispose();
+  }
 };
 
 /** `workers` one-thread sessions in worker threads, all running at once, as srvid's video path does. */

@@ -14,6 +14,7 @@ const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAINING = new URL('../training/', import.meta.url).pathname;
 const CLIP = new URL('../../shared/data/video/vtest_768x576_f000-023.y4m', import.meta.url).pathname;
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib, onnx'], { stdio: 'ignore' }).status === 0;
+const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 /** train_rvsr.py holds these out for validation (rvsr_data.VAL_CLIPS); the smoke test's clips take their names. */
 const VAL_CLIPS = ['davis16_dog', 'davis17_tennis', 'sam2_bedroom', 'opencv_cup'];
 
@@ -30,7 +31,8 @@ describe(
     skip:
       (!hasTorch &&
         `needs ${PYTHON} with torch, PIL, matplotlib and onnx (apt-get install python3-torch python3-pil python3-matplotlib python3-onnx)`) ||
-      (!existsSync(CLIP) && `needs the real clip ${CLIP}`),
+      (!existsSync(CLIP) && `needs the real clip ${CLIP}`) ||
+      (!hasFfmpeg && 'needs ffmpeg on the PATH'),
   },
   () => {
     let dir = '';
@@ -93,7 +95,9 @@ describe(
       );
     });
 
+    // Exports the checkpoint the test above trained.
     it('exports the checkpoint to a graph with the state as inputs and outputs, equal to PyTorch, that onnxruntime runs', async () => {
+      assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
       const onnx = join(dir, 'rvsr-x2.onnx');
       const r = spawnSync(
         PYTHON,

@@ -152,7 +152,7 @@ export const planLive = async (o: LiveRequest, run: OpenedRun, plan: RunPlan, mo
     const fallback = createBicubicUpscaler(o.scale);
     if (kind === 'live') await fallback.warmUp({ width: info.width, height: info.height, pixFmt: plan.pixFmt });
     const forInput = resolveModel({ ...o, live: kind === 'live', bitDepth: info.bitDepth });
-    if (forInput.path !== model.path) {
+    if (forInput.path !== model.path || forInput.io8 !== model.io8) {
       headStart?.stop();
       await upscaler.dispose();
       upscaler = null;

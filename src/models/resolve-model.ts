@@ -44,8 +44,8 @@ export interface ResolvedModel {
   /** A recurrent network (rvsr): frames carry state in order, on onnxruntime only (see rvsr/recurrent-upscaler.ts). */
   readonly recurrent: boolean;
   /**
-   * The model's output lies on the 8-bit grid (its metadata's `io8`, written by training/quantize_chain.py):
-   * onnxruntime's CPU workers run it on 8-bit frames' bytes (backends/byte-io-graph.ts).
+   * The model's output lies on the 8-bit grid (its metadata's `io8`, written by training/quantize_chain.py) and
+   * the input is 8-bit: onnxruntime's CPU workers run it on the frames' bytes (backends/byte-io-graph.ts).
    */
   readonly io8: boolean;
 }
@@ -140,6 +140,7 @@ export const resolveModel = ({
   // The export may say where strips must start (strided stages) and how large they can be (wide activations).
   const align = typeof arch.tileAlign === 'number' && arch.tileAlign >= 1 ? { align: arch.tileAlign } : {};
   const maxPixels = tilePixels ?? (typeof arch.tilePixels === 'number' ? arch.tilePixels : tilePixelsFor(widestLayer(entry.meta)));
-  const io8 = entry.meta.io8 === true && !recurrent;
+  // A deeper input would open the float graph beside it in every worker on its first frame.
+  const io8 = entry.meta.io8 === true && !recurrent && bitDepth <= 8;
   return { name: entry.name, path: entry.path, tiling: { maxPixels, overlap, ...align }, recurrent, io8 };
 };

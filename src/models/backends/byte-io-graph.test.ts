@@ -64,6 +64,15 @@ describe('withByteIo', () => {
     });
   }
 
+  it('closes both graphs: the byte one and the float one opened for floats', async () => {
+    const entry = findModel('qsr', 2);
+    const bytes = await loadOnnxLuma({ path: entry.path, name: entry.name, scale: 2, threads: 1, io8: true });
+    await bytes.run(realLuma(16, 16), 16, 16); // opens the float graph
+    await bytes.dispose();
+    await assert.rejects(bytes.run8!(realBytes(16, 16), 16, 16));
+    await assert.rejects(bytes.run(realLuma(16, 16), 16, 16));
+  });
+
   it('gives the same frames through the frame upscaler, whole and in strips', async () => {
     const entry = findModel('qsr', 2);
     const load = { path: entry.path, name: entry.name, scale: 2, threads: 1 };

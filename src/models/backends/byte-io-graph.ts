@@ -138,7 +138,11 @@ export const withByteIo = (model: Uint8Array): Uint8Array => {
   if (elemTypeOf(input.body) !== FLOAT || elemTypeOf(output.body) !== FLOAT) throw new Error('the graph does not read and write float planes');
   const inName = nameOf(input);
   const outName = nameOf(output);
-  const step = new Uint8Array(new Float32Array([1 / 255]).buffer);
+  const taken = new Set([...initializers, ...graph.filter((f) => f.field === 1).flatMap((f) => fields(f.body).filter((x) => x.field === 2).map((x) => decode(x.body)))]);
+  const clash = [`${inName}_u8`, `${outName}_u8`, STEP, ZERO].find((n) => taken.has(n));
+  if (clash) throw new Error(`the graph already has a tensor named ${clash}`);
+  const step = new Uint8Array(4);
+  new DataView(step.buffer).setFloat32(0, 1 / 255, true); // raw_data is little-endian
   const body = [
     lenField(5, scalar(STEP, FLOAT, step)),
     lenField(5, scalar(ZERO, UINT8, Uint8Array.of(0))),

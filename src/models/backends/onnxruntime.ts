@@ -17,7 +17,7 @@ export interface OnnxOptions {
   readonly provider?: OnnxProvider;
   /**
    * Run the graph on 8-bit planes (byte-io-graph.ts): for a model whose output lies on the 8-bit grid (its
-   * metadata's `io8`), fed 8-bit frames. The model then has `run8`; `run` rounds its input to 8 bits.
+   * metadata's `io8`), fed 8-bit frames. The model then has `run8`; `run` opens the plain graph beside it.
    */
   readonly io8?: boolean;
 }
@@ -153,9 +153,9 @@ const byteModel = (session: ort.InferenceSession, o: OnnxOptions, input: string,
       return into ?? (out.data as Uint8Array);
     },
     run: async (luma, width, height, into) => (await (floats ??= loadOnnxLuma({ ...o, io8: false }))).run(luma, width, height, into),
+    // Both sessions are released whatever happens to the other; a cleanup error is not thrown.
     dispose: async () => {
-      await session.release();
-      if (floats) await (await floats).dispose();
+      await Promise.allSettled([session.release(), floats?.then((m) => m.dispose())]);
     },
   };
 };

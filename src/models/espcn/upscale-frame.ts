@@ -201,11 +201,13 @@ export const createFrameUpscaler = (
   const buffers = reuseBuffers ? pooled() : fresh;
   // Chroma is resized and rounded synchronously, so its buffer can be reused even with frames in parallel.
   const chromaBuffers = pooled();
-  let strip8 = new Uint8Array(0);
+  // Strips differ in length (the first and last have less context), so one buffer a length.
+  const strips8 = new Map<number, Uint8Array>();
   const stripBuffer = (length: number): Uint8Array => {
     if (!reuseBuffers) return new Uint8Array(length);
-    if (strip8.length !== length) strip8 = new Uint8Array(length);
-    return strip8;
+    let b = strips8.get(length);
+    if (!b) strips8.set(length, (b = new Uint8Array(length)));
+    return b;
   };
   return {
     scale: s,
