@@ -129,6 +129,14 @@ const aloneEachCall = (model: RecurrentLumaModel): LumaModel => ({
   dispose: () => model.dispose(),
 });
 
+/** A luma graph's output, checked to be the input's size times the scale. */
+const checkedOutput = (name: string, out: ort.Tensor | undefined, width: number, height: number, scale: number): ort.Tensor => {
+  if (!out || out.dims[2] !== height * scale || out.dims[3] !== width * scale) {
+    throw new ModelError(`${name}: unexpected output shape ${out?.dims.join('x')} for a ${width}x${height} input`);
+  }
+  return out;
+};
+
 /**
  * A graph made to read and write 8-bit planes (OnnxOptions.io8): `run8` hands it the plane's bytes and takes
  * its bytes back, with no conversion in JavaScript. `run` (floats: a 10-bit frame, an image) opens the plain
@@ -146,10 +154,7 @@ const byteModel = (session: ort.InferenceSession, o: OnnxOptions, input: string,
       const result = into
         ? await session.run(feeds, { [output]: new ort.Tensor('uint8', into, [1, 1, height * scale, width * scale]) })
         : await session.run(feeds);
-      const out = result[output];
-      if (!out || out.dims[2] !== height * scale || out.dims[3] !== width * scale) {
-        throw new ModelError(`${name}: unexpected output shape ${out?.dims.join('x')} for a ${width}x${height} input`);
-      }
+      const out = checkedOutput(name, result[output], width, height, scale);
       return into ?? (out.data as Uint8Array);
     },
     run: async (luma, width, height, into) => (await (floats ??= loadOnnxLuma({ ...o, io8: false }))).run(luma, width, height, into),
@@ -184,10 +189,7 @@ export const loadOnnxLuma = async (o: OnnxOptions): Promise<LumaModel> => {
       // A caller's buffer as the output saves allocating (and later collecting) one per frame.
       const fetches = into ? { [output]: new ort.Tensor('float32', into, [1, 1, height * scale, width * scale]) } : undefined;
       const result = fetches ? await session.run({ [input]: tensor }, fetches) : await session.run({ [input]: tensor });
-      const out = result[output];
-      if (!out || out.dims[2] !== height * scale || out.dims[3] !== width * scale) {
-        throw new ModelError(`${name}: unexpected output shape ${out?.dims.join('x')} for a ${width}x${height} input`);
-      }
+      const out = checkedOutput(name, result[output], width, height, scale);
       // The CPU provider's output data is a plain JS-owned Float32Array; nothing native to free.
       return into ?? (out.data as Float32Array);
     },

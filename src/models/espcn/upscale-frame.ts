@@ -82,15 +82,20 @@ type KeepRows = (rows: Float32Array, outRow: number) => void;
 /** Float buffers by purpose, reused from frame to frame (only where one frame is upscaled at a time). */
 export type Buffers = (purpose: string, length: number) => Float32Array;
 const fresh: Buffers = (_, length) => new Float32Array(length);
-export const pooled = (): Buffers => {
-  const pool = new Map<string, Float32Array>();
-  return (purpose, length) => {
-    const key = `${purpose}:${length}`;
-    let b = pool.get(key);
-    if (!b) pool.set(key, (b = new Float32Array(length)));
-    return b;
+/** Buffers made by `make`, one for each purpose and length, kept. */
+const poolOf =
+  <T>(make: (length: number) => T) =>
+  (): ((purpose: string, length: number) => T) => {
+    const pool = new Map<string, T>();
+    return (purpose, length) => {
+      const key = `${purpose}:${length}`;
+      let b = pool.get(key);
+      if (!b) pool.set(key, (b = make(length)));
+      return b;
+    };
   };
-};
+export const pooled: () => Buffers = poolOf((length) => new Float32Array(length));
+const pooledBytes = poolOf((length) => new Uint8Array(length));
 
 /**
  * Y through the model strip by strip, each strip's kept rows handed to `keep` as soon as they exist, so the
@@ -131,7 +136,7 @@ const runLuma8 = async (
   plane: Plane,
   out: Plane,
   tiling: Tiling,
-  stripBuffer: (length: number) => Uint8Array,
+  bytes: (purpose: string, length: number) => Uint8Array,
 ): Promise<LumaTimes> => {
   const { width: w, height: h } = plane;
   const rowOut = w * scale;
@@ -143,7 +148,7 @@ const runLuma8 = async (
     const rows = strip.inEnd - strip.inStart;
     const whole = rows === h;
     let t = performance.now();
-    const part = await run8(src.subarray(strip.inStart * w, strip.inEnd * w), w, rows, whole ? dst : stripBuffer(rows * scale * rowOut));
+    const part = await run8(src.subarray(strip.inStart * w, strip.inEnd * w), w, rows, whole ? dst : bytes('strip-out', rows * scale * rowOut));
     inferenceMs += performance.now() - t;
     if (whole) continue;
     t = performance.now();
@@ -201,14 +206,8 @@ export const createFrameUpscaler = (
   const buffers = reuseBuffers ? pooled() : fresh;
   // Chroma is resized and rounded synchronously, so its buffer can be reused even with frames in parallel.
   const chromaBuffers = pooled();
-  // Strips differ in length (the first and last have less context), so one buffer a length.
-  const strips8 = new Map<number, Uint8Array>();
-  const stripBuffer = (length: number): Uint8Array => {
-    if (!reuseBuffers) return new Uint8Array(length);
-    let b = strips8.get(length);
-    if (!b) strips8.set(length, (b = new Uint8Array(length)));
-    return b;
-  };
+  const bytes = reuseBuffers ? pooledBytes() : (_: string, length: number) => new Uint8Array(length);
+  const run8 = model.run8?.bind(model);
   return {
     scale: s,
     runtime: { model: model.name, backend: model.backend, workers: 1, threadsPerWorker: null },
@@ -220,8 +219,8 @@ export const createFrameUpscaler = (
       const [y] = frame.planes;
       const [oy] = out.planes;
       const chromaMs = upscaleChroma(frame, out, s, chromaBuffers);
-      if (depth === 8 && model.run8) {
-        const luma = await runLuma8(model.run8.bind(model), s, y, oy, tiling, stripBuffer);
+      if (depth === 8 && run8) {
+        const luma = await runLuma8(run8, s, y, oy, tiling, bytes);
         return { frame: out, times: { convertMs: luma.keepMs, inferenceMs: luma.inferenceMs, chromaMs } };
       }
       const peak = lumaPeak(depth);
