@@ -11,6 +11,54 @@ import { findModel, MODEL_FAMILIES, trainedScales } from '../registry.js';
 import { withByteIo } from './byte-io-graph.js';
 import { loadOnnxLuma } from './onnxruntime.js';
 
+/** Protobuf writing, just enough for a hand-made ModelProto: (field, varint) and (field, bytes) pairs. */
+const enc = (...parts: readonly (readonly [number, number | string | Uint8Array])[]): Uint8Array => {
+  const out: number[] = [];
+  const varint = (n: number): void => {
+    for (; n >= 128; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+    out.push(n);
+  };
+  for (const [field, v] of parts) {
+    if (typeof v === 'number') {
+      varint(field * 8);
+      varint(v);
+    } else {
+      const body = typeof v === 'string' ? new TextEncoder().encode(v) : v;
+      varint(field * 8 + 2);
+      varint(body.length);
+      out.push(...body);
+    }
+  }
+  return Uint8Array.from(out);
+};
+/** ValueInfoProto of a float tensor [1, 1, h, w] with symbolic h and w. */
+const floatInfo = (name: string): Uint8Array =>
+  enc([1, name], [2, enc([1, enc([1, 1], [2, enc([1, enc([1, 1])], [1, enc([1, 1])], [1, enc([2, 'h'])], [1, enc([2, 'w'])])])])]);
+/** ValueInfoProto of a float scalar. */
+const scalarInfo = (name: string): Uint8Array => enc([1, name], [2, enc([1, enc([1, 1], [2, new Uint8Array()])])]);
+/** A float scalar initializer. */
+const scalarInit = (name: string, v: number): Uint8Array => enc([2, 1], [8, name], [9, new Uint8Array(Float32Array.of(v).buffer)]);
+
+/**
+ * y = x * 3 + b as an older exporter writes it: the weights listed among the graph's inputs as well as among its
+ * initializers, a value_info for the intermediate tensor, opset 13.
+ */
+const oldStyleModel = (b: number): Uint8Array => {
+  const graph = enc(
+    [1, enc([1, 'x'], [1, 'k'], [2, 't'], [4, 'Mul'])],
+    [1, enc([1, 't'], [1, 'b'], [2, 'y'], [4, 'Add'])],
+    [2, 'old-style'],
+    [5, scalarInit('k', 3)],
+    [5, scalarInit('b', b)],
+    [11, scalarInfo('k')],
+    [11, floatInfo('x')],
+    [11, scalarInfo('b')],
+    [12, floatInfo('y')],
+    [13, floatInfo('t')],
+  );
+  return enc([1, 7], [8, enc([1, ''], [2, 13])], [7, graph]);
+};
+
 /** Every shipped model whose metadata says its output lies on the 8-bit grid. */
 const byteModels = MODEL_FAMILIES.flatMap((f) => trainedScales(f).map((s) => findModel(f, s))).filter((e) => e.meta.io8 === true);
 
@@ -26,6 +74,31 @@ describe('withByteIo', () => {
     assert.deepEqual(after.nodes[0]?.inputs[0], 'y_u8');
     assert.deepEqual(after.nodes.at(-1)?.outputs, ['y_up_u8']);
     assert.deepEqual([...after.weights.keys()].sort(), [...before.weights.keys(), '__srvid_u8_step'].sort());
+  });
+
+  it('rewrites a hand-made graph that lists its weights among its inputs and has value_info, rounding and clamping to 8 bits', async () => {
+    const { InferenceSession, Tensor } = await import('onnxruntime-node');
+    const bias = -0.1003; // no output halfway between two levels (there QuantizeLinear rounds half to even)
+    const session = await InferenceSession.create(withByteIo(oldStyleModel(bias)));
+    try {
+      assert.deepEqual(session.inputNames.filter((n) => !['k', 'b'].includes(n)), ['x_u8']);
+      assert.deepEqual(session.outputNames, ['y_u8']);
+      const x = Uint8Array.from({ length: 256 }, (_, i) => i);
+      const { y_u8: y } = await session.run({ x_u8: new Tensor('uint8', x, [1, 1, 16, 16]) });
+      assert.equal(y?.type, 'uint8');
+      // Float32 arithmetic, as the graph does it: 0 under zero, 255 over one, the nearest level between.
+      const expected = Array.from(x, (v) => Math.min(255, Math.max(0, Math.round((Math.fround(Math.fround(Math.fround(v * Math.fround(1 / 255)) * 3) + Math.fround(bias)) * 255)))));
+      assert.deepEqual(Array.from(y?.data as Uint8Array), expected);
+      assert.ok(expected.includes(0) && expected.includes(255) && expected.some((v) => v > 0 && v < 255));
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('refuses a graph whose names clash with its own, or that reads bytes already', () => {
+    const withX8 = enc([1, 7], [8, enc([1, ''], [2, 13])], [7, enc([1, enc([1, 'x'], [2, 'x_u8'], [4, 'Relu'])], [1, enc([1, 'x_u8'], [2, 'y'], [4, 'Relu'])], [11, floatInfo('x')], [12, floatInfo('y')])]);
+    assert.throws(() => withByteIo(withX8), /already has a tensor named x_u8/);
+    assert.throws(() => withByteIo(withByteIo(oldStyleModel(0))), /does not read and write float planes/);
   });
 
   it('refuses a graph that does not read one float plane (a recurrent one)', () => {
