@@ -70,10 +70,17 @@ export const sampleThreadCpu = (pid: number, everyMs = 50) => {
         const ms = cpuMsOf(`/proc/${kid}/stat`);
         if (ms === null) continue;
         let encoder = now.children.get(Number(kid))?.encoder;
-        try {
-          encoder ??= readFileSync(`/proc/${kid}/cmdline`, 'utf8').includes('pipe:0');
-        } catch {
-          continue;
+        if (encoder === undefined) {
+          // Told apart by their command lines (the encoder reads pipe:0), once they are ffmpeg's: a child
+          // sampled between fork and exec still shows node's, and would be filed under the decoder for good.
+          let argv: string[];
+          try {
+            argv = readFileSync(`/proc/${kid}/cmdline`, 'utf8').split('\0');
+          } catch {
+            continue;
+          }
+          if (!/ffmpeg/.test(argv[0] ?? '')) continue;
+          encoder = argv.includes('pipe:0');
         }
         now.children.set(Number(kid), { ms, encoder });
       }
