@@ -5,23 +5,28 @@
 // BENCH_LONG=N adds a memory run of N frames (e.g. 10000) that samples srvid's RSS as it goes; BENCH_SOAK=N a run of
 // N frames with --monitor and 50 WebSocket clients (bench/monitor-soak.ts); BENCH_LIVE=1 the live figures (bench/live.ts);
 // BENCH_SEGMENTS=1 segmenting, resume and 1 vs 2 queue workers, with the paper estimate for a film (bench/segments.ts).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { LumaModel } from '../src/pipeline/ports.js';
-import { loadOnnxLuma, loadOnnxRecurrent } from '../src/models/backends/onnxruntime.js';
-import { loadTfjs, loadTfjsLuma, type TfjsFlavour } from '../src/models/backends/tfjs.js';
-import { findModel, INT8_FAMILIES, type ModelEntry } from '../src/models/registry.js';
-import { quantize } from '../src/image/resize.js';
+import { findModel, INT8_FAMILIES } from '../src/models/registry.js';
 import { qualityCosts } from './quality-costs.js';
-import { endToEnd, type Stages } from './end-to-end.js';
+import { endToEnd, type EndToEnd, type Stages } from './end-to-end.js';
 import { liveLatency, liveMaxRate, liveMemory, liveRealFootage } from './live.js';
 import { formatSoak, soakIn } from './monitor-soak.js';
 import { makeClip } from './clips.js';
 import { segmentBench } from './segments.js';
-import type { ThreadCpu } from './thread-cpu.js';
+import {
+  available,
+  corePeaks,
+  flopsPerFrame,
+  lumaStage,
+  modelOnly,
+  modelOnlyRecurrent,
+  modelOnlyWorkers,
+  type Measured,
+} from './model-only.js';
+import { ffmpegBaseline, printCpuBudget, type BudgetEntry } from './cpu-budget.js';
+import { print, row, rows } from './table.js';
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 150);
 const LONG = Number(process.env.BENCH_LONG ?? 0);
@@ -30,197 +35,9 @@ const LIVE = process.env.BENCH_LIVE === '1';
 const SEGMENTS = process.env.BENCH_SEGMENTS === '1';
 const CORES = availableParallelism();
 
-const flopsPerFrame = (entry: ModelEntry, w: number, h: number): number =>
-  2 * Number((entry.meta.architecture as { macsPerLrPixel?: number })?.macsPerLrPixel ?? 0) * w * h;
-
-const available = (family: string, scale: number): ModelEntry | null => {
-  try {
-    return findModel(family, scale);
-  } catch {
-    return null;
-  }
-};
-
-const testInput = (w: number, h: number, batch = 1): Float32Array =>
-  new Float32Array(batch * w * h).map((_, i) => ((i * 2654435761) % 256) / 255);
-
-/** A recurrent model (rvsr) on this thread, its state carried from call to call as in a run: ms per frame. */
-const modelOnlyRecurrent = async (entry: ModelEntry, w: number, h: number, threads: number) => {
-  const model = await loadOnnxRecurrent({ path: entry.path, name: entry.name, scale: entry.scale, threads });
-  const y = testInput(w, h);
-  const s = entry.scale;
-  let past: { readonly yUp: Float32Array; readonly state: Float32Array } = {
-    yUp: new Float32Array(s * s * w * h),
-    state: new Float32Array(model.stateChannels * w * h),
-  };
-  const step = async (): Promise<void> => {
-    past = await model.step({ y, yPrev: y, yUpPrev: past.yUp, state: past.state }, w, h);
-  };
-  for (let i = 0; i < 2; i++) await step();
-  const t0 = performance.now();
-  for (let i = 0; i < 6; i++) await step();
-  const ms = (performance.now() - t0) / 6;
-  await model.dispose();
-  return { ms, fps: 1000 / ms, gflops: flopsPerFrame(entry, w, h) / (ms * 1e6) };
-};
-
-/** One session on this thread: ms per call (batch frames a call). */
-const modelOnly = async (entry: ModelEntry, w: number, h: number, threads: number, tfjs?: TfjsFlavour, batch = 1) => {
-  const m = { path: entry.path, name: entry.name, scale: entry.scale };
-  if (batch > 1) {
-    const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(entry.path, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-    });
-    const x = new ort.Tensor('float32', testInput(w, h, batch), [batch, 1, h, w]);
-    const name = session.inputNames[0] as string;
-    for (let i = 0; i < 2; i++) await session.run({ [name]: x });
-    const t0 = performance.now();
-    for (let i = 0; i < 6; i++) await session.run({ [name]: x });
-    const ms = (performance.now() - t0) / 6 / batch;
-    await session.release();
-    return { ms, fps: 1000 / ms, gflops: flopsPerFrame(entry, w, h) / (ms * 1e6) };
-  }
-  const model: LumaModel = tfjs ? await loadTfjsLuma({ ...m, runtime: await loadTfjs(tfjs) }) : await loadOnnxLuma({ ...m, threads });
-  const input = testInput(w, h);
-  for (let i = 0; i < 2; i++) await model.run(input, w, h);
-  const n = tfjs ? 3 : 10;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) await model.run(input, w, h);
-  const ms = (performance.now() - t0) / n;
-  await model.dispose();
-  return { ms, fps: 1000 / ms, gflops: flopsPerFrame(entry, w, h) / (ms * 1e6) };
-};
-
-/**
- * A frame's luma on one thread as a worker handles it, conversions included: 8-bit samples to Y/255 floats,
- * the float graph, rounding back to 8 bits (how every model ran before issue #23's byte graphs); or the
- * graph given 8-bit input and output (`io8`), fed the samples as they are. ms per frame.
- */
-const lumaStage = async (entry: ModelEntry, w: number, h: number, io8: boolean): Promise<number> => {
-  const model = await loadOnnxLuma({ path: entry.path, name: entry.name, scale: entry.scale, threads: 1, io8 });
-  const bytes = quantize(testInput(w, h), new Uint8Array(w * h), 255, 255);
-  const s2 = entry.scale * entry.scale;
-  const floats = new Float32Array(w * h);
-  const out = new Float32Array(s2 * w * h);
-  const out8 = new Uint8Array(s2 * w * h);
-  const frame = async (): Promise<void> => {
-    if (model.run8) {
-      await model.run8(bytes, w, h, out8);
-      return;
-    }
-    for (let i = 0; i < floats.length; i++) floats[i] = (bytes[i] as number) / 255;
-    quantize(await model.run(floats, w, h, out), out8, 255, 255);
-  };
-  try {
-    for (let i = 0; i < 2; i++) await frame();
-    const t0 = performance.now();
-    for (let i = 0; i < 10; i++) await frame();
-    return (performance.now() - t0) / 10;
-  } finally {
-    await model.dispose();
-  }
-};
-
-/** `workers` one-thread sessions in worker threads, all running at once, as srvid's video path does. */
-const modelOnlyWorkers = async (entry: ModelEntry, w: number, h: number, workers: number) => {
-  const ort = import.meta.resolve('onnxruntime-node');
-  const code = `
-    const { parentPort, workerData: d } = require('node:worker_threads');
-    import(${JSON.stringify(ort)}).then(async (ort) => {
-      const s = await ort.InferenceSession.create(d.path, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-      const x = new ort.Tensor('float32', new Float32Array(d.w * d.h).map((_, i) => ((i * 2654435761) % 256) / 255), [1, 1, d.h, d.w]);
-      for (let i = 0; i < 2; i++) await s.run({ [s.inputNames[0]]: x });
-      parentPort.postMessage('warm');
-      await new Promise((r) => parentPort.once('message', r));
-      const t0 = performance.now();
-      let frames = 0;
-      while (performance.now() - t0 < d.seconds * 1000) {
-        await s.run({ [s.inputNames[0]]: x });
-        frames++;
-      }
-      parentPort.postMessage(frames / (performance.now() - t0));
-    });`;
-  // Each worker runs for the same few seconds, all at once; their rates add up.
-  const pool = Array.from({ length: workers }, () => new Worker(code, { eval: true, workerData: { path: entry.path, w, h, seconds: 4 } }));
-  await Promise.all(pool.map((wk) => new Promise((r) => wk.once('message', r))));
-  const done = pool.map((wk) => new Promise<number>((r) => wk.once('message', r)));
-  for (const wk of pool) wk.postMessage('go');
-  const perMs = (await Promise.all(done)).reduce((a, b) => a + b, 0);
-  await Promise.all(pool.map((wk) => wk.terminate()));
-  const ms = 1 / perMs; // wall time per frame with all workers busy
-  return { ms, fps: 1000 / ms, gflops: flopsPerFrame(entry, w, h) / (ms * 1e6) };
-};
-
-/**
- * The per-core peaks of this CPU (bench/peak.c, built with the system compiler): float32 FMA and int8 VNNI
- * multiply-adds per second on one thread, GMAC/s. Null where there is no C compiler or no AVX-512 VNNI.
- */
-const corePeaks = (dir: string): { fp32: number; int8: number } | null => {
-  const exe = join(dir, 'peak');
-  const cc = spawnSync('cc', ['-O3', '-mavx512f', '-mavx512vnni', '-o', exe, new URL('./peak.c', import.meta.url).pathname], {
-    encoding: 'utf8',
-  });
-  if (cc.status !== 0 || !/avx512_vnni/.test(readFileSync('/proc/cpuinfo', 'utf8'))) return null;
-  const r = spawnSync(exe, { encoding: 'utf8' });
-  const fp32 = /fp32 ([\d.]+)/.exec(r.stdout);
-  const int8 = /int8 ([\d.]+)/.exec(r.stdout);
-  return fp32 && int8 ? { fp32: Number(fp32[1]), int8: Number(int8[1]) } : null;
-};
-
-/** CPU ms per frame of one ffmpeg command alone (its own -benchmark figures: user + system time). */
-const ffmpegCpu = (args: string[], frames: number): number => {
-  const r = spawnSync('ffmpeg', ['-v', 'info', '-nostats', '-benchmark', '-y', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const m = /utime=([\d.]+)s stime=([\d.]+)s/.exec(`${r.stdout}${r.stderr}`);
-  if (r.status !== 0 || !m) throw new Error(`ffmpeg ${args.join(' ')}: ${r.stderr}`);
-  return (1000 * (Number(m[1]) + Number(m[2]))) / frames;
-};
-
-/** What the pipeline costs without the network: ffmpeg alone decodes, scales (bicubic) and encodes the same way. */
-const ffmpegBaseline = (input: string, frames: number, w: number, h: number, preset: string) => {
-  const t0 = performance.now();
-  const r = spawnSync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-i',
-    input,
-    '-vf',
-    `scale=${w}:${h}:flags=bicubic`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    preset,
-    '-crf',
-    '18',
-    '-f',
-    'null',
-    '-',
-  ]);
-  if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr}`);
-  const sec = (performance.now() - t0) / 1000;
-  return { sec, fps: frames / sec };
-};
-
 const stageCells = (s: Stages): string =>
   `decode wait ${s.decodeWait.toFixed(1)} · convert ${s.convert.toFixed(1)} · inference ${s.inference.toFixed(1)} · chroma ${s.chroma.toFixed(1)} · ` +
   `quality ${s.quality.toFixed(1)} · encode wait ${s.encodeWait.toFixed(1)}`;
-
-const rows: string[][] = [];
-const row = (...cells: string[]): void => void rows.push(cells);
-const print = (): void => {
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    );
-  rows.length = 0;
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'srvid-bench-'));
 try {
@@ -256,7 +73,6 @@ try {
   };
 
   console.log("\n# model only: the network's forward on Y, 640x360 in, no I/O");
-  type Measured = { ms: number; fps: number; gflops: number };
   const modelRows: [string, () => Promise<Measured>][] = [
     ['espcn x2, onnxruntime, 1 session × 1 thread', () => modelOnly(full, 640, 360, 1)],
     ['espcn x2, onnxruntime, 1 session × 2 threads', () => modelOnly(full, 640, 360, 2)],
@@ -338,23 +154,19 @@ try {
         .filter(([k]) => k.startsWith(`${prefix} x2, onnxruntime`))
         .map(([, v]) => v),
     );
-  const bestFull = best('espcn');
-  const bestLight = best('espcn-light');
-  const bestInt8 = best('espcn-int8');
-  const bestSesr = best('sesr');
-  const bestSesrInt8 = best('sesr-int8');
-  const bestQsr = best('qsr');
 
   console.log('\n# end to end: srvid file → file, libx264 crf 18; stages are mean ms per frame (they overlap)');
+  const x2 = (model: string): string[] => ['--scale', '2', '--preset', 'veryfast', '--model', model];
+  /** [label, clip, output width, height, the network's FLOPs a frame, srvid's arguments] */
   const runs: [string, string, number, number, number, string[]][] = [
-    ['360p→720p x2 espcn, veryfast', clips.p360, 1280, 720, fullFlops, ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn']],
+    ['360p→720p x2 espcn, veryfast', clips.p360, 1280, 720, fullFlops, x2('espcn')],
     [
       '360p→720p x2 espcn, veryfast, 1 worker × 2 threads',
       clips.p360,
       1280,
       720,
       fullFlops,
-      ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn', '--workers', '1', '--threads', '2'],
+      [...x2('espcn'), '--workers', '1', '--threads', '2'],
     ],
     [
       '360p→720p x2 espcn, veryfast, --report (per-frame metrics)',
@@ -362,16 +174,9 @@ try {
       1280,
       720,
       fullFlops,
-      ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn', '--report', join(dir, 'report.json')],
+      [...x2('espcn'), '--report', join(dir, 'report.json')],
     ],
-    [
-      '540p→1080p x2 espcn, veryfast',
-      clips.p540,
-      1920,
-      1080,
-      flopsPerFrame(full, 960, 540),
-      ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn'],
-    ],
+    ['540p→1080p x2 espcn, veryfast', clips.p540, 1920, 1080, flopsPerFrame(full, 960, 540), x2('espcn')],
     [
       '240p→720p x3 espcn, veryfast',
       clips.p240,
@@ -380,58 +185,16 @@ try {
       flopsPerFrame(findModel('espcn', 3), 426, 240),
       ['--scale', '3', '--preset', 'veryfast', '--model', 'espcn'],
     ],
-    ...[
-      ['sesr', sesr],
-      ['sesr-int8', sesrInt8],
-      ['qsr', qsr],
-      ['rvsr', rvsr],
-    ]
-      .filter(([, entry]) => entry)
-      .map(
-        ([name, entry]) =>
-          [
-            `360p→720p x2 ${name as string}, veryfast`,
-            clips.p360,
-            1280,
-            720,
-            flopsPerFrame(entry as ModelEntry, 640, 360),
-            ['--scale', '2', '--preset', 'veryfast', '--model', name as string],
-          ] as [string, string, number, number, number, string[]],
-      ),
-    ...(int8
-      ? [
-          [
-            '360p→720p x2 espcn-int8, veryfast',
-            clips.p360,
-            1280,
-            720,
-            fullFlops,
-            ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-int8'],
-          ] as [string, string, number, number, number, string[]],
-        ]
-      : []),
-    ...(light
-      ? [
-          [
-            '360p→720p x2 espcn-light, veryfast',
-            clips.p360,
-            1280,
-            720,
-            flopsPerFrame(light, 640, 360),
-            ['--scale', '2', '--preset', 'veryfast', '--model', 'espcn-light'],
-          ] as [string, string, number, number, number, string[]],
-        ]
-      : []),
   ];
-  const e2eFps: Record<string, number> = {};
-  const e2eCpu: Record<string, number> = {};
-  const e2eThreads: Record<string, ThreadCpu | null> = {};
+  // Every other x2 model at 360p→720p, with its model-only figure for the CPU budget and the ratios.
+  const others = { sesr, 'sesr-int8': sesrInt8, qsr, rvsr, 'espcn-int8': int8, 'espcn-light': light };
+  for (const [name, entry] of Object.entries(others))
+    if (entry) runs.push([`360p→720p x2 ${name}, veryfast`, clips.p360, 1280, 720, flopsPerFrame(entry, 640, 360), x2(name)]);
+  const e2e = new Map<string, EndToEnd>();
   const stageRows: string[][] = [];
   for (const [label, clip, w, h, flops, args] of runs) {
     const e = await endToEnd(clip, FRAMES, args);
-    e2eFps[label] = e.steadyFps;
-    e2eCpu[label] = e.cpuMsPerFrame;
-    e2eThreads[label] = e.byThread;
+    e2e.set(label, e);
     // Per-call inference rate × concurrent workers: the network's speed inside the pipeline.
     const inPipeline = (e.workers * flops) / (e.stages.inference * 1e6);
     row(
@@ -441,120 +204,45 @@ try {
       `inference ${inPipeline.toFixed(0)} GFLOP/s in pipeline`,
     );
     stageRows.push([`  stages, ${label}`, stageCells(e.stages)]);
+    if (args.includes('--workers') || args.includes('--report') || Object.keys(others).some((m) => args.includes(m))) continue;
     const base = ffmpegBaseline(clip, FRAMES, w, h, 'veryfast');
-    if (!args.some((a) => ['--workers', '--report', 'espcn-light', 'espcn-int8', 'sesr', 'sesr-int8', 'qsr', 'rvsr'].includes(a)))
-      row(
-        `  ffmpeg alone: decode → bicubic → encode, same size`,
-        `${base.fps.toFixed(1)} fps (with start-up)`,
-        `srvid at ${((100 * e.fps) / base.fps).toFixed(0)} % of it`,
-      );
+    row(
+      `  ffmpeg alone: decode → bicubic → encode, same size`,
+      `${base.fps.toFixed(1)} fps (with start-up)`,
+      `srvid at ${((100 * e.fps) / base.fps).toFixed(0)} % of it`,
+    );
   }
   print();
   for (const r of stageRows) console.log(r.join('  '));
 
-  console.log('\n# where the CPU goes, 360p→720p x2 veryfast: user + system ms per frame, all processes');
-  // ffmpeg's share measured alone: the decoder as srvid runs it, and x264 on raw 720p frames from a file.
-  const decodeCpu = ffmpegCpu(['-i', clips.p360, '-pix_fmt', 'yuv420p', '-f', 'null', '-'], FRAMES);
-  const raw720 = join(dir, 'p720.yuv');
-  ffmpegCpu(['-i', clips.p360, '-vf', 'scale=1280:720:flags=bicubic', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', raw720], FRAMES);
-  const encodeCpu = ffmpegCpu(
-    [
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'yuv420p',
-      '-s',
-      '1280x720',
-      '-r',
-      '25',
-      '-i',
-      raw720,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '18',
-      join(dir, 'enc.mp4'),
-    ],
-    FRAMES,
-  );
-  rmSync(raw720, { force: true });
-  row('ffmpeg decoding 360p, alone', `${decodeCpu.toFixed(1)} ms`);
-  row('x264 veryfast encoding 720p, alone', `${encodeCpu.toFixed(1)} ms`);
-  // [model, its 360p→720p run, its model-only fps]
-  const budget: [string, string, number][] = [['espcn', '360p→720p x2 espcn, veryfast', bestFull]];
-  if (int8) budget.push(['espcn-int8', '360p→720p x2 espcn-int8, veryfast', bestInt8]);
-  if (light) budget.push(['espcn-light', '360p→720p x2 espcn-light, veryfast', bestLight]);
-  if (sesr) budget.push(['sesr', '360p→720p x2 sesr, veryfast', bestSesr]);
-  if (sesrInt8) budget.push(['sesr-int8', '360p→720p x2 sesr-int8, veryfast', bestSesrInt8]);
-  if (qsr) budget.push(['qsr', '360p→720p x2 qsr, veryfast', bestQsr]);
-  if (rvsr) budget.push(['rvsr', '360p→720p x2 rvsr, veryfast', best('rvsr')]);
-  const ceilings: Record<string, number> = {};
-  for (const [name, label, modelFps] of budget) {
-    const network = (CORES * 1000) / modelFps; // CPU ms per frame with every core on the network
-    const t = e2eThreads[label];
-    // The steady state (first frame written to the process's end, the encoder's flush included) when /proc
-    // could be sampled; else the whole process.
-    const total = t?.total ?? e2eCpu[label] ?? NaN;
-    ceilings[name] = network / (network + decodeCpu + encodeCpu);
-    row(
-      `srvid ${name}, end to end${t ? '' : ' (start-up included)'}`,
-      `${total.toFixed(1)} ms`,
-      `network ${network.toFixed(1)} (model only) + ffmpeg ${(decodeCpu + encodeCpu).toFixed(1)} (alone) + the rest ${(total - network - decodeCpu - encodeCpu).toFixed(1)}`,
-      `(pipes, chroma, conversions, GC, contention)`,
-    );
-    if (t) {
-      row(
-        `  by thread (/proc, steady state)`,
-        `workers ${t.workers.toFixed(1)}`,
-        `= network ${network.toFixed(1)} ${t.workers >= network ? '+' : '−'} ${Math.abs(t.workers - network).toFixed(1)} (tiles' extra rows, the JS steps, sharing the cores)`,
-        `main ${t.main.toFixed(1)} · other srvid threads ${t.helpers.toFixed(1)} · ffmpeg decoding ${t.decoder.toFixed(1)}, encoding ${t.encoder.toFixed(1)}`,
-      );
-    }
-  }
-  print();
-
-  console.log('\n# ratios (same run)');
-  for (const [name, label, modelFps] of budget) {
-    const fps = e2eFps[label] ?? 0;
-    const cpu = e2eThreads[label]?.total;
-    // With the CPU each frame took, what the cores could give if they were never idle.
-    const full = cpu
-      ? `; with that CPU a frame and the cores never idle: ${((100 * (CORES * 1000)) / cpu / modelFps).toFixed(0)} % (cores busy ${((100 * fps * cpu) / (CORES * 1000)).toFixed(0)} % of the run)`
-      : '';
-    row(
-      `end to end / model only, ${name} 360p→720p x2 veryfast`,
-      `${((100 * fps) / modelFps).toFixed(0)} %`,
-      `${fps.toFixed(1)} / ${modelFps.toFixed(1)} fps`,
-      `ceiling ${(100 * (ceilings[name] ?? NaN)).toFixed(0)} % (the network and ffmpeg alone on the same ${CORES} cores)${full}`,
-    );
-  }
-  const main = e2eFps['360p→720p x2 espcn, veryfast'] ?? 0;
-  row(
+  const fpsOf = (label: string): number => e2e.get(label)?.steadyFps ?? NaN;
+  const budget: BudgetEntry[] = [['espcn', full] as const, ...Object.entries(others)].flatMap(([name, entry]) => {
+    const e = entry && e2e.get(`360p→720p x2 ${name}, veryfast`);
+    return e ? [{ name, modelFps: best(name), e2eFps: e.steadyFps, cpuMsPerFrame: e.cpuMsPerFrame, byThread: e.byThread }] : [];
+  });
+  // Prints the CPU budget, then opens the ratios section with end to end against model only; the rows below join it.
+  printCpuBudget(dir, clips.p360, FRAMES, CORES, budget);
+  const ratio = (label: string, a: number, b: number): void => row(label, `${(a / b).toFixed(2)}×`);
+  const at360 = (name: string): number => fpsOf(`360p→720p x2 ${name}, veryfast`);
+  ratio(
     '2 workers × 1 thread / 1 worker × 2 threads, end to end',
-    `${(main / (e2eFps['360p→720p x2 espcn, veryfast, 1 worker × 2 threads'] ?? NaN)).toFixed(2)}×`,
+    at360('espcn'),
+    fpsOf('360p→720p x2 espcn, veryfast, 1 worker × 2 threads'),
   );
-  if (int8) row('espcn-int8 / espcn, end to end', `${((e2eFps['360p→720p x2 espcn-int8, veryfast'] ?? 0) / main).toFixed(2)}×`);
+  if (int8) ratio('espcn-int8 / espcn, end to end', at360('espcn-int8'), at360('espcn'));
   if (sesr) {
-    row('sesr / espcn, model only (best configuration of each)', `${(bestSesr / bestFull).toFixed(2)}×`);
-    row('sesr / espcn, end to end', `${((e2eFps['360p→720p x2 sesr, veryfast'] ?? 0) / main).toFixed(2)}×`);
-    row('sesr / espcn-int8, model only', `${(bestSesr / bestInt8).toFixed(2)}×`);
+    ratio('sesr / espcn, model only (best configuration of each)', best('sesr'), best('espcn'));
+    ratio('sesr / espcn, end to end', at360('sesr'), at360('espcn'));
+    ratio('sesr / espcn-int8, model only', best('sesr'), best('espcn-int8'));
   }
   if (sesr && sesrInt8) {
-    row('sesr-int8 / sesr, model only', `${(bestSesrInt8 / bestSesr).toFixed(2)}×`);
-    row(
-      'sesr-int8 / sesr, end to end',
-      `${((e2eFps['360p→720p x2 sesr-int8, veryfast'] ?? 0) / (e2eFps['360p→720p x2 sesr, veryfast'] ?? NaN)).toFixed(2)}×`,
-    );
+    ratio('sesr-int8 / sesr, model only', best('sesr-int8'), best('sesr'));
+    ratio('sesr-int8 / sesr, end to end', at360('sesr-int8'), at360('sesr'));
   }
   if (sesr && qsr) {
     // qsr is the default of a live run on a CPU at x2; float sesr the default for files (issue #23's baseline)
-    row('qsr / sesr, model only', `${(bestQsr / bestSesr).toFixed(2)}×`);
-    row(
-      'qsr / sesr, end to end',
-      `${((e2eFps['360p→720p x2 qsr, veryfast'] ?? 0) / (e2eFps['360p→720p x2 sesr, veryfast'] ?? NaN)).toFixed(2)}×`,
-    );
+    ratio('qsr / sesr, model only', best('qsr'), best('sesr'));
+    ratio('qsr / sesr, end to end', at360('qsr'), at360('sesr'));
   }
   print();
 
