@@ -28,7 +28,7 @@ export const available = (family: string, scale: number): ModelEntry | null => {
   }
 };
 
-const testInput = (w: number, h: number, batch = 1): Float32Array =>
+export const testInput = (w: number, h: number, batch = 1): Float32Array =>
   new Float32Array(batch * w * h).map((_, i) => ((i * 2654435761) % 256) / 255);
 
 /** A recurrent model (rvsr) on this thread, its state carried from call to call as in a run: ms per frame. */

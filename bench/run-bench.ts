@@ -27,6 +27,7 @@ import {
 } from './model-only.js';
 import { ffmpegBaseline, printCpuBudget, type BudgetEntry } from './cpu-budget.js';
 import { print, row, rows } from './table.js';
+import { resizeVsSharp } from './resize-vs-sharp.js';
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 150);
 const LONG = Number(process.env.BENCH_LONG ?? 0);
@@ -145,6 +146,11 @@ try {
       `${(median(floats) / median(bytes)).toFixed(2)}× (medians of 3 alternated rounds)`,
     );
   }
+  print();
+  console.log(
+    "\n# bicubic x2 on 8-bit planes, one thread: srvid's resize or sharp (libvips); CPU ms a plane, medians of 5 alternated rounds",
+  );
+  rows.push(...(await resizeVsSharp(clips.p360)));
   print();
   // Each model's model-only figure is its best onnxruntime configuration in this run.
   const best = (prefix: string): number =>
