@@ -75,8 +75,9 @@ const encode720Cpu = (dir: string, clip360: string, frames: number): number => {
 };
 
 /**
- * Prints where the CPU goes for each model (360p→720p x2 veryfast) and end to end against model only, with the
- * ceiling that the network and ffmpeg alone leave on `cores` cores.
+ * Prints where the CPU goes for each model (360p→720p x2 veryfast), then opens the ratios section: its first rows,
+ * end to end against model only with the ceiling that the network and ffmpeg alone leave on `cores` cores, are
+ * left in the table for the caller to add its own ratios to and print.
  */
 export const printCpuBudget = (dir: string, clip360: string, frames: number, cores: number, budget: readonly BudgetEntry[]): void => {
   console.log('\n# where the CPU goes, 360p→720p x2 veryfast: user + system ms per frame, all processes');

@@ -5,6 +5,7 @@
 // BENCH_LONG=N adds a memory run of N frames (e.g. 10000) that samples srvid's RSS as it goes; BENCH_SOAK=N a run of
 // N frames with --monitor and 50 WebSocket clients (bench/monitor-soak.ts); BENCH_LIVE=1 the live figures (bench/live.ts);
 // BENCH_SEGMENTS=1 segmenting, resume and 1 vs 2 queue workers, with the paper estimate for a film (bench/segments.ts).
+// Also: a frame's luma with and without its conversions, and srvid's bicubic against sharp's (bench/resize-vs-sharp.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -222,8 +223,11 @@ try {
   for (const r of stageRows) console.log(r.join('  '));
 
   const fpsOf = (label: string): number => e2e.get(label)?.steadyFps ?? NaN;
-  const budget: BudgetEntry[] = [['espcn', full] as const, ...Object.entries(others)].flatMap(([name, entry]) => {
-    const e = entry && e2e.get(`360p→720p x2 ${name}, veryfast`);
+  // In this order: espcn and its variants, then the sesr family, then rvsr.
+  const order = ['espcn', 'espcn-int8', 'espcn-light', 'sesr', 'sesr-int8', 'qsr', 'rvsr'] as const;
+  const entries: Record<string, unknown> = { espcn: full, ...others };
+  const budget: BudgetEntry[] = order.flatMap((name) => {
+    const e = entries[name] ? e2e.get(`360p→720p x2 ${name}, veryfast`) : undefined;
     return e ? [{ name, modelFps: best(name), e2eFps: e.steadyFps, cpuMsPerFrame: e.cpuMsPerFrame, byThread: e.byThread }] : [];
   });
   // Prints the CPU budget, then opens the ratios section with end to end against model only; the rows below join it.

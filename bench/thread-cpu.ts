@@ -1,6 +1,7 @@
 // Where a running srvid's CPU goes, thread by thread: sampled from /proc (Linux) while it runs, so that the
 // bench can say how much of each frame's CPU the network took inside the pipeline and how much everything else.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 
 /** CPU ms per frame in the steady state (from `mark` to the end), by where it ran. */
 export interface ThreadCpu {
@@ -71,15 +72,17 @@ export const sampleThreadCpu = (pid: number, everyMs = 50) => {
         if (ms === null) continue;
         let encoder = now.children.get(Number(kid))?.encoder;
         if (encoder === undefined) {
-          // Told apart by their command lines (the encoder reads pipe:0), once they are ffmpeg's: a child
-          // sampled between fork and exec still shows node's, and would be filed under the decoder for good.
+          // Told apart once the child has exec'd (until then it shows node's executable and command line, and
+          // would be filed for good): ffprobe is left out, and of the two ffmpeg processes the encoder reads pipe:0
+          // (the bench's inputs are files, so the decoder never does).
           let argv: string[];
           try {
+            if (readlinkSync(`/proc/${kid}/exe`) === readlinkSync(`/proc/${pid}/exe`)) continue;
             argv = readFileSync(`/proc/${kid}/cmdline`, 'utf8').split('\0');
           } catch {
             continue;
           }
-          if (!/ffmpeg/.test(argv[0] ?? '')) continue;
+          if (basename(argv[0] ?? '').startsWith('ffprobe')) continue;
           encoder = argv.includes('pipe:0');
         }
         now.children.set(Number(kid), { ms, encoder });

@@ -37,18 +37,22 @@ const floatInfo = (name: string): Uint8Array =>
 /** ValueInfoProto of a float scalar. */
 const scalarInfo = (name: string): Uint8Array => enc([1, name], [2, enc([1, enc([1, 1], [2, new Uint8Array()])])]);
 /** A float scalar initializer. */
-const scalarInit = (name: string, v: number): Uint8Array => enc([2, 1], [8, name], [9, new Uint8Array(Float32Array.of(v).buffer)]);
+const scalarInit = (name: string, v: number): Uint8Array => {
+  const raw = new Uint8Array(4);
+  new DataView(raw.buffer).setFloat32(0, v, true); // raw_data is little-endian
+  return enc([2, 1], [8, name], [9, raw]);
+};
 
 /**
- * y = x * 3 + b as an older exporter writes it: the weights listed among the graph's inputs as well as among its
+ * y = x * k + b as an older exporter writes it: the weights listed among the graph's inputs as well as among its
  * initializers, a value_info for the intermediate tensor, opset 13.
  */
-const oldStyleModel = (b: number): Uint8Array => {
+const oldStyleModel = (k: number, b: number): Uint8Array => {
   const graph = enc(
     [1, enc([1, 'x'], [1, 'k'], [2, 't'], [4, 'Mul'])],
     [1, enc([1, 't'], [1, 'b'], [2, 'y'], [4, 'Add'])],
     [2, 'old-style'],
-    [5, scalarInit('k', 3)],
+    [5, scalarInit('k', k)],
     [5, scalarInit('b', b)],
     [11, scalarInfo('k')],
     [11, floatInfo('x')],
@@ -76,10 +80,12 @@ describe('withByteIo', () => {
     assert.deepEqual([...after.weights.keys()].sort(), [...before.weights.keys(), '__srvid_u8_step'].sort());
   });
 
-  it('rewrites a hand-made graph that lists its weights among its inputs and has value_info, rounding and clamping to 8 bits', async () => {
+  it('rewrites a hand-made graph that lists its weights among its inputs and has value_info, rounding to the nearest level', async () => {
     const { InferenceSession, Tensor } = await import('onnxruntime-node');
-    const bias = -0.1003; // no output halfway between two levels (there QuantizeLinear rounds half to even)
-    const session = await InferenceSession.create(withByteIo(oldStyleModel(bias)));
+    // Outputs x 255 = 3.25 x - 25.4: fractions .1, .35, .6 and .85, so rounding and truncating differ, and none is
+    // halfway between two levels (where QuantizeLinear rounds half to even).
+    const [k, bias] = [3.25, -0.1 + 0.1 / 255];
+    const session = await InferenceSession.create(withByteIo(oldStyleModel(k, bias)));
     try {
       assert.deepEqual(session.inputNames.filter((n) => !['k', 'b'].includes(n)), ['x_u8']);
       assert.deepEqual(session.outputNames, ['y_u8']);
@@ -87,9 +93,11 @@ describe('withByteIo', () => {
       const { y_u8: y } = await session.run({ x_u8: new Tensor('uint8', x, [1, 1, 16, 16]) });
       assert.equal(y?.type, 'uint8');
       // Float32 arithmetic, as the graph does it: 0 under zero, 255 over one, the nearest level between.
-      const expected = Array.from(x, (v) => Math.min(255, Math.max(0, Math.round((Math.fround(Math.fround(Math.fround(v * Math.fround(1 / 255)) * 3) + Math.fround(bias)) * 255)))));
+      const expected = Array.from(x, (v) => Math.min(255, Math.max(0, Math.round((Math.fround(Math.fround(Math.fround(v * Math.fround(1 / 255)) * k) + Math.fround(bias)) * 255)))));
       assert.deepEqual(Array.from(y?.data as Uint8Array), expected);
       assert.ok(expected.includes(0) && expected.includes(255) && expected.some((v) => v > 0 && v < 255));
+      // and a rewrite that truncated instead of rounding would not pass
+      assert.ok(expected.some((v, i) => v > 0 && v < 255 && v !== Math.floor(i * k - 25.4)));
     } finally {
       await session.release();
     }
@@ -98,7 +106,7 @@ describe('withByteIo', () => {
   it('refuses a graph whose names clash with its own, or that reads bytes already', () => {
     const withX8 = enc([1, 7], [8, enc([1, ''], [2, 13])], [7, enc([1, enc([1, 'x'], [2, 'x_u8'], [4, 'Relu'])], [1, enc([1, 'x_u8'], [2, 'y'], [4, 'Relu'])], [11, floatInfo('x')], [12, floatInfo('y')])]);
     assert.throws(() => withByteIo(withX8), /already has a tensor named x_u8/);
-    assert.throws(() => withByteIo(withByteIo(oldStyleModel(0))), /does not read and write float planes/);
+    assert.throws(() => withByteIo(withByteIo(oldStyleModel(1, 0))), /does not read and write float planes/);
   });
 
   it('refuses a graph that does not read one float plane (a recurrent one)', () => {
