@@ -88,13 +88,15 @@ export const liveRealFootage = async (clip: string): Promise<string[]> => {
   const out = ['# live: real footage on stdin in real time, 640×360 25 fps, 600 frames → 1280×720, default model'];
   const dst = `${tmpdir()}/srvid-bench-live-real.mkv`;
   const producer = ffmpeg(['-re', '-i', clip, '-c', 'copy', '-f', 'mpegts', '-'], 'pipe');
-  const srvid = track(spawn(process.execPath, [CLI, '-', dst, '-y', '--live', '-q'], { stdio: ['pipe', 'ignore', 'pipe'] }));
+  // Not -q: it would silence the closing line read below.
+  const srvid = track(spawn(process.execPath, [CLI, '-', dst, '-y', '--live'], { stdio: ['pipe', 'ignore', 'pipe'] }));
   producer.stdout!.pipe(srvid.stdin!);
   let stderr = '';
   srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
   await done(producer);
   await done(srvid);
-  const wrote = /^wrote .*$/m.exec(stderr)?.[0] ?? `no closing line: ${stderr.trim().split('\n').slice(-2).join(' | ')}`;
+  const wrote =
+    /^wrote .*$/m.exec(stderr.replaceAll('\r', '\n'))?.[0] ?? `no closing line: ${stderr.trim().split('\n').slice(-2).join(' | ')}`;
   out.push(wrote);
   return out;
 };
