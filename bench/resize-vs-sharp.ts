@@ -29,8 +29,20 @@ const grayFrame = (clip: string, w: number, h: number): Uint8Array => {
 
 /** One row per plane, cut from `clip`: ms a plane both ways, and how far apart their outputs are (PSNR, dB). */
 export const resizeVsSharp = async (clip: string): Promise<string[][]> => {
+  // One thread and no operation cache while measuring (a cached result would skip the work), then as they were:
+  // the bench's later sections use sharp too.
+  const threads = sharp.concurrency();
   sharp.concurrency(1);
   sharp.cache(false);
+  try {
+    return await measureBoth(clip);
+  } finally {
+    sharp.concurrency(threads);
+    sharp.cache(true);
+  }
+};
+
+const measureBoth = async (clip: string): Promise<string[][]> => {
   const rows: string[][] = [];
   for (const [label, w, h, chroma] of [
     ['chroma 320x180 → 640x360 (each frame, twice)', 320, 180, true],

@@ -50,6 +50,12 @@ const copy = (r: Readings): Readings => ({ node: r.node, threads: new Map(r.thre
 export const sampleThreadCpu = (pid: number, everyMs = 50) => {
   const now: Readings = { node: 0, threads: new Map(), children: new Map() };
   let marked: { readings: Readings; frames: number } | null = null;
+  let nodeExe = '';
+  try {
+    nodeExe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    // already gone: nothing will be sampled
+  }
   const sample = (): void => {
     now.node = cpuMsOf(`/proc/${pid}/stat`) ?? now.node;
     let tids: string[] = [];
@@ -77,7 +83,7 @@ export const sampleThreadCpu = (pid: number, everyMs = 50) => {
           // (the bench's inputs are files, so the decoder never does).
           let argv: string[];
           try {
-            if (readlinkSync(`/proc/${kid}/exe`) === readlinkSync(`/proc/${pid}/exe`)) continue;
+            if (readlinkSync(`/proc/${kid}/exe`) === nodeExe) continue;
             argv = readFileSync(`/proc/${kid}/cmdline`, 'utf8').split('\0');
           } catch {
             continue;

@@ -104,7 +104,7 @@ export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn', 'vdsr', 'srres
 
 /**
  * The int8 families a live run on a CPU starts from, fastest first (docs/performance.md): keeping up with the
- * input comes before the last hundredths of a dB there. qsr runs about 1.6x as fast as sesr-int8, for 0.05 dB.
+ * input comes before the last hundredths of a dB there. qsr runs about 1.6x as fast as sesr-int8, for 0.03 dB.
  */
 const LIVE_CPU_FAMILIES: readonly ModelFamily[] = ['qsr', 'sesr-int8'];
 
