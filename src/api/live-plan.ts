@@ -51,7 +51,8 @@ export interface OpenedRun {
 
 const warmUp = async (o: LiveRequest, model: ResolvedModel, headStart: HeadStart | null): Promise<WarmModel> => {
   const upscaler = await loadVideoUpscaler(o, model);
-  const speed = measureSpeed(upscaler);
+  // The head start's frames, once they come, cut the measurement short: they are the stream's, it is not.
+  const speed = measureSpeed(upscaler, { yieldTo: () => (headStart?.waiting ?? 0) > 0 });
   // Awaited by planLive, once the input is open; the head start waits for it, to leave the measurement alone.
   // Only with worker threads: a network on the main thread would hold up stdin's reading, which decides the
   // pacing the head start is waiting through.

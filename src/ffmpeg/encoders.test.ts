@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseVideoEncoders } from './encoders.js';
+import { UsageError } from '../errors.js';
+import { checkVideoEncoder, parseVideoEncoders } from './encoders.js';
+import { resolveFfmpeg } from './resolve-ffmpeg.js';
 
 // The start of Debian ffmpeg 5.1's `ffmpeg -hide_banner -encoders`, and a few of its lines further down.
 const LISTING = `Encoders:
@@ -24,5 +29,28 @@ const LISTING = `Encoders:
 describe('parseVideoEncoders', () => {
   it('lists the video encoders, not the audio or subtitle ones, nor the legend', () => {
     assert.deepEqual([...parseVideoEncoders(LISTING)].sort(), ['a64multi', 'ffv1', 'libvpx-vp9', 'libx264']);
+  });
+});
+
+describe('checkVideoEncoder', () => {
+  it('asks the resolved ffmpeg for its encoders once, beside -version: a run waits for one ffmpeg start, not two', async () => {
+    const real = (await resolveFfmpeg({ env: { PATH: process.env.PATH } })).ffmpeg;
+    const dir = mkdtempSync(join(tmpdir(), 'srvid-encoders-'));
+    try {
+      // A wrapper that writes down how it was called, then is the real ffmpeg.
+      const wrapper = join(dir, 'ffmpeg');
+      writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> ${dir}/calls\nexec ${real} "$@"\n`);
+      chmodSync(wrapper, 0o755);
+      const tools = await resolveFfmpeg({ ffmpeg: wrapper, ffprobe: 'ffprobe', env: {} });
+      await checkVideoEncoder(tools, 'libx264');
+      await assert.rejects(
+        checkVideoEncoder(tools, 'no-such-encoder'),
+        (err: Error) => err instanceof UsageError && /no video encoder of that name/.test(err.message),
+      );
+      const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').sort();
+      assert.deepEqual(calls, ['-hide_banner -encoders', '-hide_banner -version']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { FfmpegTools } from './resolve-ffmpeg.js';
-import { readToolOutput } from './read-tool.js';
+import { readToolListOnce } from './read-tool.js';
 
 /** `ffmpeg -encoders` output → the names of its video encoders. Pure. */
 export const parseVideoEncoders = (text: string): Set<string> => {
@@ -20,7 +20,7 @@ export const parseVideoEncoders = (text: string): Set<string> => {
 
 /** Refuses a video encoder this ffmpeg lacks, naming it and how to see what it has. */
 export const checkVideoEncoder = async (tools: FfmpegTools, codec: string): Promise<void> => {
-  const text = await readToolOutput(tools.ffmpeg, ['-encoders']);
+  const text = await readToolListOnce(tools.ffmpeg, '-encoders'); // asked already by resolveFfmpeg, beside -version
   if (text === null) return; // ffmpeg itself will say what is wrong
   const encoders = parseVideoEncoders(text);
   if (encoders.has(codec)) return;

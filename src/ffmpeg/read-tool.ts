@@ -69,6 +69,19 @@ export const readToolOutput = async (binary: string, args: string[]): Promise<st
   return state.kind === 'exited-ok' ? stdout : null;
 };
 
+const asked = new Map<string, Promise<string | null>>();
+
+/**
+ * readToolOutput for a list that does not change while srvid runs (`-encoders`): asked once per binary and
+ * remembered, so a caller may ask early, beside other checks, and the one that needs it awaits the same run.
+ */
+export const readToolListOnce = (binary: string, arg: '-encoders'): Promise<string | null> => {
+  const key = `${binary}\0${arg}`;
+  let answer = asked.get(key);
+  if (!answer) asked.set(key, (answer = readToolOutput(binary, [arg])));
+  return answer;
+};
+
 /** `<binary> -version`'s first line (or all of it with `full`), or null if it does not run. */
 export const readVersionLine = async (binary: string, full = false): Promise<string | null> => {
   const stdout = await readToolOutput(binary, ['-version']);

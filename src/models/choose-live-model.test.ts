@@ -128,4 +128,26 @@ describe('chooseLiveModel', () => {
     const fps = speed.pixelsPerSecond / (640 * 360);
     assert.ok(fps > 20 && fps <= 2000 / 49, `${fps.toFixed(1)} fps`); // a timer may fire up to a millisecond early
   });
+
+  it('takes the fastest of its timed batches, and stops after two of them once real frames wait', async () => {
+    // A clock the stand-in moves: each batch (two frames, one worker) takes the time listed, the warm-up first.
+    const batchMs = [500, 400, 100, 50];
+    const measure = async (yieldTo: () => boolean) => {
+      let clock = 0;
+      let calls = 0;
+      const upscaler: Upscaler = {
+        ...slow(0),
+        upscale: async (frame) => {
+          if (++calls % 2 === 0) clock += batchMs[calls / 2 - 1] ?? 0;
+          return { frame, times: { convertMs: 0, inferenceMs: 0, chromaMs: 0 } };
+        },
+      };
+      const speed = await measureSpeed(upscaler, { yieldTo, now: () => clock });
+      return { calls, fps: speed.pixelsPerSecond / (640 * 360) };
+    };
+    // Nothing waiting: the warm-up and three timed batches; the fastest (50 ms for two frames) is the reading.
+    assert.deepEqual(await measure(() => false), { calls: 8, fps: 40 });
+    // Frames waiting from the start: two timed batches still, the faster of them read.
+    assert.deepEqual(await measure(() => true), { calls: 6, fps: 20 });
+  });
 });

@@ -39,10 +39,13 @@ describe('createHeadStart', () => {
     const net = controlled();
     for (const f of all.slice(0, 3)) head.offer(f);
     assert.deepEqual(net.given, []);
+    assert.equal(head.waiting, 3, 'the frames waiting, which cut the speed measurement short');
     head.start(net.upscaler);
     assert.deepEqual(net.given, [0, 1]);
+    assert.equal(head.waiting, 1);
     await net.finish();
     assert.deepEqual(net.given, [0, 1, 2]);
+    assert.equal(head.waiting, 0);
     head.offer(all[3] as Frame);
     assert.deepEqual(net.given, [0, 1, 2], 'a third frame for one worker waits for a result');
     await net.finish();

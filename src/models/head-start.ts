@@ -29,6 +29,8 @@ export interface HeadStart {
   stop(): void;
   /** Frames it has given to the network, and not given out yet. */
   readonly pending: number;
+  /** Frames offered and not yet given to the network (all of them until `start`). */
+  readonly waiting: number;
 }
 
 /** The output a head start upscales in all, in bytes: 90 frames at 720p, 10 at 2160p. */
@@ -100,6 +102,9 @@ export const createHeadStart = (scale: number, maxBytes = HEAD_START_BYTES): Hea
     },
     get pending() {
       return results.size;
+    },
+    get waiting() {
+      return waiting.length;
     },
   };
 };
