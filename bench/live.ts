@@ -10,6 +10,8 @@
 // srvid options to their runs (e.g. BENCH_LIVE_ARGS='--max-latency 1000'); BENCH_LIVE_SIZES=540 limits the rate
 // part to that input height, BENCH_LIVE_FROM=20 starts its rates there,
 // BENCH_LIVE_SECONDS=60 makes each try that long (default 12).
+// - the issue's stdin case (real footage from `ffmpeg -re` on stdin, the default model), BENCH_LIVE_STDIN_RUNS
+//   times (default 3); BENCH_LIVE_PARTS=stdin runs it alone (not run alone by default; `npm run bench` runs it).
 // - memory over a long live run (BENCH_LIVE_MINUTES, default 1): srvid's RSS sampled every 10 s; BENCH_LIVE_PARTS=memory
 //   runs it alone, BENCH_LIVE_MONITOR=1 with --monitor and one WebSocket client reading throughout.
 import { spawn } from 'node:child_process';
@@ -18,6 +20,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { WebSocket } from 'ws';
 import { MODEL_FAMILIES, OFFLINE_FAMILIES } from '../src/models/registry.js';
+import { makeClip } from './clips.js';
 import { chain, CLI, done, ffmpeg, freeUdpPorts, percentile, sleep, track, TS } from './live-chain.js';
 
 // every shipped model but the classic ones kept for comparison (far too slow for live), in the registry's order
@@ -80,12 +83,8 @@ export const liveMaxRate = async (): Promise<string[]> => {
   return out;
 };
 
-/**
- * Real footage on stdin in real time (`ffmpeg -re`): 600 frames of the street clip at 640×360 and 25 fps,
- * srvid with the default model to a file. Frames out, by bicubic and dropped, as srvid counts them.
- */
-export const liveRealFootage = async (clip: string): Promise<string[]> => {
-  const out = ['# live: real footage on stdin in real time, 640×360 25 fps, 600 frames → 1280×720, default model'];
+/** One run of the stdin case: srvid's closing line, and the frames it says went to bicubic or were dropped (null: no such line). */
+const stdinRun = async (clip: string): Promise<{ line: string; lost: number | null }> => {
   const dst = `${tmpdir()}/srvid-bench-live-real.mkv`;
   const producer = ffmpeg(['-re', '-i', clip, '-c', 'copy', '-f', 'mpegts', '-'], 'pipe');
   // Not -q: it would silence the closing line read below.
@@ -95,9 +94,32 @@ export const liveRealFootage = async (clip: string): Promise<string[]> => {
   srvid.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
   await done(producer);
   await done(srvid);
-  const wrote =
-    /^wrote .*$/m.exec(stderr.replaceAll('\r', '\n'))?.[0] ?? `no closing line: ${stderr.trim().split('\n').slice(-2).join(' | ')}`;
-  out.push(wrote);
+  const wrote = /^wrote .*$/m.exec(stderr.replaceAll('\r', '\n'))?.[0];
+  if (!wrote) return { line: `no closing line: ${stderr.trim().split('\n').slice(-2).join(' | ')}`, lost: null };
+  const behind = /(\d+) frames by bicubic, (\d+) dropped/.exec(wrote);
+  return { line: wrote, lost: behind ? Number(behind[1]) + Number(behind[2]) : 0 };
+};
+
+/**
+ * Real footage on stdin in real time (`ffmpeg -re`): 600 frames of the street clip at 640×360 and 25 fps,
+ * srvid with the default model to a file, `runs` times (BENCH_LIVE_STDIN_RUNS, default 3: what a run loses is
+ * its start-up, which moves a lot from run to run here). Frames out, by bicubic and dropped, as srvid counts them.
+ */
+export const liveRealFootage = async (clip: string, runs = Number(process.env.BENCH_LIVE_STDIN_RUNS ?? 3)): Promise<string[]> => {
+  const out = [`# live: real footage on stdin in real time, 640×360 25 fps, 600 frames → 1280×720, default model, ${runs} runs`];
+  const lost: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await stdinRun(clip);
+    out.push(run.line);
+    if (run.lost !== null) lost.push(run.lost);
+  }
+  if (lost.length) {
+    const share = (n: number): string => `${((100 * n) / 600).toFixed(1)} %`;
+    const mean = lost.reduce((a, b) => a + b, 0) / lost.length;
+    out.push(
+      `frames by bicubic + dropped: ${lost.join(', ')} (mean ${share(mean)}, worst ${share(Math.max(...lost))}; at most 5 % in ${lost.filter((n) => n <= 30).length} of ${lost.length})`,
+    );
+  }
   return out;
 };
 
@@ -199,6 +221,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const minutes = Number(process.env.BENCH_LIVE_MINUTES ?? 1);
   // BENCH_LIVE_PARTS=memory runs the memory figure alone; BENCH_LIVE_MONITOR=1 adds --monitor and a client to it.
   const parts = (process.env.BENCH_LIVE_PARTS ?? 'latency,rate,memory').split(',');
+  if (parts.includes('stdin')) {
+    const clip = `${tmpdir()}/srvid-bench-live-real-640x360.mp4`;
+    makeClip(clip, 640, 360, 600, [], 25);
+    for (const line of await liveRealFootage(clip)) console.log(line);
+  }
   if (parts.includes('latency')) for (const line of await liveLatency()) console.log(line);
   if (parts.includes('rate')) for (const line of await liveMaxRate()) console.log(line);
   if (minutes > 0 && parts.includes('memory'))
