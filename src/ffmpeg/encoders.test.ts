@@ -53,4 +53,24 @@ describe('checkVideoEncoder', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('asks again after a list that could not be read, instead of skipping the check for good', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srvid-encoders-'));
+    try {
+      const real = (await resolveFfmpeg({ env: { PATH: process.env.PATH } })).ffmpeg;
+      // The first -encoders fails (as one that timed out would); later calls are the real ffmpeg.
+      const wrapper = join(dir, 'ffmpeg');
+      const failOnce = `if [ "$2" = -encoders ] && [ ! -e ${dir}/failed ]; then touch ${dir}/failed; exit 1; fi`;
+      writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> ${dir}/calls\n${failOnce}\nexec ${real} "$@"\n`);
+      chmodSync(wrapper, 0o755);
+      // The wrapper as the resolved ffmpeg, without resolveFfmpeg's early ask (whose timing would race the checks).
+      const tools = { ...(await resolveFfmpeg({ env: { PATH: process.env.PATH } })), ffmpeg: wrapper };
+      await checkVideoEncoder(tools, 'no-such-encoder'); // no list: passed on, ffmpeg itself will say
+      await assert.rejects(checkVideoEncoder(tools, 'no-such-encoder'), UsageError);
+      const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+      assert.equal(calls.filter((c) => c === '-hide_banner -encoders').length, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

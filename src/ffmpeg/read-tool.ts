@@ -74,11 +74,16 @@ const asked = new Map<string, Promise<string | null>>();
 /**
  * readToolOutput for a list that does not change while srvid runs (`-encoders`): asked once per binary and
  * remembered, so a caller may ask early, beside other checks, and the one that needs it awaits the same run.
+ * A run that failed is not remembered: a worker that lives for many jobs asks again on the next one.
  */
 export const readToolListOnce = (binary: string, arg: '-encoders'): Promise<string | null> => {
   const key = `${binary}\0${arg}`;
   let answer = asked.get(key);
-  if (!answer) asked.set(key, (answer = readToolOutput(binary, [arg])));
+  if (!answer) {
+    answer = readToolOutput(binary, [arg]);
+    asked.set(key, answer);
+    void answer.then((text) => text === null && asked.delete(key));
+  }
   return answer;
 };
 
