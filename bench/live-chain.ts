@@ -173,13 +173,18 @@ export const chain = async (srvidArgs: string[] | null, w: number, h: number, ra
   // The first two seconds are start-up (ffmpeg probes a live input before its first frame), and the last
   // second is the end of the stream (decoders hand their last frames over only when the input times out):
   // both left out.
-  const latencies = [...arrivals].filter(([n]) => n >= 2 * rate && n < rate * (seconds - 1)).map(([n, t]) => t - (t0 + (1000 * n) / rate));
+  const latencyOf = ([n, t]: [number, number]): number => t - (t0 + (1000 * n) / rate);
+  const latencies = [...arrivals].filter(([n]) => n >= 2 * rate && n < rate * (seconds - 1)).map(latencyOf);
+  // From the fourth second: the steady state, once the start-up's backlog (frames the encoder took while it
+  // was starting, within --max-latency) has gone out.
+  const steady = [...arrivals].filter(([n]) => n >= 4 * rate && n < rate * (seconds - 1)).map(latencyOf);
   const behind = /behind real time: (\d+) frames by bicubic, (\d+) dropped/.exec(stderr);
   const finished = srvid === null || /^wrote /m.test(stderr);
   // From the producer's first frame to the consumer's first decoded one: what a viewer waits at the start.
   const firstMs = Math.min(...arrivals.values()) - t0;
   return {
     latencies,
+    steady,
     firstMs,
     received: arrivals.size,
     fallback: Number(behind?.[1] ?? 0),

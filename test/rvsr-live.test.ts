@@ -36,7 +36,7 @@ describe('rvsr in a live run that falls behind', () => {
     const items: LiveItem[] = [];
     const done = firstValueFrom(
       input.pipe(
-        upscaleLive(network, createBicubicUpscaler(2), 1, policy, () => 0),
+        upscaleLive(network, createBicubicUpscaler(2), 1, policy, () => ({ frames: 0, oldestMs: 0 })),
         toArray(),
       ),
     );

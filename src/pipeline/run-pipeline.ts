@@ -12,7 +12,7 @@ import type { FrameReport, FrameSink, FrameSource, Progress, QualityProbe, Stage
 import { ensureOrder } from './operators/ensure-order.js';
 import { measureFrames } from './operators/measure-frames.js';
 import { upscaleFrames } from './operators/upscale-frames.js';
-import { upscaleLive, type LiveItem, type LivePolicy } from './operators/upscale-live.js';
+import { upscaleLive, type Backlog, type LiveItem, type LivePolicy } from './operators/upscale-live.js';
 import { writeFrames } from './operators/write-frames.js';
 import { createProgressMeter } from './progress.js';
 
@@ -66,9 +66,9 @@ interface InFlight {
 }
 
 /** The network on every frame; live, the latency policy decides which frames go to the fallback or are dropped. */
-const upscaleStage = (o: PipelineOptions, framesInFlight: () => number): OperatorFunction<Frame, LiveItem> =>
+const upscaleStage = (o: PipelineOptions, backlog: () => Backlog): OperatorFunction<Frame, LiveItem> =>
   o.live
-    ? upscaleLive(o.upscaler, o.live.fallback, o.concurrent, o.live.policy, framesInFlight)
+    ? upscaleLive(o.upscaler, o.live.fallback, o.concurrent, o.live.policy, backlog)
     : (frames) =>
         frames.pipe(
           upscaleFrames(o.upscaler, o.concurrent),
@@ -125,7 +125,11 @@ export const runPipeline = async (o: PipelineOptions): Promise<PipelineResult> =
       inFlight.set(source.index, { source, modelInput, decodedAt: performance.now() });
       return modelInput;
     }),
-    upscaleStage(o, () => inFlight.size),
+    upscaleStage(o, () => {
+      // The map keeps insertion order and frames leave it once written or dropped: its first is the oldest waiting.
+      const oldest = inFlight.values().next().value;
+      return { frames: inFlight.size, oldestMs: oldest ? performance.now() - oldest.decodedAt : 0 };
+    }),
     ensureOrder((u) => u.frame.index),
     filter((u) => {
       if (u.route !== 'drop') return true;

@@ -4,7 +4,7 @@ import { delay, lastValueFrom, of, Subject, tap, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { allocateFrame, type Frame } from '../frame.js';
 import type { Upscaler } from '../ports.js';
-import { upscaleLive, type LiveItem, type LivePolicy, type Route } from './upscale-live.js';
+import { BACKLOG_HARD_CAP, upscaleLive, type Backlog, type LiveItem, type LivePolicy, type Route } from './upscale-live.js';
 
 const format = { width: 2, height: 2, pixFmt: 'yuv420p' as const };
 const NO_TIMES = { convertMs: 0, inferenceMs: 0, chromaMs: 0 };
@@ -28,7 +28,7 @@ const fake = (ticks: number, now: () => number): Upscaler => {
 };
 
 /** Frames arriving one a tick (as a live decoder delivers them); which way each went. */
-const routes = (networkTicks: number, policy: Partial<LivePolicy>, backlog = () => 0): Route[] => {
+const routes = (networkTicks: number, policy: Partial<LivePolicy>, backlog = (): Backlog => ({ frames: 0, oldestMs: 0 })): Route[] => {
   const got: Record<number, Route> = {};
   const scheduler = new TestScheduler((x, y) => assert.deepEqual(x, y));
   scheduler.run(({ cold, flush }) => {
@@ -80,7 +80,7 @@ describe('upscaleLive', () => {
 
   it('while frames pile up beyond the network, it still gets a frame for each of its workers', () => {
     // Two workers, 4 ticks a frame, a frame every 3 ticks: they keep up, one frame each. The backlog says
-    // frames pile up downstream (over half the cap), so the network's share shrinks frame by frame: to one
+    // frames pile up downstream (over half the cap, the oldest past half the budget), so the network's share shrinks frame by frame: to one
     // frame a worker, not below (one worker idle would send every other frame to bicubic).
     const got: Route[] = [];
     const scheduler = new TestScheduler((x, y) => assert.deepEqual(x, y));
@@ -100,7 +100,7 @@ describe('upscaleLive', () => {
       const frames = Object.fromEntries([...keys].map((k, i) => [k, allocateFrame(i, i * 120, format)]));
       const policy: LivePolicy = { whenBehind: 'bicubic', maxLatencyMs: 1000, maxBacklog: 100, expectedFps: 500 };
       cold(`${[...keys].join('--')}|`, frames)
-        .pipe(upscaleLive(two, fake(0, now), 2, policy, () => 60, now))
+        .pipe(upscaleLive(two, fake(0, now), 2, policy, () => ({ frames: 60, oldestMs: 600 }), now))
         .subscribe((u) => got.push(u.route));
       flush();
     });
@@ -109,9 +109,25 @@ describe('upscaleLive', () => {
     assert.deepEqual(got.slice(20), Array(20).fill('network'));
   });
 
-  it('a backlog over the cap drops frames whatever the policy', () => {
+  it('a backlog over the cap whose oldest frame is past the budget drops frames whatever the policy', () => {
     assert.deepEqual(
-      routes(1, {}, () => 200),
+      routes(1, {}, () => ({ frames: 200, oldestMs: 1001 })),
+      Array(8).fill('drop'),
+    );
+  });
+
+  it('a backlog over the cap that is still young (an encoder starting) keeps the frames, and the network keeps its share', () => {
+    // Over the cap but the oldest frame has waited under the budget: nothing dropped. Nor does the network's
+    // share shrink (the oldest has not waited half the budget): every frame still goes to it.
+    assert.deepEqual(
+      routes(1, {}, () => ({ frames: 200, oldestMs: 400 })),
+      Array(8).fill('network'),
+    );
+  });
+
+  it('a backlog beyond the hard cap drops frames however young it is (the memory bound)', () => {
+    assert.deepEqual(
+      routes(1, {}, () => ({ frames: BACKLOG_HARD_CAP * 100 + 1, oldestMs: 0 })),
       Array(8).fill('drop'),
     );
   });
@@ -147,7 +163,7 @@ describe('upscaleLive', () => {
           fake(0, () => 0),
           2,
           policy,
-          () => seen,
+          () => ({ frames: seen, oldestMs: 2000 }),
         ),
         toArray(),
       ),

@@ -10,7 +10,10 @@ export interface LivePolicy {
   readonly whenBehind: WhenBehind;
   /** How far a frame may lag: the network is skipped while its recent turnaround exceeds this. */
   readonly maxLatencyMs: number;
-  /** Frames decoded and not yet written beyond which every new frame is dropped, whatever the policy. */
+  /**
+   * Frames decoded and not yet written beyond which every new frame is dropped, whatever the policy, once the
+   * oldest of them has waited longer than `maxLatencyMs` (and at BACKLOG_HARD_CAP times it in any case).
+   */
   readonly maxBacklog: number;
   /** The network's speed measured before the input opened (frames a second, all workers busy), if known. */
   readonly expectedFps?: number;
@@ -29,6 +32,15 @@ export interface HeadStartResult {
 
 export type Route = 'network' | 'fallback' | 'drop';
 
+/** Frames decoded and not yet written, and how long the oldest of them has waited (ms; 0 when there is none). */
+export interface Backlog {
+  readonly frames: number;
+  readonly oldestMs: number;
+}
+
+/** The backlog (in `maxBacklog`s) beyond which frames are dropped however young it is: the memory bound. */
+export const BACKLOG_HARD_CAP = 4;
+
 export interface LiveItem extends UpscaledItem {
   readonly route: Route;
 }
@@ -46,9 +58,13 @@ export const NETWORK_SHARE = 0.5;
  * is upscaled by `fallback` (bicubic, far cheaper) or dropped, as the policy says. Bursts (ffmpeg hands over
  * the first second of a live input at once) are absorbed that way, and only a network that is slower than
  * the input for longer than the budget sends frames elsewhere. Without a measured speed (`expectedFps`), at most
- * `concurrent` wait until the first frame has come back. `backlog` is the count of frames decoded and not yet written; those outside the network
- * (in bicubic, waiting for order, in the encoder's pipe) limit the queue when they pile up and beyond
- * `maxBacklog` are dropped. A frame the network took before the run started (`headStart`) keeps that result.
+ * `concurrent` wait until the first frame has come back. `backlog` says how many frames are decoded and not yet
+ * written and how long the oldest has waited. Those outside the network (in bicubic, waiting for order, in the
+ * encoder's pipe) are a problem only once they lag: an encoder that is still starting holds a second of frames
+ * and then takes them many times faster than they come. So when more than half of `maxBacklog` pile up and the
+ * oldest has waited beyond the network's share of the budget, the network is given fewer frames; beyond
+ * `maxBacklog`, with the oldest past the whole budget, new frames are dropped (always beyond BACKLOG_HARD_CAP
+ * times it). A frame the network took before the run started (`headStart`) keeps that result.
  * Output may be out of order (see ensureOrder).
  */
 export const upscaleLive =
@@ -57,7 +73,7 @@ export const upscaleLive =
     fallback: Upscaler,
     concurrent: number,
     policy: LivePolicy,
-    backlog: () => number,
+    backlog: () => Backlog,
     now: () => number = () => performance.now(),
   ): OperatorFunction<Frame, LiveItem> =>
   (frames) =>
@@ -99,14 +115,15 @@ export const upscaleLive =
             );
           }
           const t = now();
-          const waiting = backlog();
+          const { frames: waiting, oldestMs } = backlog();
           const headLeft = Math.max(0, headTaken - Math.max(0, seen - waiting));
           const beyond = waiting - (busy - headBusy) - headLeft;
-          if (beyond > policy.maxBacklog / 2) allowed = Math.max(parallel, allowed - 1);
+          if (beyond > policy.maxBacklog / 2 && oldestMs > budgetMs) allowed = Math.max(parallel, allowed - 1);
           else if (beyond <= concurrent) allowed = Math.min(cap, allowed + 1);
           const onTime = roundMs === 0 ? busy < concurrent : rounds(busy) * roundMs <= budgetMs;
           const fits = busy === 0 || (busy < allowed && onTime);
-          if (beyond > policy.maxBacklog || (!fits && policy.whenBehind === 'drop')) {
+          const over = beyond > BACKLOG_HARD_CAP * policy.maxBacklog || (beyond > policy.maxBacklog && oldestMs > policy.maxLatencyMs);
+          if (over || (!fits && policy.whenBehind === 'drop')) {
             return of<LiveItem>({ frame, times: NO_TIMES, decodeWaitMs: 0, route: 'drop' });
           }
           if (!fits) return from(fallback.upscale(frame)).pipe(map((u): LiveItem => ({ ...u, decodeWaitMs: 0, route: 'fallback' })));
