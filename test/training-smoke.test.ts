@@ -363,6 +363,22 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       },
     );
 
+    it('grows a qsr checkpoint by a middle layer with --init: the new layer starts as the identity, so the grown network scores what the checkpoint did', () => {
+      // A learning rate of 0 keeps the weights as they were grown: random new layers would change the score.
+      const grown = ['--arch', 'qsr', '--width', '8', '--middle', '3', '--expand', '32', '--lr', '0', '--no-export'];
+      const r = train(1, [...grown, '--out', join(dir, 'qsr-grown'), '--init', join(dir, 'qsr', 'ckpt.pt')]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /grown from 2 to 3 middle layers/);
+      const lastVal = (run: string) =>
+        readFileSync(join(dir, run, 'val.csv'), 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1)!
+          .split(',')
+          .slice(2);
+      assert.deepEqual(lastVal('qsr-grown'), lastVal('qsr'));
+    });
+
     it('the shipped sesr-x2.onnx equals its training checkpoint run expanded, within 1e-4 on a real frame', async () => {
       const run = new URL('../docs/training/sesr-x2', import.meta.url).pathname;
       const path = new URL('../models/sesr-x2.onnx', import.meta.url).pathname;

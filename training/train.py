@@ -71,7 +71,9 @@ def parse_args(argv=None):
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     p.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.pt")
     p.add_argument("--init", type=Path, default=None,
-                   help="start from the weights in this checkpoint, with a fresh optimiser and schedule (warm restart)")
+                   help="start from the weights in this checkpoint, with a fresh optimiser and schedule (warm "
+                        "restart); a sesr/qsr checkpoint with fewer --middle layers grows, its new layers starting "
+                        "as the identity")
     p.add_argument("--no-export", action="store_true")
     args = p.parse_args(argv)
     if args.arch == "qsr" and args.patch % 2:
@@ -128,7 +130,7 @@ def main(argv=None):
     prior_steps, prior_seconds = 0, 0.0  # what the --init weights had already cost, for the metadata
     if args.init and not args.resume:  # a resumed run's checkpoint already holds the --init weights' history
         state = torch.load(args.init, map_location=device)
-        model.load_state_dict(state["model"])
+        model.load_state_dict(grown(state["model"], model) if args.arch in ("sesr", "qsr") else state["model"])
         prior_steps = state.get("prior_steps", 0) + state["step"]
         prior_seconds = state.get("prior_seconds", 0.0) + state["elapsed"]
         print(f"initialised from {args.init} (trained {prior_steps} steps)", flush=True)
@@ -243,6 +245,26 @@ def build_model(args):
     if args.arch == "qsr":  # sesr on the 2 x 2 space-to-depth grid (sesr.py)
         return SESR(args.scale, args.width or 32, 4 if args.middle is None else args.middle, args.expand, grid=2)
     return ESPCN(args.scale, *args.channels)
+
+
+def grown(weights: dict, model) -> dict:
+    """A sesr/qsr checkpoint's weights for a model with more middle layers: the new layers go in before the
+    last one and start as the identity (their 1 x 1 projection zero, so the collapsed block is the residual's
+    identity, and ReLU passes the previous ReLU's output unchanged): the grown network computes exactly what
+    the checkpoint did, and training takes it from there. Weights with as many blocks come back as they are."""
+    have = 1 + max(int(k.split(".")[1]) for k in weights if k.startswith("blocks."))
+    want = len(model.blocks)
+    if have >= want:
+        return weights
+    out = {k: v for k, v in weights.items() if int(k.split(".")[1]) < have - 1}
+    for i in range(have - 1, want - 1):  # new middle layers: the model's own random expansion, zero projection
+        for k, v in model.blocks[i].state_dict().items():
+            out[f"blocks.{i}.{k}"] = torch.zeros_like(v) if k.startswith("project.") else v.clone()
+    for k, v in weights.items():
+        if int(k.split(".")[1]) == have - 1:
+            out[k.replace(f"blocks.{have - 1}.", f"blocks.{want - 1}.", 1)] = v
+    print(f"grown from {have - 2} to {want - 2} middle layers (the new ones start as the identity)", flush=True)
+    return out
 
 
 def training_data_summary(folders, extra_scales):
