@@ -30,7 +30,7 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
   rvsr: 'recurrent video model: each frame also uses the frames before it; a little sharper and steadier on video than sesr, about 2.5x slower; x2 and x4, onnxruntime only',
   sesr: 'best single-frame quality, in float: runs on every backend',
-  qsr: 'a network shaped for 8-bit integer arithmetic on a CPU (its layers run on 2x2 blocks of pixels): about 1.6x as fast as sesr-int8 there (1.3x end to end; 2x float sesr), 0.03 dB under sesr and less steady on video; the default for live runs on a CPU at x2; x2 only, onnxruntime only',
+  qsr: 'a network shaped for 8-bit integer arithmetic on a CPU (its layers run on 2x2 blocks of pixels): about 1.5x as fast as sesr-int8 there (1.2x end to end; 1.8x float sesr), as sharp as sesr on still images and less steady on video; the default for live runs on a CPU at x2; x2 only, onnxruntime only',
   'sesr-int8': 'sesr in 8-bit integers: about 1.7x as fast on a CPU, a little less steady on video; the default for live runs on a CPU at x3 and x4',
   espcn: 'the previous default, for comparison',
   'espcn-int8': 'espcn with 8-bit integer arithmetic, onnxruntime only',
@@ -104,7 +104,7 @@ export const OFFLINE_FAMILIES: readonly ModelFamily[] = ['srcnn', 'vdsr', 'srres
 
 /**
  * The int8 families a live run on a CPU starts from, fastest first (docs/performance.md): keeping up with the
- * input comes before the last hundredths of a dB there. qsr runs about 1.6x as fast as sesr-int8, for 0.03 dB.
+ * input comes before the last hundredths of a dB there. qsr runs about 1.5x as fast as sesr-int8 and scores as sesr does.
  */
 const LIVE_CPU_FAMILIES: readonly ModelFamily[] = ['qsr', 'sesr-int8'];
 

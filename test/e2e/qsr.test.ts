@@ -25,13 +25,13 @@ after(async () => {
 });
 
 describe('--model qsr', () => {
-  it("scores between espcn and sesr on Set5 and Set14 at x2 (srvid eval's protocol), within 0.1 dB of sesr", async () => {
+  it("scores at least sesr's PSNR-Y on Set5 and Set14 at x2 (srvid eval's protocol; issue #23's same or better), above espcn", async () => {
     for (const set of ['Set5', 'Set14']) {
       const dir = `${SHARED}val/${set}`;
       const psnr = async (model: string): Promise<number> => (await evaluateImages({ dir, scale: 2, model })).mean.srvid.psnr;
       const [q, s, e] = [await psnr('qsr'), await psnr('sesr'), await psnr('espcn')];
       const said = `${set}: qsr ${q.toFixed(3)}, sesr ${s.toFixed(3)}, espcn ${e.toFixed(3)} dB`;
-      assert.ok(q > e && q < s && q >= s - 0.1, said);
+      assert.ok(q > e && q >= s, said);
     }
   });
 
