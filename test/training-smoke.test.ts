@@ -154,6 +154,15 @@ describe(
       return Math.sqrt(sq / a!.length);
     };
 
+    /** A run's last validation scores (val.csv's columns after the step and the seconds). */
+    const lastValidation = (run: string): string[] =>
+      readFileSync(join(dir, run, 'val.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1)!
+        .split(',')
+        .slice(2);
+
     it('trains, checkpoints, resumes and exports a model onnxruntime runs', async () => {
       const first = train(1, ['--no-export']);
       assert.equal(first.status, 0, first.stderr);
@@ -200,14 +209,7 @@ describe(
       ]);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /initialised from .*ckpt\.pt \(trained 2 steps\)/);
-      const lastVal = (run: string) =>
-        readFileSync(join(dir, run, 'val.csv'), 'utf8')
-          .trim()
-          .split('\n')
-          .at(-1)!
-          .split(',')
-          .at(-1);
-      assert.equal(lastVal('run2'), lastVal('run'));
+      assert.deepEqual(lastValidation('run2'), lastValidation('run'));
       const meta = JSON.parse(readFileSync(join(dir, 'models2', 'espcn-x2.json'), 'utf8'));
       assert.equal(meta.steps, 3);
       assert.equal(JSON.parse(readFileSync(join(dir, 'run2', 'args.json'), 'utf8')).init, join(dir, 'run', 'ckpt.pt'));
@@ -369,14 +371,7 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       const r = train(1, [...grown, '--out', join(dir, 'qsr-grown'), '--init', join(dir, 'qsr', 'ckpt.pt')]);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /grown from 2 to 3 middle layers/);
-      const lastVal = (run: string) =>
-        readFileSync(join(dir, run, 'val.csv'), 'utf8')
-          .trim()
-          .split('\n')
-          .at(-1)!
-          .split(',')
-          .slice(2);
-      assert.deepEqual(lastVal('qsr-grown'), lastVal('qsr'));
+      assert.deepEqual(lastValidation('qsr-grown'), lastValidation('qsr'));
     });
 
     it('the shipped sesr-x2.onnx equals its training checkpoint run expanded, within 1e-4 on a real frame', async () => {
