@@ -13,6 +13,7 @@ import { realLumaFrames } from './helpers/real-luma.js';
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAINING = new URL('../training/', import.meta.url).pathname;
 const CLIP = new URL('../../shared/data/video/vtest_768x576_f000-023.y4m', import.meta.url).pathname;
+const SET5 = new URL('../../shared/data/val/Set5', import.meta.url).pathname;
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL, matplotlib, onnx'], { stdio: 'ignore' }).status === 0;
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 /** train_rvsr.py holds these out for validation (rvsr_data.VAL_CLIPS); the smoke test's clips take their names. */
@@ -21,7 +22,7 @@ const VAL_CLIPS = ['davis16_dog', 'davis17_tennis', 'sam2_bedroom', 'opencv_cup'
 const csvRows = (path: string): string[][] =>
   readFileSync(path, 'utf8')
     .trim()
-    .split('\n')
+    .split(/\r?\n/)
     .slice(1)
     .map((l) => l.split(','));
 
@@ -70,7 +71,7 @@ describe(
       assert.ok(existsSync(join(dir, 'cache', 'train_street.x2.npy')), 'the clips are decoded and degraded once, into the cache');
       const run = join(dir, 'run');
       for (const f of ['args.json', 'ckpt.pt', 'train.csv', 'val.csv', 'curves.png']) assert.ok(existsSync(join(run, f)), f);
-      const header = readFileSync(join(run, 'val.csv'), 'utf8').split('\n')[0]!.split(',');
+      const header = readFileSync(join(run, 'val.csv'), 'utf8').split(/\r?\n/)[0]!.split(',');
       for (const column of ['rvsr', 'bicubic', 'sesr', 'terr_rvsr', 'terr_bicubic', ...VAL_CLIPS.map((n) => `rvsr_${n}`)]) {
         assert.ok(header.includes(column), `val.csv has ${column}`);
       }
@@ -85,14 +86,36 @@ describe(
       assert.ok(psnr > 15 && psnr < 60 && bicubic > 15 && bicubic < 60, `rvsr ${psnr} dB, bicubic ${bicubic} dB`);
       assert.ok(Number(rows[2]![header.indexOf('terr_rvsr')]) > 0);
 
-      const resumed = train(3, ['--resume']);
+      // Resumed with the pans over held-out photographs added: the new columns, blank in the rows from before.
+      const resumed = train(3, ['--resume', '--val-pans', SET5]);
       assert.equal(resumed.status, 0, resumed.stderr);
       assert.match(resumed.stdout, /resumed at step 2/);
+      assert.match(resumed.stdout, /pans: bicubic \d+\.\d+ dB, temporal error [\d.]+, sesr \d+\.\d+ dB/);
       assert.ok(existsSync(join(run, 'args-resume-2.json')));
+      const header2 = readFileSync(join(run, 'val.csv'), 'utf8').split(/\r?\n/)[0]!.split(',');
+      const rows2 = csvRows(join(run, 'val.csv'));
       assert.deepEqual(
-        csvRows(join(run, 'val.csv')).map((r) => r[0]),
+        rows2.map((r) => r[0]),
         ['0', '1', '2', '3'],
       );
+      const col = header2.indexOf('pans_rvsr');
+      assert.ok(col > 0 && header2.includes('pans_rvsr_alone') && header2.includes('pans_terr_rvsr'), header2.join());
+      assert.equal(rows2[2]![col], '');
+      assert.ok(Number(rows2[3]![col]) > 15 && Number(rows2[3]![col]) < 60, `pans ${rows2[3]![col]} dB`);
+    });
+
+    it('scores a checkpoint on slow pans over held-out photographs against bicubic and sesr (pans_rvsr.py)', () => {
+      assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
+      const r = spawnSync(PYTHON, [join(TRAINING, 'pans_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--photos', SET5, '--crop', '32'], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /x2, 5 photos x 5 velocities, 30 frames/);
+      const gain = (label: string) => Number(new RegExp(`^${label}\\s{2,}.*\\s([+-]\\d+\\.\\d+)\\s+[\\d.]+$`, 'm').exec(r.stdout)?.[1]);
+      assert.equal(gain('bicubic'), 0);
+      assert.ok(gain('sesr') > 1, `sesr over bicubic: ${r.stdout}`);
+      assert.ok(Number.isFinite(gain('run@3')) && Number.isFinite(gain('run@3 alone')), r.stdout);
     });
 
     // Exports the checkpoint the test above trained.

@@ -143,11 +143,13 @@ def main():
     model.load_state_dict(state["model"])
     header, last = state["val_header"], state["val_rows"][-1]
     val = {h: v for h, v in zip(header, last) if h != "step" and h != "seconds"}
+    pans = {"pansNote": "pans_*: slow pans over Set5 + Set14 (training/pans_rvsr.py), PSNR-Y over frames 10-29"} \
+        if "pans_rvsr" in val else {}
     export_rvsr(model, a.out, {"steps": state["step"], "trainingSeconds": round(state["elapsed"]),
                                "trainingData": "srvid video-train clips but " + ", ".join(VAL_CLIPS)
                                + ", plus synthetic pans over T91 + BSD200",
                                "validation": {"clips": list(VAL_CLIPS), "note": "first frames, HR centre crops; "
-                                              "PSNR-Y (dB) and temporal error (8-bit)", **val}})
+                                              "PSNR-Y (dB) and temporal error (8-bit)", **pans, **val}})
     _, lr, _ = load_val(a.cache, [a.clip], model.scale, a.frames, a.crop)[0]
     print(f"exported {a.out}; ONNX vs PyTorch over {a.frames} frames of {a.clip}: max |diff| "
           f"{check(model, a.out, lr):.2e}")

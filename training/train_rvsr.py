@@ -59,6 +59,8 @@ def parse_args(argv=None):
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--val-frames", type=int, default=40)
     p.add_argument("--val-crop", type=int, default=256)
+    p.add_argument("--val-pans", type=Path, nargs="*", default=None, metavar="FOLDER",
+                   help="also score slow pans over these photographs (pans_rvsr.py; none named: Set5 and Set14)")
     p.add_argument("--sesr", type=Path, default=None, help="sesr checkpoint (default docs/training/sesr-x<s>/ckpt.pt)")
     p.add_argument("--ckpt-minutes", type=float, default=5.0)
     p.add_argument("--seed", type=int, default=1)
@@ -108,9 +110,16 @@ def baselines(val, scale, sesr):
     return res
 
 
-def val_row(model, val, base, scale):
+def pan_scores(outs_of, pans, scale):
+    """Mean PSNR-Y over frames >= 10 and mean temporal error over the pans, for outputs_of(lr) -> 8-bit frames."""
+    scores = [clip_scores(outs_of(lr), hr, scale) for lr, hr in pans]
+    return round(float(np.mean([np.mean(p[10:]) for p, _ in scores])), 3), round(float(np.mean([t for _, t in scores])), 3)
+
+
+def val_row(model, val, base, scale, pans=None):
     """Means over the clips of per-clip means: PSNR of rvsr / bicubic / sesr, rvsr on frame 0 and on frames >= 10,
-    temporal errors, rvsr's PSNR per clip, and rvsr's PSNR with its state reset on every frame."""
+    temporal errors, rvsr's PSNR per clip, and rvsr's PSNR with its state reset on every frame; with pans, rvsr's
+    PSNR over them (frames >= 10), alone, and its temporal error there."""
     per = {n: clip_scores(run_rvsr(model, lr), hr, scale) for n, lr, hr in val}
     kinds = [k for k in ("bicubic", "sesr") if k in next(iter(base.values()))]
     m = lambda xs: round(float(np.mean(xs)), 3)  # noqa: E731
@@ -118,7 +127,12 @@ def val_row(model, val, base, scale):
     row += [m([per[n][0][0] for n in per]), m([np.mean(per[n][0][10:]) for n in per])]
     row += [m([per[n][1] for n in per])] + [m([base[n][k][1] for n in per]) for k in kinds]
     alone = [np.mean(clip_scores(run_rvsr(model, lr, True), hr, scale)[0]) for _, lr, hr in val]
-    return row + [m(per[n][0]) for n in per] + [m(alone)], kinds
+    row = row + [m(per[n][0]) for n in per] + [m(alone)]
+    if pans:
+        (p, t), (pa, _) = pan_scores(lambda lr: run_rvsr(model, lr), pans, scale), pan_scores(
+            lambda lr: run_rvsr(model, lr, True), pans, scale)
+        row += [p, pa, t]
+    return row, kinds
 
 
 def load_sesr(path: Path, scale: int):
@@ -158,6 +172,19 @@ def main(argv=None):
     val = load_val(args.cache, VAL_CLIPS, args.scale, args.val_frames, args.val_crop)
     sesr = load_sesr(args.sesr or HERE.parent / "docs" / "training" / f"sesr-x{args.scale}" / "ckpt.pt", args.scale)
     base = baselines(val, args.scale, sesr)
+    pans = None
+    if args.val_pans is not None:
+        from pans_rvsr import sequences  # noqa: E402
+
+        folders = args.val_pans or [SHARED / "val" / "Set5", SHARED / "val" / "Set14"]
+        pans = [(lr, hr) for _, _, lr, hr in sequences(args.scale, folders, 192)]
+        with torch.no_grad():
+            pan_base = [pan_scores(lambda lr: np.stack([to8(imresize(f, lr.shape[2] * args.scale, lr.shape[1] * args.scale))
+                                                        for f in lr]), pans, args.scale)]
+            if sesr is not None:
+                pan_base.append(pan_scores(lambda lr: to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy()), pans, args.scale))
+        print("pans: " + ", ".join(f"{k} {p} dB, temporal error {t}" for k, (p, t) in zip(["bicubic", "sesr"], pan_base)),
+              flush=True)
     print(f"x{args.scale}: {len(train_names)} training clips ({sum(c[0].shape[0] for c in sampler.clips)} frames), "
           f"{len(photos)} photos at {args.photo_share:.0%}; {model.macs_per_lr_pixel()} MACs per LR pixel; "
           f"{torch.get_num_threads()} threads", flush=True)
@@ -165,6 +192,8 @@ def main(argv=None):
     kinds = ["bicubic"] + (["sesr"] if sesr is not None else [])
     val_header = ["step", "seconds", "rvsr", *kinds, "rvsr_frame0", "rvsr_frames10+", "terr_rvsr",
                   *[f"terr_{k}" for k in kinds], *[f"rvsr_{n}" for n, _, _ in val], "rvsr_reset_each_frame"]
+    if pans:
+        val_header += ["pans_rvsr", "pans_rvsr_alone", "pans_terr_rvsr"]
     val_rows = [r + [""] * (len(val_header) - len(r)) for r in val_rows]  # rows from before a column was added
 
     def save():
@@ -181,7 +210,7 @@ def main(argv=None):
     elapsed, last_save = elapsed0, time.time()
     loss_acc, n_acc = 0.0, 0
     if not val_rows:
-        val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale)[0]])
+        val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans)[0]])
         print("baseline " + "  ".join(f"{h} {v}" for h, v in zip(val_header, val_rows[-1])), flush=True)
     while step < args.steps:
         warm = warm_rng.random() < args.warm_share
@@ -210,7 +239,7 @@ def main(argv=None):
             loss_acc, n_acc = 0.0, 0
         if step % args.val_every == 0 or step == args.steps:
             tv = time.time()
-            val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale)[0]])
+            val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans)[0]])
             shown = train_rows[-1][1] if train_rows else loss.item()
             print(f"step {step}/{args.steps}  loss {shown:.5f}  lr {lr_at(step - 1, args):.2e}  {elapsed / 60:.1f} min  "
                   + "  ".join(f"{h} {v}" for h, v in zip(val_header[2:], val_rows[-1][2:]))

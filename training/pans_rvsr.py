@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""How much rvsr's state is worth on sharp footage: slow camera pans over held-out photographs.
+
+  /usr/bin/python3 training/pans_rvsr.py training/checkpoints/rvsr-x4/ckpt.pt [more checkpoints ...]
+
+The project's held-out clips are soft (bicubic already scores high on them), while the footage video methods are
+usually judged on is sharp and moves slowly, so that every frame shows the same fine texture at a new sub-pixel
+phase. This makes such sequences from the validation photographs (Set5 + Set14, which no rvsr or sesr run trains
+on): a window moving at a constant velocity in whole HR pixels (rvsr_data.PhotoPans' rule: no interpolation of
+the HR), each frame degraded from a larger window so the crop's LR has no artificial edge. Velocities in HR
+pixels per frame: still, and four slow pans (at x4 one HR pixel is a quarter of an LR pixel).
+
+Prints, per checkpoint, the mean PSNR-Y (peak 255, `scale` pixels shaved) over frames 10-29 for bicubic, the
+single-frame default (sesr, from its training checkpoint), rvsr with its state reset on every frame and rvsr,
+and the temporal error (mean |d output - d truth| between consecutive frames, 8-bit units) over all 30 frames;
+the rows are means over the sequences, then per velocity.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data import degrade, imresize, list_images, load_y  # noqa: E402
+from rvsr import RVSR  # noqa: E402
+from rvsr_data import PhotoPans  # noqa: E402
+from train import SHARED  # noqa: E402
+from train_rvsr import clip_scores, load_sesr, run_rvsr, to8  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+VELOCITIES = ((0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.5, 1.5), (2.0, 0.5))  # (down, right) HR pixels per frame
+FRAMES, FROM = 30, 10
+
+
+def sequences(scale: int, folders, crop: int):
+    """(name, velocity, LR frames T x h x w float32 in [0, 1], HR frames T x H x W float64)."""
+    m = PhotoPans.MARGIN
+    for path in [p for f in folders for p in list_images(f)]:
+        img = np.round(load_y(path)).astype(np.uint8)
+        for v in VELOCITIES:
+            travel = np.ceil(np.abs(v) * (FRAMES - 1)).astype(int)
+            c = min(crop, (min(img.shape[0] - travel[0], img.shape[1] - travel[1]) - 2 * m * scale) // scale * scale)
+            hp = c + 2 * m * scale
+            y0 = (img.shape[0] - hp - travel[0]) // 2 + (travel[0] if v[0] < 0 else 0)
+            x0 = (img.shape[1] - hp - travel[1]) // 2 + (travel[1] if v[1] < 0 else 0)
+            lrs, hrs = [], []
+            for t in range(FRAMES):
+                y, x = y0 + int(np.floor(v[0] * t)), x0 + int(np.floor(v[1] * t))
+                win = img[y : y + hp, x : x + hp].astype(np.float64)
+                lrs.append(degrade(win, scale)[m:-m, m:-m].astype(np.uint8))
+                hrs.append(img[y + m * scale : y + hp - m * scale, x + m * scale : x + hp - m * scale])
+            yield path.stem, v, np.stack(lrs).astype(np.float32) / 255.0, np.stack(hrs).astype(np.float64)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("ckpts", type=Path, nargs="+")
+    p.add_argument("--photos", type=Path, nargs="*", default=[SHARED / "val" / "Set5", SHARED / "val" / "Set14"])
+    p.add_argument("--crop", type=int, default=192, help="HR crop at most (smaller where a photo is too small)")
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    models = []
+    for path in a.ckpts:
+        state = torch.load(path, map_location="cpu")
+        model = RVSR(**state["config"]).eval()
+        model.load_state_dict(state["model"])
+        models.append((f"{path.parent.name}@{state['step']}", model))
+    scale = models[0][1].scale
+    sesr = load_sesr(HERE.parent / "docs" / "training" / f"sesr-x{scale}" / "ckpt.pt", scale)
+    rows = {}  # (velocity, column) -> list of (psnr over frames >= FROM, temporal error)
+    with torch.no_grad():
+        for name, v, lr, hr in sequences(scale, a.photos, a.crop):
+            h, w = hr.shape[1:]
+            outs = {"bicubic": np.stack([to8(imresize(f, w, h)) for f in lr]),
+                    "sesr": to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy())}
+            for label, model in models:
+                outs[f"{label} alone"] = run_rvsr(model, lr, True)
+                outs[label] = run_rvsr(model, lr)
+            for col, out in outs.items():
+                psnrs, terr = clip_scores(out, hr, scale)
+                rows.setdefault((v, col), []).append((float(np.mean(psnrs[FROM:])), terr))
+    cols = list(dict.fromkeys(c for _, c in rows))
+    print(f"x{scale}, {len(rows[(VELOCITIES[0], 'bicubic')])} photos x {len(VELOCITIES)} velocities, "
+          f"{FRAMES} frames; PSNR-Y over frames {FROM}-{FRAMES - 1}, temporal error over all")
+    print(f"{'':28s}" + "".join(f"{str(v):>14s}" for v in VELOCITIES) + f"{'all':>10s}{'gain':>8s}{'t.err':>8s}")
+    bic = np.mean([r[0] for v in VELOCITIES for r in rows[(v, "bicubic")]])
+    for col in cols:
+        per_v = [np.mean([r[0] for r in rows[(v, col)]]) for v in VELOCITIES]
+        allp = np.mean([r[0] for v in VELOCITIES for r in rows[(v, col)]])
+        terr = np.mean([r[1] for v in VELOCITIES for r in rows[(v, col)]])
+        print(f"{col:28s}" + "".join(f"{x:14.3f}" for x in per_v) + f"{allp:10.3f}{allp - bic:+8.3f}{terr:8.3f}")
+
+
+if __name__ == "__main__":
+    main()
