@@ -104,6 +104,40 @@ describe(
       assert.ok(Number(rows2[3]![col]) > 15 && Number(rows2[3]![col]) < 60, `pans ${rows2[3]![col]} dB`);
     });
 
+    it("records the pans' true motion through every augmentation, so that moving the past by it aligns each frame", () => {
+      // Every consecutive pair of 150 augmented pans: the HR of frame t-1 moved by the recorded shift equals frame
+      // t's away from the edges; moved the opposite way it does not (wherever the shift is not zero).
+      const r = spawnSync(
+        PYTHON,
+        [
+          '-c',
+          [
+            'import sys, numpy as np, torch',
+            `sys.path.insert(0, ${JSON.stringify(TRAINING)})`,
+            'from pathlib import Path',
+            'from rvsr_data import PhotoPans, photo_paths',
+            'from rvsr import shift_past',
+            `pans = PhotoPans(photo_paths([Path(${JSON.stringify(SET5)})]), 4, 16, np.random.default_rng(5))`,
+            'same = lambda a, d, b: np.array_equal(shift_past(torch.from_numpy(a[None, None].copy()), torch.tensor(np.array([d])))[0, 0].numpy()[8:-8, 8:-8], b[8:-8, 8:-8])',
+            'good = wrong = moving = 0',
+            'for _ in range(150):',
+            '    lr, hr, d = pans.sequence(6)',
+            '    hr = hr.astype(np.float64)',
+            '    for t in range(1, 6):',
+            '        good += same(hr[t - 1], d[t], hr[t])',
+            '        if d[t].any(): moving += 1; wrong += same(hr[t - 1], -d[t], hr[t])',
+            'print(good, wrong, moving)',
+          ].join('\n'),
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const [good, wrong, moving] = r.stdout.trim().split(' ').map(Number);
+      assert.equal(good, 750);
+      assert.ok(moving! > 300, `${moving} moving pairs`);
+      assert.equal(wrong, 0);
+    });
+
     it('scores a checkpoint on slow pans over held-out photographs against bicubic and sesr (pans_rvsr.py)', () => {
       assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
       const r = spawnSync(PYTHON, [join(TRAINING, 'pans_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--photos', SET5, '--crop', '32'], {

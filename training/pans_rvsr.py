@@ -35,7 +35,8 @@ FRAMES, FROM = 30, 10
 
 
 def sequences(scale: int, folders, crop: int):
-    """(name, velocity, LR frames T x h x w float32 in [0, 1], HR frames T x H x W float64)."""
+    """(name, velocity, LR frames T x h x w float32 in [0, 1], HR frames T x H x W float64, shifts T x 2: how far
+    each frame's window moved from the one before, in whole HR pixels)."""
     m = PhotoPans.MARGIN
     for path in [p for f in folders for p in list_images(f)]:
         img = np.round(load_y(path)).astype(np.uint8)
@@ -45,13 +46,15 @@ def sequences(scale: int, folders, crop: int):
             hp = c + 2 * m * scale
             y0 = (img.shape[0] - hp - travel[0]) // 2 + (travel[0] if v[0] < 0 else 0)
             x0 = (img.shape[1] - hp - travel[1]) // 2 + (travel[1] if v[1] < 0 else 0)
-            lrs, hrs = [], []
+            lrs, hrs, pos = [], [], []
             for t in range(FRAMES):
                 y, x = y0 + int(np.floor(v[0] * t)), x0 + int(np.floor(v[1] * t))
                 win = img[y : y + hp, x : x + hp].astype(np.float64)
                 lrs.append(degrade(win, scale)[m:-m, m:-m].astype(np.uint8))
                 hrs.append(img[y + m * scale : y + hp - m * scale, x + m * scale : x + hp - m * scale])
-            yield path.stem, v, np.stack(lrs).astype(np.float32) / 255.0, np.stack(hrs).astype(np.float64)
+                pos.append((y, x))
+            shifts = np.diff(np.array([pos[0], *pos]), axis=0)
+            yield path.stem, v, np.stack(lrs).astype(np.float32) / 255.0, np.stack(hrs).astype(np.float64), shifts
 
 
 def main():
@@ -59,6 +62,7 @@ def main():
     p.add_argument("ckpts", type=Path, nargs="+")
     p.add_argument("--photos", type=Path, nargs="*", default=[SHARED / "val" / "Set5", SHARED / "val" / "Set14"])
     p.add_argument("--crop", type=int, default=192, help="HR crop at most (smaller where a photo is too small)")
+    p.add_argument("--aligned", action="store_true", help="also run each checkpoint with its past moved by the true motion")
     a = p.parse_args()
     torch.set_num_threads(1)
     models = []
@@ -71,13 +75,15 @@ def main():
     sesr = load_sesr(HERE.parent / "docs" / "training" / f"sesr-x{scale}" / "ckpt.pt", scale)
     rows = {}  # (velocity, column) -> list of (psnr over frames >= FROM, temporal error)
     with torch.no_grad():
-        for name, v, lr, hr in sequences(scale, a.photos, a.crop):
+        for name, v, lr, hr, shifts in sequences(scale, a.photos, a.crop):
             h, w = hr.shape[1:]
             outs = {"bicubic": np.stack([to8(imresize(f, w, h)) for f in lr]),
                     "sesr": to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy())}
             for label, model in models:
                 outs[f"{label} alone"] = run_rvsr(model, lr, True)
                 outs[label] = run_rvsr(model, lr)
+                if a.aligned:
+                    outs[f"{label} aligned"] = run_rvsr(model, lr, shifts=shifts)
             for col, out in outs.items():
                 psnrs, terr = clip_scores(out, hr, scale)
                 rows.setdefault((v, col), []).append((float(np.mean(psnrs[FROM:])), terr))

@@ -38,6 +38,18 @@ def bicubic_kernel(scale: int) -> torch.Tensor:
     return torch.tensor(w, dtype=torch.float32)
 
 
+def shift_past(img: torch.Tensor, d) -> torch.Tensor:
+    """out[n, :, p] = img[n, :, p + d[n]] with the edges replicated: a past (N x C x H x W) moved onto the grid of a
+    frame whose window moved by d[n] = (dy, dx) whole pixels (an exact alignment for the pans' integer motion)."""
+    _, _, h, w = img.shape
+    outs = []
+    for i, (dy, dx) in enumerate(d.tolist()):
+        py, px = abs(dy), abs(dx)
+        padded = F.pad(img[i : i + 1], (px, px, py, py), mode="replicate") if py or px else img[i : i + 1]
+        outs.append(padded[:, :, py + dy : py + dy + h, px + dx : px + dx + w])
+    return torch.cat(outs, 0)
+
+
 class RVSR(nn.Module):
     def __init__(self, scale: int, width: int = 32, layers: int = 6, state: int = 16):
         super().__init__()
@@ -72,11 +84,17 @@ class RVSR(nn.Module):
         out = F.pixel_shuffle(self.upscale_bicubic(x) + h[:, : s * s], s)
         return out, torch.tanh(h[:, s * s :])
 
-    def run(self, seq: torch.Tensor, carry=None):
-        """A sequence N x T x 1 x H x W -> outputs N x T x 1 x sH x sW and the carry (x_prev, out_prev, state)."""
+    def run(self, seq: torch.Tensor, carry=None, shifts=None):
+        """A sequence N x T x 1 x H x W -> outputs N x T x 1 x sH x sW and the carry (x_prev, out_prev, state).
+        shifts (N x T x 2 whole HR pixels, optional): how far frame t's window moved from frame t-1's; the previous
+        output is moved by it and the state by it rounded to LR pixels (an oracle alignment, for experiments)."""
         x_prev, out_prev, state = carry if carry is not None else self.reset(seq[:, 0])
         outs = []
         for t in range(seq.shape[1]):
+            if shifts is not None and (t > 0 or carry is not None):
+                d = shifts[:, t]
+                out_prev = shift_past(out_prev, d)
+                state = shift_past(state, torch.round(d.double() / self.scale).long())
             out, state = self(seq[:, t], x_prev, out_prev, state)
             outs.append(out)
             x_prev, out_prev = seq[:, t], out

@@ -67,17 +67,20 @@ def load_clip(cache: Path, name: str, scale: int):
     return lr, hr[:, : lr.shape[1] * scale, : lr.shape[2] * scale]
 
 
-def augment(lr: np.ndarray, hr: np.ndarray, rng):
-    """Same flips / transpose / time reversal for an LR and an HR sequence (T x H x W)."""
+def augment(lr: np.ndarray, hr: np.ndarray, rng, shifts=None):
+    """Same flips / transpose / time reversal for an LR and an HR sequence (T x H x W); with shifts (T x 2, how far
+    frame t's window moved from frame t-1's, (dy, dx) HR pixels), returns them moved the same way too."""
+    d = np.zeros((lr.shape[0], 2), np.int64) if shifts is None else np.array(shifts, np.int64)
     if rng.integers(2):
-        lr, hr = lr[:, :, ::-1], hr[:, :, ::-1]
+        lr, hr, d = lr[:, :, ::-1], hr[:, :, ::-1], d * [1, -1]
     if rng.integers(2):
-        lr, hr = lr[:, ::-1], hr[:, ::-1]
+        lr, hr, d = lr[:, ::-1], hr[:, ::-1], d * [-1, 1]
     if rng.integers(2):
-        lr, hr = lr.transpose(0, 2, 1), hr.transpose(0, 2, 1)
+        lr, hr, d = lr.transpose(0, 2, 1), hr.transpose(0, 2, 1), d[:, ::-1]
     if rng.integers(2):
         lr, hr = lr[::-1], hr[::-1]
-    return lr, hr
+        d = np.concatenate([[[0, 0]], -d[:0:-1]])  # frame t is old frame T-1-t: it moved by -old d[T-t]
+    return (lr, hr) if shifts is None else (lr, hr, d)
 
 
 class VideoSampler:
@@ -91,23 +94,27 @@ class VideoSampler:
         self.weights = frames / frames.sum()  # every frame of every clip equally likely
         self.pans = PhotoPans(photos, scale, patch, self.rng) if photos and photo_share > 0 else None
 
-    def sequence(self, length):
+    def sequence(self, length, with_shifts=False):
+        """(LR, HR) or, with_shifts, (LR, HR, shifts): the pans' true motion (PhotoPans), zeros for the clips."""
         p, s = self.patch, self.scale
         if self.pans is not None and self.rng.random() < self.photo_share:
-            return self.pans.sequence(length)
+            seq = self.pans.sequence(length)
+            return seq if with_shifts else seq[:2]
         lr, hr = self.clips[self.rng.choice(len(self.clips), p=self.weights)]
         stride = 2 if self.rng.random() < 0.3 and lr.shape[0] >= 2 * length else 1
         t0 = self.rng.integers(0, lr.shape[0] - stride * (length - 1))
         y = self.rng.integers(0, lr.shape[1] - p + 1)
         x = self.rng.integers(0, lr.shape[2] - p + 1)
         t = slice(t0, t0 + stride * (length - 1) + 1, stride)
-        return augment(lr[t, y : y + p, x : x + p], hr[t, y * s : (y + p) * s, x * s : (x + p) * s], self.rng)
+        seq = augment(lr[t, y : y + p, x : x + p], hr[t, y * s : (y + p) * s, x * s : (x + p) * s], self.rng)
+        return (*seq, np.zeros((length, 2), np.int64)) if with_shifts else seq
 
-    def batch(self, n, length):
-        seqs = [self.sequence(length) for _ in range(n)]
-        lr = np.stack([a for a, _ in seqs]).astype(np.float32)[:, :, None] / 255.0
-        hr = np.stack([b for _, b in seqs]).astype(np.float32)[:, :, None] / 255.0
-        return lr, hr
+    def batch(self, n, length, with_shifts=False):
+        """LR, HR (and, with_shifts, B x T x 2 motion: see sequence)."""
+        seqs = [self.sequence(length, with_shifts) for _ in range(n)]
+        lr = np.stack([q[0] for q in seqs]).astype(np.float32)[:, :, None] / 255.0
+        hr = np.stack([q[1] for q in seqs]).astype(np.float32)[:, :, None] / 255.0
+        return (lr, hr, np.stack([q[2] for q in seqs])) if with_shifts else (lr, hr)
 
 
 class PhotoPans:
@@ -133,13 +140,15 @@ class PhotoPans:
             raise ValueError("no training photo is large enough for the pans")
         start = np.array([self.rng.uniform(0, room[0] + 1), self.rng.uniform(0, room[1] + 1)])
         start += np.maximum(-v, 0) * (length - 1)  # a backward pan starts far enough in
-        lrs, hrs = [], []
+        lrs, hrs, pos = [], [], []
         for t in range(length):
             y, x = np.floor(start + v * t).astype(int)
             win = img[y : y + hp, x : x + hp].astype(np.float64)
             lrs.append(degrade(win, s)[m:-m, m:-m].astype(np.uint8))
             hrs.append(img[y + m * s : y + hp - m * s, x + m * s : x + hp - m * s])
-        return augment(np.stack(lrs), np.stack(hrs), self.rng)
+            pos.append((y, x))
+        shifts = np.diff(np.array([pos[0], *pos]), axis=0)  # (dy, dx) from the frame before; 0 for the first
+        return augment(np.stack(lrs), np.stack(hrs), self.rng, shifts)
 
 
 def photo_paths(folders):

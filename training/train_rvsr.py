@@ -59,6 +59,8 @@ def parse_args(argv=None):
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--val-frames", type=int, default=40)
     p.add_argument("--val-crop", type=int, default=256)
+    p.add_argument("--align-pans", action="store_true",
+                   help="experiment: move the past by the pans' true motion (RVSR.run shifts); the clips stay unaligned")
     p.add_argument("--val-pans", type=Path, nargs="*", default=None, metavar="FOLDER",
                    help="also score slow pans over these photographs (pans_rvsr.py; none named: Set5 and Set14)")
     p.add_argument("--sesr", type=Path, default=None, help="sesr checkpoint (default docs/training/sesr-x<s>/ckpt.pt)")
@@ -87,11 +89,13 @@ def clip_scores(outs, hr, scale):
 
 
 @torch.no_grad()
-def run_rvsr(model, lr, reset_each_frame=False):
-    """8-bit outputs for LR frames (T x H x W); reset_each_frame: every frame alone, what the state is worth."""
+def run_rvsr(model, lr, reset_each_frame=False, shifts=None):
+    """8-bit outputs for LR frames (T x H x W); reset_each_frame: every frame alone, what the state is worth;
+    shifts (T x 2): the past moved by the true motion (RVSR.run)."""
     model.eval()
     x = torch.from_numpy(lr)[None, :, None]
-    out = torch.cat([model.run(x[:, t : t + 1])[0] for t in range(x.shape[1])], 1) if reset_each_frame else model.run(x)[0]
+    d = None if shifts is None else torch.from_numpy(np.asarray(shifts))[None]
+    out = torch.cat([model.run(x[:, t : t + 1])[0] for t in range(x.shape[1])], 1) if reset_each_frame else model.run(x, None, d)[0]
     model.train()
     return to8(out[0, :, 0].numpy())
 
@@ -116,7 +120,7 @@ def pan_scores(outs_of, pans, scale):
     return round(float(np.mean([np.mean(p[10:]) for p, _ in scores])), 3), round(float(np.mean([t for _, t in scores])), 3)
 
 
-def val_row(model, val, base, scale, pans=None):
+def val_row(model, val, base, scale, pans=None, align=False):
     """Means over the clips of per-clip means: PSNR of rvsr / bicubic / sesr, rvsr on frame 0 and on frames >= 10,
     temporal errors, rvsr's PSNR per clip, and rvsr's PSNR with its state reset on every frame; with pans, rvsr's
     PSNR over them (frames >= 10), alone, and its temporal error there."""
@@ -129,8 +133,10 @@ def val_row(model, val, base, scale, pans=None):
     alone = [np.mean(clip_scores(run_rvsr(model, lr, True), hr, scale)[0]) for _, lr, hr in val]
     row = row + [m(per[n][0]) for n in per] + [m(alone)]
     if pans:
-        (p, t), (pa, _) = pan_scores(lambda lr: run_rvsr(model, lr), pans, scale), pan_scores(
-            lambda lr: run_rvsr(model, lr, True), pans, scale)
+        shifts = {id(lr): d for lr, _, d in pans}
+        pairs = [(lr, hr) for lr, hr, _ in pans]
+        (p, t), (pa, _) = pan_scores(lambda lr: run_rvsr(model, lr, shifts=shifts[id(lr)] if align else None), pairs,
+                                     scale), pan_scores(lambda lr: run_rvsr(model, lr, True), pairs, scale)
         row += [p, pa, t]
     return row, kinds
 
@@ -177,12 +183,12 @@ def main(argv=None):
         from pans_rvsr import sequences  # noqa: E402
 
         folders = args.val_pans or [SHARED / "val" / "Set5", SHARED / "val" / "Set14"]
-        pans = [(lr, hr) for _, _, lr, hr in sequences(args.scale, folders, 192)]
+        pans = [(lr, hr, d) for _, _, lr, hr, d in sequences(args.scale, folders, 192)]
         with torch.no_grad():
             pan_base = [pan_scores(lambda lr: np.stack([to8(imresize(f, lr.shape[2] * args.scale, lr.shape[1] * args.scale))
-                                                        for f in lr]), pans, args.scale)]
+                                                        for f in lr]), [q[:2] for q in pans], args.scale)]
             if sesr is not None:
-                pan_base.append(pan_scores(lambda lr: to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy()), pans, args.scale))
+                pan_base.append(pan_scores(lambda lr: to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy()), [q[:2] for q in pans], args.scale))
         print("pans: " + ", ".join(f"{k} {p} dB, temporal error {t}" for k, (p, t) in zip(["bicubic", "sesr"], pan_base)),
               flush=True)
     print(f"x{args.scale}: {len(train_names)} training clips ({sum(c[0].shape[0] for c in sampler.clips)} frames), "
@@ -210,20 +216,22 @@ def main(argv=None):
     elapsed, last_save = elapsed0, time.time()
     loss_acc, n_acc = 0.0, 0
     if not val_rows:
-        val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans)[0]])
+        val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans, args.align_pans)[0]])
         print("baseline " + "  ".join(f"{h} {v}" for h, v in zip(val_header, val_rows[-1])), flush=True)
     while step < args.steps:
         warm = warm_rng.random() < args.warm_share
-        lr_np, hr_np = sampler.batch(args.batch, args.frames * (2 if warm else 1))
-        x, y = torch.from_numpy(lr_np), torch.from_numpy(hr_np)
+        batch = sampler.batch(args.batch, args.frames * (2 if warm else 1), args.align_pans)
+        x, y = torch.from_numpy(batch[0]), torch.from_numpy(batch[1])
+        d = torch.from_numpy(batch[2]) if args.align_pans else None
         carry = None
         if warm:
             with torch.no_grad():
-                _, carry = model.run(x[:, : args.frames])
+                _, carry = model.run(x[:, : args.frames], None, None if d is None else d[:, : args.frames])
             x, y = x[:, args.frames :], y[:, args.frames :]
+            d = None if d is None else d[:, args.frames :]
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args)
-        out, _ = model.run(x, carry)
+        out, _ = model.run(x, carry, d)
         loss = charbonnier(out, y)
         if args.temporal_weight:
             loss = loss + args.temporal_weight * charbonnier(out[:, 1:] - out[:, :-1], y[:, 1:] - y[:, :-1])
@@ -239,7 +247,7 @@ def main(argv=None):
             loss_acc, n_acc = 0.0, 0
         if step % args.val_every == 0 or step == args.steps:
             tv = time.time()
-            val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans)[0]])
+            val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans, args.align_pans)[0]])
             shown = train_rows[-1][1] if train_rows else loss.item()
             print(f"step {step}/{args.steps}  loss {shown:.5f}  lr {lr_at(step - 1, args):.2e}  {elapsed / 60:.1f} min  "
                   + "  ".join(f"{h} {v}" for h, v in zip(val_header[2:], val_rows[-1][2:]))
