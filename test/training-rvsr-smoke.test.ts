@@ -138,6 +138,33 @@ describe(
       assert.equal(wrong, 0);
     });
 
+    it('estimates the global motion between LR frames to the HR pixel on most frames of the pans (motion.py)', () => {
+      const r = spawnSync(
+        PYTHON,
+        [
+          '-c',
+          [
+            'import sys, numpy as np',
+            `sys.path.insert(0, ${JSON.stringify(TRAINING)})`,
+            'from pathlib import Path',
+            'from pans_rvsr import sequences',
+            'from motion import estimate_shifts',
+            'exact = near = n = 0',
+            `for _, _, lr, _, d in sequences(2, [Path(${JSON.stringify(SET5)})], 192):`,
+            '    e = estimate_shifts(lr, 2)',
+            '    exact += int((e[1:] == d[1:]).all(1).sum()); near += int((np.abs(e[1:] - d[1:]).max(1) <= 1).sum()); n += len(d) - 1',
+            'print(exact, near, n)',
+          ].join('\n'),
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const [exact, near, n] = r.stdout.trim().split(' ').map(Number);
+      assert.equal(n, 5 * 5 * 29);
+      assert.ok(exact! / n! > 0.85, `${exact} of ${n} exact`);
+      assert.equal(near, n);
+    });
+
     it('scores a checkpoint on slow pans over held-out photographs against bicubic and sesr (pans_rvsr.py)', () => {
       assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
       const r = spawnSync(PYTHON, [join(TRAINING, 'pans_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--photos', SET5, '--crop', '32'], {

@@ -24,6 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import degrade, imresize, list_images, load_y  # noqa: E402
+from motion import estimate_shifts  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import PhotoPans  # noqa: E402
 from train import SHARED  # noqa: E402
@@ -63,6 +64,8 @@ def main():
     p.add_argument("--photos", type=Path, nargs="*", default=[SHARED / "val" / "Set5", SHARED / "val" / "Set14"])
     p.add_argument("--crop", type=int, default=192, help="HR crop at most (smaller where a photo is too small)")
     p.add_argument("--aligned", action="store_true", help="also run each checkpoint with its past moved by the true motion")
+    p.add_argument("--estimated", action="store_true",
+                   help="also run each checkpoint with its past moved by the motion motion.py estimates from the LR")
     a = p.parse_args()
     torch.set_num_threads(1)
     models = []
@@ -84,19 +87,21 @@ def main():
                 outs[label] = run_rvsr(model, lr)
                 if a.aligned:
                     outs[f"{label} aligned"] = run_rvsr(model, lr, shifts=shifts)
+                if a.estimated:
+                    outs[f"{label} estimated"] = run_rvsr(model, lr, shifts=estimate_shifts(lr, scale))
             for col, out in outs.items():
                 psnrs, terr = clip_scores(out, hr, scale)
                 rows.setdefault((v, col), []).append((float(np.mean(psnrs[FROM:])), terr))
     cols = list(dict.fromkeys(c for _, c in rows))
     print(f"x{scale}, {len(rows[(VELOCITIES[0], 'bicubic')])} photos x {len(VELOCITIES)} velocities, "
           f"{FRAMES} frames; PSNR-Y over frames {FROM}-{FRAMES - 1}, temporal error over all")
-    print(f"{'':28s}" + "".join(f"{str(v):>14s}" for v in VELOCITIES) + f"{'all':>10s}{'gain':>8s}{'t.err':>8s}")
+    print(f"{'':34s}" + "".join(f"{str(v):>14s}" for v in VELOCITIES) + f"{'all':>10s}{'gain':>8s}{'t.err':>8s}")
     bic = np.mean([r[0] for v in VELOCITIES for r in rows[(v, "bicubic")]])
     for col in cols:
         per_v = [np.mean([r[0] for r in rows[(v, col)]]) for v in VELOCITIES]
         allp = np.mean([r[0] for v in VELOCITIES for r in rows[(v, col)]])
         terr = np.mean([r[1] for v in VELOCITIES for r in rows[(v, col)]])
-        print(f"{col:28s}" + "".join(f"{x:14.3f}" for x in per_v) + f"{allp:10.3f}{allp - bic:+8.3f}{terr:8.3f}")
+        print(f"{col:34s}" + "".join(f"{x:14.3f}" for x in per_v) + f"{allp:10.3f}{allp - bic:+8.3f}{terr:8.3f}")
 
 
 if __name__ == "__main__":

@@ -50,18 +50,59 @@ def shift_past(img: torch.Tensor, d) -> torch.Tensor:
     return torch.cat(outs, 0)
 
 
+def downscale_kernel(scale: int):
+    """(1, 1, k, k) kernel and the offset of its first tap from scale * i: data.degrade's antialiased bicubic
+    downscaling as a strided convolution (an interior row of its matrix)."""
+    n, i = 16, 8
+    m = _axis_matrix(n * scale, n)
+    cols = np.nonzero(m[i])[0]
+    taps = m[i, cols[0] : cols[-1] + 1]
+    return torch.tensor(np.outer(taps, taps)[None, None], dtype=torch.float32), int(cols[0] - scale * i)
+
+
 class RVSR(nn.Module):
-    def __init__(self, scale: int, width: int = 32, layers: int = 6, state: int = 16):
+    """fuse (an experiment): the network also outputs r^2 gates, and adds gate x the detail of the previous output
+    that this frame's LR cannot carry (previous output - bicubic(its own degradation)) to its output: a learned,
+    per-pixel temporal blend of detail from the past."""
+
+    def __init__(self, scale: int, width: int = 32, layers: int = 6, state: int = 16, fuse: bool = False):
         super().__init__()
-        self.scale, self.width, self.layers, self.state = scale, width, layers, state
+        self.scale, self.width, self.layers, self.state, self.fuse = scale, width, layers, state, fuse
         cin = 2 + scale * scale + state
+        cout = scale * scale + state + (scale * scale if fuse else 0)
         self.convs = nn.ModuleList([nn.Conv2d(cin, width, 3, padding=1)]
                                    + [nn.Conv2d(width, width, 3, padding=1) for _ in range(layers - 2)]
-                                   + [nn.Conv2d(width, scale * scale + state, 3, padding=1)])
+                                   + [nn.Conv2d(width, cout, 3, padding=1)])
         with torch.no_grad():  # start near bicubic
             self.convs[-1].weight.mul_(0.1)
             self.convs[-1].bias.zero_()
+            if fuse:  # gates start nearly closed (0.12)
+                self.convs[-1].weight[scale * scale + state :].zero_()
+                self.convs[-1].bias[scale * scale + state :].fill_(-2.0)
         self.register_buffer("bicubic", bicubic_kernel(scale))
+        if fuse:
+            kernel, self.down_offset = downscale_kernel(scale)
+            self.register_buffer("down", kernel)
+
+    def load_grown(self, state_dict):
+        """Weights of a checkpoint without fuse; the gates start nearly closed, so the network computes about what it did."""
+        own = self.state_dict()
+        for k, v in state_dict.items():
+            if own[k].shape == v.shape:
+                own[k] = v
+            else:  # the last convolution: its first outputs
+                own[k][: v.shape[0]] = v
+        self.load_state_dict(own)
+
+    def degrade(self, hr: torch.Tensor) -> torch.Tensor:
+        """data.degrade's downscaling (without its rounding), edges replicated."""
+        s, k = self.scale, self.down.shape[-1]
+        n = hr.shape[-1] // s
+        left = -self.down_offset
+        right = max(0, s * (n - 1) + self.down_offset + k - hr.shape[-1])
+        nh = hr.shape[-2] // s
+        bottom = max(0, s * (nh - 1) + self.down_offset + k - hr.shape[-2])
+        return F.conv2d(F.pad(hr, (left, right, left, bottom), mode="replicate"), self.down, stride=s)[..., :nh, :n]
 
     def reset(self, x: torch.Tensor):
         """(x_prev, out_prev, state) for a first frame x (N x 1 x H x W)."""
@@ -81,8 +122,13 @@ class RVSR(nn.Module):
         for conv in self.convs[:-1]:
             h = F.relu(conv(h))
         h = self.convs[-1](h)
-        out = F.pixel_shuffle(self.upscale_bicubic(x) + h[:, : s * s], s)
-        return out, torch.tanh(h[:, s * s :])
+        base = self.upscale_bicubic(x) + h[:, : s * s]
+        if self.fuse:
+            prev = out_prev.clamp(0, 1)
+            detail = F.pixel_unshuffle(prev, s) - self.upscale_bicubic(self.degrade(prev))
+            base = base + torch.sigmoid(h[:, s * s + self.state :]) * detail
+        out = F.pixel_shuffle(base, s)
+        return out, torch.tanh(h[:, s * s : s * s + self.state])
 
     def run(self, seq: torch.Tensor, carry=None, shifts=None):
         """A sequence N x T x 1 x H x W -> outputs N x T x 1 x sH x sW and the carry (x_prev, out_prev, state).
@@ -102,7 +148,9 @@ class RVSR(nn.Module):
 
     def macs_per_lr_pixel(self) -> int:
         """Multiply-adds per LR pixel: the convolutions and the fixed bicubic one."""
-        return sum(c.weight.numel() for c in self.convs) + self.bicubic.numel()
+        fused = (self.down.numel() // self.scale**2 + self.bicubic.numel()) if self.fuse else 0
+        return sum(c.weight.numel() for c in self.convs) + self.bicubic.numel() + fused
 
     def config(self) -> dict:
-        return {"scale": self.scale, "width": self.width, "layers": self.layers, "state": self.state}
+        return {"scale": self.scale, "width": self.width, "layers": self.layers, "state": self.state,
+                **({"fuse": True} if self.fuse else {})}

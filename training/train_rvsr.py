@@ -59,6 +59,8 @@ def parse_args(argv=None):
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--val-frames", type=int, default=40)
     p.add_argument("--val-crop", type=int, default=256)
+    p.add_argument("--fuse", action="store_true", help="experiment: RVSR's gated detail from the past (rvsr.py)")
+    p.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights (grown with --fuse)")
     p.add_argument("--align-pans", action="store_true",
                    help="experiment: move the past by the pans' true motion (RVSR.run shifts); the clips stay unaligned")
     p.add_argument("--val-pans", type=Path, nargs="*", default=None, metavar="FOLDER",
@@ -159,7 +161,9 @@ def main(argv=None):
     if args.resume and not ckpt_path.exists():
         sys.exit(f"train_rvsr.py: --resume given but {ckpt_path} does not exist")
     torch.manual_seed(args.seed)
-    model = RVSR(args.scale, args.width, args.layers, args.state)
+    model = RVSR(args.scale, args.width, args.layers, args.state, args.fuse)
+    if args.init and not args.resume:
+        model.load_grown(torch.load(args.init, map_location="cpu")["model"])
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step, train_rows, val_rows, elapsed0 = 0, [], [], 0.0
     if args.resume:
