@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import degrade, imresize, list_images, load_y  # noqa: E402
 from motion import estimate_shifts  # noqa: E402
 from rvsr import RVSR  # noqa: E402
-from rvsr_data import PhotoPans  # noqa: E402
+from rvsr_data import VAL_CLIPS, PhotoPans, load_val  # noqa: E402
 from train import SHARED  # noqa: E402
 from train_rvsr import clip_scores, load_sesr, run_rvsr, to8  # noqa: E402
 
@@ -66,6 +66,8 @@ def main():
     p.add_argument("--aligned", action="store_true", help="also run each checkpoint with its past moved by the true motion")
     p.add_argument("--estimated", action="store_true",
                    help="also run each checkpoint with its past moved by the motion motion.py estimates from the LR")
+    p.add_argument("--clips", type=Path, default=None, metavar="CACHE",
+                   help="then the held-out clips as train_rvsr.py validates on them (its cache), as run and estimated")
     a = p.parse_args()
     torch.set_num_threads(1)
     models = []
@@ -102,6 +104,16 @@ def main():
         allp = np.mean([r[0] for v in VELOCITIES for r in rows[(v, col)]])
         terr = np.mean([r[1] for v in VELOCITIES for r in rows[(v, col)]])
         print(f"{col:34s}" + "".join(f"{x:14.3f}" for x in per_v) + f"{allp:10.3f}{allp - bic:+8.3f}{terr:8.3f}")
+    if a.clips:
+        val = load_val(a.clips, VAL_CLIPS, scale, 40, 256)
+        print(f"held-out clips (train_rvsr.py's validation: {len(val)} clips, 40 frames, 256-pixel HR crops): "
+              "PSNR-Y over all frames, temporal error")
+        for label, model in models:
+            for how in ("run", "estimated"):
+                scores = [clip_scores(run_rvsr(model, lr, shifts=estimate_shifts(lr, scale) if how == "estimated" else None),
+                                      hr, scale) for _, lr, hr in val]
+                print(f"{label + ' ' + how:34s}{np.mean([np.mean(p) for p, _ in scores]):10.3f}"
+                      f"{np.mean([t for _, t in scores]):8.3f}")
 
 
 if __name__ == "__main__":
