@@ -19,6 +19,19 @@ const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status 
 /** train_rvsr.py holds these out for validation (rvsr_data.VAL_CLIPS); the smoke test's clips take their names. */
 const VAL_CLIPS = ['davis16_dog', 'davis17_tennis', 'sam2_bedroom', 'opencv_cup'];
 
+/** Python lines run with the training folder importable and Set5's folder as SET5; returns the numbers printed. */
+const pythonNumbers = (lines: readonly string[]): number[] => {
+  const prelude = [
+    'import sys',
+    `sys.path.insert(0, ${JSON.stringify(TRAINING)})`,
+    'from pathlib import Path',
+    `SET5 = Path(${JSON.stringify(SET5)})`,
+  ];
+  const r = spawnSync(PYTHON, ['-c', [...prelude, ...lines].join('\n')], { encoding: 'utf8', timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split(' ').map(Number);
+};
+
 const csvRows = (path: string): string[][] =>
   readFileSync(path, 'utf8')
     .trim()
@@ -107,59 +120,37 @@ describe(
     it("records the pans' true motion through every augmentation, so that moving the past by it aligns each frame", () => {
       // Every consecutive pair of 150 augmented pans: the HR of frame t-1 moved by the recorded shift equals frame
       // t's away from the edges; moved the opposite way it does not (wherever the shift is not zero).
-      const r = spawnSync(
-        PYTHON,
-        [
-          '-c',
-          [
-            'import sys, numpy as np, torch',
-            `sys.path.insert(0, ${JSON.stringify(TRAINING)})`,
-            'from pathlib import Path',
-            'from rvsr_data import PhotoPans, photo_paths',
-            'from rvsr import shift_past',
-            `pans = PhotoPans(photo_paths([Path(${JSON.stringify(SET5)})]), 4, 16, np.random.default_rng(5))`,
-            'same = lambda a, d, b: np.array_equal(shift_past(torch.from_numpy(a[None, None].copy()), torch.tensor(np.array([d])))[0, 0].numpy()[8:-8, 8:-8], b[8:-8, 8:-8])',
-            'good = wrong = moving = 0',
-            'for _ in range(150):',
-            '    lr, hr, d = pans.sequence(6)',
-            '    hr = hr.astype(np.float64)',
-            '    for t in range(1, 6):',
-            '        good += same(hr[t - 1], d[t], hr[t])',
-            '        if d[t].any(): moving += 1; wrong += same(hr[t - 1], -d[t], hr[t])',
-            'print(good, wrong, moving)',
-          ].join('\n'),
-        ],
-        { encoding: 'utf8', timeout: 300_000 },
-      );
-      assert.equal(r.status, 0, r.stderr);
-      const [good, wrong, moving] = r.stdout.trim().split(' ').map(Number);
+      const [good, wrong, moving] = pythonNumbers([
+        'import numpy as np, torch',
+        'from rvsr_data import PhotoPans, photo_paths',
+        'from rvsr import shift_past',
+        'pans = PhotoPans(photo_paths([SET5]), 4, 16, np.random.default_rng(5))',
+        'same = lambda a, d, b: np.array_equal(shift_past(torch.from_numpy(a[None, None].copy()), torch.tensor(np.array([d])))[0, 0].numpy()[8:-8, 8:-8], b[8:-8, 8:-8])',
+        'good = wrong = moving = 0',
+        'for _ in range(150):',
+        '    lr, hr, d = pans.sequence(6)',
+        '    hr = hr.astype(np.float64)',
+        '    for t in range(1, 6):',
+        '        good += same(hr[t - 1], d[t], hr[t])',
+        '        if d[t].any(): moving += 1; wrong += same(hr[t - 1], -d[t], hr[t])',
+        'print(good, wrong, moving)',
+      ]);
       assert.equal(good, 750);
       assert.ok(moving! > 300, `${moving} moving pairs`);
       assert.equal(wrong, 0);
     });
 
     it('estimates the global motion between LR frames to the HR pixel on most frames of the pans (motion.py)', () => {
-      const r = spawnSync(
-        PYTHON,
-        [
-          '-c',
-          [
-            'import sys, numpy as np',
-            `sys.path.insert(0, ${JSON.stringify(TRAINING)})`,
-            'from pathlib import Path',
-            'from pans_rvsr import sequences',
-            'from motion import estimate_shifts',
-            'exact = near = n = 0',
-            `for _, _, lr, _, d in sequences(2, [Path(${JSON.stringify(SET5)})], 192):`,
-            '    e = estimate_shifts(lr, 2)',
-            '    exact += int((e[1:] == d[1:]).all(1).sum()); near += int((np.abs(e[1:] - d[1:]).max(1) <= 1).sum()); n += len(d) - 1',
-            'print(exact, near, n)',
-          ].join('\n'),
-        ],
-        { encoding: 'utf8', timeout: 300_000 },
-      );
-      assert.equal(r.status, 0, r.stderr);
-      const [exact, near, n] = r.stdout.trim().split(' ').map(Number);
+      const [exact, near, n] = pythonNumbers([
+        'import numpy as np',
+        'from pans_rvsr import sequences',
+        'from motion import estimate_shifts',
+        'exact = near = n = 0',
+        'for _, _, lr, _, d in sequences(2, [SET5], 192):',
+        '    e = estimate_shifts(lr, 2)',
+        '    exact += int((e[1:] == d[1:]).all(1).sum()); near += int((np.abs(e[1:] - d[1:]).max(1) <= 1).sum()); n += len(d) - 1',
+        'print(exact, near, n)',
+      ]);
       assert.equal(n, 5 * 5 * 29);
       assert.ok(exact! / n! > 0.85, `${exact} of ${n} exact`);
       assert.equal(near, n);
