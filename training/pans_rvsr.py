@@ -23,12 +23,12 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import degrade, imresize, list_images, load_y  # noqa: E402
+from data import list_images, load_y  # noqa: E402
 from motion import estimate_shifts  # noqa: E402
 from rvsr import RVSR  # noqa: E402
-from rvsr_data import VAL_CLIPS, PhotoPans, load_val  # noqa: E402
+from rvsr_data import VAL_CLIPS, PhotoPans, load_val, render_pan  # noqa: E402
 from train import SHARED  # noqa: E402
-from train_rvsr import clip_scores, load_sesr, run_rvsr, to8  # noqa: E402
+from train_rvsr import bicubic_outputs, clip_scores, load_sesr, run_rvsr, sesr_outputs  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 VELOCITIES = ((0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.5, 1.5), (2.0, 0.5))  # (down, right) HR pixels per frame
@@ -47,15 +47,9 @@ def sequences(scale: int, folders, crop: int):
             hp = c + 2 * m * scale
             y0 = (img.shape[0] - hp - travel[0]) // 2 + (travel[0] if v[0] < 0 else 0)
             x0 = (img.shape[1] - hp - travel[1]) // 2 + (travel[1] if v[1] < 0 else 0)
-            lrs, hrs, pos = [], [], []
-            for t in range(FRAMES):
-                y, x = y0 + int(np.floor(v[0] * t)), x0 + int(np.floor(v[1] * t))
-                win = img[y : y + hp, x : x + hp].astype(np.float64)
-                lrs.append(degrade(win, scale)[m:-m, m:-m].astype(np.uint8))
-                hrs.append(img[y + m * scale : y + hp - m * scale, x + m * scale : x + hp - m * scale])
-                pos.append((y, x))
-            shifts = np.diff(np.array([pos[0], *pos]), axis=0)
-            yield path.stem, v, np.stack(lrs).astype(np.float32) / 255.0, np.stack(hrs).astype(np.float64), shifts
+            positions = [(y0 + int(np.floor(v[0] * t)), x0 + int(np.floor(v[1] * t))) for t in range(FRAMES)]
+            lrs, hrs, shifts = render_pan(img, positions, scale, hp)
+            yield path.stem, v, lrs.astype(np.float32) / 255.0, hrs.astype(np.float64), shifts
 
 
 def main():
@@ -81,9 +75,7 @@ def main():
     rows = {}  # (velocity, column) -> list of (psnr over frames >= FROM, temporal error)
     with torch.no_grad():
         for name, v, lr, hr, shifts in sequences(scale, a.photos, a.crop):
-            h, w = hr.shape[1:]
-            outs = {"bicubic": np.stack([to8(imresize(f, w, h)) for f in lr]),
-                    "sesr": to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy())}
+            outs = {"bicubic": bicubic_outputs(lr, scale), "sesr": sesr_outputs(sesr, lr)}
             for label, model in models:
                 outs[f"{label} alone"] = run_rvsr(model, lr, True)
                 outs[label] = run_rvsr(model, lr)

@@ -140,15 +140,22 @@ class PhotoPans:
             raise ValueError("no training photo is large enough for the pans")
         start = np.array([self.rng.uniform(0, room[0] + 1), self.rng.uniform(0, room[1] + 1)])
         start += np.maximum(-v, 0) * (length - 1)  # a backward pan starts far enough in
-        lrs, hrs, pos = [], [], []
-        for t in range(length):
-            y, x = np.floor(start + v * t).astype(int)
-            win = img[y : y + hp, x : x + hp].astype(np.float64)
-            lrs.append(degrade(win, s)[m:-m, m:-m].astype(np.uint8))
-            hrs.append(img[y + m * s : y + hp - m * s, x + m * s : x + hp - m * s])
-            pos.append((y, x))
-        shifts = np.diff(np.array([pos[0], *pos]), axis=0)  # (dy, dx) from the frame before; 0 for the first
-        return augment(np.stack(lrs), np.stack(hrs), self.rng, shifts)
+        positions = [np.floor(start + v * t).astype(int) for t in range(length)]
+        lr, hr, shifts = render_pan(img, positions, s, hp)
+        return augment(lr, hr, self.rng, shifts)
+
+
+def render_pan(img: np.ndarray, positions, scale: int, window: int):
+    """A pan over a still HR photo: for each (y, x), the `window` HR pixels from there degraded (data.degrade), less
+    PhotoPans.MARGIN LR pixels each side, and the HR they cover. Returns the LR and HR frames (uint8) and the shifts
+    (T x 2): how far each frame's window moved from the one before, in whole HR pixels (zero for the first)."""
+    m, s = PhotoPans.MARGIN, scale
+    lrs, hrs = [], []
+    for y, x in positions:
+        lrs.append(degrade(img[y : y + window, x : x + window].astype(np.float64), s)[m:-m, m:-m].astype(np.uint8))
+        hrs.append(img[y + m * s : y + window - m * s, x + m * s : x + window - m * s])
+    pos = np.array(positions)
+    return np.stack(lrs), np.stack(hrs), np.diff(np.concatenate([pos[:1], pos]), axis=0)
 
 
 def photo_paths(folders):

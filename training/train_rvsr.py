@@ -102,23 +102,31 @@ def run_rvsr(model, lr, reset_each_frame=False, shifts=None):
     return to8(out[0, :, 0].numpy())
 
 
+def bicubic_outputs(lr, scale):
+    """8-bit bicubic (imresize) upscaling of LR frames (T x h x w in [0, 1])."""
+    return np.stack([to8(imresize(f, f.shape[1] * scale, f.shape[0] * scale)) for f in lr])
+
+
 @torch.no_grad()
+def sesr_outputs(sesr, lr):
+    """8-bit outputs of the single-frame default for LR frames (T x h x w in [0, 1])."""
+    return to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy())
+
+
 def baselines(val, scale, sesr):
     """{clip: {"bicubic": (psnrs, terr), "sesr": ...}}, computed once."""
     res = {}
     for name, lr, hr in val:
-        h, w = lr.shape[1] * scale, lr.shape[2] * scale
-        bic = np.stack([to8(imresize(f, w, h)) for f in lr])
-        res[name] = {"bicubic": clip_scores(bic, hr, scale)}
+        res[name] = {"bicubic": clip_scores(bicubic_outputs(lr, scale), hr, scale)}
         if sesr is not None:
-            out = sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy()
-            res[name]["sesr"] = clip_scores(to8(out), hr, scale)
+            res[name]["sesr"] = clip_scores(sesr_outputs(sesr, lr), hr, scale)
     return res
 
 
 def pan_scores(outs_of, pans, scale):
-    """Mean PSNR-Y over frames >= 10 and mean temporal error over the pans, for outputs_of(lr) -> 8-bit frames."""
-    scores = [clip_scores(outs_of(lr), hr, scale) for lr, hr in pans]
+    """Mean PSNR-Y over frames >= 10 and mean temporal error over the pans (LR, HR, shifts), for
+    outs_of(lr, shifts) -> 8-bit frames."""
+    scores = [clip_scores(outs_of(lr, d), hr, scale) for lr, hr, d in pans]
     return round(float(np.mean([np.mean(p[10:]) for p, _ in scores])), 3), round(float(np.mean([t for _, t in scores])), 3)
 
 
@@ -135,10 +143,8 @@ def val_row(model, val, base, scale, pans=None, align=False):
     alone = [np.mean(clip_scores(run_rvsr(model, lr, True), hr, scale)[0]) for _, lr, hr in val]
     row = row + [m(per[n][0]) for n in per] + [m(alone)]
     if pans:
-        shifts = {id(lr): d for lr, _, d in pans}
-        pairs = [(lr, hr) for lr, hr, _ in pans]
-        (p, t), (pa, _) = pan_scores(lambda lr: run_rvsr(model, lr, shifts=shifts[id(lr)] if align else None), pairs,
-                                     scale), pan_scores(lambda lr: run_rvsr(model, lr, True), pairs, scale)
+        p, t = pan_scores(lambda lr, d: run_rvsr(model, lr, shifts=d if align else None), pans, scale)
+        pa, _ = pan_scores(lambda lr, _: run_rvsr(model, lr, True), pans, scale)
         row += [p, pa, t]
     return row, kinds
 
@@ -188,11 +194,9 @@ def main(argv=None):
 
         folders = args.val_pans or [SHARED / "val" / "Set5", SHARED / "val" / "Set14"]
         pans = [(lr, hr, d) for _, _, lr, hr, d in sequences(args.scale, folders, 192)]
-        with torch.no_grad():
-            pan_base = [pan_scores(lambda lr: np.stack([to8(imresize(f, lr.shape[2] * args.scale, lr.shape[1] * args.scale))
-                                                        for f in lr]), [q[:2] for q in pans], args.scale)]
-            if sesr is not None:
-                pan_base.append(pan_scores(lambda lr: to8(sesr(torch.from_numpy(lr)[:, None])[:, 0].numpy()), [q[:2] for q in pans], args.scale))
+        pan_base = [pan_scores(lambda lr, _: bicubic_outputs(lr, args.scale), pans, args.scale)]
+        if sesr is not None:
+            pan_base.append(pan_scores(lambda lr, _: sesr_outputs(sesr, lr), pans, args.scale))
         print("pans: " + ", ".join(f"{k} {p} dB, temporal error {t}" for k, (p, t) in zip(["bicubic", "sesr"], pan_base)),
               flush=True)
     print(f"x{args.scale}: {len(train_names)} training clips ({sum(c[0].shape[0] for c in sampler.clips)} frames), "
