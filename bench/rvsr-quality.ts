@@ -179,7 +179,7 @@ const loadModels = async (): Promise<Models> => {
   });
   return {
     // A fresh stream each call (no past), on the one loaded session.
-    rvsr: () => createRecurrentUpscaler(rvsrModel, r.tiling),
+    rvsr: () => createRecurrentUpscaler(rvsrModel, r.tiling, r.motion),
     sesr,
     bicubic: createBicubicUpscaler(SCALE),
     dispose: async () => {

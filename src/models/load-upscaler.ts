@@ -85,6 +85,6 @@ const openVideoUpscaler = async (o: VideoModelChoice, resolved: ResolvedModel): 
     if (c.id === 'onnxruntime-cpu') return createWorkerUpscaler({ ...resolved, scale: o.scale, workers, threadsPerWorker, fault: o.workerFault });
     if (!resolved.recurrent) return createFrameUpscaler(await c.load(load), resolved.tiling);
     if (c.backend !== 'onnx') throw new ModelError(`${resolved.name} is a recurrent model, which ${c.id} does not run`);
-    return createRecurrentUpscaler(await loadOnnxRecurrent({ ...load, provider: c.id.replace('onnxruntime-', '') as OnnxProvider }), resolved.tiling);
+    return createRecurrentUpscaler(await loadOnnxRecurrent({ ...load, provider: c.id.replace('onnxruntime-', '') as OnnxProvider }), resolved.tiling, resolved.motion);
   });
 };

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ModelError } from '../errors.js';
+import { findModel } from './registry.js';
 import { resolveModel } from './resolve-model.js';
 
 /** The run defaults of the runtime choice; each case overrides what it names. */
@@ -15,5 +20,24 @@ describe('resolveModel', () => {
     assert.equal(resolveModel({ ...AUTO, scale: 2, device: 'gpu', live: true }).name, 'sesr-x2');
     assert.equal(resolveModel({ ...AUTO, scale: 3, device: 'cpu', live: true, bitDepth: 10 }).name, 'sesr-x3');
     assert.equal(resolveModel({ ...AUTO, scale: 2, device: 'cpu', live: true, model: 'sesr' }).name, 'sesr-x2');
+  });
+
+  it("reads a recurrent model's motion search from its metadata, none for one trained without, and refuses one it does not know", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srvid-motion-meta-'));
+    try {
+      const shipped = findModel('rvsr', 2);
+      const file = join(dir, 'aligned.onnx');
+      copyFileSync(shipped.path, file);
+      const meta = JSON.parse(readFileSync(shipped.path.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(resolveModel({ ...AUTO, scale: 2, model: 'rvsr' }).motion, null, 'the shipped rvsr-x2 was trained with an unmoved past');
+      writeFileSync(join(dir, 'aligned.json'), JSON.stringify({ ...meta, motion: { estimator: 'global-shift', radius: 3, stride: 2 } }));
+      const resolved = resolveModel({ ...AUTO, scale: 2, modelFile: file });
+      assert.equal(resolved.recurrent, true);
+      assert.deepEqual(resolved.motion, { radius: 3, stride: 2 });
+      writeFileSync(join(dir, 'aligned.json'), JSON.stringify({ ...meta, motion: { estimator: 'flow', radius: 3, stride: 2 } }));
+      assert.throws(() => resolveModel({ ...AUTO, scale: 2, modelFile: file }), ModelError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

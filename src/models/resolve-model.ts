@@ -10,6 +10,7 @@ import { readPlainChain } from './backends/tfjs.js';
 import { readOnnxGraph, type OnnxGraph } from './espcn/read-onnx-weights.js';
 import { AUTO_MODEL, defaultModel, findModel, type ModelEntry } from './registry.js';
 import { landsOnCpuOnnx, type BackendChoice, type DeviceChoice } from './select-backend.js';
+import { motionSearchOf, type MotionSearch } from './rvsr/global-motion.js';
 
 export interface ModelChoice {
   /** Model family (default: the best-quality one trained for the scale), or 'auto': the best that keeps up with a live input. */
@@ -43,6 +44,8 @@ export interface ResolvedModel {
   readonly tiling: Tiling;
   /** A recurrent network (rvsr): frames carry state in order, on onnxruntime only (see rvsr/recurrent-upscaler.ts). */
   readonly recurrent: boolean;
+  /** A recurrent network trained with its past moved by the camera's motion: the search to run before each frame. */
+  readonly motion: MotionSearch | null;
   /**
    * The model's output lies on the 8-bit grid (its metadata's `io8`, written by training/quantize_chain.py) and
    * the input is 8-bit: onnxruntime's CPU workers run it on the frames' bytes (backends/byte-io-graph.ts).
@@ -142,5 +145,6 @@ export const resolveModel = ({
   const maxPixels = tilePixels ?? (typeof arch.tilePixels === 'number' ? arch.tilePixels : tilePixelsFor(widestLayer(entry.meta)));
   // A deeper input would open the float graph beside it in every worker on its first frame.
   const io8 = entry.meta.io8 === true && !recurrent && bitDepth <= 8;
-  return { name: entry.name, path: entry.path, tiling: { maxPixels, overlap, ...align }, recurrent, io8 };
+  const motion = recurrent ? motionSearchOf(entry.meta.motion, entry.path) : null;
+  return { name: entry.name, path: entry.path, tiling: { maxPixels, overlap, ...align }, recurrent, motion, io8 };
 };

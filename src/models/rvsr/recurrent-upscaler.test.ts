@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { realLumaFrames } from '../../../test/helpers/real-luma.js';
 import { allocateFrame, type Frame } from '../../pipeline/frame.js';
-import type { RecurrentLumaModel, Upscaler } from '../../pipeline/ports.js';
+import type { RecurrentInput, RecurrentLumaModel, Upscaler } from '../../pipeline/ports.js';
 import { loadOnnxLuma, loadOnnxRecurrent } from '../backends/onnxruntime.js';
 import { findModel } from '../registry.js';
 import { createWorkerUpscaler } from '../worker/worker-upscaler.js';
+import { shiftPlanes } from './global-motion.js';
 import { createRecurrentUpscaler } from './recurrent-upscaler.js';
 import { isSceneCut } from './scene-cut.js';
 
@@ -147,5 +148,60 @@ describe('isSceneCut', () => {
     for (let i = 1; i < a.length; i++) assert.equal(isSceneCut(a[i - 1]!, a[i]!, 192, 144), false, `frames ${i - 1}, ${i}`);
     assert.equal(isSceneCut(a[5]!, b[0]!, 192, 144), true);
     assert.equal(isSceneCut(b[0]!, b[0]!, 192, 144), false);
+  });
+});
+
+describe('a recurrent model trained with its past moved by the motion (metadata `motion`)', () => {
+  /** A stand-in network that records what it reads: its output is y nearest-upscaled, its state y and 1 - y. */
+  const recording = (): { model: RecurrentLumaModel; inputs: RecurrentInput[]; outputs: { yUp: Float32Array; state: Float32Array }[] } => {
+    const inputs: RecurrentInput[] = [];
+    const outputs: { yUp: Float32Array; state: Float32Array }[] = [];
+    const model: RecurrentLumaModel = {
+      scale: 2,
+      name: 'recording',
+      backend: 'test',
+      stateChannels: 2,
+      step: (input, width, height) => {
+        inputs.push({ ...input, yUpPrev: input.yUpPrev.slice(), state: input.state.slice() });
+        const yUp = new Float32Array(4 * width * height);
+        for (let y = 0; y < 2 * height; y++) for (let x = 0; x < 2 * width; x++) yUp[y * 2 * width + x] = input.y[(y >> 1) * width + (x >> 1)] as number;
+        const state = new Float32Array(2 * width * height);
+        state.set(input.y);
+        state.set(input.y.map((v) => 1 - v), width * height);
+        outputs.push({ yUp, state });
+        return Promise.resolve({ yUp, state });
+      },
+      dispose: () => Promise.resolve(),
+    };
+    return { model, inputs, outputs };
+  };
+  // A 96 x 64 window gliding over real footage by (1, -2) input pixels a frame.
+  const [still] = realLumaFrames(1, 140, 100, 150, 250);
+  const window = (k: number): Uint8Array => {
+    const out = new Uint8Array(W * H);
+    for (let y = 0; y < H; y++) out.set(still!.subarray((10 + k + y) * 140 + 30 - 2 * k, (10 + k + y) * 140 + 30 - 2 * k + W), y * W);
+    return out;
+  };
+  const frames = [0, 1, 2, 3].map((k) => frameOf(k, window(k)));
+
+  it('moves the previous output and the state onto each frame before it runs, and leaves the previous frame as it was', async () => {
+    const { model, inputs, outputs } = recording();
+    await ys(createRecurrentUpscaler(model, WHOLE, { radius: 3, stride: 2 }), frames);
+    for (let k = 1; k < frames.length; k++) {
+      // Output pixels: the window moved 2 down and 4 left; input pixels: 1 and 2.
+      assert.deepEqual(inputs[k]!.yUpPrev, shiftPlanes(outputs[k - 1]!.yUp, 1, 2 * W, 2 * H, 2, -4), `frame ${k}: output`);
+      assert.deepEqual(inputs[k]!.state, shiftPlanes(outputs[k - 1]!.state, 2, W, H, 1, -2), `frame ${k}: state`);
+      assert.deepEqual(inputs[k]!.yPrev, inputs[k - 1]!.y, `frame ${k}: the previous frame unmoved`);
+      assert.notDeepEqual(inputs[k]!.yUpPrev, outputs[k - 1]!.yUp);
+    }
+  });
+
+  it('without motion in its metadata, hands the past over where it was', async () => {
+    const { model, inputs, outputs } = recording();
+    await ys(createRecurrentUpscaler(model, WHOLE), frames);
+    for (let k = 1; k < frames.length; k++) {
+      assert.deepEqual(inputs[k]!.yUpPrev, outputs[k - 1]!.yUp);
+      assert.deepEqual(inputs[k]!.state, outputs[k - 1]!.state);
+    }
   });
 });

@@ -11,6 +11,10 @@
  * `upscaleAlone` runs a frame from no past and leaves the stream's past as it was (the detail estimate's
  * shadow frames).
  *
+ * Motion: a model trained with its past moved onto the current frame (its metadata's `motion`) gets the
+ * previous output and the state moved by the camera's motion between the two frames (global-motion.ts) before
+ * each frame; the previous frame itself stays where it was, as in training.
+ *
  * Tiles: the state, the previous frame and its output are kept whole, at the frame's size. Each strip reads its
  * rows of them, with `overlap` rows of context each side (at least the network's receptive radius), and only
  * the rows a strip keeps are written back; so every kept row, and the state carried to the next frame, is
@@ -20,6 +24,7 @@ import { bitDepth, type Frame } from '../../pipeline/frame.js';
 import type { RecurrentLumaModel, Upscaled, Upscaler } from '../../pipeline/ports.js';
 import { quantize } from '../../image/resize.js';
 import { allocateUpscaled, lumaPeak, pooled, stripsFor, upscaleChroma, type Strip, type Tiling } from '../espcn/upscale-frame.js';
+import { globalShift, roundHalfEven, shiftPlanes, type MotionSearch } from './global-motion.js';
 import { isSceneCut } from './scene-cut.js';
 
 /** What one frame leaves for the next, at the frame's size (Y/peak floats). */
@@ -108,7 +113,18 @@ const stepFrame = async (model: RecurrentLumaModel, tiling: Tiling, y: Float32Ar
   return { yUp, state };
 };
 
-export const createRecurrentUpscaler = (model: RecurrentLumaModel, tiling: Tiling): Upscaler => {
+/** The past moved onto the grid of frame `y`: its output by the motion in output pixels, its state by that in input pixels. */
+const alignPast = (past: Past, y: Float32Array, scale: number, stateChannels: number, search: MotionSearch): Past => {
+  const { width, height } = past;
+  const [dy, dx] = globalShift(past.y, y, width, height, scale, search);
+  if (dy === 0 && dx === 0) return past;
+  const yUp = shiftPlanes(past.yUp, 1, scale * width, scale * height, dy, dx);
+  const state = shiftPlanes(past.state, stateChannels, width, height, roundHalfEven(dy / scale), roundHalfEven(dx / scale));
+  return { ...past, yUp, state };
+};
+
+/** `motion`: the search a model trained with an aligned past needs (ResolvedModel.motion), null for one without. */
+export const createRecurrentUpscaler = (model: RecurrentLumaModel, tiling: Tiling, motion: MotionSearch | null = null): Upscaler => {
   const s = model.scale;
   const chromaBuffers = pooled();
   let past: Past | null = null;
@@ -130,7 +146,8 @@ export const createRecurrentUpscaler = (model: RecurrentLumaModel, tiling: Tilin
     const plane = frame.planes[0];
     const y = new Float32Array(width * height);
     for (let i = 0; i < y.length; i++) y[i] = (plane?.data[i] as number) / peak;
-    const from = alone || resetReason(past, frame, y, width, height) !== null ? null : past;
+    const carried = alone || resetReason(past, frame, y, width, height) !== null ? null : past;
+    const from = carried && motion ? alignPast(carried, y, s, model.stateChannels, motion) : carried;
     let convertMs = performance.now() - t;
     t = performance.now();
     const stepped = await stepFrame(model, tiling, y, width, height, from);

@@ -2,6 +2,7 @@
 import type { FrameFormat } from '../../pipeline/frame.js';
 import type { UpscaleTimes } from '../../pipeline/ports.js';
 import type { Tiling } from '../espcn/upscale-frame.js';
+import type { MotionSearch } from '../rvsr/global-motion.js';
 
 export interface WorkerConfig {
   readonly path: string;
@@ -12,6 +13,8 @@ export interface WorkerConfig {
   readonly tiling: Tiling;
   /** A recurrent network (rvsr): the worker keeps the stream's past; run with one worker, frames in order. */
   readonly recurrent?: boolean;
+  /** A recurrent network trained with its past moved by the camera's motion (ResolvedModel.motion). */
+  readonly motion?: MotionSearch | null;
   /** Run the graph on the frames' bytes (ResolvedModel.io8). */
   readonly io8?: boolean;
   /**

@@ -25,7 +25,7 @@ const injectFault = (index: number): void => {
 try {
   const load = { path: config.path, name: config.name, scale: config.scale, threads: config.threads };
   const upscaler = config.recurrent
-    ? createRecurrentUpscaler(await loadOnnxRecurrent(load), config.tiling)
+    ? createRecurrentUpscaler(await loadOnnxRecurrent(load), config.tiling, config.motion ?? null)
     : createFrameUpscaler(await loadOnnxLuma({ ...load, io8: config.io8 }), config.tiling, { reuseBuffers: true }); // one frame at a time, see pump
   // One frame at a time from a queue the worker owns, so that `close` can drop what has not started. The
   // worker is never terminated mid-inference: onnxruntime-node aborts the whole process when its result

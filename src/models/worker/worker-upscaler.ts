@@ -63,7 +63,7 @@ const startWorker = (config: WorkerConfig): Promise<{ worker: Worker; backend: s
 export const createWorkerUpscaler = async (o: WorkerUpscalerOptions): Promise<Upscaler> => {
   // Frames go to the least busy worker: a recurrent stream split over two would lose its past at every frame.
   if (o.recurrent && o.workers !== 1) throw new ModelError(`${o.name} is recurrent: it runs in one worker, not ${o.workers}`);
-  const config: WorkerConfig = { path: o.path, name: o.name, scale: o.scale, threads: o.threadsPerWorker, tiling: o.tiling, fault: o.fault, recurrent: o.recurrent, io8: o.io8 };
+  const config: WorkerConfig = { path: o.path, name: o.name, scale: o.scale, threads: o.threadsPerWorker, tiling: o.tiling, fault: o.fault, recurrent: o.recurrent, motion: o.motion, io8: o.io8 };
   const started = await Promise.allSettled(Array.from({ length: o.workers }, () => startWorker(config)));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {

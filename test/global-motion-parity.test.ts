@@ -1,0 +1,95 @@
+// The pipeline's motion estimator (src/models/rvsr/global-motion.ts) against the one rvsr was trained with
+// (training/motion.py): the same shift on every frame pair of slow pans over held-out photographs (sub-pixel
+// motion, degraded as in training) and of real footage, at x2 and x4. A model trained with its past moved by
+// one of them runs on the other, so they must agree exactly.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { globalShift } from '../src/models/rvsr/global-motion.js';
+
+const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
+const TRAINING = new URL('../training/', import.meta.url).pathname;
+const SET5 = new URL('../../shared/data/val/Set5', import.meta.url).pathname;
+const Y4M = new URL('../../shared/data/video/vtest_768x576_f000-023.y4m', import.meta.url).pathname;
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Python writes, per sequence, its LR frames (float32, as the pipeline holds Y/peak) to a raw file and the
+ * shifts motion.py estimates; the pans' true motion comes too.
+ */
+const PROGRAM = (dir: string, scale: number): string =>
+  [
+    'import sys, json',
+    `sys.path.insert(0, ${JSON.stringify(TRAINING)})`,
+    'import numpy as np',
+    'from pathlib import Path',
+    'from pans_rvsr import sequences',
+    'from data import degrade',
+    'from motion import estimate_shifts',
+    `dir, scale = Path(${JSON.stringify(dir)}), ${scale}`,
+    'seqs = [(lr, d) for _, _, lr, _, d in sequences(scale, [Path(' + JSON.stringify(SET5) + ')], 192)]',
+    // 24 frames of real street footage (a fixed camera, people walking), degraded as the training clips are
+    'raw = open(' + JSON.stringify(Y4M) + ', "rb").read()',
+    'start, size = raw.index(b"\\n") + 1, 6 + 768 * 576 * 3 // 2',
+    'ys = [np.frombuffer(raw, np.uint8, 768 * 576, start + i * size + 6).reshape(576, 768)[100:420, 200:584] for i in range(24)]',
+    'street = np.stack([degrade(y.astype(np.float64), scale).astype(np.uint8) for y in ys]).astype(np.float32) / 255',
+    'seqs.append((street, None))',
+    'out = []',
+    'for i, (lr, d) in enumerate(seqs):',
+    '    lr = np.ascontiguousarray(lr, np.float32)',
+    '    lr.tofile(dir / f"{i}.f32")',
+    '    out.append({"shape": list(lr.shape), "estimated": estimate_shifts(lr, scale).tolist(), "true": None if d is None else d.tolist()})',
+    'print(json.dumps(out))',
+  ].join('\n');
+
+interface Sequence {
+  readonly shape: [number, number, number];
+  readonly estimated: [number, number][];
+  readonly true: [number, number][] | null;
+}
+
+describe(
+  "the pipeline's motion estimator matches training's",
+  {
+    skip:
+      (!hasTorch && `needs ${PYTHON} with torch and PIL (apt-get install python3-torch python3-pil)`) ||
+      (!existsSync(SET5) && `needs ${SET5}`) ||
+      (!existsSync(Y4M) && `needs ${Y4M}`),
+  },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srvid-motion-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    for (const scale of [2, 4]) {
+      it(`x${scale}: the same shift on every frame pair of pans and of real footage`, () => {
+        const r = spawnSync(PYTHON, ['-c', PROGRAM(dir, scale)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 26 });
+        assert.equal(r.status, 0, r.stderr);
+        const seqs = JSON.parse(r.stdout) as Sequence[];
+        assert.equal(seqs.length, 5 * 5 + 1, 'Set5 x 5 velocities, and the street');
+        let pairs = 0;
+        let moving = 0;
+        let exact = 0;
+        for (const [i, seq] of seqs.entries()) {
+          const [t, h, w] = seq.shape;
+          const all = new Float32Array(readFileSync(join(dir, `${i}.f32`)).buffer.slice(0));
+          const frame = (k: number): Float32Array => all.subarray(k * w * h, (k + 1) * w * h);
+          for (let k = 1; k < t; k++) {
+            const got = globalShift(frame(k - 1), frame(k), w, h, scale, { radius: 3, stride: 2 });
+            assert.deepEqual(got, seq.estimated[k], `sequence ${i}, frames ${k - 1} -> ${k}`);
+            pairs++;
+            if (got[0] !== 0 || got[1] !== 0) moving++;
+            const truth = seq.true?.[k];
+            if (truth && truth[0] === got[0] && truth[1] === got[1]) exact++;
+          }
+        }
+        // Not a comparison of two zeros: the pans move, and the estimate finds their true motion on most pairs.
+        assert.equal(pairs, 25 * 29 + 23);
+        assert.ok(moving > 500, `${moving} of ${pairs} pairs move`);
+        assert.ok(exact > 0.7 * 25 * 29, `${exact} of the pans' ${25 * 29} pairs exact`);
+      });
+    }
+  },
+);
