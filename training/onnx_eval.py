@@ -1,6 +1,7 @@
 """A small numpy interpreter for the ONNX graphs training/ exports (float32, NCHW), written from the operator
-specs, to check an export without onnxruntime: Conv, Relu, Tanh, Clip, Concat, Add, Pad (constant/edge),
-DepthToSpace (CRD/DCR), SpaceToDepth, Slice, Constant. Anything else raises, so a check cannot pass by skipping.
+specs, to check an export without onnxruntime: Conv (strided too), Relu, Tanh, Sigmoid, Clip, Concat, Add, Sub, Mul
+(numpy broadcasting is ONNX's multidirectional one), Pad (constant/edge), DepthToSpace (CRD/DCR), SpaceToDepth,
+Slice, Constant. Anything else raises, so a check cannot pass by skipping.
 """
 import numpy as np
 from onnx import helper, numpy_helper
@@ -57,6 +58,8 @@ def run_node(node, ins):
         return np.maximum(ins[0], 0)
     if op == "Tanh":
         return np.tanh(ins[0])
+    if op == "Sigmoid":  # 1 / (1 + exp(-x)), written so that no exp overflows
+        return 0.5 * (1 + np.tanh(0.5 * ins[0]))
     if op == "Clip":
         lo = ins[1] if len(ins) > 1 and ins[1] is not None else -np.inf
         hi = ins[2] if len(ins) > 2 and ins[2] is not None else np.inf
@@ -65,6 +68,10 @@ def run_node(node, ins):
         return np.concatenate(ins, axis=a["axis"])
     if op == "Add":
         return ins[0] + ins[1]
+    if op == "Sub":
+        return ins[0] - ins[1]
+    if op == "Mul":
+        return ins[0] * ins[1]
     if op == "Pad":
         p = ins[1].astype(np.int64)
         nd = ins[0].ndim

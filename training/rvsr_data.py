@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from data import degrade, list_images, load_y
+from motion import global_shift
 
 VAL_CLIPS = ("davis16_dog", "davis17_tennis", "sam2_bedroom", "opencv_cup")
 
@@ -67,6 +68,20 @@ def load_clip(cache: Path, name: str, scale: int):
     return lr, hr[:, : lr.shape[1] * scale, : lr.shape[2] * scale]
 
 
+def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1) -> np.ndarray:
+    """T x 2: the estimated global motion (motion.global_shift over whole LR frames) from frame t - stride to frame
+    t of a cached clip, zeros for t < stride; computed once, into the cache."""
+    path = cache / f"{name}.x{scale}.shifts{stride}.npy"
+    if not path.exists():
+        lr = np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r")
+        d = np.zeros((lr.shape[0], 2), np.int64)
+        for t in range(stride, lr.shape[0]):
+            d[t] = global_shift(lr[t - stride], lr[t], scale)
+        np.save(cache / f"{name}.x{scale}.shifts{stride}.tmp.npy", d)
+        (cache / f"{name}.x{scale}.shifts{stride}.tmp.npy").replace(path)
+    return np.load(path)
+
+
 def augment(lr: np.ndarray, hr: np.ndarray, rng, shifts=None):
     """Same flips / transpose / time reversal for an LR and an HR sequence (T x H x W); with shifts (T x 2, how far
     frame t's window moved from frame t-1's, (dy, dx) HR pixels), returns them moved the same way too."""
@@ -86,28 +101,37 @@ def augment(lr: np.ndarray, hr: np.ndarray, rng, shifts=None):
 class VideoSampler:
     """Batches of (LR, HR) sequences, float32 in [0, 1]: B x T x 1 x P x P and B x T x 1 x sP x sP."""
 
-    def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0):
+    def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0, clip_motion=False):
+        """clip_motion: with_shifts gives the clips' estimated global motion (clip_shifts) instead of zeros."""
         self.scale, self.patch, self.photo_share = scale, patch, photo_share
         self.rng = np.random.default_rng(seed)
         self.clips = [load_clip(cache, n, scale) for n in names]
+        self.motion = [{k: clip_shifts(cache, n, scale, k) for k in (1, 2)} for n in names] if clip_motion else None
         frames = np.array([lr.shape[0] for lr, _ in self.clips], np.float64)
         self.weights = frames / frames.sum()  # every frame of every clip equally likely
         self.pans = PhotoPans(photos, scale, patch, self.rng) if photos and photo_share > 0 else None
 
     def sequence(self, length, with_shifts=False):
-        """(LR, HR) or, with_shifts, (LR, HR, shifts): the pans' true motion (PhotoPans), zeros for the clips."""
+        """(LR, HR) or, with_shifts, (LR, HR, shifts): the pans' true motion (PhotoPans); for the clips zeros, or
+        with clip_motion their estimated global motion."""
         p, s = self.patch, self.scale
         if self.pans is not None and self.rng.random() < self.photo_share:
             seq = self.pans.sequence(length)
             return seq if with_shifts else seq[:2]
-        lr, hr = self.clips[self.rng.choice(len(self.clips), p=self.weights)]
+        c = self.rng.choice(len(self.clips), p=self.weights)
+        lr, hr = self.clips[c]
         stride = 2 if self.rng.random() < 0.3 and lr.shape[0] >= 2 * length else 1
         t0 = self.rng.integers(0, lr.shape[0] - stride * (length - 1))
         y = self.rng.integers(0, lr.shape[1] - p + 1)
         x = self.rng.integers(0, lr.shape[2] - p + 1)
         t = slice(t0, t0 + stride * (length - 1) + 1, stride)
-        seq = augment(lr[t, y : y + p, x : x + p], hr[t, y * s : (y + p) * s, x * s : (x + p) * s], self.rng)
-        return (*seq, np.zeros((length, 2), np.int64)) if with_shifts else seq
+        lr, hr = lr[t, y : y + p, x : x + p], hr[t, y * s : (y + p) * s, x * s : (x + p) * s]
+        if not with_shifts:
+            return augment(lr, hr, self.rng)
+        d = np.zeros((length, 2), np.int64)
+        if self.motion is not None:
+            d[1:] = self.motion[c][stride][t][1:]
+        return augment(lr, hr, self.rng, d)
 
     def batch(self, n, length, with_shifts=False):
         """LR, HR (and, with_shifts, B x T x 2 motion: see sequence)."""

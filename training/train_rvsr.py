@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import imresize, psnr_y  # noqa: E402
 from plot import plot_curves  # noqa: E402
 from rvsr import RVSR  # noqa: E402
-from rvsr_data import VAL_CLIPS, VideoSampler, build_cache, load_val, photo_paths  # noqa: E402
+from rvsr_data import VAL_CLIPS, VideoSampler, build_cache, clip_shifts, load_val, photo_paths  # noqa: E402
 from sesr import SESR  # noqa: E402
 from train import SHARED, lr_at, write_csv  # noqa: E402
 
@@ -63,6 +63,9 @@ def parse_args(argv=None):
     p.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights (grown with --fuse)")
     p.add_argument("--align-pans", action="store_true",
                    help="experiment: move the past by the pans' true motion (RVSR.run shifts); the clips stay unaligned")
+    p.add_argument("--align-clips", action="store_true",
+                   help="with --align-pans: move the clips' past too, by their estimated global motion (motion.py over "
+                        "whole frames), in training and validation")
     p.add_argument("--val-pans", type=Path, nargs="*", default=None, metavar="FOLDER",
                    help="also score slow pans over these photographs (pans_rvsr.py; none named: Set5 and Set14)")
     p.add_argument("--sesr", type=Path, default=None, help="sesr checkpoint (default docs/training/sesr-x<s>/ckpt.pt)")
@@ -130,11 +133,13 @@ def pan_scores(outs_of, pans, scale):
     return round(float(np.mean([np.mean(p[10:]) for p, _ in scores])), 3), round(float(np.mean([t for _, t in scores])), 3)
 
 
-def val_row(model, val, base, scale, pans=None, align=False):
+def val_row(model, val, base, scale, pans=None, align=False, clip_motion=None):
     """Means over the clips of per-clip means: PSNR of rvsr / bicubic / sesr, rvsr on frame 0 and on frames >= 10,
     temporal errors, rvsr's PSNR per clip, and rvsr's PSNR with its state reset on every frame; with pans, rvsr's
-    PSNR over them (frames >= 10), alone, and its temporal error there."""
-    per = {n: clip_scores(run_rvsr(model, lr), hr, scale) for n, lr, hr in val}
+    PSNR over them (frames >= 10), alone, and its temporal error there. clip_motion: {clip: T x 2} the clips' past
+    moved by it."""
+    motion = clip_motion or {}
+    per = {n: clip_scores(run_rvsr(model, lr, shifts=motion.get(n)), hr, scale) for n, lr, hr in val}
     kinds = [k for k in ("bicubic", "sesr") if k in next(iter(base.values()))]
     m = lambda xs: round(float(np.mean(xs)), 3)  # noqa: E731
     row = [m([np.mean(per[n][0]) for n in per])] + [m([np.mean(base[n][k][0]) for n in per]) for k in kinds]
@@ -164,6 +169,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.out / "ckpt.pt"
+    if args.align_clips and not args.align_pans:
+        sys.exit("train_rvsr.py: --align-clips needs --align-pans")
     if args.resume and not ckpt_path.exists():
         sys.exit(f"train_rvsr.py: --resume given but {ckpt_path} does not exist")
     torch.manual_seed(args.seed)
@@ -184,8 +191,10 @@ def main(argv=None):
     names = build_cache(args.video, args.cache, [args.scale], log=lambda m: print(m, flush=True))
     train_names = [n for n in names if n not in VAL_CLIPS]
     photos = photo_paths(args.photos) if args.photo_share > 0 else []
-    sampler = VideoSampler(args.cache, train_names, args.scale, args.patch, photos, args.photo_share, args.seed + step)
+    sampler = VideoSampler(args.cache, train_names, args.scale, args.patch, photos, args.photo_share, args.seed + step,
+                           args.align_clips)
     val = load_val(args.cache, VAL_CLIPS, args.scale, args.val_frames, args.val_crop)
+    clip_motion = {n: clip_shifts(args.cache, n, args.scale)[: args.val_frames] for n, _, _ in val} if args.align_clips else None
     sesr = load_sesr(args.sesr or HERE.parent / "docs" / "training" / f"sesr-x{args.scale}" / "ckpt.pt", args.scale)
     base = baselines(val, args.scale, sesr)
     pans = None
@@ -224,7 +233,7 @@ def main(argv=None):
     elapsed, last_save = elapsed0, time.time()
     loss_acc, n_acc = 0.0, 0
     if not val_rows:
-        val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans, args.align_pans)[0]])
+        val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans, args.align_pans, clip_motion)[0]])
         print("baseline " + "  ".join(f"{h} {v}" for h, v in zip(val_header, val_rows[-1])), flush=True)
     while step < args.steps:
         warm = warm_rng.random() < args.warm_share
@@ -255,7 +264,7 @@ def main(argv=None):
             loss_acc, n_acc = 0.0, 0
         if step % args.val_every == 0 or step == args.steps:
             tv = time.time()
-            val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans, args.align_pans)[0]])
+            val_rows.append([step, round(elapsed, 1), *val_row(model, val, base, args.scale, pans, args.align_pans, clip_motion)[0]])
             shown = train_rows[-1][1] if train_rows else loss.item()
             print(f"step {step}/{args.steps}  loss {shown:.5f}  lr {lr_at(step - 1, args):.2e}  {elapsed / 60:.1f} min  "
                   + "  ".join(f"{h} {v}" for h, v in zip(val_header[2:], val_rows[-1][2:]))
