@@ -3,7 +3,7 @@
 // checkpoint exports (training/export_rvsr.py) to a graph that onnxruntime runs with the state fed back.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -156,6 +156,53 @@ describe(
       assert.equal(near, n);
     });
 
+    it("trains with the clips' past moved by their estimated motion (--align-clips), the motion cached and moved with every augmentation", () => {
+      // A clip whose window glides 2 HR pixels right a frame (1 LR pixel at x2) over a still picture of the street,
+      // beside the held-out clips.
+      const video = join(dir, 'video-pan');
+      mkdirSync(video);
+      const still = join(dir, 'still.png');
+      const ffmpeg = (args: string[]) => spawnSync('ffmpeg', ['-v', 'error', ...args]);
+      const grab = ffmpeg(['-i', CLIP, '-frames:v', '1', '-vf', 'crop=200:100:100:150', still]);
+      assert.equal(grab.status, 0, String(grab.stderr));
+      const pan = ffmpeg([
+        ...['-loop', '1', '-framerate', '25', '-i', still, '-vf', 'crop=64:48:20+2*n:20,format=yuv420p'],
+        ...['-frames:v', '12', '-c:v', 'ffv1', join(video, 'train_pan.mkv')],
+      ]);
+      assert.equal(pan.status, 0, String(pan.stderr));
+      for (const name of VAL_CLIPS) copyFileSync(join(dir, 'video', `${name}.mkv`), join(video, `${name}.mkv`));
+      const cache = join(dir, 'cache-pan');
+      const args = ['--video', video, '--cache', cache, '--out', join(dir, 'run-aligned'), '--fuse', '--align-pans', '--steps', '1'];
+      const refused = train(1, [...args.filter((a) => a !== '--align-pans'), '--align-clips']);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /--align-clips needs --align-pans/);
+      const r = train(1, [...args, '--align-clips']);
+      assert.equal(r.status, 0, r.stderr);
+      // The cached motion is motion.py's on the whole LR frames; frame t's window moved (0, 2) HR pixels from t-1's,
+      // (0, 4) from t-2's. Sampled sequences carry it through flips, transposes and time reversal: the previous HR
+      // frame moved by it is the current one wherever the window shows it.
+      const [rows, good, seqs] = pythonNumbers([
+        'import numpy as np, torch',
+        'from rvsr_data import VideoSampler, clip_shifts, load_clip',
+        'from motion import global_shift',
+        'from rvsr import shift_past',
+        `cache = Path(${JSON.stringify(cache)})`,
+        'lr, _ = load_clip(cache, "train_pan", 2)',
+        'd1, d2 = clip_shifts(cache, "train_pan", 2, 1), clip_shifts(cache, "train_pan", 2, 2)',
+        'assert (d1[1:] == [0, 2]).all() and (d2[2:] == [0, 4]).all() and not d1[0].any() and not d2[:2].any(), (d1, d2)',
+        'assert all((global_shift(lr[t - 1], lr[t], 2) == d1[t]).all() for t in range(1, len(lr)))',
+        'sampler = VideoSampler(cache, ["train_pan"], 2, 16, seed=4, clip_motion=True)',
+        'good = 0',
+        'for _ in range(40):',
+        '    _, hr, d = sampler.sequence(5, with_shifts=True)',
+        '    hr = hr.astype(np.float64)',
+        '    good += all(np.array_equal(shift_past(torch.from_numpy(hr[t - 1][None, None].copy()), torch.tensor(np.array([d[t]])))[0, 0].numpy()[8:-8, 8:-8], hr[t][8:-8, 8:-8]) and d[t].any() for t in range(1, 5))',
+        'print(len(d1), good, 40)',
+      ]);
+      assert.equal(rows, 12);
+      assert.equal(good, seqs, `${good} of ${seqs} sequences aligned frame after frame`);
+    });
+
     it('scores a checkpoint on slow pans over held-out photographs against bicubic and sesr (pans_rvsr.py)', () => {
       assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
       const r = spawnSync(PYTHON, [join(TRAINING, 'pans_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--photos', SET5, '--crop', '32'], {
@@ -194,6 +241,61 @@ describe(
       const diff = Number(/max \|diff\| (\S+)/.exec(r.stdout)?.[1]);
       assert.ok(diff < 1e-4, `ONNX against PyTorch: ${r.stdout.trim()}`);
       const model = await loadOnnxRecurrent({ path: onnx, name: 'rvsr-x2', scale: 2, threads: 1 });
+      try {
+        assert.equal(model.stateChannels, 4);
+        const [w, h] = [24, 16];
+        const frames = realLumaFrames(2, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
+        let past: { readonly yUp: Float32Array; readonly state: Float32Array } = {
+          yUp: new Float32Array(4 * w * h),
+          state: new Float32Array(4 * w * h),
+        };
+        for (const [t, y] of frames.entries()) {
+          past = await model.step({ y, yPrev: frames[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
+          assert.equal(past.yUp.length, 4 * w * h);
+          assert.ok(past.yUp.every(Number.isFinite));
+        }
+      } finally {
+        await model.dispose();
+      }
+    });
+
+    // A tiny fused model (RVSR fuse=True: gated detail of the previous output) with uneven gates, exported with the
+    // note that its caller aligns the past by the global motion.
+    it('exports a fused checkpoint to a graph equal to PyTorch that records its motion and that onnxruntime runs', async () => {
+      assert.ok(existsSync(join(dir, 'cache')), 'runs after the training test (its clip cache)');
+      const ckpt = join(dir, 'fuse.pt');
+      const [macs] = pythonNumbers([
+        'import torch',
+        'from rvsr import RVSR',
+        'torch.manual_seed(11)',
+        'm = RVSR(2, width=8, layers=2, state=4, fuse=True)',
+        'with torch.no_grad():  # the gates (the last 4 outputs) open unevenly, not all at sigmoid(-2)',
+        '    m.convs[-1].weight[8:].normal_(0, 0.3)',
+        '    m.convs[-1].bias[8:].normal_(0, 1)',
+        `torch.save({"model": m.state_dict(), "config": m.config(), "step": 0, "elapsed": 0.0, "val_header": ["step", "seconds", "rvsr"], "val_rows": [[0, 0.0, 30.0]]}, ${JSON.stringify(ckpt)})`,
+        'print(m.macs_per_lr_pixel())',
+      ]);
+      const onnx = join(dir, 'rvsr-fuse-x2.onnx');
+      const r = spawnSync(
+        PYTHON,
+        [
+          join(TRAINING, 'export_rvsr.py'),
+          ckpt,
+          ...['--out', onnx, '--motion', 'global', '--cache', join(dir, 'cache'), '--frames', '3', '--crop', '32'],
+        ],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const diff = Number(/max \|diff\| (\S+)/.exec(r.stdout)?.[1]);
+      assert.ok(diff < 1e-4, `ONNX against PyTorch: ${r.stdout.trim()}`);
+      const info = JSON.parse(readFileSync(join(dir, 'rvsr-fuse-x2.json'), 'utf8')) as {
+        motion?: { estimator?: string };
+        architecture: { fuse?: boolean; macsPerLrPixel: number };
+      };
+      assert.equal(info.motion?.estimator, 'global-shift');
+      assert.equal(info.architecture.fuse, true);
+      assert.equal(info.architecture.macsPerLrPixel, macs);
+      const model = await loadOnnxRecurrent({ path: onnx, name: 'rvsr-fuse-x2', scale: 2, threads: 1 });
       try {
         assert.equal(model.stateChannels, 4);
         const [w, h] = [24, 16];
