@@ -30,6 +30,7 @@ describe('resolveModel', () => {
       copyFileSync(shipped.path, file);
       const meta = JSON.parse(readFileSync(shipped.path.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
       assert.equal(resolveModel({ ...AUTO, scale: 2, model: 'rvsr' }).motion, null, 'the shipped rvsr-x2 was trained with an unmoved past');
+      assert.deepEqual(resolveModel({ ...AUTO, scale: 4, model: 'rvsr' }).motion, { radius: 3, stride: 2 }, 'the shipped rvsr-x4 with a moved one');
       writeFileSync(join(dir, 'aligned.json'), JSON.stringify({ ...meta, motion: { estimator: 'global-shift', radius: 3, stride: 2 } }));
       const resolved = resolveModel({ ...AUTO, scale: 2, modelFile: file });
       assert.equal(resolved.recurrent, true);

@@ -43,14 +43,14 @@ describe('global motion (rvsr alignment)', () => {
     assert.deepEqual(globalShift(tiny, tiny.slice().reverse(), 8, 8, 4, SEARCH), [0, 0]);
   });
 
-  it('moves planes so that out at p is in at p + d, the edges replicated, for shifts inside and beyond the plane', () => {
+  it('moves planes in place so that out at p is in at p + d, the edges replicated, for shifts inside and beyond the plane', () => {
     const w = 7;
     const h = 5;
     const channels = 2;
     const planes = Float32Array.from({ length: channels * w * h }, (_, i) => i * 1.5 - 3);
     const clamp = (v: number, n: number): number => Math.min(n - 1, Math.max(0, v));
-    for (const [dy, dx] of [[0, 0], [1, 2], [-2, 3], [3, -1], [0, -6], [2, 9], [-7, -8]] as const) {
-      const out = shiftPlanes(planes, channels, w, h, dy, dx);
+    for (const [dy, dx] of [[0, 0], [1, 2], [-2, 3], [3, -1], [0, -6], [2, 9], [-7, -8], [4, 0], [-4, 0], [0, 1], [0, -1]] as const) {
+      const out = shiftPlanes(planes.slice(), channels, w, h, dy, dx);
       for (let c = 0; c < channels; c++) {
         for (let y = 0; y < h; y++) {
           for (let x = 0; x < w; x++) {

@@ -67,27 +67,32 @@ export const globalShift = (prev: Float32Array, cur: Float32Array, width: number
 };
 
 /**
- * `channels` planes of `width × height` (channel-major) moved onto the grid of a frame whose window moved by
- * (dy, dx) pixels: out at p = in at p + d, the edges replicated (training/rvsr.py's shift_past).
+ * `channels` planes of `width × height` (channel-major) moved, in place, onto the grid of a frame whose window
+ * moved by (dy, dx) pixels: out at p = in at p + d, the edges replicated (training/rvsr.py's shift_past). Rows
+ * are visited so that each reads its source before that is overwritten; no frame-sized copy is made.
  */
 export const shiftPlanes = (planes: Float32Array, channels: number, width: number, height: number, dy: number, dx: number): Float32Array => {
   if (dy === 0 && dx === 0) return planes;
-  const out = new Float32Array(planes.length);
-  const clampX = (x: number): number => Math.min(width - 1, Math.max(0, x));
+  const sourceRow = (y: number): number => Math.min(height - 1, Math.max(0, y + dy));
+  const kept = Math.max(0, width - Math.abs(dx)); // samples of a row that come from another column of it
   for (let c = 0; c < channels; c++) {
     const base = c * width * height;
-    for (let y = 0; y < height; y++) {
-      const from = base + Math.min(height - 1, Math.max(0, y + dy)) * width;
+    for (let k = 0; k < height; k++) {
+      const y = dy > 0 ? k : height - 1 - k; // moving up reads rows below: top first; moving down, bottom first
+      const from = base + sourceRow(y) * width;
       const to = base + y * width;
-      // The middle run is a plain copy; only the columns near the edges clamp.
-      const lo = Math.min(width, Math.max(0, -dx));
-      const hi = Math.max(lo, Math.min(width, width - dx));
-      for (let x = 0; x < lo; x++) out[to + x] = planes[from + clampX(x + dx)] as number;
-      out.set(planes.subarray(from + lo + dx, from + hi + dx), to + lo);
-      for (let x = hi; x < width; x++) out[to + x] = planes[from + clampX(x + dx)] as number;
+      if (dx >= 0) {
+        const edge = planes[from + width - 1] as number;
+        planes.copyWithin(to, from + width - kept, from + width);
+        planes.fill(edge, to + kept, to + width);
+      } else {
+        const edge = planes[from] as number;
+        planes.copyWithin(to + width - kept, from, from + kept);
+        planes.fill(edge, to, to + width - kept);
+      }
     }
   }
-  return out;
+  return planes;
 };
 
 /**

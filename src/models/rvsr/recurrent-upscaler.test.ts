@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { realLumaFrames } from '../../../test/helpers/real-luma.js';
+import { quantize, resizeBicubic } from '../../image/resize.js';
 import { allocateFrame, type Frame } from '../../pipeline/frame.js';
 import type { RecurrentInput, RecurrentLumaModel, Upscaler } from '../../pipeline/ports.js';
 import { loadOnnxLuma, loadOnnxRecurrent } from '../backends/onnxruntime.js';
 import { findModel } from '../registry.js';
 import { createWorkerUpscaler } from '../worker/worker-upscaler.js';
-import { shiftPlanes } from './global-motion.js';
+import { motionSearchOf, shiftPlanes, type MotionSearch } from './global-motion.js';
 import { createRecurrentUpscaler } from './recurrent-upscaler.js';
 import { isSceneCut } from './scene-cut.js';
 
@@ -168,7 +169,7 @@ describe('a recurrent model trained with its past moved by the motion (metadata 
         const state = new Float32Array(2 * width * height);
         state.set(input.y);
         state.set(input.y.map((v) => 1 - v), width * height);
-        outputs.push({ yUp, state });
+        outputs.push({ yUp: yUp.slice(), state: state.slice() }); // the upscaler may move its own in place
         return Promise.resolve({ yUp, state });
       },
       dispose: () => Promise.resolve(),
@@ -189,8 +190,8 @@ describe('a recurrent model trained with its past moved by the motion (metadata 
     await ys(createRecurrentUpscaler(model, WHOLE, { radius: 3, stride: 2 }), frames);
     for (let k = 1; k < frames.length; k++) {
       // Output pixels: the window moved 2 down and 4 left; input pixels: 1 and 2.
-      assert.deepEqual(inputs[k]!.yUpPrev, shiftPlanes(outputs[k - 1]!.yUp, 1, 2 * W, 2 * H, 2, -4), `frame ${k}: output`);
-      assert.deepEqual(inputs[k]!.state, shiftPlanes(outputs[k - 1]!.state, 2, W, H, 1, -2), `frame ${k}: state`);
+      assert.deepEqual(inputs[k]!.yUpPrev, shiftPlanes(outputs[k - 1]!.yUp.slice(), 1, 2 * W, 2 * H, 2, -4), `frame ${k}: output`);
+      assert.deepEqual(inputs[k]!.state, shiftPlanes(outputs[k - 1]!.state.slice(), 2, W, H, 1, -2), `frame ${k}: state`);
       assert.deepEqual(inputs[k]!.yPrev, inputs[k - 1]!.y, `frame ${k}: the previous frame unmoved`);
       assert.notDeepEqual(inputs[k]!.yUpPrev, outputs[k - 1]!.yUp);
     }
@@ -203,5 +204,45 @@ describe('a recurrent model trained with its past moved by the motion (metadata 
       assert.deepEqual(inputs[k]!.yUpPrev, outputs[k - 1]!.yUp);
       assert.deepEqual(inputs[k]!.state, outputs[k - 1]!.state);
     }
+  });
+});
+
+describe('the shipped rvsr-x4, trained with its past moved by the motion', () => {
+  const entry = findModel('rvsr', 4);
+  const search = motionSearchOf(entry.meta.motion, entry.path);
+  // A 256 x 160 window gliding over a still of real footage by (2, 3) output pixels a frame (half and three
+  // quarters of an input pixel), seen at x4 less by antialiased bicubic, as training's LR is.
+  const [still] = realLumaFrames(1, 360, 240, 150, 200);
+  const [HW, HH] = [256, 160];
+  const truth = (k: number): Uint8Array => {
+    const out = new Uint8Array(HW * HH);
+    for (let y = 0; y < HH; y++) out.set(still!.subarray((20 + 2 * k + y) * 360 + 10 + 3 * k, (20 + 2 * k + y) * 360 + 10 + 3 * k + HW), y * HW);
+    return out;
+  };
+  const lr = (k: number): Frame => {
+    const y = resizeBicubic(truth(k), HW, HH, HW / 4, HH / 4, { scaleX: 1 / 4, scaleY: 1 / 4 });
+    return frameOf(k, quantize(y, new Uint8Array((HW / 4) * (HH / 4)), 255), HW / 4, HH / 4);
+  };
+  const psnr = (a: Uint8Array, b: Uint8Array): number => {
+    let se = 0;
+    for (let i = 0; i < a.length; i++) se += ((a[i] as number) - (b[i] as number)) ** 2;
+    return 10 * Math.log10((255 * 255 * a.length) / se);
+  };
+  const meanPsnr = async (motion: MotionSearch | null): Promise<number> => {
+    const model = await loadOnnxRecurrent({ path: entry.path, name: entry.name, scale: 4, threads: 1 });
+    try {
+      const out = await ys(createRecurrentUpscaler(model, WHOLE, motion), [0, 1, 2, 3, 4, 5, 6, 7].map(lr));
+      return out.slice(3).reduce((sum, y, i) => sum + psnr(y, truth(i + 3)), 0) / 5;
+    } finally {
+      await model.dispose();
+    }
+  };
+
+  it('says so in its metadata, and over a real pan the past moved by the motion is worth more than the past left where it was', async (t) => {
+    assert.deepEqual(search, { radius: 3, stride: 2 });
+    const aligned = await meanPsnr(search);
+    const unmoved = await meanPsnr(null);
+    t.diagnostic(`PSNR-Y over frames 3-7: ${aligned.toFixed(3)} dB moved by the motion, ${unmoved.toFixed(3)} dB unmoved`);
+    assert.ok(aligned > unmoved + 0.1, `${aligned.toFixed(3)} dB moved, ${unmoved.toFixed(3)} dB unmoved`);
   });
 });

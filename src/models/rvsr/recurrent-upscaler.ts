@@ -113,7 +113,7 @@ const stepFrame = async (model: RecurrentLumaModel, tiling: Tiling, y: Float32Ar
   return { yUp, state };
 };
 
-/** The past moved onto the grid of frame `y`: its output by the motion in output pixels, its state by that in input pixels. */
+/** The past moved (in place) onto the grid of frame `y`: its output by the motion in output pixels, its state by that in input pixels. */
 const alignPast = (past: Past, y: Float32Array, scale: number, stateChannels: number, search: MotionSearch): Past => {
   const { width, height } = past;
   const [dy, dx] = globalShift(past.y, y, width, height, scale, search);
