@@ -32,6 +32,27 @@ const pythonNumbers = (lines: readonly string[]): number[] => {
   return r.stdout.trim().split(' ').map(Number);
 };
 
+/** onnxruntime runs an exported x2 graph with a 4-channel state two real frames on, its outputs fed back. */
+const runsTwoFrames = async (onnx: string): Promise<void> => {
+  const model = await loadOnnxRecurrent({ path: onnx, name: 'rvsr-x2', scale: 2, threads: 1 });
+  try {
+    assert.equal(model.stateChannels, 4);
+    const [w, h] = [24, 16];
+    const frames = realLumaFrames(2, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
+    let past: { readonly yUp: Float32Array; readonly state: Float32Array } = {
+      yUp: new Float32Array(4 * w * h),
+      state: new Float32Array(4 * w * h),
+    };
+    for (const [t, y] of frames.entries()) {
+      past = await model.step({ y, yPrev: frames[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
+      assert.equal(past.yUp.length, 4 * w * h);
+      assert.ok(past.yUp.every(Number.isFinite));
+    }
+  } finally {
+    await model.dispose();
+  }
+};
+
 const csvRows = (path: string): string[][] =>
   readFileSync(path, 'utf8')
     .trim()
@@ -240,23 +261,7 @@ describe(
       assert.equal(r.status, 0, r.stderr);
       const diff = Number(/max \|diff\| (\S+)/.exec(r.stdout)?.[1]);
       assert.ok(diff < 1e-4, `ONNX against PyTorch: ${r.stdout.trim()}`);
-      const model = await loadOnnxRecurrent({ path: onnx, name: 'rvsr-x2', scale: 2, threads: 1 });
-      try {
-        assert.equal(model.stateChannels, 4);
-        const [w, h] = [24, 16];
-        const frames = realLumaFrames(2, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
-        let past: { readonly yUp: Float32Array; readonly state: Float32Array } = {
-          yUp: new Float32Array(4 * w * h),
-          state: new Float32Array(4 * w * h),
-        };
-        for (const [t, y] of frames.entries()) {
-          past = await model.step({ y, yPrev: frames[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
-          assert.equal(past.yUp.length, 4 * w * h);
-          assert.ok(past.yUp.every(Number.isFinite));
-        }
-      } finally {
-        await model.dispose();
-      }
+      await runsTwoFrames(onnx);
     });
 
     // A tiny fused model (RVSR fuse=True: gated detail of the previous output) with uneven gates, exported with the
@@ -295,23 +300,7 @@ describe(
       assert.equal(info.motion?.estimator, 'global-shift');
       assert.equal(info.architecture.fuse, true);
       assert.equal(info.architecture.macsPerLrPixel, macs);
-      const model = await loadOnnxRecurrent({ path: onnx, name: 'rvsr-fuse-x2', scale: 2, threads: 1 });
-      try {
-        assert.equal(model.stateChannels, 4);
-        const [w, h] = [24, 16];
-        const frames = realLumaFrames(2, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
-        let past: { readonly yUp: Float32Array; readonly state: Float32Array } = {
-          yUp: new Float32Array(4 * w * h),
-          state: new Float32Array(4 * w * h),
-        };
-        for (const [t, y] of frames.entries()) {
-          past = await model.step({ y, yPrev: frames[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
-          assert.equal(past.yUp.length, 4 * w * h);
-          assert.ok(past.yUp.every(Number.isFinite));
-        }
-      } finally {
-        await model.dispose();
-      }
+      await runsTwoFrames(onnx);
     });
   },
 );
