@@ -28,7 +28,7 @@ export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /** What each family is for, in a few words (for --help). */
 export const MODEL_SUMMARIES: Record<ModelFamily, string> = {
-  rvsr: 'recurrent video model: each frame also uses the frames before it (at x4 moved by the camera\'s motion); a little sharper and steadier on video than sesr, about 2.5-3x slower; x2 and x4, onnxruntime only',
+  rvsr: 'recurrent video model: each frame also uses the frames before it, moved by the camera\'s motion; a little sharper and steadier on video than sesr, about 2.5-3x slower; x2 and x4, onnxruntime only',
   sesr: 'best single-frame quality, in float: runs on every backend',
   qsr: 'a network shaped for 8-bit integer arithmetic on a CPU (its layers run on 2x2 blocks of pixels): about 1.5x as fast as sesr-int8 there (1.2x end to end; 1.8x float sesr), as sharp as sesr on still images and less steady on video; the default for live runs on a CPU at x2; x2 only, onnxruntime only',
   'sesr-int8': 'sesr in 8-bit integers: about 1.7x as fast on a CPU, a little less steady on video; the default for live runs on a CPU at x3 and x4',
@@ -90,7 +90,7 @@ export const trainedScales = (family: ModelFamily): readonly number[] => FAMILY_
 export const INT8_FAMILIES: readonly ModelFamily[] = ['qsr', 'sesr-int8', 'espcn-int8'];
 
 /**
- * Recurrent families: frames carry state in order (src/models/rvsr/). Never a default: rvsr costs about 3.4-3.6x
+ * Recurrent families: frames carry state in order (src/models/rvsr/). Never a default: rvsr costs about 3.4-3.7x
  * sesr's work per pixel for a modest gain, so it is asked for by name; `--model auto` on a live input starts
  * from the default and looks only at cheaper models when that falls short, so it never takes rvsr.
  */

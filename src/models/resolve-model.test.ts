@@ -29,8 +29,10 @@ describe('resolveModel', () => {
       const file = join(dir, 'aligned.onnx');
       copyFileSync(shipped.path, file);
       const meta = JSON.parse(readFileSync(shipped.path.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
-      assert.equal(resolveModel({ ...AUTO, scale: 2, model: 'rvsr' }).motion, null, 'the shipped rvsr-x2 was trained with an unmoved past');
-      assert.deepEqual(resolveModel({ ...AUTO, scale: 4, model: 'rvsr' }).motion, { radius: 3, stride: 2 }, 'the shipped rvsr-x4 with a moved one');
+      for (const scale of [2, 4]) assert.deepEqual(resolveModel({ ...AUTO, scale, model: 'rvsr' }).motion, { radius: 3, stride: 2 }, `the shipped rvsr-x${scale}`);
+      const { motion: _, ...unaligned } = meta;
+      writeFileSync(join(dir, 'aligned.json'), JSON.stringify(unaligned));
+      assert.equal(resolveModel({ ...AUTO, scale: 2, modelFile: file }).motion, null, 'a model trained with an unmoved past');
       writeFileSync(join(dir, 'aligned.json'), JSON.stringify({ ...meta, motion: { estimator: 'global-shift', radius: 3, stride: 2 } }));
       const resolved = resolveModel({ ...AUTO, scale: 2, modelFile: file });
       assert.equal(resolved.recurrent, true);

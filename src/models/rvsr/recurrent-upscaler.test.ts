@@ -38,6 +38,8 @@ const ys = async (up: Upscaler, frames: Frame[]): Promise<Uint8Array[]> => {
 
 describe('the recurrent upscaler (rvsr-x2, real weights, real footage)', () => {
   const entry = findModel('rvsr', 2);
+  // As a run loads it: its past moved by the motion its metadata asks for.
+  const MOTION = motionSearchOf(entry.meta.motion, entry.path);
   const models: RecurrentLumaModel[] = [];
   const load = async (): Promise<RecurrentLumaModel> => {
     const m = await loadOnnxRecurrent({ path: entry.path, name: entry.name, scale: 2, threads: 1 });
@@ -56,7 +58,7 @@ describe('the recurrent upscaler (rvsr-x2, real weights, real footage)', () => {
   });
 
   it('uses the past: frames after the first differ from the same frames upscaled alone', async () => {
-    const up = createRecurrentUpscaler(await load(), WHOLE);
+    const up = createRecurrentUpscaler(await load(), WHOLE, MOTION);
     const streamed = await ys(up, sceneA);
     const alone = [];
     for (const f of sceneA) alone.push((await up.upscaleAlone!(f)).frame.planes[0].data);
@@ -65,45 +67,45 @@ describe('the recurrent upscaler (rvsr-x2, real weights, real footage)', () => {
   });
 
   it('in strips with the receptive radius as overlap, gives what the whole frame gives, frame after frame', async () => {
-    const whole = await ys(createRecurrentUpscaler(await load(), WHOLE), sceneA);
+    const whole = await ys(createRecurrentUpscaler(await load(), WHOLE, MOTION), sceneA);
     // 96 x 16 rows kept a strip (the least stripsFor keeps), read with 6 rows of context each side
-    const strips = await ys(createRecurrentUpscaler(await load(), { maxPixels: 96 * 20, overlap: 6 }), sceneA);
+    const strips = await ys(createRecurrentUpscaler(await load(), { maxPixels: 96 * 20, overlap: 6 }, MOTION), sceneA);
     for (let i = 0; i < sceneA.length; i++) assert.ok(maxDiff(whole[i]!, strips[i]!) <= 1, `frame ${i}`);
     // Without the overlap the strips' seams show: the comparison above can fail.
-    const seams = await ys(createRecurrentUpscaler(await load(), { maxPixels: 96 * 20, overlap: 0 }), sceneA);
+    const seams = await ys(createRecurrentUpscaler(await load(), { maxPixels: 96 * 20, overlap: 0 }, MOTION), sceneA);
     assert.ok(maxDiff(whole[7]!, seams[7]!) > 8);
   });
 
   it('starts over after a gap in the frame indices (frames a live run sent to bicubic or dropped)', async () => {
-    const up = createRecurrentUpscaler(await load(), WHOLE);
+    const up = createRecurrentUpscaler(await load(), WHOLE, MOTION);
     await ys(up, sceneA.slice(0, 4));
     const skipped = sceneA[6]!; // indices 4 and 5 never reached the network
     const afterGap = (await up.upscale(skipped)).frame.planes[0].data;
-    const fresh = createRecurrentUpscaler(await load(), WHOLE);
+    const fresh = createRecurrentUpscaler(await load(), WHOLE, MOTION);
     assert.equal(maxDiff(afterGap, (await fresh.upscale(skipped)).frame.planes[0].data), 0);
   });
 
   it('starts over when the timestamps jump although the indices follow (damaged frames skipped)', async () => {
-    const up = createRecurrentUpscaler(await load(), WHOLE);
+    const up = createRecurrentUpscaler(await load(), WHOLE, MOTION);
     await ys(up, sceneA.slice(0, 4)); // 40 ms apart
     const late = frameOf(4, sceneA[4]!.planes[0].data as Uint8Array);
     const jumped = { ...late, ptsMs: 400 };
     const afterJump = (await up.upscale(jumped)).frame.planes[0].data;
     assert.equal(maxDiff(afterJump, (await up.upscaleAlone!(jumped)).frame.planes[0].data), 0);
-    const onTime = createRecurrentUpscaler(await load(), WHOLE);
+    const onTime = createRecurrentUpscaler(await load(), WHOLE, MOTION);
     await ys(onTime, sceneA.slice(0, 4));
     assert.ok(maxDiff((await onTime.upscale(late)).frame.planes[0].data, afterJump) > 2, 'on time, frame 4 reads its past');
   });
 
   it('runs in a worker thread as in this one: the stream in order, a frame alone outside it', async () => {
-    const worker = await createWorkerUpscaler({ path: entry.path, name: entry.name, scale: 2, workers: 1, threadsPerWorker: 1, tiling: WHOLE, recurrent: true });
+    const worker = await createWorkerUpscaler({ path: entry.path, name: entry.name, scale: 2, workers: 1, threadsPerWorker: 1, tiling: WHOLE, recurrent: true, motion: MOTION });
     try {
-      const here = await ys(createRecurrentUpscaler(await load(), WHOLE), sceneA.slice(0, 5));
+      const here = await ys(createRecurrentUpscaler(await load(), WHOLE, MOTION), sceneA.slice(0, 5));
       const calls = sceneA.slice(0, 5).map((f, i) => (i === 2 ? [worker.upscaleAlone!(frameOf(0, sceneB[0]!)), worker.upscale(f)] : [worker.upscale(f)]));
       const results = await Promise.all(calls.flat());
       const streamed = results.filter((_, i) => i !== 2).map((r) => r.frame.planes[0].data);
       for (let i = 0; i < 5; i++) assert.ok(maxDiff(streamed[i]!, here[i]!) <= 1, `frame ${i}`);
-      const alone = (await createRecurrentUpscaler(await load(), WHOLE).upscale(frameOf(0, sceneB[0]!))).frame.planes[0].data;
+      const alone = (await createRecurrentUpscaler(await load(), WHOLE, MOTION).upscale(frameOf(0, sceneB[0]!))).frame.planes[0].data;
       assert.ok(maxDiff(results[2]!.frame.planes[0].data, alone) <= 1, 'the frame alone');
     } finally {
       await worker.dispose();
@@ -112,17 +114,17 @@ describe('the recurrent upscaler (rvsr-x2, real weights, real footage)', () => {
 
   it('starts over at a scene cut: after the cut, exactly what a run of the new scene alone gives', async () => {
     const spliced = [...sceneA.slice(0, 5), ...sceneB.slice(0, 4).map((y, i) => frameOf(5 + i, y))];
-    const got = await ys(createRecurrentUpscaler(await load(), WHOLE), spliced);
+    const got = await ys(createRecurrentUpscaler(await load(), WHOLE, MOTION), spliced);
     const alone = await ys(
-      createRecurrentUpscaler(await load(), WHOLE),
+      createRecurrentUpscaler(await load(), WHOLE, MOTION),
       sceneB.slice(0, 4).map((y, i) => frameOf(i, y)),
     );
     for (let i = 0; i < 4; i++) assert.equal(maxDiff(got[5 + i]!, alone[i]!), 0, `frame ${i} after the cut`);
   });
 
   it('keeps the stream in order when frames overlap, and upscaleAlone leaves the stream untouched', async () => {
-    const sequential = await ys(createRecurrentUpscaler(await load(), WHOLE), sceneA.slice(0, 5));
-    const up = createRecurrentUpscaler(await load(), WHOLE);
+    const sequential = await ys(createRecurrentUpscaler(await load(), WHOLE, MOTION), sceneA.slice(0, 5));
+    const up = createRecurrentUpscaler(await load(), WHOLE, MOTION);
     const calls = sceneA.slice(0, 5).map((f, i) => (i === 2 ? [up.upscaleAlone!(frameOf(0, sceneB[0]!)), up.upscale(f)] : [up.upscale(f)]));
     const results = await Promise.all(calls.flat());
     const streamed = results.filter((_, i) => i !== 2).map((r) => r.frame.planes[0].data);
@@ -135,7 +137,7 @@ describe('the recurrent upscaler (rvsr-x2, real weights, real footage)', () => {
     const y = Float32Array.from(first.planes[0].data, (v) => v / 255);
     const out = await still.run(y, W, H);
     await still.dispose();
-    const streamed = (await createRecurrentUpscaler(await load(), WHOLE).upscale(first)).frame.planes[0].data;
+    const streamed = (await createRecurrentUpscaler(await load(), WHOLE, MOTION).upscale(first)).frame.planes[0].data;
     const rounded = Uint8Array.from(out, (v) => Math.min(255, Math.max(0, Math.round(v * 255))));
     assert.ok(maxDiff(rounded, streamed) <= 1);
   });
@@ -228,15 +230,17 @@ describe('the shipped rvsr-x4, trained with its past moved by the motion', () =>
     for (let i = 0; i < a.length; i++) se += ((a[i] as number) - (b[i] as number)) ** 2;
     return 10 * Math.log10((255 * 255 * a.length) / se);
   };
-  const meanPsnr = async (motion: MotionSearch | null): Promise<number> => {
+  const frames = (): Frame[] => [0, 1, 2, 3, 4, 5, 6, 7].map(lr);
+  const upscaled = async (motion: MotionSearch | null): Promise<Uint8Array[]> => {
     const model = await loadOnnxRecurrent({ path: entry.path, name: entry.name, scale: 4, threads: 1 });
     try {
-      const out = await ys(createRecurrentUpscaler(model, WHOLE, motion), [0, 1, 2, 3, 4, 5, 6, 7].map(lr));
-      return out.slice(3).reduce((sum, y, i) => sum + psnr(y, truth(i + 3)), 0) / 5;
+      return await ys(createRecurrentUpscaler(model, WHOLE, motion), frames());
     } finally {
       await model.dispose();
     }
   };
+  const meanPsnr = async (motion: MotionSearch | null): Promise<number> =>
+    (await upscaled(motion)).slice(3).reduce((sum, y, i) => sum + psnr(y, truth(i + 3)), 0) / 5;
 
   it('says so in its metadata, and over a real pan the past moved by the motion is worth more than the past left where it was', async (t) => {
     assert.deepEqual(search, { radius: 3, stride: 2 });
@@ -244,5 +248,18 @@ describe('the shipped rvsr-x4, trained with its past moved by the motion', () =>
     const unmoved = await meanPsnr(null);
     t.diagnostic(`PSNR-Y over frames 3-7: ${aligned.toFixed(3)} dB moved by the motion, ${unmoved.toFixed(3)} dB unmoved`);
     assert.ok(aligned > unmoved + 0.1, `${aligned.toFixed(3)} dB moved, ${unmoved.toFixed(3)} dB unmoved`);
+  });
+
+  it('moves its past in a worker thread as in this one', async () => {
+    const worker = await createWorkerUpscaler({ path: entry.path, name: entry.name, scale: 4, workers: 1, threadsPerWorker: 1, tiling: WHOLE, recurrent: true, motion: search });
+    try {
+      const there = await ys(worker, frames());
+      const here = await upscaled(search);
+      const unmoved = await upscaled(null);
+      for (let i = 0; i < here.length; i++) assert.ok(maxDiff(there[i]!, here[i]!) <= 1, `frame ${i}`);
+      assert.ok(maxDiff(there[7]!, unmoved[7]!) > 8, 'and not as without the motion');
+    } finally {
+      await worker.dispose();
+    }
   });
 });
