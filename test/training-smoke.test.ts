@@ -419,49 +419,51 @@ print(json.dumps(imresize(y, 7, 5).ravel().tolist()))`;
       );
     }
 
-    it('the shipped rvsr-x2.onnx equals its training checkpoint within 1e-4 over real frames, its state fed back', async () => {
-      const ckpt = new URL('../training/checkpoints/rvsr-x2/ckpt.pt', import.meta.url).pathname;
-      const [w, h, frames] = [96, 64, 4];
-      const lumas = realLumaFrames(frames, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
-      const input = join(dir, 'rvsr-in.f32');
-      writeFileSync(input, Buffer.concat(lumas.map((l) => Buffer.from(l.buffer))));
-      const script = [
-        'import sys, numpy as np, torch',
-        `sys.path.insert(0, ${JSON.stringify(new URL('../training', import.meta.url).pathname)})`,
-        'from rvsr import RVSR',
-        `s = torch.load(${JSON.stringify(ckpt)}, map_location="cpu")`,
-        'm = RVSR(**s["config"]); m.load_state_dict(s["model"]); m.eval()',
-        `x = torch.from_numpy(np.fromfile(${JSON.stringify(input)}, np.float32).reshape(${frames}, 1, 1, ${h}, ${w})).transpose(0, 1)`,
-        'with torch.no_grad(): out, _ = m.run(x)',
-        `out.numpy().astype(np.float32).tofile(${JSON.stringify(join(dir, 'rvsr-out.f32'))})`,
-      ].join('\n');
-      const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
-      assert.equal(r.status, 0, r.stderr);
-      const torchOut = new Float32Array(readFileSync(join(dir, 'rvsr-out.f32')).buffer.slice(0));
-      const model = await loadOnnxRecurrent({
-        path: new URL('../models/rvsr-x2.onnx', import.meta.url).pathname,
-        name: 'rvsr-x2',
-        scale: 2,
-        threads: 1,
+    for (const scale of [2, 4]) {
+      it(`the shipped rvsr-x${scale}.onnx equals its training checkpoint within 1e-4 over real frames, its state fed back`, async () => {
+        const ckpt = new URL(`../training/checkpoints/rvsr-x${scale}-aligned/ckpt.pt`, import.meta.url).pathname;
+        const [w, h, frames] = [96, 64, 4];
+        const lumas = realLumaFrames(frames, w, h).map((y) => Float32Array.from(y, (v) => v / 255));
+        const input = join(dir, `rvsr-x${scale}-in.f32`);
+        writeFileSync(input, Buffer.concat(lumas.map((l) => Buffer.from(l.buffer))));
+        const script = [
+          'import sys, numpy as np, torch',
+          `sys.path.insert(0, ${JSON.stringify(new URL('../training', import.meta.url).pathname)})`,
+          'from rvsr import RVSR',
+          `s = torch.load(${JSON.stringify(ckpt)}, map_location="cpu")`,
+          'm = RVSR(**s["config"]); m.load_state_dict(s["model"]); m.eval()',
+          `x = torch.from_numpy(np.fromfile(${JSON.stringify(input)}, np.float32).reshape(${frames}, 1, 1, ${h}, ${w})).transpose(0, 1)`,
+          'with torch.no_grad(): out, _ = m.run(x)',
+          `out.numpy().astype(np.float32).tofile(${JSON.stringify(join(dir, `rvsr-x${scale}-out.f32`))})`,
+        ].join('\n');
+        const r = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+        assert.equal(r.status, 0, r.stderr);
+        const torchOut = new Float32Array(readFileSync(join(dir, `rvsr-x${scale}-out.f32`)).buffer.slice(0));
+        const model = await loadOnnxRecurrent({
+          path: new URL(`../models/rvsr-x${scale}.onnx`, import.meta.url).pathname,
+          name: `rvsr-x${scale}`,
+          scale,
+          threads: 1,
+        });
+        let past: { yUp: Float32Array; state: Float32Array } = {
+          yUp: new Float32Array(scale * scale * w * h),
+          state: new Float32Array(model.stateChannels * w * h),
+        };
+        let worst = 0;
+        let moved = 0;
+        for (let t = 0; t < frames; t++) {
+          const y = lumas[t]!;
+          const step = await model.step({ y, yPrev: lumas[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
+          const ref = torchOut.subarray(t * scale * scale * w * h, (t + 1) * scale * scale * w * h);
+          for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs((step.yUp[i] as number) - (ref[i] as number)));
+          if (t > 0) for (let i = 0; i < step.state.length; i++) moved = Math.max(moved, Math.abs(step.state[i] as number));
+          past = { yUp: step.yUp, state: step.state };
+        }
+        await model.dispose();
+        assert.ok(moved > 1e-3, 'the state carries something (a zero state would pass trivially)');
+        assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - checkpoint (PyTorch)| = ${worst}`);
       });
-      let past: { yUp: Float32Array; state: Float32Array } = {
-        yUp: new Float32Array(4 * w * h),
-        state: new Float32Array(model.stateChannels * w * h),
-      };
-      let worst = 0;
-      let moved = 0;
-      for (let t = 0; t < frames; t++) {
-        const y = lumas[t]!;
-        const step = await model.step({ y, yPrev: lumas[Math.max(0, t - 1)]!, yUpPrev: past.yUp, state: past.state }, w, h);
-        const ref = torchOut.subarray(t * 4 * w * h, (t + 1) * 4 * w * h);
-        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs((step.yUp[i] as number) - (ref[i] as number)));
-        if (t > 0) for (let i = 0; i < step.state.length; i++) moved = Math.max(moved, Math.abs(step.state[i] as number));
-        past = { yUp: step.yUp, state: step.state };
-      }
-      await model.dispose();
-      assert.ok(moved > 1e-3, 'the state carries something (a zero state would pass trivially)');
-      assert.ok(worst < 1e-4, `max |shipped (onnxruntime) - checkpoint (PyTorch)| = ${worst}`);
-    });
+    }
 
     it(
       'quantises a plain chain fully to int8: every convolution on quantised inputs and weights, close to the float model',
