@@ -36,6 +36,10 @@ def global_shift(prev: np.ndarray, cur: np.ndarray, scale: int, radius: int = 3,
     return np.round(np.array([by - radius + fy, bx - radius + fx]) * scale).astype(np.int64)
 
 
-def estimate_shifts(lr: np.ndarray, scale: int) -> np.ndarray:
-    """T x 2 shifts for a sequence of LR frames (T x H x W), zero for the first (as the pans' true ones)."""
-    return np.array([[0, 0]] + [global_shift(lr[t - 1], lr[t], scale) for t in range(1, len(lr))], np.int64)
+def estimate_shifts(lr: np.ndarray, scale: int, stride: int = 1) -> np.ndarray:
+    """T x 2 shifts for a sequence of LR frames (T x H x W): row t from frame t - stride to frame t, zero for
+    t < stride (as the pans' true ones are for the first frame)."""
+    d = np.zeros((len(lr), 2), np.int64)
+    for t in range(stride, len(lr)):
+        d[t] = global_shift(lr[t - stride], lr[t], scale)
+    return d

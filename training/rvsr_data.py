@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from data import degrade, list_images, load_y
-from motion import global_shift
+from motion import estimate_shifts
 
 VAL_CLIPS = ("davis16_dog", "davis17_tennis", "sam2_bedroom", "opencv_cup")
 
@@ -69,14 +69,11 @@ def load_clip(cache: Path, name: str, scale: int):
 
 
 def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1) -> np.ndarray:
-    """T x 2: the estimated global motion (motion.global_shift over whole LR frames) from frame t - stride to frame
-    t of a cached clip, zeros for t < stride; computed once, into the cache."""
+    """T x 2: the estimated global motion (motion.estimate_shifts over whole LR frames) from frame t - stride to
+    frame t of a cached clip, zeros for t < stride; computed once, into the cache."""
     path = cache / f"{name}.x{scale}.shifts{stride}.npy"
     if not path.exists():
-        lr = np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r")
-        d = np.zeros((lr.shape[0], 2), np.int64)
-        for t in range(stride, lr.shape[0]):
-            d[t] = global_shift(lr[t - stride], lr[t], scale)
+        d = estimate_shifts(np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r"), scale, stride)
         np.save(cache / f"{name}.x{scale}.shifts{stride}.tmp.npy", d)
         (cache / f"{name}.x{scale}.shifts{stride}.tmp.npy").replace(path)
     return np.load(path)

@@ -178,14 +178,8 @@ describe('a recurrent model trained with its past moved by the motion (metadata 
     };
     return { model, inputs, outputs };
   };
-  // A 96 x 64 window gliding over real footage by (1, -2) input pixels a frame.
-  const [still] = realLumaFrames(1, 140, 100, 150, 250);
-  const window = (k: number): Uint8Array => {
-    const out = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++) out.set(still!.subarray((10 + k + y) * 140 + 30 - 2 * k, (10 + k + y) * 140 + 30 - 2 * k + W), y * W);
-    return out;
-  };
-  const frames = [0, 1, 2, 3].map((k) => frameOf(k, window(k)));
+  // A 96 x 64 window gliding over a still of real footage by (1, -2) input pixels a frame.
+  const frames = [0, 1, 2, 3].map((k) => frameOf(k, realLumaFrames(1, W, H, 160 + k, 280 - 2 * k)[0]!));
 
   it('moves the previous output and the state onto each frame before it runs, and leaves the previous frame as it was', async () => {
     const { model, inputs, outputs } = recording();
@@ -214,13 +208,8 @@ describe('the shipped rvsr-x4, trained with its past moved by the motion', () =>
   const search = motionSearchOf(entry.meta.motion, entry.path);
   // A 256 x 160 window gliding over a still of real footage by (2, 3) output pixels a frame (half and three
   // quarters of an input pixel), seen at x4 less by antialiased bicubic, as training's LR is.
-  const [still] = realLumaFrames(1, 360, 240, 150, 200);
   const [HW, HH] = [256, 160];
-  const truth = (k: number): Uint8Array => {
-    const out = new Uint8Array(HW * HH);
-    for (let y = 0; y < HH; y++) out.set(still!.subarray((20 + 2 * k + y) * 360 + 10 + 3 * k, (20 + 2 * k + y) * 360 + 10 + 3 * k + HW), y * HW);
-    return out;
-  };
+  const truth = (k: number): Uint8Array => realLumaFrames(1, HW, HH, 170 + 2 * k, 210 + 3 * k)[0]!;
   const lr = (k: number): Frame => {
     const y = resizeBicubic(truth(k), HW, HH, HW / 4, HH / 4, { scaleX: 1 / 4, scaleY: 1 / 4 });
     return frameOf(k, quantize(y, new Uint8Array((HW / 4) * (HH / 4)), 255), HW / 4, HH / 4);
