@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""How an aligned rvsr checkpoint fares on the held-out clips (whole frames) when its past is moved by other motion
+estimates than the one it was trained with: one global shift searched within a wider radius, or one shift per block.
+
+  /usr/bin/python3 training/motion_rvsr.py training/checkpoints/rvsr-x4-aligned/ckpt.pt --radius 3 6 --blocks 16 32
+
+Every variant moves the previous output by its shift to the HR pixel and the state by it rounded to LR pixels, as
+RVSR.run does for a global shift. A block's shift is motion.global_shift on the block and a margin of radius + 1 LR
+pixels around it (the same rules: no motion on a tie or a block too small to search). PSNR-Y over all frames and
+the temporal error, per clip and over the clips (train_rvsr.py's clip_scores). An experiment: nothing ships from it.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from motion import global_shift  # noqa: E402
+from rvsr import RVSR  # noqa: E402
+from rvsr_data import VAL_CLIPS, load_clip  # noqa: E402
+from train_rvsr import clip_scores, to8  # noqa: E402
+
+
+def block_field(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radius: int) -> np.ndarray:
+    """H x W x 2 shifts in HR pixels, one per LR pixel: the global shift (block 0) or each block's own."""
+    h, w = cur.shape
+    field = np.empty((h, w, 2), np.int64)
+    if block == 0:
+        field[:] = global_shift(prev, cur, scale, radius)
+        return field
+    m = radius + 1
+    for y0 in range(0, h, block):
+        for x0 in range(0, w, block):
+            ya, yb, xa, xb = max(0, y0 - m), min(h, y0 + block + m), max(0, x0 - m), min(w, x0 + block + m)
+            field[y0 : y0 + block, x0 : x0 + block] = global_shift(prev[ya:yb, xa:xb], cur[ya:yb, xa:xb], scale, radius)
+    return field
+
+
+def move(img: torch.Tensor, field: np.ndarray, scale: int) -> torch.Tensor:
+    """out[p] = img[p + d(p)], edges replicated; img 1 x C x H x W on the LR grid (the state: d rounded to LR
+    pixels) or on the HR grid (the previous output: each LR pixel's d for its scale x scale HR pixels)."""
+    _, _, h, w = img.shape
+    if h == field.shape[0]:
+        d = np.round(field / scale).astype(np.int64)
+    else:
+        d = field.repeat(scale, 0).repeat(scale, 1)
+    yy, xx = np.mgrid[0:h, 0:w]
+    sy = torch.from_numpy(np.clip(yy + d[..., 0], 0, h - 1))
+    sx = torch.from_numpy(np.clip(xx + d[..., 1], 0, w - 1))
+    return img[:, :, sy, sx]
+
+
+@torch.no_grad()
+def run(model: RVSR, lr8: np.ndarray, block: int, radius: int) -> np.ndarray:
+    x = torch.from_numpy(lr8.astype(np.float32) / 255.0)[:, None, None]
+    x_prev, out_prev, state = model.reset(x[0])
+    outs = []
+    for t in range(len(x)):
+        if t > 0:
+            field = block_field(lr8[t - 1], lr8[t], model.scale, block, radius)
+            out_prev, state = move(out_prev, field, model.scale), move(state, field, model.scale)
+        out, state = model(x[t], x_prev, out_prev, state)
+        outs.append(out[0, 0].numpy())
+        x_prev, out_prev = x[t], out
+    return to8(np.stack(outs))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("ckpt", type=Path)
+    p.add_argument("--cache", type=Path, default=HERE.parent / "runs" / "cache", help="train_rvsr.py's cache")
+    p.add_argument("--frames", type=int, default=40)
+    p.add_argument("--radius", type=int, nargs="+", default=[3], help="global searches (LR pixels)")
+    p.add_argument("--blocks", type=int, nargs="*", default=[], help="block sides (LR pixels), searched at radius 3")
+    a = p.parse_args()
+    torch.set_num_threads(1)
+    state = torch.load(a.ckpt, map_location="cpu")
+    model = RVSR(**state["config"]).eval()
+    model.load_state_dict(state["model"])
+    variants = [(f"global r{r}", 0, r) for r in a.radius] + [(f"blocks {b} r3", b, 3) for b in a.blocks]
+    scores = {v[0]: [] for v in variants}
+    for name in VAL_CLIPS:
+        lr, hr = load_clip(a.cache, name, model.scale)
+        lr8, hr = np.asarray(lr[: a.frames]), np.asarray(hr[: a.frames], np.float64)
+        row = []
+        for label, block, radius in variants:
+            psnrs, terr = clip_scores(run(model, lr8, block, radius), hr, model.scale)
+            scores[label].append((float(np.mean(psnrs)), terr))
+            row.append(f"{label}: {np.mean(psnrs):.3f} dB, {terr:.3f}")
+        print(f"{name:16s}" + "   ".join(row), flush=True)
+    for label, s in scores.items():
+        print(f"{'all ' + label:16s}{np.mean([x for x, _ in s]):.3f} dB, temporal error {np.mean([t for _, t in s]):.3f}")
+
+
+if __name__ == "__main__":
+    main()
