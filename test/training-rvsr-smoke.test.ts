@@ -224,6 +224,43 @@ describe(
       assert.equal(good, seqs, `${good} of ${seqs} sequences aligned frame after frame`);
     });
 
+    it('moves the past by other motion estimates (motion_rvsr.py): its global variant is RVSR.run with motion.py, and one block as large as the frame is the global shift', () => {
+      const ckpt = join(dir, 'run-aligned', 'ckpt.pt');
+      const cache = join(dir, 'cache-pan');
+      assert.ok(existsSync(ckpt), 'runs after the --align-clips test');
+      const r = spawnSync(
+        PYTHON,
+        [join(TRAINING, 'motion_rvsr.py'), ckpt, '--cache', cache, '--frames', '12', '--radius', '3', '1', '--blocks', '64'],
+        { encoding: 'utf8', timeout: 300_000 },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const all = (label: string): [number, number] => {
+        const m = new RegExp(`^all ${label}\\s*(\\d+\\.\\d+) dB, temporal error (\\d+\\.\\d+)$`, 'm').exec(r.stdout);
+        assert.ok(m, `${label}: ${r.stdout}`);
+        return [Number(m[1]), Number(m[2])];
+      };
+      const [psnr, terr] = pythonNumbers([
+        'import numpy as np, torch',
+        'from rvsr import RVSR',
+        'from motion import estimate_shifts',
+        'from rvsr_data import VAL_CLIPS, load_clip',
+        'from train_rvsr import clip_scores, run_rvsr',
+        `state = torch.load(${JSON.stringify(ckpt)}, map_location="cpu")`,
+        'model = RVSR(**state["config"]); model.load_state_dict(state["model"])',
+        's = []',
+        'for name in VAL_CLIPS:',
+        `    lr, hr = load_clip(Path(${JSON.stringify(cache)}), name, 2)`,
+        '    lr, hr = np.asarray(lr[:12]), np.asarray(hr[:12], np.float64)',
+        '    p, t = clip_scores(run_rvsr(model, lr.astype(np.float32) / 255, shifts=estimate_shifts(lr, 2)), hr, 2)',
+        '    s.append((np.mean(p), t))',
+        'print(round(np.mean([p for p, _ in s]), 3), round(np.mean([t for _, t in s]), 3))',
+      ]);
+      assert.deepEqual(all('global r3'), [psnr, terr]);
+      assert.deepEqual(all('blocks 64 r3'), all('global r3'));
+      // A radius of 1 LR pixel misses the street footage's motion somewhere: the measurement sees the estimate.
+      assert.notDeepEqual(all('global r1'), all('global r3'));
+    });
+
     it('scores a checkpoint on slow pans over held-out photographs against bicubic and sesr (pans_rvsr.py)', () => {
       assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
       const r = spawnSync(PYTHON, [join(TRAINING, 'pans_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--photos', SET5, '--crop', '32'], {
