@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { realLumaFrames } from '../../../test/helpers/real-luma.js';
 import { quantize, resizeBicubic } from '../../image/resize.js';
+import { psnr } from '../../quality/psnr.js';
 import { allocateFrame, type Frame } from '../../pipeline/frame.js';
 import type { RecurrentInput, RecurrentLumaModel, Upscaler } from '../../pipeline/ports.js';
 import { loadOnnxLuma, loadOnnxRecurrent } from '../backends/onnxruntime.js';
@@ -214,11 +215,6 @@ describe('the shipped rvsr-x4, trained with its past moved by the motion', () =>
     const y = resizeBicubic(truth(k), HW, HH, HW / 4, HH / 4, { scaleX: 1 / 4, scaleY: 1 / 4 });
     return frameOf(k, quantize(y, new Uint8Array((HW / 4) * (HH / 4)), 255), HW / 4, HH / 4);
   };
-  const psnr = (a: Uint8Array, b: Uint8Array): number => {
-    let se = 0;
-    for (let i = 0; i < a.length; i++) se += ((a[i] as number) - (b[i] as number)) ** 2;
-    return 10 * Math.log10((255 * 255 * a.length) / se);
-  };
   const frames = (): Frame[] => [0, 1, 2, 3, 4, 5, 6, 7].map(lr);
   const upscaled = async (motion: MotionSearch | null): Promise<Uint8Array[]> => {
     const model = await loadOnnxRecurrent({ path: entry.path, name: entry.name, scale: 4, threads: 1 });
@@ -229,7 +225,7 @@ describe('the shipped rvsr-x4, trained with its past moved by the motion', () =>
     }
   };
   const meanPsnr = async (motion: MotionSearch | null): Promise<number> =>
-    (await upscaled(motion)).slice(3).reduce((sum, y, i) => sum + psnr(y, truth(i + 3)), 0) / 5;
+    (await upscaled(motion)).slice(3).reduce((sum, y, i) => sum + psnr(y, truth(i + 3), HW, HH), 0) / 5;
 
   it('says so in its metadata, and over a real pan the past moved by the motion is worth more than the past left where it was', async (t) => {
     assert.deepEqual(search, { radius: 3, stride: 2 });
