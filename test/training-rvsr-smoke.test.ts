@@ -177,6 +177,48 @@ describe(
       assert.equal(near, n);
     });
 
+    it('grows a checkpoint into a wider network that computes what it did, and then trains its new channels', () => {
+      // RVSR.load_grown: 8 channels into 12 (fused both). The new channels start unread: the same outputs over a
+      // real pan; one gradient step on the outputs moves the weights that read them.
+      const [same, moved] = pythonNumbers([
+        'import numpy as np, torch',
+        'from rvsr import RVSR',
+        'from rvsr_data import PhotoPans, photo_paths',
+        'torch.manual_seed(0)',
+        'small = RVSR(2, 8, 3, 4, True); big = RVSR(2, 12, 3, 4, True)',
+        'big.load_grown(small.state_dict())',
+        'lr, hr, _ = PhotoPans(photo_paths([SET5]), 2, 16, np.random.default_rng(1)).sequence(4)',
+        'x = torch.from_numpy(lr.astype(np.float32) / 255)[None, :, None]',
+        'with torch.no_grad(): a, _ = small.run(x); b, _ = big.run(x)',
+        'out, _ = big.run(x); out.sub(torch.from_numpy(hr.astype(np.float32) / 255)[None, :, None]).abs().mean().backward()',
+        'print(float((a - b).abs().max()), float(big.convs[1].weight.grad[:, 8:].abs().max()))',
+      ]);
+      assert.ok(same! < 1e-6, `max |small - grown| = ${same}`);
+      assert.ok(moved! > 0, 'the weights that read the new channels get a gradient');
+    });
+
+    it("trains the pans with their estimated motion (--pans-estimated): the same frames, the shifts motion.py's, near the true ones", () => {
+      // The same seed draws the same pans with either motion. At x4 the estimate from a 16-pixel LR window (and
+      // its margins) finds the true shift on about half the frame pairs, within a pixel on most (here 244 and
+      // 440 of 500), so training sees the misses the pipeline's estimate makes, more often.
+      const [same, exact, near, n] = pythonNumbers([
+        'import numpy as np',
+        'from rvsr_data import PhotoPans, photo_paths',
+        'true = PhotoPans(photo_paths([SET5]), 4, 16, np.random.default_rng(5))',
+        'est = PhotoPans(photo_paths([SET5]), 4, 16, np.random.default_rng(5), estimated=True)',
+        'same = exact = near = n = 0',
+        'for _ in range(100):',
+        '    (la, ha, da), (lb, hb, db) = true.sequence(6), est.sequence(6)',
+        '    same += int(np.array_equal(la, lb) and np.array_equal(ha, hb))',
+        '    exact += int((da[1:] == db[1:]).all(1).sum()); near += int((np.abs(da[1:] - db[1:]).max(1) <= 1).sum()); n += 5',
+        'print(same, exact, near, n)',
+      ]);
+      assert.equal(same, 100);
+      assert.ok(exact! < n!, 'the estimate is not the true motion on every pair');
+      assert.ok(exact! / n! > 0.35, `${exact} of ${n} exact`);
+      assert.ok(near! / n! > 0.8, `${near} of ${n} within a pixel`);
+    });
+
     it("trains with the clips' past moved by their estimated motion (--align-clips), the motion cached and moved with every augmentation", () => {
       // A clip whose window glides 2 HR pixels right a frame (1 LR pixel at x2) over a still picture of the street,
       // beside the held-out clips.

@@ -85,13 +85,17 @@ class RVSR(nn.Module):
             self.register_buffer("down", kernel)
 
     def load_grown(self, state_dict):
-        """Weights of a checkpoint without fuse; the gates start nearly closed, so the network computes about what it did."""
+        """Weights of a smaller checkpoint: one without fuse (the gates start nearly closed) or a narrower one (the
+        new channels start from their fresh initialisation and nothing reads them yet), so the network computes
+        about (without fuse) or exactly (wider) what the checkpoint did."""
         own = self.state_dict()
         for k, v in state_dict.items():
             if own[k].shape == v.shape:
                 own[k] = v
-            else:  # the last convolution: its first outputs
-                own[k][: v.shape[0]] = v
+                continue
+            if own[k].dim() == 4:  # the old outputs read none of the new inputs
+                own[k][: v.shape[0], v.shape[1] :] = 0
+            own[k][tuple(slice(0, n) for n in v.shape)] = v
         self.load_state_dict(own)
 
     def degrade(self, hr: torch.Tensor) -> torch.Tensor:

@@ -98,18 +98,20 @@ def augment(lr: np.ndarray, hr: np.ndarray, rng, shifts=None):
 class VideoSampler:
     """Batches of (LR, HR) sequences, float32 in [0, 1]: B x T x 1 x P x P and B x T x 1 x sP x sP."""
 
-    def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0, clip_motion=False):
-        """clip_motion: with_shifts gives the clips' estimated global motion (clip_shifts) instead of zeros."""
+    def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0, clip_motion=False,
+                 pans_estimated=False):
+        """clip_motion: with_shifts gives the clips' estimated global motion (clip_shifts) instead of zeros;
+        pans_estimated: the pans' estimated motion instead of their true one (PhotoPans)."""
         self.scale, self.patch, self.photo_share = scale, patch, photo_share
         self.rng = np.random.default_rng(seed)
         self.clips = [load_clip(cache, n, scale) for n in names]
         self.motion = [{k: clip_shifts(cache, n, scale, k) for k in (1, 2)} for n in names] if clip_motion else None
         frames = np.array([lr.shape[0] for lr, _ in self.clips], np.float64)
         self.weights = frames / frames.sum()  # every frame of every clip equally likely
-        self.pans = PhotoPans(photos, scale, patch, self.rng) if photos and photo_share > 0 else None
+        self.pans = PhotoPans(photos, scale, patch, self.rng, estimated=pans_estimated) if photos and photo_share > 0 else None
 
     def sequence(self, length, with_shifts=False):
-        """(LR, HR) or, with_shifts, (LR, HR, shifts): the pans' true motion (PhotoPans); for the clips zeros, or
+        """(LR, HR) or, with_shifts, (LR, HR, shifts): the pans' motion (PhotoPans); for the clips zeros, or
         with clip_motion their estimated global motion."""
         p, s = self.patch, self.scale
         if self.pans is not None and self.rng.random() < self.photo_share:
@@ -143,8 +145,10 @@ class PhotoPans:
 
     MARGIN = 8  # LR pixels degraded beyond the crop on each side, so the crop's LR has no artificial edge
 
-    def __init__(self, paths, scale, patch, rng, max_speed=3.0):
-        self.scale, self.patch, self.rng, self.max_speed = scale, patch, rng, max_speed
+    def __init__(self, paths, scale, patch, rng, max_speed=3.0, estimated=False):
+        """estimated: the shifts are motion.py's estimate from the LR window (margins included), as the pipeline
+        moves the past, instead of the true ones."""
+        self.scale, self.patch, self.rng, self.max_speed, self.estimated = scale, patch, rng, max_speed, estimated
         self.images = [np.round(load_y(p)).astype(np.uint8) for p in paths]
 
     def sequence(self, length):
@@ -162,18 +166,21 @@ class PhotoPans:
         start = np.array([self.rng.uniform(0, room[0] + 1), self.rng.uniform(0, room[1] + 1)])
         start += np.maximum(-v, 0) * (length - 1)  # a backward pan starts far enough in
         positions = [np.floor(start + v * t).astype(int) for t in range(length)]
-        lr, hr, shifts = render_pan(img, positions, s, hp)
+        lr, hr, shifts = render_pan(img, positions, s, hp, self.estimated)
+        if self.estimated:
+            lr, shifts = lr[:, m:-m, m:-m], estimate_shifts(lr, s)
         return augment(lr, hr, self.rng, shifts)
 
 
-def render_pan(img: np.ndarray, positions, scale: int, window: int):
+def render_pan(img: np.ndarray, positions, scale: int, window: int, margins=False):
     """A pan over a still HR photo: for each (y, x), the `window` HR pixels from there degraded (data.degrade), less
-    PhotoPans.MARGIN LR pixels each side, and the HR they cover. Returns the LR and HR frames (uint8) and the shifts
+    PhotoPans.MARGIN LR pixels each side (margins: with them), and the HR they cover. Returns the LR and HR frames (uint8) and the shifts
     (T x 2): how far each frame's window moved from the one before, in whole HR pixels (zero for the first)."""
     m, s = PhotoPans.MARGIN, scale
     lrs, hrs = [], []
     for y, x in positions:
-        lrs.append(degrade(img[y : y + window, x : x + window].astype(np.float64), s)[m:-m, m:-m].astype(np.uint8))
+        lr = degrade(img[y : y + window, x : x + window].astype(np.float64), s)
+        lrs.append((lr if margins else lr[m:-m, m:-m]).astype(np.uint8))
         hrs.append(img[y + m * s : y + window - m * s, x + m * s : x + window - m * s])
     pos = np.array(positions)
     return np.stack(lrs), np.stack(hrs), np.diff(np.concatenate([pos[:1], pos]), axis=0)

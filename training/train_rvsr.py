@@ -66,6 +66,10 @@ def parse_args(argv=None):
     p.add_argument("--align-clips", action="store_true",
                    help="with --align-pans: move the clips' past too, by their estimated global motion (motion.py over "
                         "whole frames), in training and validation")
+    p.add_argument("--pans-estimated", action="store_true",
+                   help="with --align-pans: move the pans' past in training by the motion motion.py estimates from "
+                        "their LR (margins included), as the pipeline does, instead of the true one; validation "
+                        "keeps the true one")
     p.add_argument("--val-pans", type=Path, nargs="*", default=None, metavar="FOLDER",
                    help="also score slow pans over these photographs (pans_rvsr.py; none named: Set5 and Set14)")
     p.add_argument("--sesr", type=Path, default=None, help="sesr checkpoint (default docs/training/sesr-x<s>/ckpt.pt)")
@@ -169,8 +173,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.out / "ckpt.pt"
-    if args.align_clips and not args.align_pans:
-        sys.exit("train_rvsr.py: --align-clips needs --align-pans")
+    if (args.align_clips or args.pans_estimated) and not args.align_pans:
+        sys.exit("train_rvsr.py: --align-clips and --pans-estimated need --align-pans")
     if args.resume and not ckpt_path.exists():
         sys.exit(f"train_rvsr.py: --resume given but {ckpt_path} does not exist")
     torch.manual_seed(args.seed)
@@ -192,7 +196,7 @@ def main(argv=None):
     train_names = [n for n in names if n not in VAL_CLIPS]
     photos = photo_paths(args.photos) if args.photo_share > 0 else []
     sampler = VideoSampler(args.cache, train_names, args.scale, args.patch, photos, args.photo_share, args.seed + step,
-                           args.align_clips)
+                           args.align_clips, args.pans_estimated)
     val = load_val(args.cache, VAL_CLIPS, args.scale, args.val_frames, args.val_crop)
     clip_motion = {n: clip_shifts(args.cache, n, args.scale)[: args.val_frames] for n, _, _ in val} if args.align_clips else None
     sesr = load_sesr(args.sesr or HERE.parent / "docs" / "training" / f"sesr-x{args.scale}" / "ckpt.pt", args.scale)
