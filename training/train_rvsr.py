@@ -173,8 +173,9 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.out / "ckpt.pt"
-    if (args.align_clips or args.pans_estimated) and not args.align_pans:
-        sys.exit("train_rvsr.py: --align-clips and --pans-estimated need --align-pans")
+    for flag, given in (("--align-clips", args.align_clips), ("--pans-estimated", args.pans_estimated)):
+        if given and not args.align_pans:
+            sys.exit(f"train_rvsr.py: {flag} needs --align-pans")
     if args.resume and not ckpt_path.exists():
         sys.exit(f"train_rvsr.py: --resume given but {ckpt_path} does not exist")
     torch.manual_seed(args.seed)
