@@ -174,8 +174,9 @@ class PhotoPans:
 
 def render_pan(img: np.ndarray, positions, scale: int, window: int, margins=False):
     """A pan over a still HR photo: for each (y, x), the `window` HR pixels from there degraded (data.degrade), less
-    PhotoPans.MARGIN LR pixels each side (margins: with them), and the HR they cover. Returns the LR and HR frames (uint8) and the shifts
-    (T x 2): how far each frame's window moved from the one before, in whole HR pixels (zero for the first)."""
+    PhotoPans.MARGIN LR pixels each side (margins: with them), and the HR they cover. Returns the LR and HR frames
+    (uint8) and the shifts (T x 2): how far each frame's window moved from the one before, in whole HR pixels (zero
+    for the first)."""
     m, s = PhotoPans.MARGIN, scale
     lrs, hrs = [], []
     for y, x in positions:

@@ -171,11 +171,11 @@ def load_sesr(path: Path, scale: int):
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    args.out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = args.out / "ckpt.pt"
     for flag, given in (("--align-clips", args.align_clips), ("--pans-estimated", args.pans_estimated)):
         if given and not args.align_pans:
             sys.exit(f"train_rvsr.py: {flag} needs --align-pans")
+    args.out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = args.out / "ckpt.pt"
     if args.resume and not ckpt_path.exists():
         sys.exit(f"train_rvsr.py: --resume given but {ckpt_path} does not exist")
     torch.manual_seed(args.seed)
