@@ -1,14 +1,14 @@
 // The pipeline's motion estimator (src/models/rvsr/global-motion.ts) against the one rvsr was trained with
 // (training/motion.py): the same shift on every frame pair of slow pans over held-out photographs (sub-pixel
-// motion, degraded as in training) and of real footage, at x2 and x4. A model trained with its past moved by
-// one of them runs on the other, so they must agree exactly.
+// motion, degraded as in training) and of real footage, at x2 and x4, with either sub-pixel refinement. A model
+// trained with its past moved by one of them runs on the other, so they must agree exactly.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { globalShift } from '../src/models/rvsr/global-motion.js';
+import { globalShift, type Refinement } from '../src/models/rvsr/global-motion.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
 const TRAINING = new URL('../training/', import.meta.url).pathname;
@@ -18,7 +18,7 @@ const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, PIL'], { stdio: 'ignore
 
 /**
  * Python writes, per sequence, its LR frames (float32, as the pipeline holds Y/peak) to a raw file and the
- * shifts motion.py estimates; the pans' true motion comes too.
+ * shifts motion.py estimates with each refinement; the pans' true motion comes too.
  */
 const PROGRAM = (dir: string, scale: number): string =>
   [
@@ -40,13 +40,14 @@ const PROGRAM = (dir: string, scale: number): string =>
     'for i, (lr, d) in enumerate(seqs):',
     '    lr = np.ascontiguousarray(lr, np.float32)',
     '    lr.tofile(dir / f"{i}.f32")',
-    '    out.append({"shape": list(lr.shape), "estimated": estimate_shifts(lr, scale).tolist(), "true": None if d is None else d.tolist()})',
+    '    est = {r: estimate_shifts(lr, scale, refine=r).tolist() for r in ("cubic", "parabola")}',
+    '    out.append({"shape": list(lr.shape), "estimated": est, "true": None if d is None else d.tolist()})',
     'print(json.dumps(out))',
   ].join('\n');
 
 interface Sequence {
   readonly shape: [number, number, number];
-  readonly estimated: [number, number][];
+  readonly estimated: Record<Refinement, [number, number][]>;
   readonly true: [number, number][] | null;
 }
 
@@ -63,31 +64,45 @@ describe(
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     for (const scale of [2, 4]) {
-      it(`x${scale}: the same shift on every frame pair of pans and of real footage`, () => {
+      it(`x${scale}: the same shift on every frame pair of pans and of real footage, with either refinement`, () => {
         const r = spawnSync(PYTHON, ['-c', PROGRAM(dir, scale)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 26 });
         assert.equal(r.status, 0, r.stderr);
         const seqs = JSON.parse(r.stdout) as Sequence[];
         assert.equal(seqs.length, 5 * 5 + 1, 'Set5 x 5 velocities, and the street');
-        let pairs = 0;
-        let moving = 0;
-        let exact = 0;
-        for (const [i, seq] of seqs.entries()) {
-          const [t, h, w] = seq.shape;
-          const all = new Float32Array(readFileSync(join(dir, `${i}.f32`)).buffer.slice(0));
-          const frame = (k: number): Float32Array => all.subarray(k * w * h, (k + 1) * w * h);
-          for (let k = 1; k < t; k++) {
-            const got = globalShift(frame(k - 1), frame(k), w, h, scale, { radius: 3, stride: 2 });
-            assert.deepEqual(got, seq.estimated[k], `sequence ${i}, frames ${k - 1} -> ${k}`);
-            pairs++;
-            if (got[0] !== 0 || got[1] !== 0) moving++;
-            const truth = seq.true?.[k];
-            if (truth && truth[0] === got[0] && truth[1] === got[1]) exact++;
+        const exact: Record<Refinement, number> = { cubic: 0, parabola: 0 };
+        for (const refine of ['cubic', 'parabola'] as const) {
+          let pairs = 0;
+          let moving = 0;
+          for (const [i, seq] of seqs.entries()) {
+            const [t, h, w] = seq.shape;
+            const all = new Float32Array(readFileSync(join(dir, `${i}.f32`)).buffer.slice(0));
+            const frame = (k: number): Float32Array => all.subarray(k * w * h, (k + 1) * w * h);
+            for (let k = 1; k < t; k++) {
+              const got = globalShift(
+                frame(k - 1),
+                frame(k),
+                w,
+                h,
+                scale,
+                refine === 'cubic' ? { radius: 3, stride: 2, refine, gate: 0.5 } : { radius: 3, stride: 2, refine },
+              );
+              assert.deepEqual(got, seq.estimated[refine][k], `${refine}: sequence ${i}, frames ${k - 1} -> ${k}`);
+              pairs++;
+              if (got[0] !== 0 || got[1] !== 0) moving++;
+              const truth = seq.true?.[k];
+              if (truth && truth[0] === got[0] && truth[1] === got[1]) exact[refine]++;
+            }
           }
+          // Not a comparison of two zeros: the pans move, and the estimate finds their true motion on most pairs.
+          assert.equal(pairs, 25 * 29 + 23);
+          assert.ok(moving > 500, `${refine}: ${moving} of ${pairs} pairs move`);
         }
-        // Not a comparison of two zeros: the pans move, and the estimate finds their true motion on most pairs.
-        assert.equal(pairs, 25 * 29 + 23);
-        assert.ok(moving > 500, `${moving} of ${pairs} pairs move`);
-        assert.ok(exact > 0.7 * 25 * 29, `${exact} of the pans' ${25 * 29} pairs exact`);
+        const pans = 25 * 29;
+        assert.ok(exact.parabola > 0.7 * pans, `parabola: ${exact.parabola} of the pans' ${pans} pairs exact`);
+        assert.ok(
+          exact.cubic > 0.97 * pans && exact.cubic > exact.parabola,
+          `cubic: ${exact.cubic} of the pans' ${pans} pairs exact (parabola ${exact.parabola})`,
+        );
       });
     }
   },

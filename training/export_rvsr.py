@@ -189,6 +189,8 @@ def main():
     p.add_argument("--crop", type=int, default=128, help="HR centre crop for the check")
     p.add_argument("--motion", choices=["global"], default=None,
                    help="record that the caller aligns the past by the global motion (motion.py) before each frame")
+    p.add_argument("--refine", choices=["cubic", "parabola"], default="cubic",
+                   help="with --motion: the estimate's sub-pixel step the caller uses (motion.py global_shift)")
     a = p.parse_args()
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
@@ -200,13 +202,19 @@ def main():
         print("export_rvsr.py: warning: a fused model was trained with an aligned past; without --motion the JSON "
               "does not tell the caller to align it", file=sys.stderr)
     defaults = {k: v.default for k, v in inspect.signature(global_shift).parameters.items()}
+    step = {"cubic": "then every HR shift within one LR pixel of it tried with y_prev resampled there by Keys' cubic, "
+                     "the best taken if its difference is under gate times the whole shift's, else a parabola through "
+                     "the whole shifts' differences along each axis",
+            "parabola": "the best refined by a parabola along each axis"}[a.refine]
+    gate = {"gate": defaults["gate"]} if a.refine == "cubic" else {}
     motion = {"motion": {
-        "estimator": "global-shift", "radius": defaults["radius"], "stride": defaults["stride"],
+        "estimator": "global-shift", "radius": defaults["radius"], "stride": defaults["stride"], "refine": a.refine,
+        **gate,
         "note": "before each frame, move y_up_prev by the global motion (dy, dx) between y_prev and y, in whole HR "
                 "pixels: y_up_prev[p] <- y_up_prev[p + d], edges replicated; and the state by d / scale rounded half "
                 "to even. The motion: the mean squared difference of y against y_prev over integer LR shifts within "
-                "radius, on every stride-th pixel away from the edges, the best refined by a parabola along each axis "
-                "(training/motion.py global_shift)"}} if a.motion == "global" else {}
+                f"radius, on every stride-th pixel away from the edges, {step} (training/motion.py global_shift)"}} \
+        if a.motion == "global" else {}
     pans = {"pansNote": "pans_*: slow pans over Set5 + Set14 (training/pans_rvsr.py), PSNR-Y over frames 10-29"} \
         if "pans_rvsr" in val else {}
     export_rvsr(model, a.out, {"steps": state["step"], "trainingSeconds": round(state["elapsed"]),

@@ -24,18 +24,19 @@ from rvsr_data import VAL_CLIPS, load_clip  # noqa: E402
 from train_rvsr import clip_scores, to8  # noqa: E402
 
 
-def block_field(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radius: int) -> np.ndarray:
+def block_field(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radius: int, refine: str) -> np.ndarray:
     """H x W x 2 shifts in HR pixels, one per LR pixel: the global shift (block 0) or each block's own."""
     h, w = cur.shape
     field = np.empty((h, w, 2), np.int64)
     if block == 0:
-        field[:] = global_shift(prev, cur, scale, radius)
+        field[:] = global_shift(prev, cur, scale, radius, refine=refine)
         return field
     m = radius + 1
     for y0 in range(0, h, block):
         for x0 in range(0, w, block):
             ya, yb, xa, xb = max(0, y0 - m), min(h, y0 + block + m), max(0, x0 - m), min(w, x0 + block + m)
-            field[y0 : y0 + block, x0 : x0 + block] = global_shift(prev[ya:yb, xa:xb], cur[ya:yb, xa:xb], scale, radius)
+            d = global_shift(prev[ya:yb, xa:xb], cur[ya:yb, xa:xb], scale, radius, refine=refine)
+            field[y0 : y0 + block, x0 : x0 + block] = d
     return field
 
 
@@ -54,13 +55,13 @@ def move(img: torch.Tensor, field: np.ndarray, scale: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def run(model: RVSR, lr8: np.ndarray, block: int, radius: int) -> np.ndarray:
+def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = "cubic") -> np.ndarray:
     x = torch.from_numpy(lr8.astype(np.float32) / 255.0)[:, None, None]
     x_prev, out_prev, state = model.reset(x[0])
     outs = []
     for t in range(len(x)):
         if t > 0:
-            field = block_field(lr8[t - 1], lr8[t], model.scale, block, radius)
+            field = block_field(lr8[t - 1], lr8[t], model.scale, block, radius, refine)
             out_prev, state = move(out_prev, field, model.scale), move(state, field, model.scale)
         out, state = model(x[t], x_prev, out_prev, state)
         outs.append(out[0, 0].numpy())
@@ -75,6 +76,7 @@ def main():
     p.add_argument("--frames", type=int, default=40)
     p.add_argument("--radius", type=int, nargs="+", default=[3], help="global searches (LR pixels)")
     p.add_argument("--blocks", type=int, nargs="*", default=[], help="block sides (LR pixels), searched at radius 3")
+    p.add_argument("--refine", choices=["cubic", "parabola"], default="cubic", help="the estimate's sub-pixel step")
     a = p.parse_args()
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
@@ -87,7 +89,7 @@ def main():
         lr8, hr = np.asarray(lr[: a.frames]), np.asarray(hr[: a.frames], np.float64)
         row = []
         for label, block, radius in variants:
-            psnrs, terr = clip_scores(run(model, lr8, block, radius), hr, model.scale)
+            psnrs, terr = clip_scores(run(model, lr8, block, radius, a.refine), hr, model.scale)
             scores[label].append((float(np.mean(psnrs)), terr))
             row.append(f"{label}: {np.mean(psnrs):.3f} dB, {terr:.3f}")
         print(f"{name:16s}" + "   ".join(row), flush=True)

@@ -60,6 +60,7 @@ def main():
     p.add_argument("--aligned", action="store_true", help="also run each checkpoint with its past moved by the true motion")
     p.add_argument("--estimated", action="store_true",
                    help="also run each checkpoint with its past moved by the motion motion.py estimates from the LR")
+    p.add_argument("--refine", choices=["cubic", "parabola"], default="cubic", help="the estimate's sub-pixel step")
     p.add_argument("--clips", type=Path, default=None, metavar="CACHE",
                    help="then the held-out clips as train_rvsr.py validates on them (its cache), as run and estimated")
     a = p.parse_args()
@@ -82,7 +83,7 @@ def main():
                 if a.aligned:
                     outs[f"{label} aligned"] = run_rvsr(model, lr, shifts=shifts)
                 if a.estimated:
-                    outs[f"{label} estimated"] = run_rvsr(model, lr, shifts=estimate_shifts(lr, scale))
+                    outs[f"{label} estimated"] = run_rvsr(model, lr, shifts=estimate_shifts(lr, scale, refine=a.refine))
             for col, out in outs.items():
                 psnrs, terr = clip_scores(out, hr, scale)
                 rows.setdefault((v, col), []).append((float(np.mean(psnrs[FROM:])), terr))
@@ -102,7 +103,7 @@ def main():
               "PSNR-Y over all frames, temporal error")
         for label, model in models:
             for how in ("run", "estimated"):
-                scores = [clip_scores(run_rvsr(model, lr, shifts=estimate_shifts(lr, scale) if how == "estimated" else None),
+                scores = [clip_scores(run_rvsr(model, lr, shifts=estimate_shifts(lr, scale, refine=a.refine) if how == "estimated" else None),
                                       hr, scale) for _, lr, hr in val]
                 print(f"{label + ' ' + how:34s}{np.mean([np.mean(p) for p, _ in scores]):10.3f}"
                       f"{np.mean([t for _, t in scores]):8.3f}")

@@ -68,14 +68,15 @@ def load_clip(cache: Path, name: str, scale: int):
     return lr, hr[:, : lr.shape[1] * scale, : lr.shape[2] * scale]
 
 
-def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1) -> np.ndarray:
-    """T x 2: the estimated global motion (motion.estimate_shifts over whole LR frames) from frame t - stride to
-    frame t of a cached clip, zeros for t < stride; computed once, into the cache."""
-    path = cache / f"{name}.x{scale}.shifts{stride}.npy"
+def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1, refine: str = "cubic") -> np.ndarray:
+    """T x 2: the estimated global motion (motion.estimate_shifts over whole LR frames, refined as `refine` says)
+    from frame t - stride to frame t of a cached clip, zeros for t < stride; computed once, into the cache."""
+    stem = f"{name}.x{scale}.shifts{stride}" + ("" if refine == "parabola" else f".{refine}-gated-parabola")
+    path = cache / f"{stem}.npy"
     if not path.exists():
-        d = estimate_shifts(np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r"), scale, stride)
-        np.save(cache / f"{name}.x{scale}.shifts{stride}.tmp.npy", d)
-        (cache / f"{name}.x{scale}.shifts{stride}.tmp.npy").replace(path)
+        d = estimate_shifts(np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r"), scale, stride, refine)
+        np.save(cache / f"{stem}.tmp.npy", d)
+        (cache / f"{stem}.tmp.npy").replace(path)
     return np.load(path)
 
 
@@ -99,16 +100,17 @@ class VideoSampler:
     """Batches of (LR, HR) sequences, float32 in [0, 1]: B x T x 1 x P x P and B x T x 1 x sP x sP."""
 
     def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0, clip_motion=False,
-                 pans_estimated=False):
+                 pans_estimated=False, refine="cubic"):
         """clip_motion: with_shifts gives the clips' estimated global motion (clip_shifts) instead of zeros;
-        pans_estimated: the pans' estimated motion instead of their true one (PhotoPans)."""
+        pans_estimated: the pans' estimated motion instead of their true one (PhotoPans); refine: the estimator's
+        sub-pixel step (motion.global_shift)."""
         self.scale, self.patch, self.photo_share = scale, patch, photo_share
         self.rng = np.random.default_rng(seed)
         self.clips = [load_clip(cache, n, scale) for n in names]
-        self.motion = [{k: clip_shifts(cache, n, scale, k) for k in (1, 2)} for n in names] if clip_motion else None
+        self.motion = [{k: clip_shifts(cache, n, scale, k, refine) for k in (1, 2)} for n in names] if clip_motion else None
         frames = np.array([lr.shape[0] for lr, _ in self.clips], np.float64)
         self.weights = frames / frames.sum()  # every frame of every clip equally likely
-        self.pans = PhotoPans(photos, scale, patch, self.rng, estimated=pans_estimated) if photos and photo_share > 0 else None
+        self.pans = PhotoPans(photos, scale, patch, self.rng, estimated=pans_estimated, refine=refine) if photos and photo_share > 0 else None
 
     def sequence(self, length, with_shifts=False):
         """(LR, HR) or, with_shifts, (LR, HR, shifts): the pans' motion (PhotoPans); for the clips zeros, or
@@ -145,10 +147,11 @@ class PhotoPans:
 
     MARGIN = 8  # LR pixels degraded beyond the crop on each side, so the crop's LR has no artificial edge
 
-    def __init__(self, paths, scale, patch, rng, max_speed=3.0, estimated=False):
-        """estimated: the shifts are motion.py's estimate from the LR window (margins included), as the pipeline
-        moves the past, instead of the true ones."""
+    def __init__(self, paths, scale, patch, rng, max_speed=3.0, estimated=False, refine="cubic"):
+        """estimated: the shifts are motion.py's estimate (refined as `refine` says) from the LR window (margins
+        included), as the pipeline moves the past, instead of the true ones."""
         self.scale, self.patch, self.rng, self.max_speed, self.estimated = scale, patch, rng, max_speed, estimated
+        self.refine = refine
         self.images = [np.round(load_y(p)).astype(np.uint8) for p in paths]
 
     def sequence(self, length):
@@ -168,7 +171,7 @@ class PhotoPans:
         positions = [np.floor(start + v * t).astype(int) for t in range(length)]
         lr, hr, shifts = render_pan(img, positions, s, hp, self.estimated)
         if self.estimated:
-            lr, shifts = lr[:, m:-m, m:-m], estimate_shifts(lr, s)
+            lr, shifts = lr[:, m:-m, m:-m], estimate_shifts(lr, s, refine=self.refine)
         return augment(lr, hr, self.rng, shifts)
 
 

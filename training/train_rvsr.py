@@ -70,6 +70,9 @@ def parse_args(argv=None):
                    help="with --align-pans: move the pans' past in training by the motion motion.py estimates from "
                         "their LR (margins included), as the pipeline does, instead of the true one; validation "
                         "keeps the true one")
+    p.add_argument("--refine", choices=["cubic", "parabola"], default="cubic",
+                   help="the motion estimate's sub-pixel step (motion.py; rvsr's weights up to 2026-12-07 were trained "
+                        "with parabola)")
     p.add_argument("--val-pans", type=Path, nargs="*", default=None, metavar="FOLDER",
                    help="also score slow pans over these photographs (pans_rvsr.py; none named: Set5 and Set14)")
     p.add_argument("--sesr", type=Path, default=None, help="sesr checkpoint (default docs/training/sesr-x<s>/ckpt.pt)")
@@ -197,9 +200,9 @@ def main(argv=None):
     train_names = [n for n in names if n not in VAL_CLIPS]
     photos = photo_paths(args.photos) if args.photo_share > 0 else []
     sampler = VideoSampler(args.cache, train_names, args.scale, args.patch, photos, args.photo_share, args.seed + step,
-                           args.align_clips, args.pans_estimated)
+                           args.align_clips, args.pans_estimated, args.refine)
     val = load_val(args.cache, VAL_CLIPS, args.scale, args.val_frames, args.val_crop)
-    clip_motion = {n: clip_shifts(args.cache, n, args.scale)[: args.val_frames] for n, _, _ in val} if args.align_clips else None
+    clip_motion = {n: clip_shifts(args.cache, n, args.scale, 1, args.refine)[: args.val_frames] for n, _, _ in val} if args.align_clips else None
     sesr = load_sesr(args.sesr or HERE.parent / "docs" / "training" / f"sesr-x{args.scale}" / "ckpt.pt", args.scale)
     base = baselines(val, args.scale, sesr)
     pans = None

@@ -4,18 +4,26 @@
  * same estimator as training/motion.py's global_shift, which it is tested against.
  *
  * The mean squared difference between the frames over integer input-pixel shifts within `radius` (on every
- * `stride`-th sample, away from the edges); the best one refined to a fraction of a pixel by a parabola through
- * its neighbours along each axis, then scaled and rounded half to even (numpy's rounding). No motion where the
- * frame is too small to search or no shift fits better than none (a flat frame).
+ * `stride`-th sample, away from the edges), then the best one refined to output pixels as the model's metadata
+ * says: `parabola` (models exported before 2026-12-08) fits a parabola through its neighbours along each axis
+ * and rounds half to even (numpy's rounding); `cubic` first tries every output-pixel shift within one input pixel
+ * of it, the previous frame resampled there by Keys' cubic, and takes the best if it differs from the frame by
+ * less than `gate` times as much as the whole shift, else leaves it to the parabola. Resampling smooths, so on
+ * noisy footage a fraction always fits a little better; on a camera pan over sharp detail the true one fits
+ * several times better. No motion where the frame is too small to search or no shift fits better than none (a
+ * flat frame).
  */
 
 import { ModelError } from '../../errors.js';
 
 /** How the search runs: the model's metadata states what it was trained with. */
-export interface MotionSearch {
-  readonly radius: number;
-  readonly stride: number;
-}
+export type MotionSearch = { readonly radius: number; readonly stride: number } & (
+  | { readonly refine: 'cubic'; readonly gate: number }
+  | { readonly refine: 'parabola' }
+);
+
+/** The sub-pixel step of the search: every output-pixel shift near the best tried (cubic), or a parabola's vertex. */
+export type Refinement = MotionSearch['refine'];
 
 /** numpy's and torch's round: halves go to the even neighbour (and no -0). */
 export const roundHalfEven = (v: number): number => {
@@ -33,7 +41,8 @@ const vertex = (a: number, b: number, c: number): number => {
  * [dy, dx] in output pixels (× scale) such that cur at p shows what prev showed at p + d / scale: how far the
  * picture's window moved from `prev` to `cur` (both `width × height`).
  */
-export const globalShift = (prev: Float32Array, cur: Float32Array, width: number, height: number, scale: number, { radius, stride }: MotionSearch): [number, number] => {
+export const globalShift = (prev: Float32Array, cur: Float32Array, width: number, height: number, scale: number, search: MotionSearch): [number, number] => {
+  const { radius, stride } = search;
   const m = radius + 1;
   if (height <= 2 * m || width <= 2 * m) return [0, 0];
   const side = 2 * radius + 1;
@@ -60,10 +69,81 @@ export const globalShift = (prev: Float32Array, cur: Float32Array, width: number
   if (err[best] === err[centre]) best = centre;
   const by = Math.floor(best / side);
   const bx = best % side;
+  if (search.refine === 'cubic') {
+    const d = refineCubic({ prev, cur, width, height }, scale, [by - radius, bx - radius], { margin: m, stride }, search.gate);
+    if (d) return d;
+  }
   const at = (y: number, x: number): number => err[y * side + x] as number;
   const fy = by > 0 && by < side - 1 ? vertex(at(by - 1, bx), at(by, bx), at(by + 1, bx)) : 0;
   const fx = bx > 0 && bx < side - 1 ? vertex(at(by, bx - 1), at(by, bx), at(by, bx + 1)) : 0;
   return [roundHalfEven((by - radius + fy) * scale), roundHalfEven((bx - radius + fx) * scale)];
+};
+
+/** Keys' cubic (a = -0.5) weights of the samples at -1, 0, 1, 2 for a point t in [0, 1) past sample 0 (motion.py's arithmetic, to the bit). */
+const cubicTaps = (t: number): [number, number, number, number] => {
+  const k = (v: number): number => {
+    const x = Math.abs(v);
+    const x2 = x * x;
+    const x3 = x * x * x;
+    return x <= 1 ? 1.5 * x3 - 2.5 * x2 + 1 : -0.5 * x3 + 2.5 * x2 - 4 * x + 2;
+  };
+  return [k(t + 1), k(t), k(1 - t), k(2 - t)];
+};
+
+/**
+ * The output-pixel shift within one input pixel of the integer best [iy, ix] at which `prev`, resampled by
+ * Keys' cubic (edges replicated), differs least from `cur` on the search's samples (the first of equals in row
+ * order), if that is less than `gate` times the integer best's difference; else null.
+ */
+const refineCubic = (
+  { prev, cur, width, height }: { prev: Float32Array; cur: Float32Array; width: number; height: number },
+  scale: number,
+  [iy, ix]: [number, number],
+  { margin: m, stride }: { margin: number; stride: number },
+  gate: number,
+): [number, number] | null => {
+  const ny = Math.ceil((height - 2 * m) / stride);
+  const nx = Math.ceil((width - 2 * m) / stride);
+  const rows = new Float64Array(ny * width); // prev resampled along y at the candidate's rows, every column
+  const src = new Int32Array(4);
+  const cols = new Int32Array(4 * nx); // per sample, the four columns its x taps read (edges replicated)
+  const centre: [number, number] = [iy * scale, ix * scale];
+  let pick = centre;
+  let pickErr = Infinity;
+  let centreErr = Infinity;
+  for (let sy = iy * scale - scale + 1; sy < iy * scale + scale; sy++) {
+    const oy = Math.floor(sy / scale);
+    const [w0, w1, w2, w3] = cubicTaps((sy - oy * scale) / scale);
+    for (let r = 0; r < ny; r++) {
+      const y = m + r * stride;
+      for (let k = 0; k < 4; k++) src[k] = Math.min(height - 1, Math.max(0, y + oy + k - 1)) * width;
+      const [a, b, c, d] = src as unknown as [number, number, number, number];
+      const row = r * width;
+      for (let x = 0; x < width; x++) {
+        rows[row + x] = w0 * (prev[a + x] as number) + w1 * (prev[b + x] as number) + w2 * (prev[c + x] as number) + w3 * (prev[d + x] as number);
+      }
+    }
+    for (let sx = ix * scale - scale + 1; sx < ix * scale + scale; sx++) {
+      const ox = Math.floor(sx / scale);
+      const [v0, v1, v2, v3] = cubicTaps((sx - ox * scale) / scale);
+      for (let j = 0; j < nx; j++) for (let k = 0; k < 4; k++) cols[4 * j + k] = Math.min(width - 1, Math.max(0, m + j * stride + ox + k - 1));
+      let sum = 0;
+      for (let r = 0; r < ny; r++) {
+        const row = r * width;
+        const at = (m + r * stride) * width + m;
+        for (let j = 0; j < nx; j++) {
+          const q = 4 * j;
+          const p = v0 * (rows[row + (cols[q] as number)] as number) + v1 * (rows[row + (cols[q + 1] as number)] as number) + v2 * (rows[row + (cols[q + 2] as number)] as number) + v3 * (rows[row + (cols[q + 3] as number)] as number);
+          const e = (cur[at + j * stride] as number) - p;
+          sum += e * e;
+        }
+      }
+      const e = sum / (ny * nx);
+      if (e < pickErr) [pick, pickErr] = [[sy, sx], e];
+      if (sy === centre[0] && sx === centre[1]) centreErr = e;
+    }
+  }
+  return pickErr < gate * centreErr ? pick : null;
 };
 
 /**
@@ -102,10 +182,12 @@ export const shiftPlanes = (planes: Float32Array, channels: number, width: numbe
  */
 export const motionSearchOf = (motion: unknown, path: string): MotionSearch | null => {
   if (motion === undefined || motion === null) return null;
-  const m = motion as { estimator?: unknown; radius?: unknown; stride?: unknown };
+  const m = motion as { estimator?: unknown; radius?: unknown; stride?: unknown; refine?: unknown; gate?: unknown };
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 16;
-  if (m.estimator !== 'global-shift' || !ok(m.radius) || !ok(m.stride)) {
-    throw new ModelError(`${path}'s metadata asks for motion ${JSON.stringify(motion)}, which srvid does not know; give a model srvid's training exported`);
-  }
-  return { radius: m.radius, stride: m.stride };
+  const refused = (): ModelError => new ModelError(`${path}'s metadata asks for motion ${JSON.stringify(motion)}, which srvid does not know; give a model srvid's training exported`);
+  if (m.estimator !== 'global-shift' || !ok(m.radius) || !ok(m.stride)) throw refused();
+  const refine = m.refine ?? 'parabola'; // what exports before the field meant
+  if (refine === 'parabola') return { radius: m.radius, stride: m.stride, refine };
+  if (refine !== 'cubic' || typeof m.gate !== 'number' || !(m.gate > 0 && m.gate <= 1)) throw refused();
+  return { radius: m.radius, stride: m.stride, refine, gate: m.gate };
 };

@@ -184,7 +184,7 @@ describe('a recurrent model trained with its past moved by the motion (metadata 
 
   it('moves the previous output and the state onto each frame before it runs, and leaves the previous frame as it was', async () => {
     const { model, inputs, outputs } = recording();
-    await ys(createRecurrentUpscaler(model, WHOLE, { radius: 3, stride: 2 }), frames);
+    await ys(createRecurrentUpscaler(model, WHOLE, { radius: 3, stride: 2, refine: 'cubic', gate: 0.5 }), frames);
     for (let k = 1; k < frames.length; k++) {
       // Output pixels: the window moved 2 down and 4 left; input pixels: 1 and 2.
       assert.deepEqual(inputs[k]!.yUpPrev, shiftPlanes(outputs[k - 1]!.yUp.slice(), 1, 2 * W, 2 * H, 2, -4), `frame ${k}: output`);
@@ -228,7 +228,7 @@ describe('the shipped rvsr-x4, trained with its past moved by the motion', () =>
     (await upscaled(motion)).slice(3).reduce((sum, y, i) => sum + psnr(y, truth(i + 3), HW, HH), 0) / 5;
 
   it('says so in its metadata, and over a real pan the past moved by the motion is worth more than the past left where it was', async (t) => {
-    assert.deepEqual(search, { radius: 3, stride: 2 });
+    assert.deepEqual(search, { radius: 3, stride: 2, refine: 'cubic', gate: 0.5 });
     const aligned = await meanPsnr(search);
     const unmoved = await meanPsnr(null);
     t.diagnostic(`PSNR-Y over frames 3-7: ${aligned.toFixed(3)} dB moved by the motion, ${unmoved.toFixed(3)} dB unmoved`);
