@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadOnnxRecurrent } from '../src/models/backends/onnxruntime.js';
+import { motionSearchOf } from '../src/models/rvsr/global-motion.js';
 import { realLumaFrames } from './helpers/real-luma.js';
 
 const PYTHON = process.env.SRVID_PYTHON ?? '/usr/bin/python3';
@@ -365,7 +366,7 @@ describe(
         [
           join(TRAINING, 'export_rvsr.py'),
           ckpt,
-          ...['--out', onnx, '--motion', 'global', '--cache', join(dir, 'cache'), '--frames', '3', '--crop', '32'],
+          ...['--out', onnx, '--motion', 'global', '--refine', 'cubic', '--cache', join(dir, 'cache'), '--frames', '3', '--crop', '32'],
         ],
         { encoding: 'utf8', timeout: 300_000 },
       );
@@ -376,7 +377,19 @@ describe(
         motion?: { estimator?: string };
         architecture: { fuse?: boolean; macsPerLrPixel: number };
       };
-      assert.equal(info.motion?.estimator, 'global-shift');
+      assert.deepEqual(
+        motionSearchOf(info.motion, onnx),
+        { radius: 3, stride: 2, refine: 'cubic', gate: 0.5 },
+        'what the pipeline reads from it',
+      );
+      // The checkpoint does not say which refinement suits it: --motion without --refine is refused.
+      const bare = spawnSync(PYTHON, [join(TRAINING, 'export_rvsr.py'), ckpt, '--out', join(dir, 'bare.onnx'), '--motion', 'global'], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      assert.notEqual(bare.status, 0);
+      assert.match(bare.stderr, /--motion global needs --refine cubic or parabola/);
+      assert.equal(existsSync(join(dir, 'bare.onnx')), false);
       assert.equal(info.architecture.fuse, true);
       assert.equal(info.architecture.macsPerLrPixel, macs);
       await runsTwoFrames(onnx);

@@ -33,7 +33,7 @@ from onnx import numpy_helper
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from motion import global_shift  # noqa: E402
+from motion import REFINEMENTS, global_shift  # noqa: E402
 from onnx_eval import run_graph  # noqa: E402
 from rvsr import BICUBIC_RADIUS, RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, load_val  # noqa: E402
@@ -189,9 +189,13 @@ def main():
     p.add_argument("--crop", type=int, default=128, help="HR centre crop for the check")
     p.add_argument("--motion", choices=["global"], default=None,
                    help="record that the caller aligns the past by the global motion (motion.py) before each frame")
-    p.add_argument("--refine", choices=["cubic", "parabola"], default="cubic",
-                   help="with --motion: the estimate's sub-pixel step the caller uses (motion.py global_shift)")
+    p.add_argument("--refine", choices=REFINEMENTS, default=None,
+                   help="with --motion, required: the estimate's sub-pixel step the caller uses (motion.py "
+                        "global_shift); the checkpoint does not say which suits it (the shipped weights were trained "
+                        "with parabola and run with cubic)")
     a = p.parse_args()
+    if (a.motion is None) != (a.refine is None):
+        p.error("--refine goes with --motion, and --motion global needs --refine cubic or parabola")
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
     model = RVSR(**state["config"])
@@ -205,7 +209,7 @@ def main():
     step = {"cubic": "then every HR shift within one LR pixel of it tried with y_prev resampled there by Keys' cubic, "
                      "the best taken if its difference is under gate times the whole shift's, else a parabola through "
                      "the whole shifts' differences along each axis",
-            "parabola": "the best refined by a parabola along each axis"}[a.refine]
+            "parabola": "the best refined by a parabola along each axis"}.get(a.refine)
     gate = {"gate": defaults["gate"]} if a.refine == "cubic" else {}
     motion = {"motion": {
         "estimator": "global-shift", "radius": defaults["radius"], "stride": defaults["stride"], "refine": a.refine,

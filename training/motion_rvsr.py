@@ -18,7 +18,7 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from motion import global_shift  # noqa: E402
+from motion import REFINEMENTS, global_shift  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, load_clip  # noqa: E402
 from train_rvsr import clip_scores, to8  # noqa: E402
@@ -76,7 +76,7 @@ def main():
     p.add_argument("--frames", type=int, default=40)
     p.add_argument("--radius", type=int, nargs="+", default=[3], help="global searches (LR pixels)")
     p.add_argument("--blocks", type=int, nargs="*", default=[], help="block sides (LR pixels), searched at radius 3")
-    p.add_argument("--refine", choices=["cubic", "parabola"], default="cubic", help="the estimate's sub-pixel step")
+    p.add_argument("--refine", choices=REFINEMENTS, default="cubic", help="the estimate's sub-pixel step")
     a = p.parse_args()
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")

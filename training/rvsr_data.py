@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from data import degrade, list_images, load_y
-from motion import estimate_shifts
+from motion import GATE, estimate_shifts
 
 VAL_CLIPS = ("davis16_dog", "davis17_tennis", "sam2_bedroom", "opencv_cup")
 
@@ -71,7 +71,7 @@ def load_clip(cache: Path, name: str, scale: int):
 def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1, refine: str = "cubic") -> np.ndarray:
     """T x 2: the estimated global motion (motion.estimate_shifts over whole LR frames, refined as `refine` says)
     from frame t - stride to frame t of a cached clip, zeros for t < stride; computed once, into the cache."""
-    stem = f"{name}.x{scale}.shifts{stride}" + ("" if refine == "parabola" else f".{refine}-gated-parabola")
+    stem = f"{name}.x{scale}.shifts{stride}" + ("" if refine == "parabola" else f".{refine}-gate{GATE}")
     path = cache / f"{stem}.npy"
     if not path.exists():
         d = estimate_shifts(np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r"), scale, stride, refine)

@@ -120,6 +120,8 @@ describe('global motion (rvsr alignment)', () => {
     assert.deepEqual(motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: 'cubic', gate: 0.5, note: 'x' }, 'm.onnx'), SEARCH);
     assert.deepEqual(motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2 }, 'm.onnx'), PARABOLA, 'exported before the refinement was named');
     assert.throws(() => motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: 'lanczos' }, 'm.onnx'), ModelError);
+    assert.throws(() => motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: null }, 'm.onnx'), ModelError);
+    assert.throws(() => motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: 'parabola', gate: 0.5 }, 'm.onnx'), ModelError, 'the parabola has no gate');
     for (const gate of [undefined, 0, 1.5, '0.5']) {
       assert.throws(() => motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: 'cubic', gate }, 'm.onnx'), ModelError, `gate ${gate}`);
     }

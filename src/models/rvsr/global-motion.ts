@@ -5,18 +5,21 @@
  *
  * The mean squared difference between the frames over integer input-pixel shifts within `radius` (on every
  * `stride`-th sample, away from the edges), then the best one refined to output pixels as the model's metadata
- * says: `parabola` (models exported before 2026-12-08) fits a parabola through its neighbours along each axis
+ * says: `parabola` (what metadata without `refine` means) fits a parabola through its neighbours along each axis
  * and rounds half to even (numpy's rounding); `cubic` first tries every output-pixel shift within one input pixel
  * of it, the previous frame resampled there by Keys' cubic, and takes the best if it differs from the frame by
  * less than `gate` times as much as the whole shift, else leaves it to the parabola. Resampling smooths, so on
- * noisy footage a fraction always fits a little better; on a camera pan over sharp detail the true one fits
- * several times better. No motion where the frame is too small to search or no shift fits better than none (a
+ * noisy footage a fraction always fits a little better; on a camera pan over sharp detail the true one fits at
+ * least twice as well. No motion where the frame is too small to search or no shift fits better than none (a
  * flat frame).
  */
 
 import { ModelError } from '../../errors.js';
 
-/** How the search runs: the model's metadata states what it was trained with. */
+/**
+ * How the search runs, as the model's metadata says: what suits its weights, which need not be what they were
+ * trained with (the shipped ones were trained with the parabola and measured better with the gated cubic).
+ */
 export type MotionSearch = { readonly radius: number; readonly stride: number } & (
   | { readonly refine: 'cubic'; readonly gate: number }
   | { readonly refine: 'parabola' }
@@ -104,9 +107,17 @@ const refineCubic = (
 ): [number, number] | null => {
   const ny = Math.ceil((height - 2 * m) / stride);
   const nx = Math.ceil((width - 2 * m) / stride);
+  const span = 2 * scale - 1; // candidates along each axis
   const rows = new Float64Array(ny * width); // prev resampled along y at the candidate's rows, every column
-  const src = new Int32Array(4);
-  const cols = new Int32Array(4 * nx); // per sample, the four columns its x taps read (edges replicated)
+  // Per candidate column shift: its four x taps, and per sample the four columns they read (edges replicated).
+  const xTaps = new Float64Array(4 * span);
+  const cols = new Int32Array(span * 4 * nx);
+  for (let i = 0; i < span; i++) {
+    const sx = ix * scale - scale + 1 + i;
+    const ox = Math.floor(sx / scale);
+    xTaps.set(cubicTaps((sx - ox * scale) / scale), 4 * i);
+    for (let j = 0; j < nx; j++) for (let k = 0; k < 4; k++) cols[(i * nx + j) * 4 + k] = Math.min(width - 1, Math.max(0, m + j * stride + ox + k - 1));
+  }
   const centre: [number, number] = [iy * scale, ix * scale];
   let pick = centre;
   let pickErr = Infinity;
@@ -114,25 +125,25 @@ const refineCubic = (
   for (let sy = iy * scale - scale + 1; sy < iy * scale + scale; sy++) {
     const oy = Math.floor(sy / scale);
     const [w0, w1, w2, w3] = cubicTaps((sy - oy * scale) / scale);
+    const rowAt = (y: number): number => Math.min(height - 1, Math.max(0, y)) * width;
     for (let r = 0; r < ny; r++) {
-      const y = m + r * stride;
-      for (let k = 0; k < 4; k++) src[k] = Math.min(height - 1, Math.max(0, y + oy + k - 1)) * width;
-      const [a, b, c, d] = src as unknown as [number, number, number, number];
+      const y = m + r * stride + oy;
+      const [a, b, c, d] = [rowAt(y - 1), rowAt(y), rowAt(y + 1), rowAt(y + 2)];
       const row = r * width;
       for (let x = 0; x < width; x++) {
         rows[row + x] = w0 * (prev[a + x] as number) + w1 * (prev[b + x] as number) + w2 * (prev[c + x] as number) + w3 * (prev[d + x] as number);
       }
     }
-    for (let sx = ix * scale - scale + 1; sx < ix * scale + scale; sx++) {
-      const ox = Math.floor(sx / scale);
-      const [v0, v1, v2, v3] = cubicTaps((sx - ox * scale) / scale);
-      for (let j = 0; j < nx; j++) for (let k = 0; k < 4; k++) cols[4 * j + k] = Math.min(width - 1, Math.max(0, m + j * stride + ox + k - 1));
+    for (let i = 0; i < span; i++) {
+      const sx = ix * scale - scale + 1 + i;
+      const [v0, v1, v2, v3] = [xTaps[4 * i] as number, xTaps[4 * i + 1] as number, xTaps[4 * i + 2] as number, xTaps[4 * i + 3] as number];
+      const base = i * nx * 4;
       let sum = 0;
       for (let r = 0; r < ny; r++) {
         const row = r * width;
         const at = (m + r * stride) * width + m;
         for (let j = 0; j < nx; j++) {
-          const q = 4 * j;
+          const q = base + 4 * j;
           const p = v0 * (rows[row + (cols[q] as number)] as number) + v1 * (rows[row + (cols[q + 1] as number)] as number) + v2 * (rows[row + (cols[q + 2] as number)] as number) + v3 * (rows[row + (cols[q + 3] as number)] as number);
           const e = (cur[at + j * stride] as number) - p;
           sum += e * e;
@@ -186,8 +197,8 @@ export const motionSearchOf = (motion: unknown, path: string): MotionSearch | nu
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 16;
   const refused = (): ModelError => new ModelError(`${path}'s metadata asks for motion ${JSON.stringify(motion)}, which srvid does not know; give a model srvid's training exported`);
   if (m.estimator !== 'global-shift' || !ok(m.radius) || !ok(m.stride)) throw refused();
-  const refine = m.refine ?? 'parabola'; // what exports before the field meant
-  if (refine === 'parabola') return { radius: m.radius, stride: m.stride, refine };
+  const refine = m.refine === undefined ? 'parabola' : m.refine; // what exports before the field meant
+  if (refine === 'parabola' && m.gate === undefined) return { radius: m.radius, stride: m.stride, refine };
   if (refine !== 'cubic' || typeof m.gate !== 'number' || !(m.gate > 0 && m.gate <= 1)) throw refused();
   return { radius: m.radius, stride: m.stride, refine, gate: m.gate };
 };
