@@ -37,7 +37,8 @@ def resize_bicubic(y: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(y.astype(np.float32), "F").resize((width, height), Image.BICUBIC))
 
 
-def _cubic(x: np.ndarray) -> np.ndarray:
+def cubic(x: np.ndarray) -> np.ndarray:
+    """Keys' cubic kernel, a = -0.5 (MATLAB's imresize; motion.py resamples with it too)."""
     ax = np.abs(x)
     return np.where(ax <= 1, (1.5 * ax - 2.5) * ax * ax + 1,
                     np.where(ax < 2, ((-0.5 * ax + 2.5) * ax - 4) * ax + 2, 0.0))
@@ -58,7 +59,7 @@ def _axis_matrix(n_in: int, n_out: int) -> np.ndarray:
     center = (np.arange(n_out) + 0.5) / scale - 0.5
     first = np.ceil(center - half) if scale < 1 else np.floor(center) - 1
     idx = first[:, None] + np.arange(taps)[None, :]
-    wts = ks * _cubic((center[:, None] - idx) * ks)
+    wts = ks * cubic((center[:, None] - idx) * ks)
     wts /= wts.sum(axis=1, keepdims=True)
     m = np.zeros((n_out, n_in))
     np.add.at(m, (np.repeat(np.arange(n_out), taps), _fold(idx.astype(np.int64), n_in).ravel()), wts.ravel())

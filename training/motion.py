@@ -12,13 +12,16 @@ better, as on a camera pan over sharp detail (there the true fraction fits at le
 the median), and leaves the rest to the parabola, which resamples nothing. Zero where the frame is too small to
 search or no shift fits better than none. On the held-out pans (pans_rvsr.py, Set5 + Set14) the cubic refinement
 finds the true shift in all 2,755 frame pairs at x2 and 98.9 % at x4 (the cubic fit alone: 98.7 % and 99.96 %;
-the parabola alone: 93 % and 73 %). The gate is set on those same pans and the held-out clips; its margin on the pans is thin (their worst ratio is 0.47
-at x2, 0.42 at x4).
+the parabola alone: 93 % and 73 %). The gate is set on those same pans and the held-out clips; its margin on the
+pans is thin (their worst ratio is 0.47 at x2, 0.42 at x4).
 src/models/rvsr/global-motion.ts is the same estimator for the pipeline (tested against this one).
 """
 import numpy as np
 
+from data import cubic
+
 REFINEMENTS = ("cubic", "parabola")
+REFINE = "cubic"  # the default
 GATE = 0.5  # the cubic fit is taken when it differs less than GATE times as much as the whole shift
 
 
@@ -29,10 +32,9 @@ def _vertex(a: float, b: float, c: float) -> float:
 
 
 def _cubic_taps(t: float) -> np.ndarray:
-    """Keys' cubic (a = -0.5) weights of the samples at -1, 0, 1, 2 for a point t in [0, 1) past sample 0."""
-    x = np.abs(np.array([t + 1, t, 1 - t, 2 - t]))
-    x2, x3 = x * x, x * x * x  # products, not powers: the pipeline's arithmetic is the same to the last bit
-    return np.where(x <= 1, 1.5 * x3 - 2.5 * x2 + 1, -0.5 * x3 + 2.5 * x2 - 4 * x + 2)
+    """Keys' cubic weights of the samples at -1, 0, 1, 2 for a point t in [0, 1) past sample 0 (the pipeline
+    computes them with the same kernel, term for term)."""
+    return cubic(np.array([t + 1, t, 1 - t, 2 - t]))
 
 
 def _refine_cubic(prev: np.ndarray, c: np.ndarray, best, scale: int, m: int, stride: int, gate: float):
@@ -56,7 +58,7 @@ def _refine_cubic(prev: np.ndarray, c: np.ndarray, best, scale: int, m: int, str
 
 
 def global_shift(prev: np.ndarray, cur: np.ndarray, scale: int, radius: int = 3, stride: int = 2,
-                 refine: str = "cubic", gate: float = GATE) -> np.ndarray:
+                 refine: str = REFINE, gate: float = GATE) -> np.ndarray:
     if refine not in REFINEMENTS:
         raise ValueError(f"refine must be cubic or parabola, not {refine!r}")
     if not 0 < gate <= 1:
@@ -84,7 +86,7 @@ def global_shift(prev: np.ndarray, cur: np.ndarray, scale: int, radius: int = 3,
     return np.round(np.array([by - radius + fy, bx - radius + fx]) * scale).astype(np.int64)
 
 
-def estimate_shifts(lr: np.ndarray, scale: int, stride: int = 1, refine: str = "cubic") -> np.ndarray:
+def estimate_shifts(lr: np.ndarray, scale: int, stride: int = 1, refine: str = REFINE) -> np.ndarray:
     """T x 2 shifts for a sequence of LR frames (T x H x W): row t from frame t - stride to frame t, zero for
     t < stride (as the pans' true ones are for the first frame)."""
     d = np.zeros((len(lr), 2), np.int64)

@@ -18,7 +18,7 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from motion import REFINEMENTS, global_shift  # noqa: E402
+from motion import REFINE, REFINEMENTS, global_shift  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, load_clip  # noqa: E402
 from train_rvsr import clip_scores, to8  # noqa: E402
@@ -55,7 +55,7 @@ def move(img: torch.Tensor, field: np.ndarray, scale: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = "cubic") -> np.ndarray:
+def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = REFINE) -> np.ndarray:
     x = torch.from_numpy(lr8.astype(np.float32) / 255.0)[:, None, None]
     x_prev, out_prev, state = model.reset(x[0])
     outs = []
@@ -76,7 +76,7 @@ def main():
     p.add_argument("--frames", type=int, default=40)
     p.add_argument("--radius", type=int, nargs="+", default=[3], help="global searches (LR pixels)")
     p.add_argument("--blocks", type=int, nargs="*", default=[], help="block sides (LR pixels), searched at radius 3")
-    p.add_argument("--refine", choices=REFINEMENTS, default="cubic", help="the estimate's sub-pixel step")
+    p.add_argument("--refine", choices=REFINEMENTS, default=REFINE, help="the estimate's sub-pixel step")
     a = p.parse_args()
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")

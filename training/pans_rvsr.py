@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import list_images, load_y  # noqa: E402
-from motion import REFINEMENTS, estimate_shifts  # noqa: E402
+from motion import REFINE, REFINEMENTS, estimate_shifts  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, PhotoPans, load_val, render_pan  # noqa: E402
 from train import SHARED  # noqa: E402
@@ -60,7 +60,7 @@ def main():
     p.add_argument("--aligned", action="store_true", help="also run each checkpoint with its past moved by the true motion")
     p.add_argument("--estimated", action="store_true",
                    help="also run each checkpoint with its past moved by the motion motion.py estimates from the LR")
-    p.add_argument("--refine", choices=REFINEMENTS, default="cubic", help="the estimate's sub-pixel step")
+    p.add_argument("--refine", choices=REFINEMENTS, default=REFINE, help="the estimate's sub-pixel step")
     p.add_argument("--clips", type=Path, default=None, metavar="CACHE",
                    help="then the held-out clips as train_rvsr.py validates on them (its cache), as run and estimated")
     a = p.parse_args()

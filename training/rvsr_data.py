@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from data import degrade, list_images, load_y
-from motion import GATE, estimate_shifts
+from motion import GATE, REFINE, estimate_shifts
 
 VAL_CLIPS = ("davis16_dog", "davis17_tennis", "sam2_bedroom", "opencv_cup")
 
@@ -68,7 +68,7 @@ def load_clip(cache: Path, name: str, scale: int):
     return lr, hr[:, : lr.shape[1] * scale, : lr.shape[2] * scale]
 
 
-def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1, refine: str = "cubic") -> np.ndarray:
+def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1, refine: str = REFINE) -> np.ndarray:
     """T x 2: the estimated global motion (motion.estimate_shifts over whole LR frames, refined as `refine` says)
     from frame t - stride to frame t of a cached clip, zeros for t < stride; computed once, into the cache."""
     stem = f"{name}.x{scale}.shifts{stride}" + ("" if refine == "parabola" else f".{refine}-gate{GATE}")
@@ -100,7 +100,7 @@ class VideoSampler:
     """Batches of (LR, HR) sequences, float32 in [0, 1]: B x T x 1 x P x P and B x T x 1 x sP x sP."""
 
     def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0, clip_motion=False,
-                 pans_estimated=False, refine="cubic"):
+                 pans_estimated=False, refine=REFINE):
         """clip_motion: with_shifts gives the clips' estimated global motion (clip_shifts) instead of zeros;
         pans_estimated: the pans' estimated motion instead of their true one (PhotoPans); refine: the estimator's
         sub-pixel step (motion.global_shift)."""
@@ -147,7 +147,7 @@ class PhotoPans:
 
     MARGIN = 8  # LR pixels degraded beyond the crop on each side, so the crop's LR has no artificial edge
 
-    def __init__(self, paths, scale, patch, rng, max_speed=3.0, estimated=False, refine="cubic"):
+    def __init__(self, paths, scale, patch, rng, max_speed=3.0, estimated=False, refine=REFINE):
         """estimated: the shifts are motion.py's estimate (refined as `refine` says) from the LR window (margins
         included), as the pipeline moves the past, instead of the true ones."""
         self.scale, self.patch, self.rng, self.max_speed, self.estimated = scale, patch, rng, max_speed, estimated

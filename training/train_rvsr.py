@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import imresize, psnr_y  # noqa: E402
 from plot import plot_curves  # noqa: E402
 from rvsr import RVSR  # noqa: E402
-from motion import REFINEMENTS  # noqa: E402
+from motion import REFINE, REFINEMENTS  # noqa: E402
 from rvsr_data import VAL_CLIPS, VideoSampler, build_cache, clip_shifts, load_val, photo_paths  # noqa: E402
 from sesr import SESR  # noqa: E402
 from train import SHARED, lr_at, write_csv  # noqa: E402
@@ -71,7 +71,7 @@ def parse_args(argv=None):
                    help="with --align-pans: move the pans' past in training by the motion motion.py estimates from "
                         "their LR (margins included), as the pipeline does, instead of the true one; validation "
                         "keeps the true one")
-    p.add_argument("--refine", choices=REFINEMENTS, default="cubic",
+    p.add_argument("--refine", choices=REFINEMENTS, default=REFINE,
                    help="the motion estimate's sub-pixel step (motion.py; rvsr's weights up to 2026-12-07 were trained "
                         "with parabola)")
     p.add_argument("--val-pans", type=Path, nargs="*", default=None, metavar="FOLDER",

@@ -13,7 +13,8 @@ export interface Contributions {
   readonly weights: Float32Array;
 }
 
-const cubic = (x: number): number => {
+/** Keys' cubic kernel, a = -0.5 (MATLAB's imresize; rvsr's motion estimate resamples with it too). */
+export const cubic = (x: number): number => {
   const ax = Math.abs(x);
   if (ax <= 1) return (1.5 * ax - 2.5) * ax * ax + 1;
   if (ax < 2) return ((-0.5 * ax + 2.5) * ax - 4) * ax + 2;

@@ -15,6 +15,7 @@
  */
 
 import { ModelError } from '../../errors.js';
+import { cubic } from '../../image/resize.js';
 
 /**
  * How the search runs, as the model's metadata says: what suits its weights, which need not be what they were
@@ -82,16 +83,8 @@ export const globalShift = (prev: Float32Array, cur: Float32Array, width: number
   return [roundHalfEven((by - radius + fy) * scale), roundHalfEven((bx - radius + fx) * scale)];
 };
 
-/** Keys' cubic (a = -0.5) weights of the samples at -1, 0, 1, 2 for a point t in [0, 1) past sample 0 (motion.py's arithmetic, to the bit). */
-const cubicTaps = (t: number): [number, number, number, number] => {
-  const k = (v: number): number => {
-    const x = Math.abs(v);
-    const x2 = x * x;
-    const x3 = x * x * x;
-    return x <= 1 ? 1.5 * x3 - 2.5 * x2 + 1 : -0.5 * x3 + 2.5 * x2 - 4 * x + 2;
-  };
-  return [k(t + 1), k(t), k(1 - t), k(2 - t)];
-};
+/** Keys' cubic weights of the samples at -1, 0, 1, 2 for a point t in [0, 1) past sample 0 (motion.py's, term for term). */
+const cubicTaps = (t: number): [number, number, number, number] => [cubic(t + 1), cubic(t), cubic(1 - t), cubic(2 - t)];
 
 /**
  * The output-pixel shift within one input pixel of the integer best [iy, ix] at which `prev`, resampled by
