@@ -299,7 +299,7 @@ describe(
         'print(round(np.mean([p for p, _ in s]), 3), round(np.mean([t for _, t in s]), 3))',
       ]);
       assert.deepEqual(all('global r3'), [psnr, terr]);
-      assert.deepEqual(all('blocks 64 r3'), all('global r3'));
+      assert.deepEqual(all('blocks 64'), all('global r3'));
       // A radius of 1 LR pixel misses the street footage's motion somewhere: the measurement sees the estimate.
       assert.notDeepEqual(all('global r1'), all('global r3'));
     });
@@ -345,7 +345,7 @@ describe(
     });
 
     // A tiny fused model (RVSR fuse=True: gated detail of the previous output) with uneven gates, exported with the
-    // note that its caller aligns the past by the global motion.
+    // note that its caller aligns the past by one motion per block, as the shipped models do.
     it('exports a fused checkpoint to a graph equal to PyTorch that records its motion and that onnxruntime runs', async () => {
       assert.ok(existsSync(join(dir, 'cache')), 'runs after the training test (its clip cache)');
       const ckpt = join(dir, 'fuse.pt');
@@ -366,7 +366,22 @@ describe(
         [
           join(TRAINING, 'export_rvsr.py'),
           ckpt,
-          ...['--out', onnx, '--motion', 'global', '--refine', 'cubic', '--cache', join(dir, 'cache'), '--frames', '3', '--crop', '32'],
+          ...[
+            '--out',
+            onnx,
+            '--motion',
+            'blocks',
+            '--block',
+            '48',
+            '--refine',
+            'cubic',
+            '--cache',
+            join(dir, 'cache'),
+            '--frames',
+            '3',
+            '--crop',
+            '32',
+          ],
         ],
         { encoding: 'utf8', timeout: 300_000 },
       );
@@ -379,17 +394,23 @@ describe(
       };
       assert.deepEqual(
         motionSearchOf(info.motion, onnx),
-        { radius: 3, stride: 2, refine: 'cubic', gate: 0.5 },
+        { radius: 3, stride: 2, block: 48, refine: 'cubic', gate: 0.5 },
         'what the pipeline reads from it',
       );
-      // The checkpoint does not say which refinement suits it: --motion without --refine is refused.
-      const bare = spawnSync(PYTHON, [join(TRAINING, 'export_rvsr.py'), ckpt, '--out', join(dir, 'bare.onnx'), '--motion', 'global'], {
-        encoding: 'utf8',
-        timeout: 300_000,
-      });
-      assert.notEqual(bare.status, 0);
-      assert.match(bare.stderr, /--motion global needs --refine cubic or parabola/);
-      assert.equal(existsSync(join(dir, 'bare.onnx')), false);
+      // The checkpoint does not say which refinement or blocks suit it: --motion without --refine, and blocks
+      // without their side, are refused.
+      for (const [args, message] of [
+        [['--motion', 'global'], /--motion needs --refine cubic or parabola/],
+        [['--motion', 'blocks', '--refine', 'cubic'], /--motion blocks needs it/],
+      ] as const) {
+        const bare = spawnSync(PYTHON, [join(TRAINING, 'export_rvsr.py'), ckpt, '--out', join(dir, 'bare.onnx'), ...args], {
+          encoding: 'utf8',
+          timeout: 300_000,
+        });
+        assert.notEqual(bare.status, 0);
+        assert.match(bare.stderr, message);
+        assert.equal(existsSync(join(dir, 'bare.onnx')), false);
+      }
       assert.equal(info.architecture.fuse, true);
       assert.equal(info.architecture.macsPerLrPixel, macs);
       await runsTwoFrames(onnx);

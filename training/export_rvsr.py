@@ -11,7 +11,8 @@ After a reset (first frame, scene cut): y_prev = y, y_up_prev = 0, state = 0.
 A fused checkpoint (RVSR fuse=True) exports the same way: the gated detail of y_up_prev is part of the graph, its
 downscaling a strided convolution with constant pads (y_up_prev is always exactly s times y's size). --motion global
 records in the JSON that the caller moves y_up_prev (and the state) by the global motion before each frame, as the
-fused models are trained with an aligned past.
+fused models are trained with an aligned past; --motion blocks --block N, by one motion per block of about N LR
+pixels (motion.py block_shifts; the shipped models, N = 48).
 
 The check runs the exported graph node by node with onnx_eval.py (an interpreter of its few op types, written
 from the ONNX operator specs; Debian's onnx 1.12 has no reference evaluator and onnxruntime for Python is not
@@ -187,15 +188,20 @@ def main():
     p.add_argument("--clip", default=VAL_CLIPS[0], help="held-out clip for the check")
     p.add_argument("--frames", type=int, default=4)
     p.add_argument("--crop", type=int, default=128, help="HR centre crop for the check")
-    p.add_argument("--motion", choices=["global"], default=None,
-                   help="record that the caller aligns the past by the global motion (motion.py) before each frame")
+    p.add_argument("--motion", choices=["global", "blocks"], default=None,
+                   help="record that the caller aligns the past by the global motion (motion.py), or by one motion "
+                        "per block, before each frame")
+    p.add_argument("--block", type=int, default=None, metavar="N",
+                   help="with --motion blocks, required: the blocks' side in LR pixels")
     p.add_argument("--refine", choices=REFINEMENTS, default=None,
                    help="with --motion, required: the estimate's sub-pixel step the caller uses (motion.py "
                         "global_shift); the checkpoint does not say which suits it (the shipped weights were trained "
                         "with parabola and run with cubic)")
     a = p.parse_args()
     if (a.motion is None) != (a.refine is None):
-        p.error("--refine goes with --motion, and --motion global needs --refine cubic or parabola")
+        p.error("--refine goes with --motion, and --motion needs --refine cubic or parabola")
+    if (a.motion == "blocks") != (a.block is not None) or (a.block is not None and a.block < 8):
+        p.error("--block N (8 or more LR pixels) goes with --motion blocks, and --motion blocks needs it")
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
     model = RVSR(**state["config"])
@@ -211,14 +217,22 @@ def main():
                      "the whole shifts' differences along each axis",
             "parabola": "the best refined by a parabola along each axis"}.get(a.refine)
     gate = {"gate": defaults["gate"]} if a.refine == "cubic" else {}
+    where = {"global": ("global-shift", {}, "the global motion (dy, dx) between y_prev and y", "global_shift"),
+             "blocks": ("block-shift", {"block": a.block},
+                        f"its block's motion (dy, dx) between y_prev and y: n = max(1, floor(size / {a.block} + 1/2)) "
+                        "blocks along each axis, edge i at floor(i * size / n); each block's estimated on the block "
+                        "with radius + 1 LR pixels around it, and kept if y_prev resampled there by Keys' cubic fits "
+                        "the block better (mean square on the search's samples) than at the whole frame's motion, "
+                        "else the whole frame's",
+                        "block_shifts")}.get(a.motion)
     motion = {"motion": {
-        "estimator": "global-shift", "radius": defaults["radius"], "stride": defaults["stride"], "refine": a.refine,
-        **gate,
-        "note": "before each frame, move y_up_prev by the global motion (dy, dx) between y_prev and y, in whole HR "
+        "estimator": where[0], **where[1], "radius": defaults["radius"], "stride": defaults["stride"],
+        "refine": a.refine, **gate,
+        "note": f"before each frame, move y_up_prev at each pixel by {where[2]}, in whole HR "
                 "pixels: y_up_prev[p] <- y_up_prev[p + d], edges replicated; and the state by d / scale rounded half "
                 "to even. The motion: the mean squared difference of y against y_prev over integer LR shifts within "
-                f"radius, on every stride-th pixel away from the edges, {step} (training/motion.py global_shift)"}} \
-        if a.motion == "global" else {}
+                f"radius, on every stride-th pixel away from the edges, {step} (training/motion.py {where[3]})"}} \
+        if where else {}
     pans = {"pansNote": "pans_*: slow pans over Set5 + Set14 (training/pans_rvsr.py), PSNR-Y over frames 10-29"} \
         if "pans_rvsr" in val else {}
     export_rvsr(model, a.out, {"steps": state["step"], "trainingSeconds": round(state["elapsed"]),

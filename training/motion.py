@@ -1,4 +1,4 @@
-"""Global motion between two consecutive LR frames, in whole HR pixels (rvsr's alignment).
+"""Motion between two consecutive LR frames, for the whole frame or per block, in whole HR pixels (rvsr's alignment).
 
 global_shift(prev, cur, scale) -> (dy, dx) such that cur[p] ~ prev[p + d / scale]: the mean squared difference
 over integer LR shifts within `radius` (on every `stride`-th sample away from the edges), then the best one refined
@@ -14,6 +14,13 @@ search or no shift fits better than none. On the held-out pans (pans_rvsr.py, Se
 finds the true shift in all 2,755 frame pairs at x2 and 98.9 % at x4 (the cubic fit alone: 98.7 % and 99.96 %;
 the parabola alone: 93 % and 73 %). The gate is set on those same pans and the held-out clips; its margin on the
 pans is thin (their worst ratio is 0.47 at x2, 0.42 at x4).
+
+block_shifts applies the same estimate to each block of about `block` x `block` LR pixels (block_edges; with a
+margin of radius + 1 around it), so that what moves on its own is followed: one (dy, dx) per block, the block's
+own where it fits the block better than the frame's global shift (prev resampled at each by Keys' cubic), so
+that a camera pan keeps the whole frame's more exact estimate. The shipped models use blocks of 48
+(models/rvsr-x*.json); motion_rvsr.py measured the choice.
+
 src/models/rvsr/global-motion.ts is the same estimator for the pipeline (tested against this one).
 """
 import numpy as np
@@ -37,24 +44,44 @@ def _cubic_taps(t: float) -> np.ndarray:
     return cubic(np.array([t + 1, t, 1 - t, 2 - t]))
 
 
+def _resampled_rows(pf: np.ndarray, ys: np.ndarray, sy: int, scale: int) -> np.ndarray:
+    """Rows ys of prev (float64), resampled by Keys' cubic sy / scale LR pixels further down, edges replicated."""
+    iy, ty = divmod(sy, scale)
+    return sum(wk * pf[np.clip(ys + iy + k - 1, 0, pf.shape[0] - 1)] for k, wk in enumerate(_cubic_taps(ty / scale)))
+
+
+def _resampled(rows: np.ndarray, xs: np.ndarray, sx: int, scale: int) -> np.ndarray:
+    """Columns xs of those rows, resampled sx / scale LR pixels further right."""
+    ix, tx = divmod(sx, scale)
+    return sum(wk * rows[:, np.clip(xs + ix + k - 1, 0, rows.shape[1] - 1)] for k, wk in enumerate(_cubic_taps(tx / scale)))
+
+
+def _samples(h: int, w: int, m: int, stride: int):
+    return np.arange(m, h - m, stride), np.arange(m, w - m, stride)
+
+
 def _refine_cubic(prev: np.ndarray, c: np.ndarray, best, scale: int, m: int, stride: int, gate: float):
     """The HR shift within one LR pixel of the integer best (by, bx) whose prev, resampled there by Keys' cubic,
     differs least from c (cur's samples), the first of equals in row order, if that is less than gate times the
     integer best's difference; else None."""
-    h, w = prev.shape
-    ys, xs = np.arange(m, h - m, stride), np.arange(m, w - m, stride)
+    ys, xs = _samples(*prev.shape, m, stride)
     pf = prev.astype(np.float64)
     scores = {}
     for sy in range(best[0] * scale - scale + 1, best[0] * scale + scale):
-        iy, ty = divmod(sy, scale)
-        rows = sum(wk * pf[np.clip(ys + iy + k - 1, 0, h - 1)] for k, wk in enumerate(_cubic_taps(ty / scale)))
+        rows = _resampled_rows(pf, ys, sy, scale)
         for sx in range(best[1] * scale - scale + 1, best[1] * scale + scale):
-            ix, tx = divmod(sx, scale)
-            p = sum(wk * rows[:, np.clip(xs + ix + k - 1, 0, w - 1)] for k, wk in enumerate(_cubic_taps(tx / scale)))
-            scores[(sy, sx)] = np.mean((c - p) ** 2)
+            scores[(sy, sx)] = np.mean((c - _resampled(rows, xs, sx, scale)) ** 2)
     centre = (best[0] * scale, best[1] * scale)
     pick = min(scores, key=scores.get)
     return np.array(pick, np.int64) if scores[pick] < gate * scores[centre] else None
+
+
+def _fit(prev: np.ndarray, cur: np.ndarray, d, scale: int, m: int, stride: int) -> float:
+    """How far cur is from prev resampled at the HR shift d (Keys' cubic): the mean squared difference on the
+    search's samples."""
+    ys, xs = _samples(*prev.shape, m, stride)
+    p = _resampled(_resampled_rows(prev.astype(np.float64), ys, int(d[0]), scale), xs, int(d[1]), scale)
+    return float(np.mean((cur[m : cur.shape[0] - m : stride, m : cur.shape[1] - m : stride] - p) ** 2))
 
 
 def global_shift(prev: np.ndarray, cur: np.ndarray, scale: int, radius: int = 3, stride: int = 2,
@@ -84,6 +111,35 @@ def global_shift(prev: np.ndarray, cur: np.ndarray, scale: int, radius: int = 3,
     fy = _vertex(err[by - 1, bx], err[by, bx], err[by + 1, bx]) if 0 < by < 2 * radius else 0.0
     fx = _vertex(err[by, bx - 1], err[by, bx], err[by, bx + 1]) if 0 < bx < 2 * radius else 0.0
     return np.round(np.array([by - radius + fy, bx - radius + fx]) * scale).astype(np.int64)
+
+
+def block_edges(size: int, block: int) -> list[int]:
+    """Where the blocks along an axis of `size` LR pixels start and end: n = max(1, floor(size / block + 1/2)) blocks
+    as even as whole pixels make them (edge i at floor(i * size / n)): each between three quarters of `block` and
+    one and a half times it, or the whole axis where that is shorter (no thin block at the frame's edge)."""
+    n = max(1, (2 * size + block) // (2 * block))
+    return [i * size // n for i in range(n + 1)]
+
+
+def block_shifts(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radius: int = 3, stride: int = 2,
+                 refine: str = REFINE, gate: float = GATE, context: int | None = None) -> np.ndarray:
+    """rows x columns x 2 shifts, one per block (block_edges along each axis): global_shift on the block with up
+    to `context` (radius + 1 unless given) LR pixels of the frame around it, if prev resampled there fits the block
+    better than at the whole frame's global_shift; else that one."""
+    h, w = cur.shape
+    m = radius + 1 if context is None else context
+    g = global_shift(prev, cur, scale, radius, stride, refine, gate)
+    ey, ex = block_edges(h, block), block_edges(w, block)
+    out = np.zeros((len(ey) - 1, len(ex) - 1, 2), np.int64)
+    for i, (y0, y1) in enumerate(zip(ey, ey[1:])):
+        for j, (x0, x1) in enumerate(zip(ex, ex[1:])):
+            ya, yb, xa, xb = max(0, y0 - m), min(h, y1 + m), max(0, x0 - m), min(w, x1 + m)
+            p, c = prev[ya:yb, xa:xb], cur[ya:yb, xa:xb]
+            d = global_shift(p, c, scale, radius, stride, refine, gate)
+            s = radius + 1  # the search's margin: its samples
+            fits = p.shape[0] > 2 * s and p.shape[1] > 2 * s
+            out[i, j] = d if fits and _fit(p, c, d, scale, s, stride) < _fit(p, c, g, scale, s, stride) else g
+    return out
 
 
 def estimate_shifts(lr: np.ndarray, scale: int, stride: int = 1, refine: str = REFINE) -> np.ndarray:

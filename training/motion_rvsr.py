@@ -2,12 +2,12 @@
 """How an aligned rvsr checkpoint fares on the held-out clips (whole frames) when its past is moved by other motion
 estimates than the one it was trained with: one global shift searched within a wider radius, or one shift per block.
 
-  /usr/bin/python3 training/motion_rvsr.py training/checkpoints/rvsr-x4-aligned/ckpt.pt --radius 3 6 --blocks 16 32
+  /usr/bin/python3 training/motion_rvsr.py training/checkpoints/rvsr-x4-aligned/ckpt.pt --radius 3 6 --blocks 32 48
 
 Every variant moves the previous output by its shift to the HR pixel and the state by it rounded to LR pixels, as
-RVSR.run does for a global shift. A block's shift is motion.global_shift on the block and a margin of radius + 1 LR
-pixels around it (the same rules: no motion on a tie or a block too small to search). PSNR-Y over all frames and
-the temporal error, per clip and over the clips (train_rvsr.py's clip_scores). An experiment: nothing ships from it.
+RVSR.run does for a global shift. The blocks' shifts are motion.block_shifts' (what the shipped models' metadata
+asks for with blocks of 48), optionally with a wider margin around each block. PSNR-Y over all frames and the
+temporal error, per clip and over the clips (train_rvsr.py's clip_scores).
 """
 import argparse
 import sys
@@ -18,26 +18,20 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from motion import REFINE, REFINEMENTS, global_shift  # noqa: E402
+from motion import REFINE, REFINEMENTS, block_edges, block_shifts, global_shift  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, load_clip  # noqa: E402
 from train_rvsr import clip_scores, to8  # noqa: E402
 
 
-def block_field(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radius: int, refine: str) -> np.ndarray:
-    """H x W x 2 shifts in HR pixels, one per LR pixel: the global shift (block 0) or each block's own."""
+def block_field(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radius: int, refine: str,
+                context: int | None = None) -> np.ndarray:
+    """H x W x 2 shifts in HR pixels, one per LR pixel: the global shift (block 0) or motion.block_shifts'."""
     h, w = cur.shape
-    field = np.empty((h, w, 2), np.int64)
     if block == 0:
-        field[:] = global_shift(prev, cur, scale, radius, refine=refine)
-        return field
-    m = radius + 1
-    for y0 in range(0, h, block):
-        for x0 in range(0, w, block):
-            ya, yb, xa, xb = max(0, y0 - m), min(h, y0 + block + m), max(0, x0 - m), min(w, x0 + block + m)
-            d = global_shift(prev[ya:yb, xa:xb], cur[ya:yb, xa:xb], scale, radius, refine=refine)
-            field[y0 : y0 + block, x0 : x0 + block] = d
-    return field
+        return np.broadcast_to(global_shift(prev, cur, scale, radius, refine=refine), (h, w, 2))
+    d = block_shifts(prev, cur, scale, block, radius, refine=refine, context=context)
+    return d.repeat(np.diff(block_edges(h, block)), 0).repeat(np.diff(block_edges(w, block)), 1)
 
 
 def move(img: torch.Tensor, field: np.ndarray, scale: int) -> torch.Tensor:
@@ -55,13 +49,14 @@ def move(img: torch.Tensor, field: np.ndarray, scale: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = REFINE) -> np.ndarray:
+def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = REFINE,
+        context: int | None = None) -> np.ndarray:
     x = torch.from_numpy(lr8.astype(np.float32) / 255.0)[:, None, None]
     x_prev, out_prev, state = model.reset(x[0])
     outs = []
     for t in range(len(x)):
         if t > 0:
-            field = block_field(lr8[t - 1], lr8[t], model.scale, block, radius, refine)
+            field = block_field(lr8[t - 1], lr8[t], model.scale, block, radius, refine, context)
             out_prev, state = move(out_prev, field, model.scale), move(state, field, model.scale)
         out, state = model(x[t], x_prev, out_prev, state)
         outs.append(out[0, 0].numpy())
@@ -76,20 +71,23 @@ def main():
     p.add_argument("--frames", type=int, default=40)
     p.add_argument("--radius", type=int, nargs="+", default=[3], help="global searches (LR pixels)")
     p.add_argument("--blocks", type=int, nargs="*", default=[], help="block sides (LR pixels), searched at radius 3")
+    p.add_argument("--contexts", type=int, nargs="*", default=[],
+                   help="also each block size with this margin (LR pixels) around each block instead of radius + 1")
     p.add_argument("--refine", choices=REFINEMENTS, default=REFINE, help="the estimate's sub-pixel step")
     a = p.parse_args()
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
     model = RVSR(**state["config"]).eval()
     model.load_state_dict(state["model"])
-    variants = [(f"global r{r}", 0, r) for r in a.radius] + [(f"blocks {b} r3", b, 3) for b in a.blocks]
+    variants = [(f"global r{r}", 0, r, None) for r in a.radius] + [(f"blocks {b}", b, 3, None) for b in a.blocks] + [
+        (f"blocks {b} c{c}", b, 3, c) for b in a.blocks for c in a.contexts]
     scores = {v[0]: [] for v in variants}
     for name in VAL_CLIPS:
         lr, hr = load_clip(a.cache, name, model.scale)
         lr8, hr = np.asarray(lr[: a.frames]), np.asarray(hr[: a.frames], np.float64)
         row = []
-        for label, block, radius in variants:
-            psnrs, terr = clip_scores(run(model, lr8, block, radius, a.refine), hr, model.scale)
+        for label, block, radius, context in variants:
+            psnrs, terr = clip_scores(run(model, lr8, block, radius, a.refine, context), hr, model.scale)
             scores[label].append((float(np.mean(psnrs)), terr))
             row.append(f"{label}: {np.mean(psnrs):.3f} dB, {terr:.3f}")
         print(f"{name:16s}" + "   ".join(row), flush=True)

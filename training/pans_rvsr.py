@@ -25,6 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import list_images, load_y  # noqa: E402
 from motion import REFINE, REFINEMENTS, estimate_shifts  # noqa: E402
+from motion_rvsr import run as run_blocks  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, PhotoPans, load_val, render_pan  # noqa: E402
 from train import SHARED  # noqa: E402
@@ -61,6 +62,8 @@ def main():
     p.add_argument("--estimated", action="store_true",
                    help="also run each checkpoint with its past moved by the motion motion.py estimates from the LR")
     p.add_argument("--refine", choices=REFINEMENTS, default=REFINE, help="the estimate's sub-pixel step")
+    p.add_argument("--block", type=int, default=None, metavar="N",
+                   help="also run each checkpoint with its past moved by motion.block_shifts with blocks of N LR pixels")
     p.add_argument("--clips", type=Path, default=None, metavar="CACHE",
                    help="then the held-out clips as train_rvsr.py validates on them (its cache), as run and estimated")
     a = p.parse_args()
@@ -84,6 +87,9 @@ def main():
                     outs[f"{label} aligned"] = run_rvsr(model, lr, shifts=shifts)
                 if a.estimated:
                     outs[f"{label} estimated"] = run_rvsr(model, lr, shifts=estimate_shifts(lr, scale, refine=a.refine))
+                if a.block:
+                    lr8 = np.round(lr * 255).astype(np.uint8)
+                    outs[f"{label} blocks {a.block}"] = run_blocks(model, lr8, a.block, 3, a.refine)
             for col, out in outs.items():
                 psnrs, terr = clip_scores(out, hr, scale)
                 rows.setdefault((v, col), []).append((float(np.mean(psnrs[FROM:])), terr))
