@@ -29,7 +29,7 @@ describe('resolveModel', () => {
       const file = join(dir, 'aligned.onnx');
       copyFileSync(shipped.path, file);
       const meta = JSON.parse(readFileSync(shipped.path.replace(/\.onnx$/, '.json'), 'utf8')) as Record<string, unknown>;
-      for (const scale of [2, 4]) assert.deepEqual(resolveModel({ ...AUTO, scale, model: 'rvsr' }).motion, { radius: 3, stride: 2, refine: 'cubic', gate: 0.5 }, `the shipped rvsr-x${scale}`);
+      for (const scale of [2, 4]) assert.deepEqual(resolveModel({ ...AUTO, scale, model: 'rvsr' }).motion, { radius: 3, stride: 2, block: 48, refine: 'cubic', gate: 0.5 }, `the shipped rvsr-x${scale}`);
       const { motion: _, ...unaligned } = meta;
       writeFileSync(join(dir, 'aligned.json'), JSON.stringify(unaligned));
       assert.equal(resolveModel({ ...AUTO, scale: 2, modelFile: file }).motion, null, 'a model trained with an unmoved past');

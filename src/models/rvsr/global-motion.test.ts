@@ -2,13 +2,30 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { realLumaFrames } from '../../../test/helpers/real-luma.js';
 import { ModelError } from '../../errors.js';
-import { globalShift, motionSearchOf, roundHalfEven, shiftPlanes } from './global-motion.js';
+import { blockEdges, blockShifts, globalShift, motionSearchOf, moveBlocks, roundHalfEven, shiftPlanes } from './global-motion.js';
 
 const SEARCH = { radius: 3, stride: 2, refine: 'cubic', gate: 0.5 } as const;
 const PARABOLA = { radius: 3, stride: 2, refine: 'parabola' } as const;
 
 /** The w×h window of the real clip's first frame at (top, left), as Y/255 floats. */
 const windowOf = (top: number, left: number, w: number, h: number): Float32Array => Float32Array.from(realLumaFrames(1, w, h, top, left)[0]!, (v) => v / 255);
+
+/**
+ * Real footage box-averaged scale x scale: moving the window by one full-size pixel moves the small frame by
+ * 1 / scale of its pixel.
+ */
+const small = (top: number, left: number, scale: number, w: number, h: number): Float32Array => {
+  const big = realLumaFrames(1, w * scale, h * scale, top, left)[0]!;
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let i = 0; i < scale; i++) for (let j = 0; j < scale; j++) sum += big[(y * scale + i) * w * scale + x * scale + j] as number;
+      out[y * w + x] = sum / (scale * scale) / 255;
+    }
+  }
+  return out;
+};
 
 describe('global motion (rvsr alignment)', () => {
   it('rounds halves to the even neighbour, as numpy and torch do', () => {
@@ -37,20 +54,6 @@ describe('global motion (rvsr alignment)', () => {
   });
 
   it('finds a window moved by a fraction of an input pixel to the output pixel, where the parabola often misses', () => {
-    // Real footage box-averaged scale x scale: moving the window by one full-size pixel moves the small frame by
-    // 1 / scale of its pixel.
-    const small = (top: number, left: number, scale: number, w: number, h: number): Float32Array => {
-      const big = realLumaFrames(1, w * scale, h * scale, top, left)[0]!;
-      const out = new Float32Array(w * h);
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) {
-          let sum = 0;
-          for (let i = 0; i < scale; i++) for (let j = 0; j < scale; j++) sum += big[(y * scale + i) * w * scale + x * scale + j] as number;
-          out[y * w + x] = sum / (scale * scale) / 255;
-        }
-      }
-      return out;
-    };
     let parabolaExact = 0;
     let tried = 0;
     for (const scale of [2, 4]) {
@@ -115,6 +118,109 @@ describe('global motion (rvsr alignment)', () => {
     }
   });
 
+  it('follows what moves on its own: each block of a frame whose parts move apart finds its own motion', () => {
+    // Left half of the frame from one window, right half from another; from prev to cur the left moves by
+    // (1, -2) input pixels and the right by (-2, 1). Blocks of 24 on a 96x48 frame: 2 rows of 4.
+    const [w, h, half] = [96, 48, 48];
+    const compose = (d: readonly [number, number], e: readonly [number, number]): Float32Array => {
+      const left = windowOf(170 + d[0], 290 + d[1], w, h);
+      const right = windowOf(60 + e[0], 100 + e[1], w, h);
+      return Float32Array.from(left, (v, i) => (i % w < half ? v : (right[i] as number)));
+    };
+    const prev = compose([0, 0], [0, 0]);
+    const cur = compose([1, -2], [-2, 1]);
+    for (const scale of [2, 4]) {
+      const { rows, cols, shifts: d } = blockShifts(prev, cur, w, h, scale, { ...SEARCH, block: 24 }, 24);
+      assert.deepEqual([rows, cols], [[0, 24, 48], [0, 24, 48, 72, 96]]);
+      // Within an input pixel of each side's motion (the fraction of a small block's fit is its own), on the
+      // blocks away from the seam at x = 48 (one shift for the whole frame could not be near both).
+      const near = (got: ArrayLike<number>, [dy, dx]: readonly [number, number]): boolean =>
+        Math.abs((got[0] as number) - dy * scale) < scale && Math.abs((got[1] as number) - dx * scale) < scale;
+      for (let i = 0; i < 2; i++) {
+        const left = d.subarray((i * 4 + 0) * 2, (i * 4 + 0) * 2 + 2);
+        const right = d.subarray((i * 4 + 3) * 2, (i * 4 + 3) * 2 + 2);
+        assert.ok(near(left, [1, -2]), `x${scale} row ${i}, left: ${left}`);
+        assert.ok(near(right, [-2, 1]), `x${scale} row ${i}, right: ${right}`);
+      }
+    }
+    // A frame that is one block (or less) gets the global shift.
+    assert.deepEqual([...blockShifts(prev, cur, w, h, 2, SEARCH, 96).shifts], globalShift(prev, cur, w, h, 2, SEARCH));
+  });
+
+  it('keeps the whole frame\'s more exact estimate on most blocks of a pan whose own estimate misses it', (t) => {
+    // A pan by fractions of an input pixel (the fraction test's moves) in blocks of 24: each block's own estimate,
+    // from a sixth of the samples, misses the fraction on some; the whole frame's finds it, and fits those blocks
+    // better on most.
+    let [blocks, ownMissed, missed] = [0, 0, 0];
+    for (const scale of [2, 4]) {
+      const [w, h] = [96, 64];
+      const prev = small(150, 200, scale, w, h);
+      for (const [dy, dx] of [[1, 0], [0, 1], [1, -3], [-1, 1], [3, 2], [-2, -5]] as const) {
+        const cur = small(150 + dy, 200 + dx, scale, w, h);
+        assert.deepEqual(globalShift(prev, cur, w, h, scale, SEARCH), [dy, dx]);
+        const { rows, cols, shifts } = blockShifts(prev, cur, w, h, scale, SEARCH, 24);
+        for (let i = 0; i + 1 < rows.length; i++) {
+          for (let j = 0; j + 1 < cols.length; j++) {
+            // The block's own estimate, as blockShifts finds it before comparing.
+            const [ya, yb] = [Math.max(0, rows[i]! - 4), Math.min(h, rows[i + 1]! + 4)];
+            const [xa, xb] = [Math.max(0, cols[j]! - 4), Math.min(w, cols[j + 1]! + 4)];
+            const crop = (f: Float32Array): Float32Array => Float32Array.from({ length: (yb - ya) * (xb - xa) }, (_, k) => f[(ya + Math.floor(k / (xb - xa))) * w + xa + (k % (xb - xa))] as number);
+            const own = globalShift(crop(prev), crop(cur), xb - xa, yb - ya, scale, SEARCH);
+            const k = (i * (cols.length - 1) + j) * 2;
+            blocks++;
+            if (own[0] !== dy || own[1] !== dx) ownMissed++;
+            if (shifts[k] !== dy || shifts[k + 1] !== dx) missed++;
+          }
+        }
+      }
+    }
+    t.diagnostic(`${blocks} blocks: ${ownMissed} miss the move on their own, ${missed} after the comparison`);
+    assert.ok(ownMissed >= 5, 'the blocks find the move on their own too: this pan tests nothing the comparison decides');
+    assert.ok(missed <= ownMissed / 3, `${missed} of ${blocks} blocks miss the move, ${ownMissed} on their own`);
+  });
+
+  it('cuts an axis into blocks as even as whole pixels make them, none thin at the edge', () => {
+    assert.deepEqual(blockEdges(64, 48), [0, 64], 'shorter than one and a half blocks: one');
+    assert.deepEqual(blockEdges(96, 48), [0, 48, 96]);
+    assert.deepEqual(blockEdges(360, 48), [0, 45, 90, 135, 180, 225, 270, 315, 360]);
+    assert.deepEqual(blockEdges(20, 48), [0, 20]);
+    for (let size = 1; size <= 400; size++) {
+      const e = blockEdges(size, 48);
+      assert.equal(e[0], 0);
+      assert.equal(e.at(-1), size);
+      for (let i = 1; i < e.length; i++) {
+        const side = (e[i] as number) - (e[i - 1] as number);
+        assert.ok(side <= 72 && (e.length === 2 || side >= 36), `size ${size}: ${e}`);
+      }
+    }
+  });
+
+  it('moves each block by its own shift so that out at p is in at p + d of its block, the edges replicated', () => {
+    // Blocks of 3 columns x 2 rows, uneven, on a frame of 11 x 7; moved on it (grid 1) and on planes twice its
+    // size (grid 2, as an output is moved by the motion found on its input).
+    const motion = { rows: [0, 3, 7], cols: [0, 4, 7, 11], shifts: Int32Array.from([0, 0, 1, 2, -2, 3, 3, -1, 0, -13, 9, 12]) };
+    for (const grid of [1, 2]) {
+      const [w, h, channels] = [11 * grid, 7 * grid, 2];
+      const planes = Float32Array.from({ length: channels * w * h }, (_, i) => i * 1.5 - 3);
+      const clamp = (v: number, n: number): number => Math.min(n - 1, Math.max(0, v));
+      const out = moveBlocks(planes, channels, w, h, motion, grid);
+      const blockOf = (v: number, edges: number[]): number => edges.findIndex((e, k) => v >= grid * e && v < grid * (edges[k + 1] as number));
+      for (let c = 0; c < channels; c++) {
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            const b = (blockOf(y, motion.rows) * 3 + blockOf(x, motion.cols)) * 2;
+            const shifts = motion.shifts;
+            const [dy, dx] = [shifts[b] as number, shifts[b + 1] as number];
+            assert.equal(out[c * w * h + y * w + x], planes[c * w * h + clamp(y + dy, h) * w + clamp(x + dx, w)], `grid ${grid}, c ${c} at ${y},${x}`);
+          }
+        }
+      }
+      // One shift everywhere is the whole-frame move.
+      const same = { ...motion, shifts: Int32Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 2 : -1)) };
+      assert.deepEqual(moveBlocks(planes, channels, w, h, same, grid), shiftPlanes(planes.slice(), channels, w, h, 2, -1));
+    }
+  });
+
   it("reads the search from a model's metadata, and refuses one it does not know", () => {
     assert.equal(motionSearchOf(undefined, 'm.onnx'), null);
     assert.deepEqual(motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: 'cubic', gate: 0.5, note: 'x' }, 'm.onnx'), SEARCH);
@@ -126,6 +232,12 @@ describe('global motion (rvsr alignment)', () => {
       assert.throws(() => motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: 'cubic', gate }, 'm.onnx'), ModelError, `gate ${gate}`);
     }
     assert.throws(() => motionSearchOf({ estimator: 'optical-flow', radius: 3, stride: 2 }, 'm.onnx'), ModelError);
+    const blocks = { estimator: 'block-shift', radius: 3, stride: 2, refine: 'cubic', gate: 0.5 };
+    assert.deepEqual(motionSearchOf({ ...blocks, block: 48 }, 'm.onnx'), { ...SEARCH, block: 48 });
+    for (const block of [undefined, 0, 4, 48.5, '48', 4096]) {
+      assert.throws(() => motionSearchOf({ ...blocks, block }, 'm.onnx'), ModelError, `block ${block}`);
+    }
+    assert.throws(() => motionSearchOf({ ...blocks, estimator: 'global-shift', block: 48 }, 'm.onnx'), ModelError, 'a global shift has no blocks');
     assert.throws(() => motionSearchOf({ estimator: 'global-shift', radius: 0, stride: 2 }, 'm.onnx'), /m\.onnx's metadata asks for motion/);
   });
 });

@@ -12,6 +12,9 @@
  * noisy footage a fraction always fits a little better; on a camera pan over sharp detail the true one fits at
  * least twice as well. No motion where the frame is too small to search or no shift fits better than none (a
  * flat frame).
+ *
+ * With a `block` side, the same estimate runs on each block of about that side (with radius + 1 pixels of the
+ * frame around it), so that what moves on its own is followed: training/motion.py's block_shifts.
  */
 
 import { ModelError } from '../../errors.js';
@@ -21,7 +24,12 @@ import { cubic } from '../../image/resize.js';
  * How the search runs, as the model's metadata says: what suits its weights, which need not be what they were
  * trained with (the shipped ones were trained with the parabola and measured better with the gated cubic).
  */
-export type MotionSearch = { readonly radius: number; readonly stride: number } & (
+export type MotionSearch = {
+  readonly radius: number;
+  readonly stride: number;
+  /** One shift per block of about this many input pixels a side (blockEdges); absent: one for the whole frame. */
+  readonly block?: number;
+} & (
   | { readonly refine: 'cubic'; readonly gate: number }
   | { readonly refine: 'parabola' }
 );
@@ -81,6 +89,137 @@ export const globalShift = (prev: Float32Array, cur: Float32Array, width: number
   const fy = by > 0 && by < side - 1 ? vertex(at(by - 1, bx), at(by, bx), at(by + 1, bx)) : 0;
   const fx = bx > 0 && bx < side - 1 ? vertex(at(by, bx - 1), at(by, bx), at(by, bx + 1)) : 0;
   return [roundHalfEven((by - radius + fy) * scale), roundHalfEven((bx - radius + fx) * scale)];
+};
+
+/** Where blocks start and end along the axes, and one [dy, dx] per block, row-major. */
+export interface BlockMotion {
+  readonly rows: readonly number[];
+  readonly cols: readonly number[];
+  readonly shifts: Int32Array;
+}
+
+/**
+ * Where the blocks along an axis of `size` pixels start and end: n = max(1, floor(size / block + 1/2)) blocks as
+ * even as whole pixels make them (edge i at floor(i × size / n)), each between three quarters of `block` and one
+ * and a half times it, or the whole axis where that is shorter (motion.py's block_edges).
+ */
+export const blockEdges = (size: number, block: number): number[] => {
+  const n = Math.max(1, Math.floor((2 * size + block) / (2 * block)));
+  return Array.from({ length: n + 1 }, (_, i) => Math.floor((i * size) / n));
+};
+
+/**
+ * One shift per block of the frame (blockEdges along each axis): globalShift on the block with up to radius + 1
+ * pixels of the frame around it, if the previous frame resampled there fits the block better than at the whole
+ * frame's globalShift; else that one (motion.py's block_shifts). A camera pan so keeps the whole frame's more exact
+ * estimate, and what moves on its own gets its own.
+ */
+export const blockShifts = (prev: Float32Array, cur: Float32Array, width: number, height: number, scale: number, search: MotionSearch, block: number): BlockMotion => {
+  const m = search.radius + 1;
+  const global = globalShift(prev, cur, width, height, scale, search);
+  const rows = blockEdges(height, block);
+  const cols = blockEdges(width, block);
+  const shifts = new Int32Array((rows.length - 1) * (cols.length - 1) * 2);
+  for (let i = 0; i + 1 < rows.length; i++) {
+    const ya = Math.max(0, (rows[i] as number) - m);
+    const yb = Math.min(height, (rows[i + 1] as number) + m);
+    for (let j = 0; j + 1 < cols.length; j++) {
+      const xa = Math.max(0, (cols[j] as number) - m);
+      const xb = Math.min(width, (cols[j + 1] as number) + m);
+      const [w, h] = [xb - xa, yb - ya];
+      const p = new Float32Array(w * h);
+      const c = new Float32Array(w * h);
+      for (let y = 0; y < h; y++) {
+        p.set(prev.subarray((ya + y) * width + xa, (ya + y) * width + xb), y * w);
+        c.set(cur.subarray((ya + y) * width + xa, (ya + y) * width + xb), y * w);
+      }
+      const own = globalShift(p, c, w, h, scale, search);
+      const same = own[0] === global[0] && own[1] === global[1];
+      const searched = h > 2 * m && w > 2 * m;
+      const fit = (d: [number, number]): number => resampledError({ prev: p, cur: c, width: w, height: h }, scale, d, { margin: m, stride: search.stride });
+      shifts.set(!same && searched && fit(own) < fit(global) ? own : global, (i * (cols.length - 1) + j) * 2);
+    }
+  }
+  return { rows, cols, shifts };
+};
+
+/**
+ * The mean squared difference between `cur` and `prev` resampled by Keys' cubic at the output-pixel shift
+ * [dy, dx] (edges replicated), on the search's samples: motion.py's _fit.
+ */
+const resampledError = (
+  { prev, cur, width, height }: { prev: Float32Array; cur: Float32Array; width: number; height: number },
+  scale: number,
+  [dy, dx]: [number, number],
+  { margin: m, stride }: { margin: number; stride: number },
+): number => {
+  const oy = Math.floor(dy / scale);
+  const ox = Math.floor(dx / scale);
+  const [w0, w1, w2, w3] = cubicTaps((dy - oy * scale) / scale);
+  const [v0, v1, v2, v3] = cubicTaps((dx - ox * scale) / scale);
+  const row = (y: number): number => Math.min(height - 1, Math.max(0, y)) * width;
+  const col = (x: number): number => Math.min(width - 1, Math.max(0, x));
+  const at = (y: number, x: number): number =>
+    w0 * (prev[row(y - 1) + x] as number) + w1 * (prev[row(y) + x] as number) + w2 * (prev[row(y + 1) + x] as number) + w3 * (prev[row(y + 2) + x] as number);
+  let sum = 0;
+  let n = 0;
+  for (let y = m; y < height - m; y += stride) {
+    for (let x = m; x < width - m; x += stride) {
+      const [sy, sx] = [y + oy, x + ox];
+      const p = v0 * at(sy, col(sx - 1)) + v1 * at(sy, col(sx)) + v2 * at(sy, col(sx + 1)) + v3 * at(sy, col(sx + 2));
+      const e = (cur[y * width + x] as number) - p;
+      sum += e * e;
+      n++;
+    }
+  }
+  return sum / n;
+};
+
+/**
+ * `channels` planes of `width × height` (channel-major), each block moved by its own shift: out at p = in at
+ * p + d of p's block, the edges replicated. The blocks' edges are `motion`'s times `grid` (the planes' pixels per
+ * pixel of the frame the motion was found on), its shifts already in these planes' pixels. Written to `out` (of
+ * the planes' length, not the planes themselves: blocks read across each other's borders).
+ */
+export const moveBlocks = (
+  planes: Float32Array,
+  channels: number,
+  width: number,
+  height: number,
+  motion: BlockMotion,
+  grid: number,
+  out: Float32Array = new Float32Array(planes.length),
+): Float32Array => {
+  const { rows, cols, shifts } = motion;
+  const n = cols.length - 1;
+  for (let i = 0; i + 1 < rows.length; i++) {
+    // Neighbouring blocks of the row with the same shift move as one run of columns.
+    const runs: { x0: number; x1: number; dy: number; dx: number }[] = [];
+    for (let j = 0; j < n; j++) {
+      const [dy, dx] = [shifts[(i * n + j) * 2] as number, shifts[(i * n + j) * 2 + 1] as number];
+      const last = runs.at(-1);
+      if (last && last.dy === dy && last.dx === dx) last.x1 = grid * (cols[j + 1] as number);
+      else runs.push({ x0: grid * (cols[j] as number), x1: grid * (cols[j + 1] as number), dy, dx });
+    }
+    for (let c = 0; c < channels; c++) {
+      const base = c * width * height;
+      for (let y = grid * (rows[i] as number); y < grid * (rows[i + 1] as number); y++) {
+        const to = base + y * width;
+        for (const { x0, x1, dy, dx } of runs) {
+          const from = base + Math.min(height - 1, Math.max(0, y + dy)) * width;
+          // Columns x0..x1 read x + dx: below 0 the first column, past the edge the last, the rest as one copy.
+          const a = Math.min(x1, Math.max(x0, -dx));
+          const b = Math.max(a, Math.min(x1, width - dx));
+          if (a > x0) out.fill(planes[from] as number, to + x0, to + a);
+          // A view per run costs more than a loop over a block's few dozen samples; a long run is copied natively.
+          if (b - a >= 256) out.set(planes.subarray(from + a + dx, from + b + dx), to + a);
+          else for (let x = a; x < b; x++) out[to + x] = planes[from + x + dx] as number;
+          if (x1 > b) out.fill(planes[from + width - 1] as number, to + b, to + x1);
+        }
+      }
+    }
+  }
+  return out;
 };
 
 /** Keys' cubic weights of the samples at -1, 0, 1, 2 for a point t in [0, 1) past sample 0 (motion.py's, term for term). */
@@ -186,12 +325,15 @@ export const shiftPlanes = (planes: Float32Array, channels: number, width: numbe
  */
 export const motionSearchOf = (motion: unknown, path: string): MotionSearch | null => {
   if (motion === undefined || motion === null) return null;
-  const m = motion as { estimator?: unknown; radius?: unknown; stride?: unknown; refine?: unknown; gate?: unknown };
-  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 16;
+  const m = motion as { estimator?: unknown; radius?: unknown; stride?: unknown; refine?: unknown; gate?: unknown; block?: unknown };
+  const within = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
   const refused = (): ModelError => new ModelError(`${path}'s metadata asks for motion ${JSON.stringify(motion)}, which srvid does not know; give a model srvid's training exported`);
-  if (m.estimator !== 'global-shift' || !ok(m.radius) || !ok(m.stride)) throw refused();
+  if (!within(m.radius, 1, 16) || !within(m.stride, 1, 16)) throw refused();
+  // global-shift: one shift for the frame (no block); block-shift: one per block, at least the search's span a side.
+  if (m.estimator === 'global-shift' ? m.block !== undefined : m.estimator !== 'block-shift' || !within(m.block, 2 * m.radius + 2, 1024)) throw refused();
+  const where = { radius: m.radius, stride: m.stride, ...(within(m.block, 1, 1024) ? { block: m.block } : {}) };
   const refine = m.refine === undefined ? 'parabola' : m.refine; // what exports before the field meant
-  if (refine === 'parabola' && m.gate === undefined) return { radius: m.radius, stride: m.stride, refine };
+  if (refine === 'parabola' && m.gate === undefined) return { ...where, refine };
   if (refine !== 'cubic' || typeof m.gate !== 'number' || !(m.gate > 0 && m.gate <= 1)) throw refused();
-  return { radius: m.radius, stride: m.stride, refine, gate: m.gate };
+  return { ...where, refine, gate: m.gate };
 };

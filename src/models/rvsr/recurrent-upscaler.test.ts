@@ -8,7 +8,7 @@ import type { RecurrentInput, RecurrentLumaModel, Upscaler } from '../../pipelin
 import { loadOnnxLuma, loadOnnxRecurrent } from '../backends/onnxruntime.js';
 import { findModel } from '../registry.js';
 import { createWorkerUpscaler } from '../worker/worker-upscaler.js';
-import { motionSearchOf, shiftPlanes, type MotionSearch } from './global-motion.js';
+import { blockShifts, motionSearchOf, moveBlocks, roundHalfEven, shiftPlanes, type BlockMotion, type MotionSearch } from './global-motion.js';
 import { createRecurrentUpscaler } from './recurrent-upscaler.js';
 import { isSceneCut } from './scene-cut.js';
 
@@ -194,6 +194,30 @@ describe('a recurrent model trained with its past moved by the motion (metadata 
     }
   });
 
+  it('with blocks in its metadata, moves each block of the past by its own motion', async () => {
+    // The left half of the window glides by (1, -2) input pixels a frame, the right half (over other footage) by
+    // (-1, 1): no one shift fits both.
+    const apart = [0, 1, 2, 3].map((k) => {
+      const left = realLumaFrames(1, W, H, 160 + k, 280 - 2 * k)[0]!;
+      const right = realLumaFrames(1, W, H, 60 - k, 100 + k)[0]!;
+      return frameOf(k, left.map((v, i) => (i % W < W / 2 ? v : (right[i] as number))));
+    });
+    const search = { radius: 3, stride: 2, refine: 'cubic', gate: 0.5, block: 24 } as const;
+    const { model, inputs, outputs } = recording();
+    await ys(createRecurrentUpscaler(model, WHOLE, search), apart);
+    const near = ({ shifts }: BlockMotion, at: number, [dy, dx]: [number, number]): boolean =>
+      Math.abs((shifts[at] as number) - 2 * dy) < 2 && Math.abs((shifts[at + 1] as number) - 2 * dx) < 2;
+    for (let k = 1; k < apart.length; k++) {
+      const d = blockShifts(inputs[k - 1]!.y, inputs[k]!.y, W, H, 2, search, 24); // 3 rows of 4 blocks
+      assert.equal(d.shifts.length, 3 * 4 * 2);
+      assert.ok(near(d, 0, [1, -2]) && near(d, 2 * 3, [-1, 1]), `frame ${k}: the blocks' motions ${d.shifts}`);
+      assert.deepEqual(inputs[k]!.yUpPrev, moveBlocks(outputs[k - 1]!.yUp, 1, 2 * W, 2 * H, d, 2), `frame ${k}: output`);
+      const inLr = { ...d, shifts: d.shifts.map((v) => roundHalfEven(v / 2)) };
+      assert.deepEqual(inputs[k]!.state, moveBlocks(outputs[k - 1]!.state, 2, W, H, inLr, 1), `frame ${k}: state`);
+      assert.deepEqual(inputs[k]!.yPrev, inputs[k - 1]!.y, `frame ${k}: the previous frame unmoved`);
+    }
+  });
+
   it('without motion in its metadata, hands the past over where it was', async () => {
     const { model, inputs, outputs } = recording();
     await ys(createRecurrentUpscaler(model, WHOLE), frames);
@@ -228,7 +252,7 @@ describe('the shipped rvsr-x4, trained with its past moved by the motion', () =>
     (await upscaled(motion)).slice(3).reduce((sum, y, i) => sum + psnr(y, truth(i + 3), HW, HH), 0) / 5;
 
   it('says so in its metadata, and over a real pan the past moved by the motion is worth more than the past left where it was', async (t) => {
-    assert.deepEqual(search, { radius: 3, stride: 2, refine: 'cubic', gate: 0.5 });
+    assert.deepEqual(search, { radius: 3, stride: 2, block: 48, refine: 'cubic', gate: 0.5 });
     const aligned = await meanPsnr(search);
     const unmoved = await meanPsnr(null);
     t.diagnostic(`PSNR-Y over frames 3-7: ${aligned.toFixed(3)} dB moved by the motion, ${unmoved.toFixed(3)} dB unmoved`);

@@ -24,7 +24,7 @@ import { bitDepth, type Frame } from '../../pipeline/frame.js';
 import type { RecurrentLumaModel, Upscaled, Upscaler } from '../../pipeline/ports.js';
 import { quantize } from '../../image/resize.js';
 import { allocateUpscaled, lumaPeak, pooled, stripsFor, upscaleChroma, type Strip, type Tiling } from '../espcn/upscale-frame.js';
-import { globalShift, roundHalfEven, shiftPlanes, type MotionSearch } from './global-motion.js';
+import { blockShifts, globalShift, moveBlocks, roundHalfEven, shiftPlanes, type MotionSearch } from './global-motion.js';
 import { isSceneCut } from './scene-cut.js';
 
 /** What one frame leaves for the next, at the frame's size (Y/peak floats). */
@@ -113,21 +113,50 @@ const stepFrame = async (model: RecurrentLumaModel, tiling: Tiling, y: Float32Ar
   return { yUp, state };
 };
 
-/** The past moved (in place) onto the grid of frame `y`: its output by the motion in output pixels, its state by that in input pixels. */
-const alignPast = (past: Past, y: Float32Array, scale: number, stateChannels: number, search: MotionSearch): Past => {
+/**
+ * The past moved onto the grid of frame `y`: its output by the motion in output pixels, its state by that in
+ * input pixels. One motion for the frame moves it in place; one per block writes it into `spare` (arrays the
+ * upscaler keeps for this, free again once the frame has run).
+ */
+const alignPast = (past: Past, y: Float32Array, scale: number, stateChannels: number, search: MotionSearch, spare: Spare): Past => {
   const { width, height } = past;
+  const { block } = search;
+  if (block !== undefined) {
+    const d = blockShifts(past.y, y, width, height, scale, search, block);
+    const [dy, dx] = [d.shifts[0] as number, d.shifts[1] as number];
+    // Every block with the same shift (a still camera, a pan): the whole past moves in place.
+    if (d.shifts.every((v, i) => v === (i % 2 === 0 ? dy : dx))) return movePast(past, scale, stateChannels, dy, dx);
+    if (spare.yUp.length !== past.yUp.length) spare.yUp = new Float32Array(past.yUp.length);
+    if (spare.state.length !== past.state.length) spare.state = new Float32Array(past.state.length);
+    const yUp = moveBlocks(past.yUp, 1, scale * width, scale * height, d, scale, spare.yUp);
+    const state = moveBlocks(past.state, stateChannels, width, height, { ...d, shifts: d.shifts.map((v) => roundHalfEven(v / scale)) }, 1, spare.state);
+    return { ...past, yUp, state };
+  }
   const [dy, dx] = globalShift(past.y, y, width, height, scale, search);
+  return movePast(past, scale, stateChannels, dy, dx);
+};
+
+/** The whole past moved in place by one shift in output pixels (its state by it in input pixels). */
+const movePast = (past: Past, scale: number, stateChannels: number, dy: number, dx: number): Past => {
   if (dy === 0 && dx === 0) return past;
+  const { width, height } = past;
   const yUp = shiftPlanes(past.yUp, 1, scale * width, scale * height, dy, dx);
   const state = shiftPlanes(past.state, stateChannels, width, height, roundHalfEven(dy / scale), roundHalfEven(dx / scale));
   return { ...past, yUp, state };
 };
+
+/** Arrays for a past moved block by block. */
+interface Spare {
+  yUp: Float32Array;
+  state: Float32Array;
+}
 
 /** `motion`: the search a model trained with an aligned past needs (ResolvedModel.motion), null for one without. */
 export const createRecurrentUpscaler = (model: RecurrentLumaModel, tiling: Tiling, motion: MotionSearch | null = null): Upscaler => {
   const s = model.scale;
   const chromaBuffers = pooled();
   let past: Past | null = null;
+  const spare: Spare = { yUp: new Float32Array(0), state: new Float32Array(0) };
   // Frames run one at a time, in the order upscale() was called, whatever the caller overlaps.
   let queue: Promise<unknown> = Promise.resolve();
   const inOrder = <T>(job: () => Promise<T>): Promise<T> => {
@@ -147,7 +176,7 @@ export const createRecurrentUpscaler = (model: RecurrentLumaModel, tiling: Tilin
     const y = new Float32Array(width * height);
     for (let i = 0; i < y.length; i++) y[i] = (plane?.data[i] as number) / peak;
     const carried = alone || resetReason(past, frame, y, width, height) !== null ? null : past;
-    const from = carried && motion ? alignPast(carried, y, s, model.stateChannels, motion) : carried;
+    const from = carried && motion ? alignPast(carried, y, s, model.stateChannels, motion, spare) : carried;
     let convertMs = performance.now() - t;
     t = performance.now();
     const stepped = await stepFrame(model, tiling, y, width, height, from);
