@@ -67,6 +67,11 @@ describe(
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'srvid-motion-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
+    /** Sequence i's frames as Python wrote them: frame k of its T x H x W floats. */
+    const framesOf = (i: number, { shape: [, h, w] }: Sequence): ((k: number) => Float32Array) => {
+      const all = new Float32Array(readFileSync(join(dir, `${i}.f32`)).buffer.slice(0));
+      return (k) => all.subarray(k * w * h, (k + 1) * w * h);
+    };
 
     for (const scale of [2, 4]) {
       it(`x${scale}: the same shift on every frame pair of pans and of real footage, with either refinement`, () => {
@@ -80,8 +85,7 @@ describe(
           let moving = 0;
           for (const [i, seq] of seqs.entries()) {
             const [t, h, w] = seq.shape;
-            const all = new Float32Array(readFileSync(join(dir, `${i}.f32`)).buffer.slice(0));
-            const frame = (k: number): Float32Array => all.subarray(k * w * h, (k + 1) * w * h);
+            const frame = framesOf(i, seq);
             for (let k = 1; k < t; k++) {
               const got = globalShift(
                 frame(k - 1),
@@ -107,8 +111,7 @@ describe(
         for (const [i, seq] of seqs.entries()) {
           if (!seq.blocks) continue;
           const [t, h, w] = seq.shape;
-          const all = new Float32Array(readFileSync(join(dir, `${i}.f32`)).buffer.slice(0));
-          const frame = (k: number): Float32Array => all.subarray(k * w * h, (k + 1) * w * h);
+          const frame = framesOf(i, seq);
           for (let k = 1; k < t; k++) {
             const got = blockShifts(
               frame(k - 1),

@@ -318,26 +318,17 @@ describe(
       assert.ok(Number.isFinite(gain('run@3')) && Number.isFinite(gain('run@3 alone')), r.stdout);
     });
 
+    /** The exporter's check against PyTorch: 3 frames of a 32-pixel crop of the test's clip cache. */
+    const exportCheck = (): string[] => ['--cache', join(dir, 'cache'), '--frames', '3', '--crop', '32'];
+
     // Exports the checkpoint the test above trained.
     it('exports the checkpoint to a graph with the state as inputs and outputs, equal to PyTorch, that onnxruntime runs', async () => {
       assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
       const onnx = join(dir, 'rvsr-x2.onnx');
-      const r = spawnSync(
-        PYTHON,
-        [
-          join(TRAINING, 'export_rvsr.py'),
-          join(dir, 'run', 'ckpt.pt'),
-          '--out',
-          onnx,
-          '--cache',
-          join(dir, 'cache'),
-          '--frames',
-          '3',
-          '--crop',
-          '32',
-        ],
-        { encoding: 'utf8', timeout: 300_000 },
-      );
+      const r = spawnSync(PYTHON, [join(TRAINING, 'export_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--out', onnx, ...exportCheck()], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       const diff = Number(/max \|diff\| (\S+)/.exec(r.stdout)?.[1]);
       assert.ok(diff < 1e-4, `ONNX against PyTorch: ${r.stdout.trim()}`);
@@ -361,30 +352,11 @@ describe(
         'print(m.macs_per_lr_pixel())',
       ]);
       const onnx = join(dir, 'rvsr-fuse-x2.onnx');
-      const r = spawnSync(
-        PYTHON,
-        [
-          join(TRAINING, 'export_rvsr.py'),
-          ckpt,
-          ...[
-            '--out',
-            onnx,
-            '--motion',
-            'blocks',
-            '--block',
-            '48',
-            '--refine',
-            'cubic',
-            '--cache',
-            join(dir, 'cache'),
-            '--frames',
-            '3',
-            '--crop',
-            '32',
-          ],
-        ],
-        { encoding: 'utf8', timeout: 300_000 },
-      );
+      const motion = ['--motion', 'blocks', '--block', '48', '--refine', 'cubic'];
+      const r = spawnSync(PYTHON, [join(TRAINING, 'export_rvsr.py'), ckpt, '--out', onnx, ...motion, ...exportCheck()], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       const diff = Number(/max \|diff\| (\S+)/.exec(r.stdout)?.[1]);
       assert.ok(diff < 1e-4, `ONNX against PyTorch: ${r.stdout.trim()}`);
