@@ -43,7 +43,7 @@ const PROGRAM = (dir: string, scale: number): string =>
     '    lr = np.ascontiguousarray(lr, np.float32)',
     '    lr.tofile(dir / f"{i}.f32")',
     '    est = {r: estimate_shifts(lr, scale, refine=r).tolist() for r in ("cubic", "parabola")}',
-    // blocks of 16 LR pixels (short ones at the right and bottom edges) on the street and the first photo's pans
+    // blocks of about 16 LR pixels (motion.block_edges) on the street and the first photo's pans
     `    blocks = [block_shifts(lr[k - 1], lr[k], scale, ${BLOCK}).tolist() for k in range(1, len(lr))] if d is None or i < 5 else None`,
     '    out.append({"shape": list(lr.shape), "estimated": est, "true": None if d is None else d.tolist(), "blocks": blocks})',
     'print(json.dumps(out))',

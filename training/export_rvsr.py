@@ -200,8 +200,9 @@ def main():
     a = p.parse_args()
     if (a.motion is None) != (a.refine is None):
         p.error("--refine goes with --motion, and --motion needs --refine cubic or parabola")
-    if (a.motion == "blocks") != (a.block is not None) or (a.block is not None and a.block < 8):
-        p.error("--block N (8 or more LR pixels) goes with --motion blocks, and --motion blocks needs it")
+    low = 2 * inspect.signature(global_shift).parameters["radius"].default + 2  # what the pipeline accepts
+    if (a.motion == "blocks") != (a.block is not None) or (a.block is not None and not low <= a.block <= 1024):
+        p.error(f"--block N ({low} to 1024 LR pixels) goes with --motion blocks, and --motion blocks needs it")
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
     model = RVSR(**state["config"])

@@ -44,7 +44,7 @@ export interface ResolvedModel {
   readonly tiling: Tiling;
   /** A recurrent network (rvsr): frames carry state in order, on onnxruntime only (see rvsr/recurrent-upscaler.ts). */
   readonly recurrent: boolean;
-  /** A recurrent network trained with its past moved by the camera's motion: the search to run before each frame. */
+  /** A recurrent network trained with its past moved by the motion: the search to run before each frame. */
   readonly motion: MotionSearch | null;
   /**
    * The model's output lies on the 8-bit grid (its metadata's `io8`, written by training/quantize_chain.py) and

@@ -221,6 +221,24 @@ describe('global motion (rvsr alignment)', () => {
     }
   });
 
+  it('moves wide blocks (runs copied natively) as it moves narrow ones', () => {
+    // Rows of 600: two blocks of 300 (each run long enough for the native copy), then one merged run of 600.
+    const [w, h] = [600, 5];
+    const planes = Float32Array.from({ length: w * h }, (_, i) => Math.sin(i) * 100);
+    const clamp = (v: number, n: number): number => Math.min(n - 1, Math.max(0, v));
+    for (const shifts of [[0, 5, 2, -2], [1, -3, 1, -3], [-1, 700, 3, -650]]) {
+      const motion = { rows: [0, 5], cols: [0, 300, 600], shifts: Int32Array.from(shifts) };
+      const out = moveBlocks(planes, 1, w, h, motion, 1);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const b = x < 300 ? 0 : 2;
+          assert.equal(out[y * w + x], planes[clamp(y + shifts[b]!, h) * w + clamp(x + shifts[b + 1]!, w)], `${shifts}: at ${y},${x}`);
+        }
+      }
+    }
+    assert.throws(() => moveBlocks(planes, 1, w, h, { rows: [0, 5], cols: [0, 600], shifts: Int32Array.from([1, 1]) }, 1, planes), RangeError, 'not in place');
+  });
+
   it("reads the search from a model's metadata, and refuses one it does not know", () => {
     assert.equal(motionSearchOf(undefined, 'm.onnx'), null);
     assert.deepEqual(motionSearchOf({ estimator: 'global-shift', radius: 3, stride: 2, refine: 'cubic', gate: 0.5, note: 'x' }, 'm.onnx'), SEARCH);

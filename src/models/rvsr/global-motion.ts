@@ -1,5 +1,5 @@
 /**
- * The camera's motion between two consecutive frames, for a recurrent model trained with its past moved onto
+ * The motion between two consecutive frames, for a recurrent model trained with its past moved onto
  * the current frame (its metadata's `motion`). One shift for the whole frame, in whole output pixels: the
  * same estimator as training/motion.py's global_shift, which it is tested against.
  *
@@ -190,6 +190,7 @@ export const moveBlocks = (
   grid: number,
   out: Float32Array = new Float32Array(planes.length),
 ): Float32Array => {
+  if (out === planes || out.length !== planes.length) throw new RangeError('moveBlocks writes to another array of the planes\' length');
   const { rows, cols, shifts } = motion;
   const n = cols.length - 1;
   for (let i = 0; i + 1 < rows.length; i++) {

@@ -12,8 +12,8 @@
  * shadow frames).
  *
  * Motion: a model trained with its past moved onto the current frame (its metadata's `motion`) gets the
- * previous output and the state moved by the camera's motion between the two frames (global-motion.ts) before
- * each frame; the previous frame itself stays where it was, as in training.
+ * previous output and the state moved by the motion between the two frames, for the whole frame or block by
+ * block (global-motion.ts), before each frame; the previous frame itself stays where it was, as in training.
  *
  * Tiles: the state, the previous frame and its output are kept whole, at the frame's size. Each strip reads its
  * rows of them, with `overlap` rows of context each side (at least the network's receptive radius), and only

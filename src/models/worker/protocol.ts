@@ -13,7 +13,7 @@ export interface WorkerConfig {
   readonly tiling: Tiling;
   /** A recurrent network (rvsr): the worker keeps the stream's past; run with one worker, frames in order. */
   readonly recurrent?: boolean;
-  /** A recurrent network trained with its past moved by the camera's motion (ResolvedModel.motion). */
+  /** A recurrent network trained with its past moved by the motion (ResolvedModel.motion). */
   readonly motion?: MotionSearch | null;
   /** Run the graph on the frames' bytes (ResolvedModel.io8). */
   readonly io8?: boolean;
