@@ -267,6 +267,72 @@ describe(
       assert.equal(good, seqs, `${good} of ${seqs} sequences aligned frame after frame`);
     });
 
+    it('moves a past by a shift per LR pixel (rvsr.move_past) and carries such a field through every augmentation', () => {
+      // Two halves of a photograph, each gliding its own way: the field says each LR pixel's shift. After random
+      // flips, transposes and time reversal the previous HR frame, moved by the field, is the current one wherever
+      // the source lies in the same half and in the frame; moved by the opposite field it mostly is not. Block
+      // shifts cropped by crop_field are the same field as the whole frame's, expanded and then cropped.
+      const [good, checked, wrong, moving, cropped] = pythonNumbers([
+        'import numpy as np, torch',
+        'from data import list_images, load_y',
+        'from motion import block_edges',
+        'from rvsr import move_past',
+        'from rvsr_data import augment, crop_field',
+        'img = np.round(load_y(sorted(list_images(SET5))[0])).astype(np.uint8)',
+        'rng = np.random.default_rng(2)',
+        'T, H, W, s = 6, 32, 48, 2',
+        'good = checked = wrong = moving = 0',
+        'for _ in range(60):',
+        '    da, db = rng.integers(-3, 4, 2), rng.integers(-3, 4, 2)',
+        '    half = lambda y, x, d, t: img[y + t * d[0] : y + t * d[0] + H, x + t * d[1] : x + t * d[1] + W // 2]',
+        '    hr = np.stack([np.concatenate([half(40, 40, da, t), half(120, 100, db, t)], 1) for t in range(T)])',
+        '    label = np.zeros((T, H // s, W // s), np.int64); label[:, :, W // s // 2 :] = 1',
+        '    field = np.where(label[..., None] == 0, da, db); field[0] = 0',
+        '    lab, hr, f = augment(label, hr, rng, field)',
+        '    for t in range(1, T):',
+        '        h, w = hr.shape[1:]',
+        '        d = f[t].repeat(s, 0).repeat(s, 1)',
+        '        yy, xx = np.mgrid[0:h, 0:w]',
+        '        sy, sx = yy + d[..., 0], xx + d[..., 1]',
+        '        lab_hr = lab[t].repeat(s, 0).repeat(s, 1)',
+        '        ok = (sy >= 0) & (sy < h) & (sx >= 0) & (sx < w) & (lab_hr == lab_hr[sy.clip(0, h - 1), sx.clip(0, w - 1)])',
+        '        prev, ft = torch.from_numpy(hr[t - 1][None, None].astype(np.float64)), torch.from_numpy(f[t].copy())[None]',
+        '        mv = ok & (d != 0).any(-1)',
+        '        good += int((move_past(prev, ft, s)[0, 0].numpy() == hr[t])[ok].sum()); checked += int(ok.sum())',
+        '        wrong += int((move_past(prev, -ft, s)[0, 0].numpy() == hr[t])[mv].sum()); moving += int(mv.sum())',
+        'blocks = rng.integers(-5, 6, (3, 4, 5, 2))',
+        'whole = blocks.repeat(np.diff(block_edges(50, 12)), 1).repeat(np.diff(block_edges(61, 12)), 2)',
+        'cropped = int(all(np.array_equal(crop_field(blocks, 50, 61, 12, y, x, 16), whole[:, y : y + 16, x : x + 16]) for y in range(35) for x in range(46)))',
+        'print(good, checked, wrong, moving, cropped)',
+      ]);
+      assert.equal(good, checked);
+      assert.ok(checked! > 300_000, `${checked} pixels checked`);
+      assert.ok(wrong! < moving! / 4, `${wrong} of ${moving} moving pixels also match the opposite move`);
+      assert.equal(cropped, 1);
+    });
+
+    it("trains with the clips' motion per block (--clip-blocks): cached per clip, a field in training and validation", () => {
+      const cache = join(dir, 'cache-pan');
+      assert.ok(existsSync(join(cache, 'train_pan.x2.npy')), 'runs after the --align-clips test');
+      const args = ['--video', join(dir, 'video-pan'), '--cache', cache, '--out', join(dir, 'run-blocks'), '--fuse', '--align-pans'];
+      const refused = train(1, [...args, '--clip-blocks', '8']);
+      assert.notEqual(refused.status, 0);
+      assert.match(refused.stderr, /--clip-blocks needs --align-clips and --refine cubic/);
+      const r = train(1, [...args, '--align-clips', '--clip-blocks', '8']);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(csvRows(join(dir, 'run-blocks', 'val.csv')).length, 2);
+      // The pan's whole frame moves (0, 2) HR pixels a frame: every block of it says so, from t - 1 and t - 2.
+      const [blocks, right] = pythonNumbers([
+        'import numpy as np',
+        'from rvsr_data import clip_block_shifts',
+        `d1 = clip_block_shifts(Path(${JSON.stringify(cache)}), "train_pan", 2, 8)`,
+        `d2 = clip_block_shifts(Path(${JSON.stringify(cache)}), "train_pan", 2, 8, 2)`,
+        'print(d1.shape[1] * d1.shape[2], int((d1[1:] == [0, 2]).all() and (d2[2:] == [0, 4]).all() and not d1[0].any()))',
+      ]);
+      assert.equal(blocks, 12);
+      assert.equal(right, 1);
+    });
+
     it('moves the past by other motion estimates (motion_rvsr.py): its global variant is RVSR.run with motion.py, and one block as large as the frame is the global shift', () => {
       const ckpt = join(dir, 'run-aligned', 'ckpt.pt');
       const cache = join(dir, 'cache-pan');

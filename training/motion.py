@@ -142,6 +142,15 @@ def block_shifts(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radi
     return out
 
 
+def estimate_block_shifts(lr: np.ndarray, scale: int, block: int, stride: int = 1) -> np.ndarray:
+    """T x rows x columns x 2 block_shifts for a sequence of LR frames (T x H x W), as estimate_shifts."""
+    ey, ex = block_edges(lr.shape[1], block), block_edges(lr.shape[2], block)
+    d = np.zeros((len(lr), len(ey) - 1, len(ex) - 1, 2), np.int64)
+    for t in range(stride, len(lr)):
+        d[t] = block_shifts(lr[t - stride], lr[t], scale, block)
+    return d
+
+
 def estimate_shifts(lr: np.ndarray, scale: int, stride: int = 1, refine: str = REFINE) -> np.ndarray:
     """T x 2 shifts for a sequence of LR frames (T x H x W): row t from frame t - stride to frame t, zero for
     t < stride (as the pans' true ones are for the first frame)."""

@@ -19,7 +19,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from motion import REFINE, REFINEMENTS, block_edges, block_shifts, global_shift  # noqa: E402
-from rvsr import RVSR  # noqa: E402
+from rvsr import RVSR, move_past  # noqa: E402
 from rvsr_data import VAL_CLIPS, load_clip  # noqa: E402
 from train_rvsr import clip_scores, to8  # noqa: E402
 
@@ -34,20 +34,6 @@ def block_field(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radiu
     return d.repeat(np.diff(block_edges(h, block)), 0).repeat(np.diff(block_edges(w, block)), 1)
 
 
-def move(img: torch.Tensor, field: np.ndarray, scale: int) -> torch.Tensor:
-    """out[p] = img[p + d(p)], edges replicated; img 1 x C x H x W on the LR grid (the state: d rounded to LR
-    pixels) or on the HR grid (the previous output: each LR pixel's d for its scale x scale HR pixels)."""
-    _, _, h, w = img.shape
-    if h == field.shape[0]:
-        d = np.round(field / scale).astype(np.int64)
-    else:
-        d = field.repeat(scale, 0).repeat(scale, 1)
-    yy, xx = np.mgrid[0:h, 0:w]
-    sy = torch.from_numpy(np.clip(yy + d[..., 0], 0, h - 1))
-    sx = torch.from_numpy(np.clip(xx + d[..., 1], 0, w - 1))
-    return img[:, :, sy, sx]
-
-
 @torch.no_grad()
 def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = REFINE,
         context: int | None = None) -> np.ndarray:
@@ -57,7 +43,8 @@ def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = REF
     for t in range(len(x)):
         if t > 0:
             field = block_field(lr8[t - 1], lr8[t], model.scale, block, radius, refine, context)
-            out_prev, state = move(out_prev, field, model.scale), move(state, field, model.scale)
+            f = torch.from_numpy(np.ascontiguousarray(field))[None]
+            out_prev, state = move_past(out_prev, f, model.scale), move_past(state, f, model.scale)
         out, state = model(x[t], x_prev, out_prev, state)
         outs.append(out[0, 0].numpy())
         x_prev, out_prev = x[t], out

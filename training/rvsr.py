@@ -50,6 +50,18 @@ def shift_past(img: torch.Tensor, d) -> torch.Tensor:
     return torch.cat(outs, 0)
 
 
+def move_past(img: torch.Tensor, field: torch.Tensor, scale: int) -> torch.Tensor:
+    """out[n, :, p] = img[n, :, p + d[n, p]] with the edges replicated, for a shift per LR pixel: field (N x h x w x 2,
+    whole HR pixels) on the LR grid. img is on the LR grid (the state: each shift rounded to LR pixels, half to
+    even) or on the HR grid (the previous output: each LR pixel's shift for its scale x scale HR pixels)."""
+    n, c, h, w = img.shape
+    d = torch.round(field.double() / scale).long() if h == field.shape[1] else field.repeat_interleave(scale, 1).repeat_interleave(scale, 2)
+    sy = (torch.arange(h)[None, :, None] + d[..., 0]).clamp(0, h - 1)
+    sx = (torch.arange(w)[None, None, :] + d[..., 1]).clamp(0, w - 1)
+    idx = (sy * w + sx).reshape(n, 1, h * w).expand(n, c, h * w)
+    return img.reshape(n, c, h * w).gather(2, idx).reshape(n, c, h, w)
+
+
 def downscale_kernel(scale: int):
     """(1, 1, k, k) kernel and the offset of its first tap from scale * i: data.degrade's antialiased bicubic
     downscaling as a strided convolution (an interior row of its matrix)."""
@@ -137,14 +149,18 @@ class RVSR(nn.Module):
     def run(self, seq: torch.Tensor, carry=None, shifts=None):
         """A sequence N x T x 1 x H x W -> outputs N x T x 1 x sH x sW and the carry (x_prev, out_prev, state).
         shifts (N x T x 2 whole HR pixels, optional): how far frame t's window moved from frame t-1's; the previous
-        output is moved by it and the state by it rounded to LR pixels (an oracle alignment, for experiments)."""
+        output is moved by it and the state by it rounded to LR pixels. N x T x H x W x 2: a shift per LR pixel
+        (move_past), as for a motion per block."""
         x_prev, out_prev, state = carry if carry is not None else self.reset(seq[:, 0])
         outs = []
         for t in range(seq.shape[1]):
             if shifts is not None and (t > 0 or carry is not None):
                 d = shifts[:, t]
-                out_prev = shift_past(out_prev, d)
-                state = shift_past(state, torch.round(d.double() / self.scale).long())
+                if d.dim() == 4:
+                    out_prev, state = move_past(out_prev, d, self.scale), move_past(state, d, self.scale)
+                else:
+                    out_prev = shift_past(out_prev, d)
+                    state = shift_past(state, torch.round(d.double() / self.scale).long())
             out, state = self(seq[:, t], x_prev, out_prev, state)
             outs.append(out)
             x_prev, out_prev = seq[:, t], out

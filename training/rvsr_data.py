@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from data import degrade, list_images, load_y
-from motion import GATE, REFINE, estimate_shifts
+from motion import GATE, REFINE, block_edges, estimate_block_shifts, estimate_shifts
 
 VAL_CLIPS = ("davis16_dog", "davis17_tennis", "sam2_bedroom", "opencv_cup")
 
@@ -80,19 +80,42 @@ def clip_shifts(cache: Path, name: str, scale: int, stride: int = 1, refine: str
     return np.load(path)
 
 
+def clip_block_shifts(cache: Path, name: str, scale: int, block: int, stride: int = 1) -> np.ndarray:
+    """T x rows x columns x 2: motion.block_shifts (cubic refinement, blocks of about `block` LR pixels over the
+    whole LR frame, as the pipeline estimates them) from frame t - stride to frame t of a cached clip, zeros for
+    t < stride; computed once, into the cache."""
+    path = cache / f"{name}.x{scale}.blocks{block}-{stride}.cubic-gate{GATE}.npy"
+    if not path.exists():
+        d = estimate_block_shifts(np.load(cache / f"{name}.x{scale}.npy", mmap_mode="r"), scale, block, stride)
+        np.save(path.with_suffix(".tmp.npy"), d)
+        path.with_suffix(".tmp.npy").replace(path)
+    return np.load(path)
+
+
+def crop_field(blocks: np.ndarray, h: int, w: int, block: int, y: int, x: int, p: int) -> np.ndarray:
+    """T x p x p x 2: the shift of the block each LR pixel of the crop (y, x, p x p) of an h x w frame lies in,
+    from T x rows x columns x 2 block shifts (block_edges' blocks)."""
+    iy = np.searchsorted(block_edges(h, block), np.arange(y, y + p), "right") - 1
+    ix = np.searchsorted(block_edges(w, block), np.arange(x, x + p), "right") - 1
+    return blocks[:, iy][:, :, ix]
+
+
 def augment(lr: np.ndarray, hr: np.ndarray, rng, shifts=None):
     """Same flips / transpose / time reversal for an LR and an HR sequence (T x H x W); with shifts (T x 2, how far
-    frame t's window moved from frame t-1's, (dy, dx) HR pixels), returns them moved the same way too."""
+    frame t's window moved from frame t-1's, (dy, dx) HR pixels; or T x H x W x 2, a shift per LR pixel), returns
+    them moved the same way too. Reversed in time, a field is negated on the later frame's grid: exact where the
+    motion is even, near it elsewhere."""
     d = np.zeros((lr.shape[0], 2), np.int64) if shifts is None else np.array(shifts, np.int64)
+    field = d.ndim == 4
     if rng.integers(2):
-        lr, hr, d = lr[:, :, ::-1], hr[:, :, ::-1], d * [1, -1]
+        lr, hr, d = lr[:, :, ::-1], hr[:, :, ::-1], (d[:, :, ::-1] if field else d) * [1, -1]
     if rng.integers(2):
-        lr, hr, d = lr[:, ::-1], hr[:, ::-1], d * [-1, 1]
+        lr, hr, d = lr[:, ::-1], hr[:, ::-1], (d[:, ::-1] if field else d) * [-1, 1]
     if rng.integers(2):
-        lr, hr, d = lr.transpose(0, 2, 1), hr.transpose(0, 2, 1), d[:, ::-1]
+        lr, hr, d = lr.transpose(0, 2, 1), hr.transpose(0, 2, 1), (d.transpose(0, 2, 1, 3) if field else d)[..., ::-1]
     if rng.integers(2):
         lr, hr = lr[::-1], hr[::-1]
-        d = np.concatenate([[[0, 0]], -d[:0:-1]])  # frame t is old frame T-1-t: it moved by -old d[T-t]
+        d = np.concatenate([np.zeros_like(d[:1]), -d[:0:-1]])  # frame t is old frame T-1-t: it moved by -old d[T-t]
     return (lr, hr) if shifts is None else (lr, hr, d)
 
 
@@ -100,14 +123,19 @@ class VideoSampler:
     """Batches of (LR, HR) sequences, float32 in [0, 1]: B x T x 1 x P x P and B x T x 1 x sP x sP."""
 
     def __init__(self, cache: Path, names, scale, patch, photos=(), photo_share=0.0, seed=0, clip_motion=False,
-                 pans_estimated=False, refine=REFINE):
+                 pans_estimated=False, refine=REFINE, block=0):
         """clip_motion: with_shifts gives the clips' estimated global motion (clip_shifts) instead of zeros;
         pans_estimated: the pans' estimated motion instead of their true one (PhotoPans); refine: the estimator's
-        sub-pixel step (motion.global_shift)."""
-        self.scale, self.patch, self.photo_share = scale, patch, photo_share
+        sub-pixel step (motion.global_shift); block (with clip_motion): the clips' motion per block of about that
+        many LR pixels (clip_block_shifts), so every sequence's shifts are a field, T x P x P x 2 (the pans' one
+        shift everywhere)."""
+        self.scale, self.patch, self.photo_share, self.block = scale, patch, photo_share, block
         self.rng = np.random.default_rng(seed)
         self.clips = [load_clip(cache, n, scale) for n in names]
-        self.motion = [{k: clip_shifts(cache, n, scale, k, refine) for k in (1, 2)} for n in names] if clip_motion else None
+        if clip_motion and block:
+            self.motion = [{k: clip_block_shifts(cache, n, scale, block, k) for k in (1, 2)} for n in names]
+        else:
+            self.motion = [{k: clip_shifts(cache, n, scale, k, refine) for k in (1, 2)} for n in names] if clip_motion else None
         frames = np.array([lr.shape[0] for lr, _ in self.clips], np.float64)
         self.weights = frames / frames.sum()  # every frame of every clip equally likely
         self.pans = PhotoPans(photos, scale, patch, self.rng, estimated=pans_estimated, refine=refine) if photos and photo_share > 0 else None
@@ -118,6 +146,8 @@ class VideoSampler:
         p, s = self.patch, self.scale
         if self.pans is not None and self.rng.random() < self.photo_share:
             seq = self.pans.sequence(length)
+            if with_shifts and self.block and self.motion is not None:
+                return (*seq[:2], np.broadcast_to(seq[2][:, None, None], (length, *seq[0].shape[1:], 2)))
             return seq if with_shifts else seq[:2]
         c = self.rng.choice(len(self.clips), p=self.weights)
         lr, hr = self.clips[c]
@@ -129,6 +159,10 @@ class VideoSampler:
         lr, hr = lr[t, y : y + p, x : x + p], hr[t, y * s : (y + p) * s, x * s : (x + p) * s]
         if not with_shifts:
             return augment(lr, hr, self.rng)
+        if self.block and self.motion is not None:
+            d = crop_field(self.motion[c][stride][t], *self.clips[c][0].shape[1:], self.block, y, x, p)
+            d[0] = 0
+            return augment(lr, hr, self.rng, d)
         d = np.zeros((length, 2), np.int64)
         if self.motion is not None:
             d[1:] = self.motion[c][stride][t][1:]

@@ -29,7 +29,8 @@ from data import imresize, psnr_y  # noqa: E402
 from plot import plot_curves  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from motion import REFINE, REFINEMENTS  # noqa: E402
-from rvsr_data import VAL_CLIPS, VideoSampler, build_cache, clip_shifts, load_val, photo_paths  # noqa: E402
+from rvsr_data import (VAL_CLIPS, VideoSampler, build_cache, clip_block_shifts, clip_shifts, crop_field,  # noqa: E402
+                       load_val, photo_paths)
 from sesr import SESR  # noqa: E402
 from train import SHARED, lr_at, write_csv  # noqa: E402
 
@@ -67,6 +68,9 @@ def parse_args(argv=None):
     p.add_argument("--align-clips", action="store_true",
                    help="with --align-pans: move the clips' past too, by their estimated global motion (motion.py over "
                         "whole frames), in training and validation")
+    p.add_argument("--clip-blocks", type=int, default=0, metavar="N",
+                   help="with --align-clips: the clips' motion per block of about N LR pixels over the whole frame "
+                        "(motion.block_shifts, as the shipped models' metadata asks), in training and validation")
     p.add_argument("--pans-estimated", action="store_true",
                    help="with --align-pans: move the pans' past in training by the motion motion.py estimates from "
                         "their LR (margins included), as the pipeline does, instead of the true one; validation "
@@ -172,12 +176,24 @@ def load_sesr(path: Path, scale: int):
     return net.eval().set_valid(False)
 
 
+def val_motion(args, name: str, crop: int) -> np.ndarray:
+    """A held-out clip's estimated motion for its validation crop (load_val's centre crop, `crop` LR pixels):
+    T x 2 global shifts, or with --clip-blocks a field of its whole frames' block shifts (T x crop x crop x 2)."""
+    if not args.clip_blocks:
+        return clip_shifts(args.cache, name, args.scale, 1, args.refine)[: args.val_frames]
+    blocks = clip_block_shifts(args.cache, name, args.scale, args.clip_blocks)[: args.val_frames]
+    h, w = np.load(args.cache / f"{name}.x{args.scale}.npy", mmap_mode="r").shape[1:]
+    return crop_field(blocks, h, w, args.clip_blocks, (h - crop) // 2, (w - crop) // 2, crop)
+
+
 def main(argv=None):
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     for flag, given in (("--align-clips", args.align_clips), ("--pans-estimated", args.pans_estimated)):
         if given and not args.align_pans:
             sys.exit(f"train_rvsr.py: {flag} needs --align-pans")
+    if args.clip_blocks and (not args.align_clips or args.refine != "cubic"):
+        sys.exit("train_rvsr.py: --clip-blocks needs --align-clips and --refine cubic")
     args.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = args.out / "ckpt.pt"
     if args.resume and not ckpt_path.exists():
@@ -201,9 +217,9 @@ def main(argv=None):
     train_names = [n for n in names if n not in VAL_CLIPS]
     photos = photo_paths(args.photos) if args.photo_share > 0 else []
     sampler = VideoSampler(args.cache, train_names, args.scale, args.patch, photos, args.photo_share, args.seed + step,
-                           args.align_clips, args.pans_estimated, args.refine)
+                           args.align_clips, args.pans_estimated, args.refine, args.clip_blocks)
     val = load_val(args.cache, VAL_CLIPS, args.scale, args.val_frames, args.val_crop)
-    clip_motion = {n: clip_shifts(args.cache, n, args.scale, 1, args.refine)[: args.val_frames] for n, _, _ in val} if args.align_clips else None
+    clip_motion = {n: val_motion(args, n, lr.shape[1]) for n, lr, _ in val} if args.align_clips else None
     sesr = load_sesr(args.sesr or HERE.parent / "docs" / "training" / f"sesr-x{args.scale}" / "ckpt.pt", args.scale)
     base = baselines(val, args.scale, sesr)
     pans = None
