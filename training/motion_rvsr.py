@@ -18,9 +18,9 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from motion import REFINE, REFINEMENTS, block_edges, block_shifts, global_shift  # noqa: E402
+from motion import REFINE, REFINEMENTS, block_shifts, global_shift  # noqa: E402
 from rvsr import RVSR, move_past  # noqa: E402
-from rvsr_data import VAL_CLIPS, load_clip  # noqa: E402
+from rvsr_data import VAL_CLIPS, crop_field, load_clip  # noqa: E402
 from train_rvsr import clip_scores, to8  # noqa: E402
 
 
@@ -31,7 +31,7 @@ def block_field(prev: np.ndarray, cur: np.ndarray, scale: int, block: int, radiu
     if block == 0:
         return np.broadcast_to(global_shift(prev, cur, scale, radius, refine=refine), (h, w, 2))
     d = block_shifts(prev, cur, scale, block, radius, refine=refine, context=context)
-    return d.repeat(np.diff(block_edges(h, block)), 0).repeat(np.diff(block_edges(w, block)), 1)
+    return crop_field(d[None], h, w, block, 0, 0, h, w)[0]
 
 
 @torch.no_grad()

@@ -92,11 +92,11 @@ def clip_block_shifts(cache: Path, name: str, scale: int, block: int, stride: in
     return np.load(path)
 
 
-def crop_field(blocks: np.ndarray, h: int, w: int, block: int, y: int, x: int, p: int) -> np.ndarray:
-    """T x p x p x 2: the shift of the block each LR pixel of the crop (y, x, p x p) of an h x w frame lies in,
-    from T x rows x columns x 2 block shifts (block_edges' blocks)."""
+def crop_field(blocks: np.ndarray, h: int, w: int, block: int, y: int, x: int, p: int, pw: int | None = None) -> np.ndarray:
+    """T x p x pw x 2 (pw = p unless given): the shift of the block each LR pixel of the crop at (y, x) of an h x w
+    frame lies in, from T x rows x columns x 2 block shifts (block_edges' blocks)."""
     iy = np.searchsorted(block_edges(h, block), np.arange(y, y + p), "right") - 1
-    ix = np.searchsorted(block_edges(w, block), np.arange(x, x + p), "right") - 1
+    ix = np.searchsorted(block_edges(w, block), np.arange(x, x + (p if pw is None else pw)), "right") - 1
     return blocks[:, iy][:, :, ix]
 
 
@@ -228,13 +228,18 @@ def photo_paths(folders):
     return [p for folder in folders for p in list_images(folder)]
 
 
+def val_corner(h: int, w: int, c: int) -> tuple[int, int]:
+    """Where load_val's centre crop of c x c LR pixels starts in an h x w LR frame."""
+    return (h - c) // 2, (w - c) // 2
+
+
 def load_val(cache: Path, names, scale, frames, crop):
     """Held-out clips: the first `frames` frames, a centre crop of `crop` HR pixels (LR from the whole frame)."""
     out = []
     for n in names:
         lr, hr = load_clip(cache, n, scale)
         c = crop // scale
-        y0, x0 = (lr.shape[1] - c) // 2, (lr.shape[2] - c) // 2
+        y0, x0 = val_corner(*lr.shape[1:], c)
         out.append((n, np.asarray(lr[:frames, y0 : y0 + c, x0 : x0 + c], np.float32) / 255.0,
                     np.asarray(hr[:frames, y0 * scale : (y0 + c) * scale, x0 * scale : (x0 + c) * scale], np.float64)))
     return out

@@ -30,7 +30,7 @@ from plot import plot_curves  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from motion import REFINE, REFINEMENTS  # noqa: E402
 from rvsr_data import (VAL_CLIPS, VideoSampler, build_cache, clip_block_shifts, clip_shifts, crop_field,  # noqa: E402
-                       load_val, photo_paths)
+                       load_val, photo_paths, val_corner)
 from sesr import SESR  # noqa: E402
 from train import SHARED, lr_at, write_csv  # noqa: E402
 
@@ -183,7 +183,7 @@ def val_motion(args, name: str, crop: int) -> np.ndarray:
         return clip_shifts(args.cache, name, args.scale, 1, args.refine)[: args.val_frames]
     blocks = clip_block_shifts(args.cache, name, args.scale, args.clip_blocks)[: args.val_frames]
     h, w = np.load(args.cache / f"{name}.x{args.scale}.npy", mmap_mode="r").shape[1:]
-    return crop_field(blocks, h, w, args.clip_blocks, (h - crop) // 2, (w - crop) // 2, crop)
+    return crop_field(blocks, h, w, args.clip_blocks, *val_corner(h, w, crop), crop)
 
 
 def main(argv=None):
