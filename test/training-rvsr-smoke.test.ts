@@ -370,18 +370,66 @@ describe(
       assert.notDeepEqual(all('global r1'), all('global r3'));
     });
 
+    it('scores offline ensembles (motion_rvsr.py --ensemble): the backward run is the forward run of the reversed clip, and the means are no worse than the runs they average', () => {
+      const ckpt = join(dir, 'run-aligned', 'ckpt.pt');
+      const cache = join(dir, 'cache-pan');
+      assert.ok(existsSync(ckpt), 'runs after the --align-clips test');
+      const r = spawnSync(
+        PYTHON,
+        [join(TRAINING, 'motion_rvsr.py'), ckpt, '--cache', cache, '--frames', '12', '--blocks', '8', '--ensemble'],
+        {
+          encoding: 'utf8',
+          timeout: 300_000,
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const all = (label: string): [number, number] => {
+        const m = new RegExp(`^all ${label}\\s*(\\d+\\.\\d+) dB, temporal error (\\d+\\.\\d+)$`, 'm').exec(r.stdout);
+        assert.ok(m, `${label}: ${r.stdout}`);
+        return [Number(m[1]), Number(m[2])];
+      };
+      // Reversing a clip changes neither its mean PSNR nor its temporal error, so the reversed clip run forwards
+      // scores what the backward run scores only if the backward outputs are put back in the clip's order.
+      const reversed = pythonNumbers([
+        'import numpy as np, torch',
+        'from rvsr import RVSR',
+        'from motion_rvsr import run',
+        'from rvsr_data import VAL_CLIPS, load_clip',
+        'from train_rvsr import clip_scores',
+        `state = torch.load(${JSON.stringify(ckpt)}, map_location="cpu")`,
+        'model = RVSR(**state["config"]).eval(); model.load_state_dict(state["model"])',
+        's = []',
+        'for name in VAL_CLIPS:',
+        `    lr, hr = load_clip(Path(${JSON.stringify(cache)}), name, 2)`,
+        '    lr, hr = np.asarray(lr[:12])[::-1].copy(), np.asarray(hr[:12], np.float64)[::-1]',
+        '    p, t = clip_scores(run(model, lr, 8, 3), hr, 2)',
+        '    s.append((np.mean(p), t))',
+        'print(round(np.mean([p for p, _ in s]), 3), round(np.mean([t for _, t in s]), 3))',
+      ]);
+      assert.deepEqual(all('blocks 8 backward'), reversed);
+      assert.notDeepEqual(all('blocks 8 backward'), all('blocks 8'));
+      // The mean of two estimates has at most their mean square error on every frame (8-bit rounding aside): an
+      // output left reversed in time or mirrored would pull the means far below both runs on moving footage.
+      const worst = Math.min(all('blocks 8')[0], all('blocks 8 backward')[0]);
+      assert.ok(all('blocks 8 both ways')[0] >= worst - 0.005, r.stdout);
+      assert.ok(all('blocks 8 both ways mirrored')[0] >= worst - 0.005, r.stdout);
+    });
+
     it('scores a checkpoint on slow pans over held-out photographs against bicubic and sesr (pans_rvsr.py)', () => {
       assert.ok(existsSync(join(dir, 'run', 'ckpt.pt')), 'runs after the training test');
-      const r = spawnSync(PYTHON, [join(TRAINING, 'pans_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--photos', SET5, '--crop', '32'], {
-        encoding: 'utf8',
-        timeout: 300_000,
-      });
+      const args = [join(TRAINING, 'pans_rvsr.py'), join(dir, 'run', 'ckpt.pt'), '--photos', SET5, '--crop', '32'];
+      const r = spawnSync(PYTHON, [...args, '--block', '8', '--ensemble'], { encoding: 'utf8', timeout: 300_000 });
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /x2, 5 photos x 5 velocities, 30 frames/);
       const gain = (label: string) => Number(new RegExp(`^${label}\\s{2,}.*\\s([+-]\\d+\\.\\d+)\\s+[\\d.]+$`, 'm').exec(r.stdout)?.[1]);
       assert.equal(gain('bicubic'), 0);
       assert.ok(gain('sesr') > 1, `sesr over bicubic: ${r.stdout}`);
-      assert.ok(Number.isFinite(gain('run@3')) && Number.isFinite(gain('run@3 alone')), r.stdout);
+      for (const label of ['run@3', 'run@3 alone', 'run@3 blocks 8', 'run@3 blocks 8 both ways mirrored']) {
+        assert.ok(Number.isFinite(gain(label)), `${label}: ${r.stdout}`);
+      }
+      const refused = spawnSync(PYTHON, [...args, '--ensemble'], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(refused.status, 2);
+      assert.match(refused.stderr, /--ensemble needs --block/);
     });
 
     /** The exporter's check against PyTorch: 3 frames of a 32-pixel crop of the test's clip cache. */

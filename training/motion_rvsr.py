@@ -8,6 +8,11 @@ Every variant moves the previous output by its shift to the HR pixel and the sta
 RVSR.run does for a global shift. The blocks' shifts are motion.block_shifts' (what the shipped models' metadata
 asks for with blocks of 48), optionally with a wider margin around each block. PSNR-Y over all frames and the
 temporal error, per clip and over the clips (train_rvsr.py's clip_scores).
+
+--ensemble also runs each variant on the clip backwards in time (the network, trained on both directions, reset at
+the last frame), and scores the mean of the two runs' 8-bit outputs ("both ways": each frame then draws on the
+frames before and after it, as an offline file could), and the mean of four runs: both ways and both ways on the
+mirrored clip ("both ways mirrored").
 """
 import argparse
 import sys
@@ -51,6 +56,20 @@ def run(model: RVSR, lr8: np.ndarray, block: int, radius: int, refine: str = REF
     return to8(np.stack(outs))
 
 
+def ensembles(model: RVSR, lr8: np.ndarray, forward: np.ndarray, block: int, radius: int, refine: str = REFINE,
+              context: int | None = None) -> dict:
+    """8-bit outputs of the run backwards in time, of the mean of the forward run (run's outputs) and the backward
+    one, and of the mean of those two and the same two on the left-right mirrored clip."""
+    def go(seq, time, mirror):
+        t, x = slice(None, None, time), slice(None, None, mirror)
+        return run(model, np.ascontiguousarray(seq[t, :, x]), block, radius, refine, context)[t, :, x]
+
+    backward = go(lr8, -1, 1)
+    mirrored = go(lr8, 1, -1) + go(lr8, -1, -1)
+    return {"backward": backward, "both ways": to8((forward + backward) / 510.0),
+            "both ways mirrored": to8((forward + backward + mirrored) / 1020.0)}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("ckpt", type=Path)
@@ -61,6 +80,7 @@ def main():
     p.add_argument("--contexts", type=int, nargs="*", default=[],
                    help="also each block size with this margin (LR pixels) around each block instead of radius + 1")
     p.add_argument("--refine", choices=REFINEMENTS, default=REFINE, help="the estimate's sub-pixel step")
+    p.add_argument("--ensemble", action="store_true", help="also each variant backwards, both ways, and mirrored")
     a = p.parse_args()
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
@@ -68,18 +88,24 @@ def main():
     model.load_state_dict(state["model"])
     variants = [(f"global r{r}", 0, r, None) for r in a.radius] + [(f"blocks {b}", b, 3, None) for b in a.blocks] + [
         (f"blocks {b} c{c}", b, 3, c) for b in a.blocks for c in a.contexts]
-    scores = {v[0]: [] for v in variants}
+    scores = {}
     for name in VAL_CLIPS:
         lr, hr = load_clip(a.cache, name, model.scale)
         lr8, hr = np.asarray(lr[: a.frames]), np.asarray(hr[: a.frames], np.float64)
         row = []
         for label, block, radius, context in variants:
-            psnrs, terr = clip_scores(run(model, lr8, block, radius, a.refine, context), hr, model.scale)
-            scores[label].append((float(np.mean(psnrs)), terr))
-            row.append(f"{label}: {np.mean(psnrs):.3f} dB, {terr:.3f}")
+            out = run(model, lr8, block, radius, a.refine, context)
+            outs = {label: out}
+            if a.ensemble:
+                outs |= {f"{label} {k}": v for k, v in ensembles(model, lr8, out, block, radius, a.refine, context).items()}
+            for key, out in outs.items():
+                psnrs, terr = clip_scores(out, hr, model.scale)
+                scores.setdefault(key, []).append((float(np.mean(psnrs)), terr))
+                row.append(f"{key}: {np.mean(psnrs):.3f} dB, {terr:.3f}")
         print(f"{name:16s}" + "   ".join(row), flush=True)
+    wl = max(16, *(len(k) + 6 for k in scores))
     for label, s in scores.items():
-        print(f"{'all ' + label:16s}{np.mean([x for x, _ in s]):.3f} dB, temporal error {np.mean([t for _, t in s]):.3f}")
+        print(f"{'all ' + label:{wl}s}{np.mean([x for x, _ in s]):.3f} dB, temporal error {np.mean([t for _, t in s]):.3f}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import list_images, load_y  # noqa: E402
 from motion import REFINE, REFINEMENTS, estimate_shifts  # noqa: E402
+from motion_rvsr import ensembles  # noqa: E402
 from motion_rvsr import run as run_blocks  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, PhotoPans, load_val, render_pan  # noqa: E402
@@ -64,9 +65,13 @@ def main():
     p.add_argument("--refine", choices=REFINEMENTS, default=REFINE, help="the estimate's sub-pixel step")
     p.add_argument("--block", type=int, default=None, metavar="N",
                    help="also run each checkpoint with its past moved by motion.block_shifts with blocks of N LR pixels")
+    p.add_argument("--ensemble", action="store_true",
+                   help="with --block: also backwards, both ways and mirrored (motion_rvsr.py's --ensemble)")
     p.add_argument("--clips", type=Path, default=None, metavar="CACHE",
                    help="then the held-out clips as train_rvsr.py validates on them (its cache), as run and estimated")
     a = p.parse_args()
+    if a.ensemble and not a.block:
+        p.error("--ensemble needs --block")
     torch.set_num_threads(1)
     models = []
     for path in a.ckpts:
@@ -89,20 +94,24 @@ def main():
                     outs[f"{label} estimated"] = run_rvsr(model, lr, shifts=estimate_shifts(lr, scale, refine=a.refine))
                 if a.block:
                     lr8 = np.round(lr * 255).astype(np.uint8)
-                    outs[f"{label} blocks {a.block}"] = run_blocks(model, lr8, a.block, 3, a.refine)
+                    out = outs[f"{label} blocks {a.block}"] = run_blocks(model, lr8, a.block, 3, a.refine)
+                    if a.ensemble:
+                        for k, o in ensembles(model, lr8, out, a.block, 3, a.refine).items():
+                            outs[f"{label} blocks {a.block} {k}"] = o
             for col, out in outs.items():
                 psnrs, terr = clip_scores(out, hr, scale)
                 rows.setdefault((v, col), []).append((float(np.mean(psnrs[FROM:])), terr))
     cols = list(dict.fromkeys(c for _, c in rows))
     print(f"x{scale}, {len(rows[(VELOCITIES[0], 'bicubic')])} photos x {len(VELOCITIES)} velocities, "
           f"{FRAMES} frames; PSNR-Y over frames {FROM}-{FRAMES - 1}, temporal error over all")
-    print(f"{'':34s}" + "".join(f"{str(v):>14s}" for v in VELOCITIES) + f"{'all':>10s}{'gain':>8s}{'t.err':>8s}")
+    wl = max(34, *(len(c) + 2 for c in cols))
+    print(f"{'':{wl}s}" + "".join(f"{str(v):>14s}" for v in VELOCITIES) + f"{'all':>10s}{'gain':>8s}{'t.err':>8s}")
     bic = np.mean([r[0] for v in VELOCITIES for r in rows[(v, "bicubic")]])
     for col in cols:
         per_v = [np.mean([r[0] for r in rows[(v, col)]]) for v in VELOCITIES]
         allp = np.mean([r[0] for v in VELOCITIES for r in rows[(v, col)]])
         terr = np.mean([r[1] for v in VELOCITIES for r in rows[(v, col)]])
-        print(f"{col:34s}" + "".join(f"{x:14.3f}" for x in per_v) + f"{allp:10.3f}{allp - bic:+8.3f}{terr:8.3f}")
+        print(f"{col:{wl}s}" + "".join(f"{x:14.3f}" for x in per_v) + f"{allp:10.3f}{allp - bic:+8.3f}{terr:8.3f}")
     if a.clips:
         val = load_val(a.clips, VAL_CLIPS, scale, 40, 256)
         print(f"held-out clips (train_rvsr.py's validation: {len(val)} clips, 40 frames, 256-pixel HR crops): "
