@@ -198,6 +198,42 @@ describe(
       assert.ok(moved! > 0, 'the weights that read the new channels get a gradient');
     });
 
+    it('grows a fused checkpoint into one that also sees how far its past, degraded, is from the frame (--confidence)', () => {
+      // The extra input is RVSR.degrade(past) - frame, scaled: near zero where the past is the frame's own HR
+      // (data.degrade rounds to 8 bits), far from it where the past is off by 3 HR pixels. Borders left out.
+      const [same, moved, own, off, macs] = pythonNumbers([
+        'import numpy as np, torch',
+        'from rvsr import RVSR, CONFIDENCE_GAIN',
+        'from rvsr_data import PhotoPans, photo_paths',
+        'torch.manual_seed(0)',
+        'small = RVSR(2, 8, 3, 4, True); big = RVSR(2, 8, 3, 4, True, True)',
+        'big.load_grown(small.state_dict())',
+        'lr, hr, _ = PhotoPans(photo_paths([SET5]), 2, 24, np.random.default_rng(1)).sequence(4)',
+        'x = torch.from_numpy(lr.astype(np.float32) / 255)[None, :, None]',
+        'y = torch.from_numpy(hr.astype(np.float32) / 255)[None, :, None]',
+        'with torch.no_grad(): a, _ = small.run(x); b, _ = big.run(x)',
+        'out, _ = big.run(x); out.sub(y).abs().mean().backward()',
+        'inner = lambda past: float(big.mismatch(x[:, 0], big.degrade(past))[..., 4:-4, 4:-4].abs().mean() / CONFIDENCE_GAIN * 255)',
+        'with torch.no_grad(): own = inner(y[:, 0]); off = inner(torch.roll(y[:, 0], 3, -1))',
+        'print(float((a - b).abs().max()), float(big.conf.weight.grad.abs().max()), own, off,',
+        '      big.macs_per_lr_pixel() - small.macs_per_lr_pixel())',
+        `torch.save({"model": big.state_dict(), "config": big.config(), "step": 0}, ${JSON.stringify(join(dir, 'confidence.pt'))})`,
+      ]);
+      assert.ok(same! < 1e-6, `max |fused - grown| = ${same}`);
+      assert.ok(moved! > 0, 'the weights that read the new input get a gradient');
+      assert.ok(own! < 0.5, `own past: ${own} 8-bit levels from the frame`);
+      assert.ok(off! > 10 * own!, `a past 3 HR pixels off: ${off} levels, own: ${own}`);
+      assert.equal(macs, 9 * 8);
+      // The pipeline does not run it: the exporter says so instead of writing a graph whose metadata leaves it out.
+      const r = spawnSync(PYTHON, [join(TRAINING, 'export_rvsr.py'), join(dir, 'confidence.pt'), '--out', join(dir, 'confidence.onnx')], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^export_rvsr\.py: a --confidence checkpoint is an experiment .*; not exported\n$/);
+      assert.ok(!existsSync(join(dir, 'confidence.onnx')));
+    });
+
     it("trains the pans with their estimated motion (--pans-estimated): the same frames, the shifts motion.py's, near the true ones", () => {
       // The same seed draws the same pans with either motion. At x4 the estimate from a 16-pixel LR window (and
       // its margins) finds the true shift on about half the frame pairs, within a pixel on most (here 244 and

@@ -205,6 +205,9 @@ def main():
         p.error(f"--block N ({low} to 1024 LR pixels) goes with --motion blocks, and --motion blocks needs it")
     torch.set_num_threads(1)
     state = torch.load(a.ckpt, map_location="cpu")
+    if state["config"].get("confidence"):
+        sys.exit("export_rvsr.py: a --confidence checkpoint is an experiment the pipeline does not run (its tiles "
+                 "would need the degradation's reach too); not exported")
     model = RVSR(**state["config"])
     model.load_state_dict(state["model"])
     header, last = state["val_header"], state["val_rows"][-1]

@@ -26,6 +26,7 @@ from torch import nn
 from data import _axis_matrix
 
 BICUBIC_RADIUS = 2
+CONFIDENCE_GAIN = 10.0  # the confidence input is this x (degraded moved past - current LR frame), on a 0-1 scale
 
 
 def bicubic_kernel(scale: int) -> torch.Tensor:
@@ -77,14 +78,19 @@ class RVSR(nn.Module):
     that this frame's LR cannot carry (previous output - bicubic(its own degradation)) to its output: a learned,
     per-pixel temporal blend of detail from the past."""
 
-    def __init__(self, scale: int, width: int = 32, layers: int = 6, state: int = 16, fuse: bool = False):
+    def __init__(self, scale: int, width: int = 32, layers: int = 6, state: int = 16, fuse: bool = False,
+                 confidence: bool = False):
         super().__init__()
         self.scale, self.width, self.layers, self.state, self.fuse = scale, width, layers, state, fuse
+        self.confidence = confidence
         cin = 2 + scale * scale + state
         cout = scale * scale + state + (scale * scale if fuse else 0)
         self.convs = nn.ModuleList([nn.Conv2d(cin, width, 3, padding=1)]
                                    + [nn.Conv2d(width, width, 3, padding=1) for _ in range(layers - 2)]
                                    + [nn.Conv2d(width, cout, 3, padding=1)])
+        if confidence:  # a convolution of its own, added to the first one's; it starts unread
+            self.conf = nn.Conv2d(1, width, 3, padding=1, bias=False)
+            nn.init.zeros_(self.conf.weight)
         with torch.no_grad():  # start near bicubic
             self.convs[-1].weight.mul_(0.1)
             self.convs[-1].bias.zero_()
@@ -92,7 +98,7 @@ class RVSR(nn.Module):
                 self.convs[-1].weight[scale * scale + state :].zero_()
                 self.convs[-1].bias[scale * scale + state :].fill_(-2.0)
         self.register_buffer("bicubic", bicubic_kernel(scale))
-        if fuse:
+        if fuse or confidence:
             kernel, self.down_offset = downscale_kernel(scale)
             self.register_buffer("down", kernel)
 
@@ -120,6 +126,10 @@ class RVSR(nn.Module):
         bottom = max(0, s * (nh - 1) + self.down_offset + k - hr.shape[-2])
         return F.conv2d(F.pad(hr, (left, right, left, bottom), mode="replicate"), self.down, stride=s)[..., :nh, :n]
 
+    def mismatch(self, x: torch.Tensor, low: torch.Tensor) -> torch.Tensor:
+        """The confidence input: how far the moved past, degraded (low), is from the current LR frame x, scaled."""
+        return CONFIDENCE_GAIN * (low - x)
+
     def reset(self, x: torch.Tensor):
         """(x_prev, out_prev, state) for a first frame x (N x 1 x H x W)."""
         n, _, h, w = x.shape
@@ -134,14 +144,18 @@ class RVSR(nn.Module):
         """One frame: (out, next state). x, x_prev: N x 1 x H x W in [0, 1]; out_prev: N x 1 x sH x sW;
         state: N x S x H x W."""
         s = self.scale
-        h = torch.cat([x, x_prev, F.pixel_unshuffle(out_prev.clamp(0, 1), s), state], 1)
-        for conv in self.convs[:-1]:
+        prev = out_prev.clamp(0, 1)
+        low = self.degrade(prev) if self.fuse or self.confidence else None
+        h = self.convs[0](torch.cat([x, x_prev, F.pixel_unshuffle(prev, s), state], 1))
+        if self.confidence:
+            h = h + self.conf(self.mismatch(x, low))
+        h = F.relu(h)
+        for conv in self.convs[1:-1]:
             h = F.relu(conv(h))
         h = self.convs[-1](h)
         base = self.upscale_bicubic(x) + h[:, : s * s]
         if self.fuse:
-            prev = out_prev.clamp(0, 1)
-            detail = F.pixel_unshuffle(prev, s) - self.upscale_bicubic(self.degrade(prev))
+            detail = F.pixel_unshuffle(prev, s) - self.upscale_bicubic(low)
             base = base + torch.sigmoid(h[:, s * s + self.state :]) * detail
         out = F.pixel_shuffle(base, s)
         return out, torch.tanh(h[:, s * s : s * s + self.state])
@@ -168,9 +182,11 @@ class RVSR(nn.Module):
 
     def macs_per_lr_pixel(self) -> int:
         """Multiply-adds per LR pixel: the convolutions and the fixed bicubic one."""
-        fused = (self.down.numel() // self.scale**2 + self.bicubic.numel()) if self.fuse else 0
-        return sum(c.weight.numel() for c in self.convs) + self.bicubic.numel() + fused
+        down = self.down.numel() // self.scale**2 if self.fuse or self.confidence else 0
+        fused = self.bicubic.numel() if self.fuse else 0
+        conf = self.conf.weight.numel() if self.confidence else 0
+        return sum(c.weight.numel() for c in self.convs) + self.bicubic.numel() + down + fused + conf
 
     def config(self) -> dict:
         return {"scale": self.scale, "width": self.width, "layers": self.layers, "state": self.state,
-                **({"fuse": True} if self.fuse else {})}
+                **({"fuse": True} if self.fuse else {}), **({"confidence": True} if self.confidence else {})}

@@ -62,6 +62,10 @@ def parse_args(argv=None):
     p.add_argument("--val-frames", type=int, default=40)
     p.add_argument("--val-crop", type=int, default=256)
     p.add_argument("--fuse", action="store_true", help="experiment: RVSR's gated detail from the past (rvsr.py)")
+    p.add_argument("--confidence", action="store_true",
+                   help="experiment: RVSR also sees how far its moved past, degraded, is from the current LR frame")
+    p.add_argument("--confidence-lr", type=float, default=1.0, metavar="F",
+                   help="with --confidence: its convolution learns at F x the rate (it starts from zero)")
     p.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights (grown with --fuse)")
     p.add_argument("--align-pans", action="store_true",
                    help="experiment: move the past by the pans' true motion (RVSR.run shifts); the clips stay unaligned")
@@ -199,10 +203,13 @@ def main(argv=None):
     if args.resume and not ckpt_path.exists():
         sys.exit(f"train_rvsr.py: --resume given but {ckpt_path} does not exist")
     torch.manual_seed(args.seed)
-    model = RVSR(args.scale, args.width, args.layers, args.state, args.fuse)
+    model = RVSR(args.scale, args.width, args.layers, args.state, args.fuse, args.confidence)
     if args.init and not args.resume:
         model.load_grown(torch.load(args.init, map_location="cpu")["model"])
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    own = [p for n, p in model.named_parameters() if n.startswith("conf.")]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("conf.")]
+    opt = torch.optim.Adam([{"params": rest, "factor": 1.0}] + ([{"params": own, "factor": args.confidence_lr}] if own else []),
+                           lr=args.lr)
     step, train_rows, val_rows, elapsed0 = 0, [], [], 0.0
     if args.resume:
         state = torch.load(ckpt_path, map_location="cpu")
@@ -272,7 +279,7 @@ def main(argv=None):
             x, y = x[:, args.frames :], y[:, args.frames :]
             d = None if d is None else d[:, args.frames :]
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args)
+            g["lr"] = lr_at(step, args) * g.get("factor", 1.0)
         out, _ = model.run(x, carry, d)
         loss = charbonnier(out, y)
         if args.temporal_weight:
