@@ -76,7 +76,8 @@ def downscale_kernel(scale: int):
 class RVSR(nn.Module):
     """fuse (an experiment): the network also outputs r^2 gates, and adds gate x the detail of the previous output
     that this frame's LR cannot carry (previous output - bicubic(its own degradation)) to its output: a learned,
-    per-pixel temporal blend of detail from the past."""
+    per-pixel temporal blend of detail from the past. confidence (an experiment, not exported): a convolution of its own
+    adds the mismatch of the moved past with the frame (RVSR.mismatch) to the first layer's output."""
 
     def __init__(self, scale: int, width: int = 32, layers: int = 6, state: int = 16, fuse: bool = False,
                  confidence: bool = False):
