@@ -25,8 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import list_images, load_y  # noqa: E402
 from motion import REFINE, REFINEMENTS, estimate_shifts  # noqa: E402
-from motion_rvsr import ensembles  # noqa: E402
-from motion_rvsr import run as run_blocks  # noqa: E402
+from motion_rvsr import ensembles, run as run_blocks  # noqa: E402
 from rvsr import RVSR  # noqa: E402
 from rvsr_data import VAL_CLIPS, PhotoPans, load_val, render_pan  # noqa: E402
 from train import SHARED  # noqa: E402

@@ -206,10 +206,10 @@ def main(argv=None):
     model = RVSR(args.scale, args.width, args.layers, args.state, args.fuse, args.confidence)
     if args.init and not args.resume:
         model.load_grown(torch.load(args.init, map_location="cpu")["model"])
-    own = [p for n, p in model.named_parameters() if n.startswith("conf.")]
-    rest = [p for n, p in model.named_parameters() if not n.startswith("conf.")]
-    opt = torch.optim.Adam([{"params": rest, "factor": 1.0}] + ([{"params": own, "factor": args.confidence_lr}] if own else []),
-                           lr=args.lr)
+    groups = [{"params": [p for n, p in model.named_parameters() if not n.startswith("conf.")]}]
+    if args.confidence:  # its convolution at --confidence-lr times the rate
+        groups.append({"params": list(model.conf.parameters()), "factor": args.confidence_lr})
+    opt = torch.optim.Adam(groups, lr=args.lr)
     step, train_rows, val_rows, elapsed0 = 0, [], [], 0.0
     if args.resume:
         state = torch.load(ckpt_path, map_location="cpu")
